@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+
+namespace AgentFunctions.Api.Hosting;
+
+/// <summary>The whole HTTP API under <c>/api</c>, as the local host serves it. The Functions app declares the same routes.</summary>
+public static class ApiEndpoints
+{
+    public static IEndpointRouteBuilder MapAgentPlatformApi(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api");
+        api.MapHealthApi();
+        return endpoints;
+    }
+}

@@ -1,0 +1,32 @@
+using AgentFunctions.Access;
+using AgentFunctions.Local.Documents;
+using AgentFunctions.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AgentFunctions.Api.Hosting;
+
+/// <summary>
+/// The wiring both hosts share: services and API handlers (<see cref="AddPlatformCore"/>), then one set of
+/// adapters: the embedded ones (<see cref="AddLocalAdapters"/>) or the Azure ones (see AzureAdapters).
+/// </summary>
+public static class PlatformServices
+{
+    public static IServiceCollection AddPlatformCore(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IAuthenticator, KeyAuthenticator>();
+        return services;
+    }
+
+    /// <summary>Embedded adapters: everything lives under <paramref name="dataDirectory"/>.</summary>
+    public static IServiceCollection AddLocalAdapters(this IServiceCollection services, string dataDirectory)
+    {
+        services.AddSingleton(new LocalDataDirectory(dataDirectory));
+        services.AddSingleton<IDocumentStore>(_ => new FileDocumentStore(Path.Combine(dataDirectory, "documents")));
+        return services;
+    }
+}
+
+/// <summary>Where the local host keeps its data (documents, vault, queues, runs, index).</summary>
+public sealed record LocalDataDirectory(string Path);

@@ -1,0 +1,23 @@
+using AgentFunctions.Common;
+
+namespace AgentFunctions.Access;
+
+/// <summary>
+/// Who is calling, resolved from an API key. A tenant caller acts as one user of one tenant, with the
+/// lower of the user's role and the key's optional narrower role. The platform caller manages tenants only.
+/// </summary>
+public sealed record Caller(TenantId Tenant, string UserId, Role Role, string KeyId, IReadOnlyList<string> TeamIds, bool IsPlatform = false)
+{
+    public bool Can(Permission permission) => !IsPlatform && RolePermissions.Grants(Role, permission);
+
+    public void Demand(Permission permission)
+    {
+        if (!Can(permission))
+        {
+            throw new ForbiddenException($"The '{Role.ToString().ToLowerInvariant()}' role may not {Describe(permission)}.");
+        }
+    }
+
+    private static string Describe(Permission permission) =>
+        System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(permission.ToString()).Replace('_', ' ');
+}

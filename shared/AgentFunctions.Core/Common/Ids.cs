@@ -1,0 +1,28 @@
+using System.Security.Cryptography;
+
+namespace AgentFunctions.Common;
+
+/// <summary>Prefixed, URL-safe random identifiers: <c>agt_5k2m...</c>. The prefix tells a reader what an id names.</summary>
+public static class Ids
+{
+    private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+
+    public static string New(string prefix, int randomChars = 20)
+    {
+        Span<byte> bytes = stackalloc byte[randomChars];
+        RandomNumberGenerator.Fill(bytes);
+        return string.Create(prefix.Length + 1 + randomChars, (prefix, bytes.ToArray()), static (span, state) =>
+        {
+            state.prefix.AsSpan().CopyTo(span);
+            span[state.prefix.Length] = '_';
+            for (var i = 0; i < state.Item2.Length; i++)
+            {
+                span[state.prefix.Length + 1 + i] = Alphabet[state.Item2[i] & 31];
+            }
+        });
+    }
+
+    /// <summary>True when <paramref name="id"/> could be an id we issued: short, ASCII, no path or query characters.</summary>
+    public static bool LooksValid(string? id) =>
+        !string.IsNullOrEmpty(id) && id.Length <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.');
+}

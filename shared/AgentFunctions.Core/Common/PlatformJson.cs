@@ -1,0 +1,29 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace AgentFunctions.Common;
+
+/// <summary>One JSON shape for the wire and the stores: snake_case, enums as strings, unknown members refused.</summary>
+public static class PlatformJson
+{
+    public static readonly JsonSerializerOptions Options = Create(strict: true);
+
+    /// <summary>Lenient reading for stored documents written by older versions (extra members ignored).</summary>
+    public static readonly JsonSerializerOptions Stored = Create(strict: false);
+
+    private static JsonSerializerOptions Create(bool strict)
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            DictionaryKeyPolicy = null,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            UnmappedMemberHandling = strict ? JsonUnmappedMemberHandling.Disallow : JsonUnmappedMemberHandling.Skip,
+            RespectNullableAnnotations = true,
+            RespectRequiredConstructorParameters = false,
+        };
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}

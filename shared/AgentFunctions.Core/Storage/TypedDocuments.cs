@@ -1,0 +1,63 @@
+using System.Text.Json;
+using AgentFunctions.Common;
+
+namespace AgentFunctions.Storage;
+
+/// <summary>Typed reads and writes over <see cref="ITenantDocuments"/>; the kind comes from the record type.</summary>
+public static class TypedDocuments
+{
+    public static async ValueTask<Versioned<T>?> GetAsync<T>(this ITenantDocuments store, string id, CancellationToken cancellationToken = default)
+        where T : IDocument
+    {
+        var stored = await store.ReadAsync(T.Kind, id, cancellationToken).ConfigureAwait(false);
+        return stored is null ? null : new Versioned<T>(Deserialize<T>(stored.Json), stored.ETag);
+    }
+
+    public static async Task<IReadOnlyList<Versioned<T>>> ListAsync<T>(this ITenantDocuments store, CancellationToken cancellationToken = default, params FieldEquals[] filter)
+        where T : IDocument
+    {
+        var stored = await store.QueryAsync(T.Kind, filter, cancellationToken).ConfigureAwait(false);
+        return stored.Select(s => new Versioned<T>(Deserialize<T>(s.Json), s.ETag)).ToList();
+    }
+
+    public static async Task<Versioned<T>> CreateAsync<T>(this ITenantDocuments store, T document, CancellationToken cancellationToken = default)
+        where T : IDocument
+    {
+        var etags = await store.CommitAsync([Write(DocumentWriteMode.Create, store, document)], cancellationToken).ConfigureAwait(false);
+        return new Versioned<T>(document, etags[0]!);
+    }
+
+    public static async Task<Versioned<T>> ReplaceAsync<T>(this ITenantDocuments store, T document, string? ifMatch, CancellationToken cancellationToken = default)
+        where T : IDocument
+    {
+        var etags = await store.CommitAsync([Write(DocumentWriteMode.Replace, store, document, ifMatch)], cancellationToken).ConfigureAwait(false);
+        return new Versioned<T>(document, etags[0]!);
+    }
+
+    public static async Task<Versioned<T>> UpsertAsync<T>(this ITenantDocuments store, T document, CancellationToken cancellationToken = default)
+        where T : IDocument
+    {
+        var etags = await store.CommitAsync([Write(DocumentWriteMode.Upsert, store, document)], cancellationToken).ConfigureAwait(false);
+        return new Versioned<T>(document, etags[0]!);
+    }
+
+    public static Task DeleteAsync<T>(this ITenantDocuments store, string id, string? ifMatch = null, CancellationToken cancellationToken = default)
+        where T : IDocument =>
+        store.CommitAsync([DocumentWrite.Delete(T.Kind, id, ifMatch)], cancellationToken);
+
+    /// <summary>Builds one write of a batch. Refuses a document whose tenant is not the store's partition.</summary>
+    public static DocumentWrite Write<T>(DocumentWriteMode mode, ITenantDocuments store, T document, string? ifMatch = null)
+        where T : IDocument
+    {
+        if (document.TenantId != store.Tenant)
+        {
+            throw new InvalidOperationException($"A {T.Kind} of tenant '{document.TenantId}' cannot be written to partition '{store.Tenant}'.");
+        }
+        return new DocumentWrite(mode, T.Kind, document.Id, Serialize(document), ifMatch);
+    }
+
+    public static ReadOnlyMemory<byte> Serialize<T>(T document) => JsonSerializer.SerializeToUtf8Bytes(document, PlatformJson.Stored);
+
+    public static T Deserialize<T>(ReadOnlyMemory<byte> json) =>
+        JsonSerializer.Deserialize<T>(json.Span, PlatformJson.Stored) ?? throw new JsonException($"Stored {typeof(T).Name} is null.");
+}
