@@ -1,0 +1,99 @@
+using System.Net.Http.Headers;
+using AgentFunctions.Access;
+using AgentFunctions.Common;
+using AgentFunctions.Storage;
+using AgentFunctions.Tenancy;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentFunctions.Tests.Support;
+
+/// <summary>
+/// The local host in-process on a fresh data folder. <see cref="SeedTenantAsync"/> writes a tenant, a user and a key
+/// straight into the document store, so a feature's HTTP tests do not depend on the tenancy routes.
+/// </summary>
+public sealed class PlatformFactory : WebApplicationFactory<Program>
+{
+    public PlatformFactory()
+    {
+        DataDirectory = Path.Combine(Path.GetTempPath(), "af-host-" + Guid.NewGuid().ToString("N"));
+    }
+
+    public string DataDirectory { get; }
+
+    /// <summary>Runs after the platform's own registrations; tests replace adapters or the clock here.</summary>
+    public Action<IServiceCollection>? ConfigureTestServices { get; init; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("AgentFunctions:DataDirectory", DataDirectory);
+        builder.UseSetting("AgentFunctions:Quiet", "true");
+        if (ConfigureTestServices is { } configure)
+        {
+            builder.ConfigureServices(configure);
+        }
+    }
+
+    public IDocumentStore Store => Services.GetRequiredService<IDocumentStore>();
+
+    public async Task<SeededTenant> SeedTenantAsync(Role role = Role.Admin, string? tenantId = null)
+    {
+        var tenant = new TenantId(tenantId ?? Ids.New("ten", 12));
+        var now = DateTimeOffset.UtcNow;
+        var teamId = Ids.New("team", 12);
+        var documents = Store.For(tenant);
+        await documents.CreateAsync(new Tenant(tenant.Value, tenant, "Seeded " + tenant.Value, "free", null, teamId, now));
+        await documents.CreateAsync(new Team(teamId, tenant, "Default", now));
+        var tenantRecord = new SeededTenant(this, tenant, teamId);
+        await tenantRecord.AddUserAsync(role);
+        return tenantRecord;
+    }
+
+    public HttpClient ClientWithKey(string key)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        try
+        {
+            if (Directory.Exists(DataDirectory)) Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open by a background service; the OS temp cleaner removes it later.
+        }
+    }
+}
+
+/// <summary>A tenant written by <see cref="PlatformFactory.SeedTenantAsync"/>; <see cref="Users"/>[0] is the first user.</summary>
+public sealed class SeededTenant(PlatformFactory factory, TenantId tenant, string teamId)
+{
+    public TenantId Tenant { get; } = tenant;
+
+    public string TeamId { get; } = teamId;
+
+    public List<SeededUser> Users { get; } = [];
+
+    public SeededUser First => Users[0];
+
+    public async Task<SeededUser> AddUserAsync(Role role)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var userId = Ids.New("usr", 12);
+        var documents = factory.Store.For(Tenant);
+        await documents.CreateAsync(new User(userId, Tenant, userId + "@example.test", null, role, [TeamId], false, now));
+        var token = ApiKeyToken.Issue(Tenant);
+        await documents.CreateAsync(new ApiKey(token.KeyId, Tenant, userId, "seeded", token.DisplayPrefix, ApiKeyToken.Hash(token.Secret), null, now, null, null));
+        var user = new SeededUser(userId, role, token.ToString(), factory.ClientWithKey(token.ToString()));
+        Users.Add(user);
+        return user;
+    }
+}
+
+public sealed record SeededUser(string UserId, Role Role, string Key, HttpClient Client);
