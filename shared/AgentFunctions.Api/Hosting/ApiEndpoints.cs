@@ -1,3 +1,6 @@
+using AgentFunctions.Api.Agents;
+using AgentFunctions.Api.Tenancy;
+using AgentFunctions.Api.Tools;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 
@@ -10,6 +13,9 @@ public static class ApiEndpoints
     {
         var api = endpoints.MapGroup("/api");
         api.MapHealthApi();
+        api.MapTenancyApi();
+        api.MapAgentsApi();
+        api.MapToolsApi();
         return endpoints;
     }
 }

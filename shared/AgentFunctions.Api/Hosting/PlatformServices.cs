@@ -1,4 +1,7 @@
 using AgentFunctions.Access;
+using AgentFunctions.Api.Agents;
+using AgentFunctions.Api.Tenancy;
+using AgentFunctions.Api.Tools;
 using AgentFunctions.Local.Documents;
 using AgentFunctions.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,6 +19,9 @@ public static class PlatformServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IAuthenticator, KeyAuthenticator>();
+        services.AddTenancyFeature();
+        services.AddAgentsFeature();
+        services.AddToolRegistryFeature();
         return services;
     }
 
