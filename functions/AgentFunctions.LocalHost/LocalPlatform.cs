@@ -34,7 +34,7 @@ public static class LocalPlatform
 
     /// <summary>
     /// First start on an empty data folder: makes the platform key and a first tenant with an admin user and key, and
-    /// prints both keys once (to the console, never to the log). <c>AGENTFUNCTIONS_PLATFORM_KEY</c> fixes the platform key.
+    /// prints both keys once (to the console, never to the log). <c>AgentFunctions:PlatformKey</c> (or <c>AGENTFUNCTIONS_PLATFORM_KEY</c>) fixes the platform key.
     /// </summary>
     public static async Task BootstrapLocalPlatformAsync(this WebApplication app)
     {
@@ -44,7 +44,7 @@ public static class LocalPlatform
         var time = app.Services.GetRequiredService<TimeProvider>();
         var platform = store.For(TenantId.Platform);
 
-        var fixedKey = Environment.GetEnvironmentVariable("AGENTFUNCTIONS_PLATFORM_KEY");
+        var fixedKey = app.Configuration["AgentFunctions:PlatformKey"] ?? Environment.GetEnvironmentVariable("AGENTFUNCTIONS_PLATFORM_KEY");
         var existing = await platform.GetAsync<PlatformKey>(PlatformKey.SingletonId);
         string? platformKeyText = null;
         if (fixedKey is { Length: > 0 })

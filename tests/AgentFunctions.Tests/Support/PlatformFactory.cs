@@ -22,6 +22,9 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
 
     public string DataDirectory { get; }
 
+    /// <summary>The platform key this host accepts (fixed through configuration, as an operator would).</summary>
+    public string PlatformKey { get; } = "afp.test-platform-key-" + Guid.NewGuid().ToString("N");
+
     /// <summary>Runs after the platform's own registrations; tests replace adapters or the clock here.</summary>
     public Action<IServiceCollection>? ConfigureTestServices { get; init; }
 
@@ -29,6 +32,7 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
     {
         builder.UseSetting("AgentFunctions:DataDirectory", DataDirectory);
         builder.UseSetting("AgentFunctions:Quiet", "true");
+        builder.UseSetting("AgentFunctions:PlatformKey", PlatformKey);
         if (ConfigureTestServices is { } configure)
         {
             builder.ConfigureServices(configure);
