@@ -33,6 +33,7 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
         builder.UseSetting("AgentFunctions:DataDirectory", DataDirectory);
         builder.UseSetting("AgentFunctions:Quiet", "true");
         builder.UseSetting("AgentFunctions:PlatformKey", PlatformKey);
+        builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Warning");
         if (ConfigureTestServices is { } configure)
         {
             builder.ConfigureServices(configure);
