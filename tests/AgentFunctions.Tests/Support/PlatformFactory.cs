@@ -16,14 +16,35 @@ namespace AgentFunctions.Tests.Support;
 public sealed class PlatformFactory : WebApplicationFactory<Program>
 {
     public PlatformFactory()
+        : this(Path.Combine(Path.GetTempPath(), "af-host-" + Guid.NewGuid().ToString("N")), ownsDirectory: true)
     {
-        DataDirectory = Path.Combine(Path.GetTempPath(), "af-host-" + Guid.NewGuid().ToString("N"));
+    }
+
+    /// <summary>A host on an existing data folder, as after a restart; the folder is left in place on dispose.</summary>
+    public PlatformFactory(string dataDirectory, bool ownsDirectory = false)
+    {
+        DataDirectory = dataDirectory;
+        OwnsDirectory = ownsDirectory;
+    }
+
+    /// <summary>Whether disposing this host deletes the data folder.</summary>
+    public bool OwnsDirectory { get; private set; }
+
+    /// <summary>
+    /// A second host on this host's data folder, which takes over the folder's clean-up. Dispose this one before the
+    /// second starts: the store allows one writer.
+    /// </summary>
+    public PlatformFactory Restarted()
+    {
+        var next = new PlatformFactory(DataDirectory, OwnsDirectory) { PlatformKey = PlatformKey };
+        OwnsDirectory = false;
+        return next;
     }
 
     public string DataDirectory { get; }
 
     /// <summary>The platform key this host accepts (fixed through configuration, as an operator would).</summary>
-    public string PlatformKey { get; } = "afp.test-platform-key-" + Guid.NewGuid().ToString("N");
+    public string PlatformKey { get; init; } = "afp.test-platform-key-" + Guid.NewGuid().ToString("N");
 
     /// <summary>Runs after the platform's own registrations; tests replace adapters or the clock here.</summary>
     public Action<IServiceCollection>? ConfigureTestServices { get; init; }
@@ -65,6 +86,7 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        if (!OwnsDirectory) return;
         try
         {
             if (Directory.Exists(DataDirectory)) Directory.Delete(DataDirectory, recursive: true);
