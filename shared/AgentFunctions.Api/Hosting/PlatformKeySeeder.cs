@@ -31,7 +31,7 @@ public sealed class PlatformKeySeeder(IConfiguration configuration, IDocumentSto
         var secret = SecretOf(configuration[SettingName]);
         if (secret is null)
         {
-            logger.LogWarning("No usable platform key in setting {Setting} (missing or shorter than {MinimumLength} characters); tenant management stays closed",
+            logger.LogWarning("No usable platform key in setting {Setting} (missing, an unresolved Key Vault reference, or shorter than {MinimumLength} characters); tenant management stays closed",
                 SettingName, MinimumSecretLength);
             return false;
         }
@@ -61,7 +61,8 @@ public sealed class PlatformKeySeeder(IConfiguration configuration, IDocumentSto
     internal static string? SecretOf(string? configured)
     {
         var value = configured?.Trim();
-        if (string.IsNullOrEmpty(value))
+        // An unresolved Key Vault reference reaches the app as its own text, which is public: never accept it as a key.
+        if (string.IsNullOrEmpty(value) || value.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase))
         {
             return null;
         }

@@ -86,6 +86,7 @@ public sealed class PlatformKeySeederTests : IDisposable
     [InlineData("")]
     [InlineData("afp.short")]
     [InlineData("tooshort")]
+    [InlineData("@Microsoft.KeyVault(VaultName=kv-abc;SecretName=platform-key)")]
     public async Task SeedAsync_MissingOrShortSetting_WritesNothing(string? setting)
     {
         Assert.False(await Seeder(setting).SeedAsync());
