@@ -23,6 +23,13 @@ param openAiLocation string = ''
 @description('Object id of the developer running azd; gets the same data roles as the app, for local debugging. Empty to skip.')
 param principalId string = ''
 
+@allowed([
+  'User'
+  'ServicePrincipal'
+])
+@description('Kind of principalId: User for a developer, ServicePrincipal when azd runs in a pipeline.')
+param principalType string = 'User'
+
 @secure()
 @description('The platform key (afp.<secret>, or the bare secret). Stored in Key Vault as platform-key and read by the app through a Key Vault reference. Empty: no secret is written and tenant management stays closed until you add one.')
 param platformKey string = ''
@@ -205,6 +212,7 @@ module rbac 'app/rbac.bicep' = {
   params: {
     appPrincipalId: identity.outputs.principalId
     userPrincipalId: principalId
+    userPrincipalType: principalType
     storageAccountName: storage.outputs.name
     serviceBusNamespaceName: serviceBus.outputs.name
     cosmosAccountName: cosmos.outputs.name

@@ -1,8 +1,9 @@
 // Every data-plane grant, in one place. The app's user-assigned identity gets what it needs at run time; the developer
-// running azd (userPrincipalId, optional) gets the same, so the app can run locally against the deployed resources.
+// running azd (userPrincipalId, optional; a service principal in CI) gets the same, so the app can run locally against the deployed resources.
 // Role ids are the built-in role definitions (the same in every tenant); each is named beside it.
 param appPrincipalId string
 param userPrincipalId string = ''
+param userPrincipalType string = 'User'
 param storageAccountName string
 param serviceBusNamespaceName string
 param cosmosAccountName string
@@ -34,7 +35,7 @@ var principals = concat(
   empty(userPrincipalId) ? [] : [
     {
       id: userPrincipalId
-      type: 'User'
+      type: userPrincipalType
     }
   ]
 )
