@@ -28,7 +28,8 @@ public static class LocalPlatform
 
     public static WebApplication MapLocalDocuments(this WebApplication app)
     {
-        app.MapOpenApi("/api/openapi/{documentName}.json");
+        // Outside /api: a local-host document about the API, not a route of the API itself.
+        app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
 

@@ -20,12 +20,14 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
     {
     }
 
-    /// <summary>A host on an existing data folder, as after a restart; the folder is left in place on dispose.</summary>
-    public PlatformFactory(string dataDirectory, bool ownsDirectory = false)
+    private PlatformFactory(string dataDirectory, bool ownsDirectory)
     {
         DataDirectory = dataDirectory;
         OwnsDirectory = ownsDirectory;
     }
+
+    /// <summary>A host on an existing data folder, as after a restart; the folder is left in place on dispose.</summary>
+    public static PlatformFactory OnExistingDirectory(string dataDirectory) => new(dataDirectory, ownsDirectory: false);
 
     /// <summary>Whether disposing this host deletes the data folder.</summary>
     public bool OwnsDirectory { get; private set; }
