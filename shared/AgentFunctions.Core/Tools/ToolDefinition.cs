@@ -12,7 +12,7 @@ public sealed record ToolDefinition(
     string Id,
     TenantId TenantId,
     string Description,
-    ToolKind ToolKind,
+    [property: System.Text.Json.Serialization.JsonPropertyName("kind")] ToolKind ToolKind,
     JsonElement InputSchema,
     JsonElement? OutputSchema,
     HttpToolSpec? Http,

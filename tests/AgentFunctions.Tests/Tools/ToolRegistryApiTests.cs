@@ -24,6 +24,7 @@ public sealed class ToolRegistryApiTests(PlatformFactory factory) : IClassFixtur
         var client = tenant.First.Client;
         var tool = await (await client.PostJsonAsync("/api/v1/tools/register", HttpTool("crm.get_contact"))).ExpectAsync(HttpStatusCode.Created);
         Assert.Equal("GET", tool["http"]!["method"]!.GetValue<string>());
+        Assert.Equal("http", tool["kind"]!.GetValue<string>());
 
         await (await client.PostJsonAsync("/api/v1/tools/register", HttpTool("crm.get_contact"))).ExpectProblemAsync(HttpStatusCode.Conflict);
 
