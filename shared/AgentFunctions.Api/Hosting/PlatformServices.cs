@@ -1,4 +1,5 @@
 using AgentFunctions.Access;
+using AgentFunctions.Api.Tools;
 using AgentFunctions.Local.Documents;
 using AgentFunctions.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,6 +17,7 @@ public static class PlatformServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IAuthenticator, KeyAuthenticator>();
+        services.AddToolExecution();
         return services;
     }
 
