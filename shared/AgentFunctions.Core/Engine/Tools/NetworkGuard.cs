@@ -9,6 +9,8 @@ namespace AgentFunctions.Engine.Tools;
 /// </summary>
 public static class NetworkGuard
 {
+    private static readonly IPAddress AwsMetadataV6 = IPAddress.Parse("fd00:ec2::254");
+
     /// <summary>
     /// Returns why <paramref name="address"/> is refused, or null when it may be reached. With
     /// <paramref name="allowPrivateNetwork"/> (a tenant's explicit opt-in for a host) loopback, private, CGNAT, ULA and
@@ -68,7 +70,7 @@ public static class NetworkGuard
         var b = address.GetAddressBytes();
         if (address.Equals(IPAddress.IPv6Any)) return AddressCategory.Unspecified;
         if (address.Equals(IPAddress.IPv6Loopback)) return AddressCategory.Loopback;
-        if (b[0] == 0xfd && b[1] == 0x00 && b[2] == 0x0e && b[3] == 0xc2 && IsZero(b, 4, 14) && b[14] == 0 && b[15] == 0x54)
+        if (address.Equals(AwsMetadataV6))
         {
             return AddressCategory.Metadata;                                                                // fd00:ec2::254 (AWS IMDS over IPv6)
         }
