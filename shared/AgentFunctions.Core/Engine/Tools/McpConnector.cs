@@ -10,6 +10,8 @@ namespace AgentFunctions.Engine.Tools;
 /// </summary>
 public sealed class McpConnector(IGuardedHttpClients clients, ILoggerFactory loggerFactory)
 {
+    public const string ProtocolVersion = "2025-11-25";
+
     public async Task<McpClient> ConnectAsync(McpToolSpec spec, bool allowPrivateNetwork, (string Name, string Value)? credentialHeader, CancellationToken cancellationToken)
     {
         if (!Uri.TryCreate(spec.ServerUrl, UriKind.Absolute, out var endpoint) || !HostAllowlist.IsCallable(endpoint))
@@ -42,7 +44,13 @@ public sealed class McpConnector(IGuardedHttpClients clients, ILoggerFactory log
         {
             return await McpClient.CreateAsync(
                 transport,
-                new McpClientOptions { ClientInfo = new() { Name = "AgentFunctions", Version = "1.0" } },
+                new McpClientOptions
+                {
+                    ClientInfo = new() { Name = "AgentFunctions", Version = "1.0" },
+                    // Pinned to the widely deployed revision: the newest one first probes server/discover, an extra
+                    // round trip on every call since each tool call opens its own session.
+                    ProtocolVersion = ProtocolVersion,
+                },
                 loggerFactory,
                 cancellationToken).ConfigureAwait(false);
         }
