@@ -30,11 +30,15 @@ public sealed class OpenAIChatModel : IChatModel
     private readonly ILogger<OpenAIChatModel> logger;
     private readonly ResiliencePipeline pipeline;
     private readonly ConcurrentDictionary<string, ChatClient> clients = new(StringComparer.Ordinal);
+    private readonly HttpClient? httpClient;
 
-    public OpenAIChatModel(OpenAIChatModelOptions options, TimeProvider time, ILogger<OpenAIChatModel> logger, AuthenticationTokenProvider? tokenProvider = null)
+    /// <param name="tokenProvider">Replaces DefaultAzureCredential when <see cref="OpenAIChatModelOptions.UseManagedIdentity"/> is set.</param>
+    /// <param name="httpClient">Optional transport (e.g. from IHttpClientFactory); the SDK's own when null.</param>
+    public OpenAIChatModel(OpenAIChatModelOptions options, TimeProvider time, ILogger<OpenAIChatModel> logger, AuthenticationTokenProvider? tokenProvider = null, HttpClient? httpClient = null)
     {
         options.Validate();
         this.options = options;
+        this.httpClient = httpClient;
         this.time = time;
         this.logger = logger;
         authentication = CreateAuthentication(options, tokenProvider);
@@ -151,6 +155,7 @@ public sealed class OpenAIChatModel : IChatModel
             NetworkTimeout = options.AttemptTimeout + TimeSpan.FromSeconds(5),
             UserAgentApplicationId = "AgentFunctions",
         };
+        if (httpClient is not null) clientOptions.Transport = new HttpClientPipelineTransport(httpClient);
         return authentication is null
             ? new ChatClient(deployment, new ApiKeyCredential("unused"), clientOptions) // keyless endpoint (local Ollama/vLLM)
             // The AuthenticationPolicy constructor is the SDK's documented way to send Entra ID tokens or the api-key header
