@@ -1,3 +1,4 @@
+using AgentFunctions.Credentials;
 using AgentFunctions.Engine.Tools;
 using AgentFunctions.Tools;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,15 +24,21 @@ public static class ToolExecutionServices
             return options;
         });
         services.TryAddSingleton<IHostResolver, DnsHostResolver>();
+        // The factory's request loggers would write tool URLs (which can carry arguments) unredacted; the executor logs
+        // each call itself, with the tool's redaction applied.
         services.AddHttpClient(GuardedHttpClients.PublicOnly, ConfigureClient)
-            .ConfigurePrimaryHttpMessageHandler(sp => GuardedHttpHandler.Create(sp.GetRequiredService<IHostResolver>(), allowPrivateNetwork: false));
+            .ConfigurePrimaryHttpMessageHandler(sp => GuardedHttpHandler.Create(sp.GetRequiredService<IHostResolver>(), allowPrivateNetwork: false))
+            .RemoveAllLoggers();
         services.AddHttpClient(GuardedHttpClients.PrivateAllowed, ConfigureClient)
-            .ConfigurePrimaryHttpMessageHandler(sp => GuardedHttpHandler.Create(sp.GetRequiredService<IHostResolver>(), allowPrivateNetwork: true));
+            .ConfigurePrimaryHttpMessageHandler(sp => GuardedHttpHandler.Create(sp.GetRequiredService<IHostResolver>(), allowPrivateNetwork: true))
+            .RemoveAllLoggers();
         services.TryAddSingleton<IGuardedHttpClients, GuardedHttpClients>();
         services.TryAddSingleton<GuardedSender>();
         services.TryAddSingleton<ToolRateLimiter>();
         services.TryAddSingleton<ToolDirectory>();
-        services.TryAddSingleton<CredentialResolver>();
+        // A factory, so the host validates without the credentials service registered yet (another feature adds
+        // ICredentialAccess); it is required the first time a tool runs.
+        services.TryAddSingleton(sp => new CredentialResolver(sp.GetRequiredService<ICredentialAccess>()));
         services.TryAddSingleton<BuiltinTools>();
         services.TryAddSingleton<HttpToolRunner>();
         services.TryAddSingleton<McpConnector>();

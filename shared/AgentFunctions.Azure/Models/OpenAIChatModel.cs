@@ -127,6 +127,11 @@ public sealed class OpenAIChatModel : IChatModel
     internal static ChatCompletion FromSdk(OpenAI.Chat.ChatCompletion completion, TimeSpan latency, string deployment)
     {
         var text = string.Concat(completion.Content.Where(p => p.Kind == ChatMessageContentPartKind.Text).Select(p => p.Text));
+        if (text.Length == 0 && !string.IsNullOrEmpty(completion.Refusal))
+        {
+            // A safety refusal is the model's answer for this turn; the engine shows it like any other.
+            text = completion.Refusal;
+        }
         // Arguments pass through verbatim, even when truncated or not JSON: the engine's schema check turns them into
         // a tool error the model can correct, instead of this adapter guessing.
         var calls = completion.ToolCalls

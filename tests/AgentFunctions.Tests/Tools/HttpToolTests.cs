@@ -297,6 +297,21 @@ public sealed class HttpToolTests : IAsyncLifetime
         Assert.Equal(3, server.Requests.Count);
     }
 
+    [Theory]
+    [InlineData("Host")]
+    [InlineData("transfer-encoding")]
+    public async Task Execute_SpecSettingConnectionHeader_IsRefused(string header)
+    {
+        var spec = Spec("$BASE/items") with { Headers = new Dictionary<string, string> { [header] = "169.254.169.254" } };
+        await host.SaveAsync(host.Http("crm.list", spec));
+
+        var result = await host.CallAsync("crm.list");
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("is set by the platform", result.Error);
+        Assert.Empty(server.Requests);
+    }
+
     [Fact]
     public async Task Execute_UnknownTool_FailsWithoutThrowing()
     {

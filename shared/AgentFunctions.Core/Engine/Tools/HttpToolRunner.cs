@@ -14,6 +14,11 @@ namespace AgentFunctions.Engine.Tools;
 /// </summary>
 public sealed class HttpToolRunner(GuardedSender sender, CredentialResolver credentials, ToolExecutionOptions options)
 {
+    private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Host", "Content-Length", "Transfer-Encoding", "Connection", "Upgrade", "Proxy-Authorization", "TE", "Trailer", "Keep-Alive",
+    };
+
     public async Task<ToolOutcome> RunAsync(ToolCallScope scope, HttpToolSpec spec, CancellationToken cancellationToken)
     {
         using var arguments = JsonDocument.Parse(string.IsNullOrWhiteSpace(scope.Invocation.ArgumentsJson) ? "{}" : scope.Invocation.ArgumentsJson);
@@ -40,6 +45,7 @@ public sealed class HttpToolRunner(GuardedSender sender, CredentialResolver cred
             foreach (var (name, value) in spec.Headers ?? new Dictionary<string, string>())
             {
                 if (value.Any(c => c is '\r' or '\n')) throw new ToolCallException($"header '{name}' has a line break");
+                if (ReservedHeaders.Contains(name)) throw new ToolCallException($"header '{name}' is set by the platform, not the tool");
                 request.Headers.TryAddWithoutValidation(name, value);
             }
             if (credential is { } header)
@@ -51,8 +57,11 @@ public sealed class HttpToolRunner(GuardedSender sender, CredentialResolver cred
             {
                 request.Content = new StringContent(body, Encoding.UTF8, "application/json");
             }
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("*/*", 0.5));
+            if (request.Headers.Accept.Count == 0)
+            {
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("*/*", 0.5));
+            }
             return request;
         }
 
