@@ -90,6 +90,17 @@ public sealed class McpToolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Execute_ServerToolSlowerThanTimeout_FailsWithTimeout()
+    {
+        await host.SaveAsync(host.Mcp("crm.hub", Server()) with { TimeoutSeconds = 1 });
+
+        var result = await host.CallAsync("crm.hub.slow");
+
+        Assert.False(result.Succeeded);
+        Assert.Equal("tool 'crm.hub.slow' timed out after 1 s", result.Error);
+    }
+
+    [Fact]
     public async Task Execute_LoopbackServerWithoutAllowPrivate_IsRefusedBeforeConnecting()
     {
         await host.SaveAsync(host.Mcp("crm.hub", Server(allowPrivate: false)));

@@ -38,6 +38,11 @@ public sealed class TestMcpServer : IAsyncDisposable
         var message = JsonNode.Parse(request.Body)!.AsObject();
         var method = message["method"]?.GetValue<string>() ?? "";
         lock (Methods) Methods.Add(method);
+        if (method == "tools/call" && message["params"]?["name"]?.GetValue<string>() == "slow")
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
+            return;
+        }
         if (message["id"] is not { } id)
         {
             context.Response.StatusCode = 202; // a notification

@@ -11,6 +11,7 @@ public sealed class ToolPolicyUnitTests
     [InlineData("""{"password":"p","nested":{"Password":"q","ok":1},"list":[{"token":"t"}]}""", """{"password":"[redacted]","nested":{"Password":"[redacted]","ok":1},"list":[{"token":"[redacted]"}]}""")]
     [InlineData("""{"ok":1}""", """{"ok":1}""")]
     [InlineData("not json password", "not json password")]
+    [InlineData("""{"name":"Zoë +1","token":"t"}""", """{"name":"Zoë +1","token":"[redacted]"}""")]
     public void Redact_NamedFieldsAtAnyDepth_AreReplaced(string input, string expected)
     {
         Assert.Equal(expected, JsonRedactor.Redact(input, ["password", "token"]));

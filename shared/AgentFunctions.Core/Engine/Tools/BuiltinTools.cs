@@ -75,7 +75,7 @@ public sealed class BuiltinTools(TimeProvider time, GuardedSender sender, ToolEx
             ["local"] = local.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture),
             ["day_of_week"] = local.DayOfWeek.ToString(),
         };
-        return ToolOutcome.Ok(result.ToJsonString());
+        return ToolOutcome.Ok(result.ToJsonString(ToolJson.Relaxed));
     }
 
     private async Task<ToolOutcome> HttpFetchAsync(ToolCallScope scope, JsonElement arguments, CancellationToken cancellationToken)
@@ -103,7 +103,7 @@ public sealed class BuiltinTools(TimeProvider time, GuardedSender sender, ToolEx
                 ["content_type"] = response.Content.Headers.ContentType?.MediaType,
                 ["body"] = outcome.Content,
             };
-            return ToolOutcome.Ok(result.ToJsonString());
+            return ToolOutcome.Ok(result.ToJsonString(ToolJson.Relaxed));
         }
     }
 

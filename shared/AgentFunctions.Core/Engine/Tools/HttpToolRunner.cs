@@ -102,6 +102,6 @@ public sealed class HttpToolRunner(GuardedSender sender, CredentialResolver cred
                 if (!used.Contains(property.Name)) body[property.Name] = JsonNode.Parse(property.Value.GetRawText());
             }
         }
-        return body.ToJsonString();
+        return body.ToJsonString(ToolJson.Relaxed);
     }
 }

@@ -25,7 +25,7 @@ public static class JsonRedactor
         }
         if (root is null) return text;
         var names = new HashSet<string>(fields, StringComparer.OrdinalIgnoreCase);
-        return Walk(root, names) ? root.ToJsonString() : text;
+        return Walk(root, names) ? root.ToJsonString(ToolJson.Relaxed) : text;
     }
 
     /// <summary>Replaces each occurrence of a secret value (e.g. an echoed token) with the marker.</summary>
