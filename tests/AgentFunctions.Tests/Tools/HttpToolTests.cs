@@ -61,6 +61,7 @@ public sealed class HttpToolTests : IAsyncLifetime
         var request = Assert.Single(server.Requests);
         Assert.Equal("GET", request.Method);
         Assert.Equal("/items/a%2Fb%20c%3Fx/notes?limit=5&tag=x&tag=y", request.PathAndQuery);
+        Assert.Null(request.Header("Idempotency-Key"));
         Assert.Equal("yes", request.Header("X-Static"));
     }
 
@@ -168,6 +169,7 @@ public sealed class HttpToolTests : IAsyncLifetime
         Assert.True(result.Succeeded, result.Error);
         var request = Assert.Single(server.Requests);
         Assert.Equal("Bearer s3cr3t-token-value", request.Header("Authorization"));
+        Assert.Equal("run_1:call_1", request.Header("Idempotency-Key"));
         Assert.Equal("""{"name":"Ada","tags":["vip"]}""", request.Body);
         Assert.StartsWith("application/json", request.Header("Content-Type"));
         var use = Assert.Single(host.Credentials.Requests);

@@ -90,6 +90,18 @@ public sealed class McpToolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Execute_ToolTheServerDoesNotHave_FailsWithTheServerError()
+    {
+        await host.SaveAsync(host.Mcp("crm.hub", Server()));
+
+        var result = await host.CallAsync("crm.hub.delete_everything");
+
+        Assert.False(result.Succeeded);
+        Assert.StartsWith("the MCP server answered with an error:", result.Error);
+        Assert.Contains("Unknown tool: delete_everything", result.Error);
+    }
+
+    [Fact]
     public async Task Execute_ServerToolSlowerThanTimeout_FailsWithTimeout()
     {
         await host.SaveAsync(host.Mcp("crm.hub", Server()) with { TimeoutSeconds = 1 });

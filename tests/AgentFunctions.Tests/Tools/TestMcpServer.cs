@@ -96,6 +96,15 @@ public sealed class TestMcpServer : IAsyncDisposable
     private static JsonObject Call(JsonNode id, JsonObject parameters, string? authorization)
     {
         var name = parameters["name"]?.GetValue<string>();
+        if (name is not ("search_contacts" or "fail"))
+        {
+            return new JsonObject
+            {
+                ["jsonrpc"] = "2.0",
+                ["id"] = id.DeepClone(),
+                ["error"] = new JsonObject { ["code"] = -32602, ["message"] = $"Unknown tool: {name}" },
+            };
+        }
         var arguments = parameters["arguments"]?.ToJsonString() ?? "{}";
         var text = new JsonObject
         {

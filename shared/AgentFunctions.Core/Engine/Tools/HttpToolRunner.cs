@@ -57,6 +57,11 @@ public sealed class HttpToolRunner(GuardedSender sender, CredentialResolver cred
             {
                 request.Content = new StringContent(body, Encoding.UTF8, "application/json");
             }
+            if (!GuardedSender.IsIdempotent(method) && !request.Headers.Contains("Idempotency-Key"))
+            {
+                // A durable run may repeat an activity after a crash; servers that honour the key apply the call once.
+                request.Headers.TryAddWithoutValidation("Idempotency-Key", scope.Invocation.RunId + ":" + scope.Invocation.CallId);
+            }
             if (request.Headers.Accept.Count == 0)
             {
                 request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));

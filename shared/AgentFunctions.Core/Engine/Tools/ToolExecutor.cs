@@ -87,6 +87,11 @@ public sealed class ToolExecutor(
             {
                 outcome = ToolOutcome.Failed($"the tool could not be reached ({ex.HttpRequestError})");
             }
+            catch (ModelContextProtocol.McpException ex) when (GuardedSender.FindBlocked(ex) is null)
+            {
+                // The MCP server's own error (unknown tool, bad arguments): the model may correct its call.
+                outcome = ToolOutcome.Failed($"the MCP server answered with an error: {ex.Message}");
+            }
             catch (Exception ex) when (GuardedSender.FindBlocked(ex) is { } blocked)
             {
                 outcome = ToolOutcome.Failed(blocked.Message);
