@@ -22,6 +22,7 @@ public static class PlatformServices
         services.AddTenancyFeature();
         services.AddAgentsFeature();
         services.AddToolRegistryFeature();
+        services.AddToolExecution();
         return services;
     }
 
