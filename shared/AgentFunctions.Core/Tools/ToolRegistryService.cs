@@ -16,6 +16,8 @@ public sealed partial class ToolRegistryService(IDocumentStore store, TimeProvid
 {
     private static readonly HashSet<string> HttpMethods = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
+    private static readonly JsonElement EmptyObjectSchema = JsonDocument.Parse("{\"type\":\"object\"}").RootElement.Clone();
+
     public async Task<Versioned<ToolDefinition>> RegisterAsync(Caller caller, ToolInput input, CancellationToken cancellationToken = default)
     {
         caller.Demand(Permission.ManageTools);
@@ -64,7 +66,7 @@ public sealed partial class ToolRegistryService(IDocumentStore store, TimeProvid
         caller.Demand(Permission.ManageTools);
         var current = await GetAsync(caller, name, cancellationToken).ConfigureAwait(false);
         var agents = await store.For(caller.Tenant).ListAsync<Agent>(cancellationToken).ConfigureAwait(false);
-        var users = agents.Where(a => a.Value.Spec.Tools.Contains(name)).Select(a => a.Value.Id).ToList();
+        var users = agents.Where(a => a.Value.Spec.Tools.Any(t => t == name || t.StartsWith(name + ".", StringComparison.Ordinal))).Select(a => a.Value.Id).ToList();
         if (users.Count > 0)
         {
             throw new ConflictException($"Tool '{name}' is in the allowlist of agents {string.Join(", ", users)}; remove it there first.");
@@ -81,10 +83,14 @@ public sealed partial class ToolRegistryService(IDocumentStore store, TimeProvid
         foreach (var name in names)
         {
             if (BuiltinToolNames.IsBuiltin(name)) continue;
-            if (!NamePattern().IsMatch(name) || await partition.ReadAsync(ToolDefinition.Kind, name, cancellationToken).ConfigureAwait(false) is null)
+            if (NamePattern().IsMatch(name) && await partition.ReadAsync(ToolDefinition.Kind, name, cancellationToken).ConfigureAwait(false) is not null) continue;
+            // {entry}.{tool} or {entry}.* names tools listed by a whole-server MCP entry.
+            if (name.Length <= 160 && name.Count(c => c == '.') == 2
+                && await Engine.Tools.ToolDirectory.FindServerEntryAsync(partition, name, cancellationToken).ConfigureAwait(false) is not null)
             {
-                missing.Add(name);
+                continue;
             }
+            missing.Add(name);
         }
         return missing;
     }
@@ -96,13 +102,22 @@ public sealed partial class ToolRegistryService(IDocumentStore store, TimeProvid
         {
             v.Add("name", "must be 'namespace.name': lower-case letters, digits and '_', each part starting with a letter, at most 64 characters");
         }
-        else if (name.StartsWith("builtin.", StringComparison.Ordinal))
+        else if (name.StartsWith("builtin.", StringComparison.Ordinal) != (input.Kind == ToolKind.Builtin))
         {
-            v.Add("name", "the 'builtin' namespace is reserved");
+            v.Add("name", "the 'builtin' namespace holds only settings records (kind 'builtin') for the platform's builtin tools");
+        }
+        else if (input.Kind == ToolKind.Builtin && !BuiltinToolNames.IsBuiltin(name))
+        {
+            v.Add("name", $"is not a builtin tool; builtins are {string.Join(", ", BuiltinToolNames.All.Order())}");
+        }
+        var isBuiltinSettings = input.Kind == ToolKind.Builtin;
+        if (isBuiltinSettings)
+        {
+            // A tenant's settings for a builtin (e.g. the hosts builtin.http_fetch may reach); the builtin brings its own schema.
+            input = input with { Description = input.Description ?? $"Settings for {name}", InputSchema = input.InputSchema ?? EmptyObjectSchema };
         }
         v.RequireText(input.Description, "description", 1024);
-        if (input.Kind is null) v.Add("kind", "is required: http, agent or mcp");
-        if (input.Kind == ToolKind.Builtin) v.Add("kind", "builtin tools are provided by the platform and cannot be registered");
+        if (input.Kind is null) v.Add("kind", "is required: http, agent, mcp (or builtin for a builtin's settings)");
 
         if (input.InputSchema is { } schema) JsonSchemaRules.Check(schema, "input_schema", v, requireObjectRoot: true);
         else v.Add("input_schema", "is required");
@@ -117,6 +132,15 @@ public sealed partial class ToolRegistryService(IDocumentStore store, TimeProvid
 
         switch (input.Kind)
         {
+            case ToolKind.Builtin:
+                v.Require(input.Agent is null && input.Mcp is null, "kind", "a builtin's settings take only the 'http' section (allowed_hosts, allow_private_network)");
+                if (input.Http is { } hosts)
+                {
+                    v.Require(hosts.AllowedHosts is { Count: > 0 and <= 32 } && hosts.AllowedHosts.All(h => HostPattern().IsMatch(h.TrimStart('*', '.'))), "http.allowed_hosts", "must list 1-32 host names");
+                    v.Require(hosts.CredentialId is null && hosts.Headers is null, "http", "a builtin's settings hold hosts only");
+                    input = input with { Http = hosts with { Method = "GET", UrlTemplate = hosts.UrlTemplate ?? string.Empty } };
+                }
+                break;
             case ToolKind.Http:
                 CheckHttp(input.Http, v);
                 v.Require(input.Agent is null && input.Mcp is null, "kind", "an http tool takes only the 'http' section");

@@ -106,4 +106,36 @@ public sealed class ToolRegistryApiTests(PlatformFactory factory) : IClassFixtur
         await (await a.First.Client.PostJsonAsync("/api/v1/tools/register", tool)).ExpectProblemAsync(HttpStatusCode.BadRequest);
         await (await b.First.Client.PostJsonAsync("/api/v1/tools/register", tool)).ExpectAsync(HttpStatusCode.Created);
     }
+
+    [Fact]
+    public async Task Register_BuiltinSettings_OnlyForKnownBuiltins()
+    {
+        var tenant = await factory.SeedTenantAsync();
+        var client = tenant.First.Client;
+        var settings = new { name = "builtin.http_fetch", kind = "builtin", http = new { allowed_hosts = new[] { "docs.example.com" } } };
+        var created = await (await client.PostJsonAsync("/api/v1/tools/register", settings)).ExpectAsync(HttpStatusCode.Created);
+        Assert.Equal("builtin", created["kind"]!.GetValue<string>());
+        Assert.Equal("docs.example.com", created["http"]!["allowed_hosts"]![0]!.GetValue<string>());
+
+        await (await client.PostJsonAsync("/api/v1/tools/register", new { name = "builtin.teleport", kind = "builtin" })).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        await (await client.PostJsonAsync("/api/v1/tools/register", new { name = "crm.fake", kind = "builtin" })).ExpectProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Allowlist_MayNameToolsOfWholeServerMcpEntry()
+    {
+        var tenant = await factory.SeedTenantAsync();
+        var client = tenant.First.Client;
+        var entry = new
+        {
+            name = "crm.hub",
+            description = "The CRM's MCP server",
+            kind = "mcp",
+            input_schema = new { type = "object" },
+            mcp = new { server_url = "https://mcp.example.com/mcp", allowed_hosts = new[] { "mcp.example.com" } },
+        };
+        await (await client.PostJsonAsync("/api/v1/tools/register", entry)).ExpectAsync(HttpStatusCode.Created);
+        await (await client.PostJsonAsync("/api/v1/agents", new { name = "mcp user", tools = new[] { "crm.hub.search_contacts", "crm.hub.*" } })).ExpectAsync(HttpStatusCode.Created);
+        await (await client.PostJsonAsync("/api/v1/agents", new { name = "bad", tools = new[] { "crm.nohub.search" } })).ExpectProblemAsync(HttpStatusCode.BadRequest);
+    }
 }
