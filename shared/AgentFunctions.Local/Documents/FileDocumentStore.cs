@@ -243,7 +243,11 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
     private static void Validate(DocumentWrite write)
     {
         ArgumentNullException.ThrowIfNull(write);
-        if (string.IsNullOrEmpty(write.Kind)) throw new ArgumentException("A write needs a kind.", nameof(write));
+        // Same rule as the Cosmos adapter (the kind is part of the item id there), so a bad kind fails here first.
+        if (string.IsNullOrEmpty(write.Kind) || !write.Kind.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_'))
+        {
+            throw new ArgumentException($"'{write.Kind}' is not a document kind (snake_case expected).", nameof(write));
+        }
         if (string.IsNullOrEmpty(write.Id)) throw new ArgumentException($"A {write.Kind} write needs an id.", nameof(write));
         if (write.Mode == DocumentWriteMode.Delete) return;
         if (!IsJsonObject(write.Json.Span)) throw new ArgumentException($"The body of {write.Kind} '{write.Id}' is not one JSON object.", nameof(write));
