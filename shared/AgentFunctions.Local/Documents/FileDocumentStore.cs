@@ -46,10 +46,14 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
     private long liveBytes;
     private long compactionFloor;
     private TaskCompletionSource nextFlush = NewFlush();
-    private bool flushing;
-    private Task flusher = Task.CompletedTask;
+    private bool flusherAwake;
     private Exception? failure;
     private bool disposed;
+
+    // The flusher is a dedicated thread, not a thread-pool task: commits wait on it, so a starved pool (many callers
+    // blocking or spinning) must never be able to delay the fsync they are all waiting for.
+    private readonly SemaphoreSlim wake = new(0);
+    private readonly Thread flushThread;
 
     public FileDocumentStore(string directory)
         : this(directory, FileDocumentStoreOptions.Default)
@@ -85,6 +89,8 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
             log.Dispose();
             throw;
         }
+        flushThread = new Thread(FlushThread) { IsBackground = true, Name = "FileDocumentStore flush" };
+        flushThread.Start();
     }
 
     /// <summary>The log file's path.</summary>
@@ -117,19 +123,19 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
 
     public void Dispose()
     {
-        Task running;
         lock (writeLock)
         {
             if (disposed) return;
             disposed = true;
-            running = flusher;
+            WakeFlusher();
         }
-        // Commits already appended still get their fsync; new ones are refused above.
-        running.GetAwaiter().GetResult();
+        // Commits already appended still get their fsync (the flusher drains before it stops); new ones are refused.
+        flushThread.Join();
         lock (writeLock)
         {
             log.Dispose();
         }
+        wake.Dispose();
     }
 
     private static SafeFileHandle OpenLog(string path, FileMode mode) =>
@@ -196,13 +202,16 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
         if (writes.Count == 0) return Task.FromResult<IReadOnlyList<string?>>([]);
         cancellationToken.ThrowIfCancellationRequested();
         foreach (var write in writes) Validate(write);
+        RefuseDuplicates(writes);
 
         var etags = new string?[writes.Count];
         Task durable;
         lock (writeLock)
         {
             ThrowIfUnusable();
-            var entries = Plan(tenant.Value, partition, writes, etags);
+            var refusal = Check(tenant.Value, partition, writes);
+            if (refusal is not null) return Task.FromException<IReadOnlyList<string?>>(refusal);
+            var entries = Plan(writes, etags);
             var bytes = new LogRecord(tenant.Value, entries).Encode();
             try
             {
@@ -224,11 +233,7 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
             }
             unpublished.Enqueue(new PendingBatch(sequence, partition, entries));
             durable = nextFlush.Task;
-            if (!flushing)
-            {
-                flushing = true;
-                flusher = Task.Run(FlushLoop);
-            }
+            WakeFlusher();
         }
         // Once appended the batch will be made durable whatever the caller's token says, so the wait ignores it.
         return WaitDurableAsync(durable, etags);
@@ -274,9 +279,9 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
         if (failure is not null) throw new IOException("The document store failed to write durably earlier and refuses writes until reopened.", failure);
     }
 
-    /// <summary>Checks every write against the newest state and assigns ETags; throws before anything is written.</summary>
-    private List<LogEntry> Plan(string tenant, Partition partition, IReadOnlyList<DocumentWrite> writes, string?[] etags)
+    private static void RefuseDuplicates(IReadOnlyList<DocumentWrite> writes)
     {
+        if (writes.Count == 1) return;
         var seen = new HashSet<(string, string)>();
         foreach (var write in writes)
         {
@@ -284,19 +289,35 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
             {
                 throw new ArgumentException($"A batch may touch {write.Kind} '{write.Id}' only once.", nameof(writes));
             }
+        }
+    }
+
+    /// <summary>
+    /// Checks every write against the newest state (durable or still waiting for its fsync). Returns the refusal rather
+    /// than throwing it, so the exception is thrown after the write lock is released.
+    /// </summary>
+    private Exception? Check(string tenant, Partition partition, IReadOnlyList<DocumentWrite> writes)
+    {
+        foreach (var write in writes)
+        {
             var key = new DocumentKey(tenant, write.Kind, write.Id);
             var current = pendingState.TryGetValue(key, out var pending) ? pending : partition.Get(write.Kind, write.Id);
             switch (write.Mode)
             {
                 case DocumentWriteMode.Create when current is not null:
-                    throw new DocumentConflictException(write.Kind, write.Id);
+                    return new DocumentConflictException(write.Kind, write.Id);
                 case DocumentWriteMode.Replace or DocumentWriteMode.Delete when current is null:
-                    throw new DocumentMissingException(write.Kind, write.Id);
+                    return new DocumentMissingException(write.Kind, write.Id);
                 case DocumentWriteMode.Replace or DocumentWriteMode.Delete when write.IfMatch is not null && write.IfMatch != current!.ETag:
-                    throw new DocumentPreconditionFailedException(write.Kind, write.Id);
+                    return new DocumentPreconditionFailedException(write.Kind, write.Id);
             }
         }
+        return null;
+    }
 
+    /// <summary>Assigns ETags and builds the log entries of a batch that passed <see cref="Check"/>.</summary>
+    private List<LogEntry> Plan(IReadOnlyList<DocumentWrite> writes, string?[] etags)
+    {
         var entries = new List<LogEntry>(writes.Count);
         for (var i = 0; i < writes.Count; i++)
         {
@@ -314,11 +335,33 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
         return entries;
     }
 
+    /// <summary>Called under the write lock.</summary>
+    private void WakeFlusher()
+    {
+        if (flusherAwake) return;
+        flusherAwake = true;
+        wake.Release();
+    }
+
+    private void FlushThread()
+    {
+        while (true)
+        {
+            wake.Wait();
+            FlushUntilIdle();
+            lock (writeLock)
+            {
+                // Idle or poisoned, and no commit can arrive any more.
+                if (disposed) return;
+            }
+        }
+    }
+
     /// <summary>
     /// The group commit: one fsync covers every batch appended before it started. Runs while there is work and
-    /// exits when the log is durable up to its end; the next commit starts it again.
+    /// goes back to sleep when the log is durable up to its end; the next commit wakes it.
     /// </summary>
-    private void FlushLoop()
+    private void FlushUntilIdle()
     {
         while (true)
         {
@@ -329,7 +372,7 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
             {
                 if (appendedSequence == durableSequence || failure is not null)
                 {
-                    flushing = false;
+                    flusherAwake = false;
                     return;
                 }
                 target = appendedSequence;
@@ -351,7 +394,7 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
                     if (ReferenceEquals(handle, log) || durableSequence < target)
                     {
                         Poison(ex);
-                        flushing = false;
+                        flusherAwake = false;
                         generation.TrySetException(new IOException("The document store could not make its log durable and now refuses writes.", ex));
                         return;
                     }
@@ -654,7 +697,17 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
             return Task.FromResult<IReadOnlyList<StoredDocument>>(matches);
         }
 
-        public Task<IReadOnlyList<string?>> CommitAsync(IReadOnlyList<DocumentWrite> writes, CancellationToken cancellationToken = default) =>
-            store.CommitAsync(Tenant, partition, writes, cancellationToken);
+        public Task<IReadOnlyList<string?>> CommitAsync(IReadOnlyList<DocumentWrite> writes, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return store.CommitAsync(Tenant, partition, writes, cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                // Conflicts and refusals arrive through the task, as they do from the Cosmos adapter.
+                return Task.FromException<IReadOnlyList<string?>>(ex);
+            }
+        }
     }
 }
