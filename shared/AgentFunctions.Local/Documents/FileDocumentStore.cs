@@ -67,7 +67,9 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
         options.Validate();
         this.options = options;
         this.directory = System.IO.Path.GetFullPath(directory);
+        var newDirectory = !Directory.Exists(this.directory);
         Directory.CreateDirectory(this.directory);
+        if (newDirectory && System.IO.Path.GetDirectoryName(this.directory) is { } parent) DirectorySync.Flush(parent);
         Path = System.IO.Path.Combine(this.directory, LogFileName);
 
         // A snapshot that was never renamed over the log is an unfinished compaction: the log is still complete.
@@ -81,7 +83,8 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
             Replay();
             lock (writeLock)
             {
-                if (CompactionDue()) CompactLocked();
+                if (CompactionDue()) TryCompactLocked();
+                if (failure is not null) throw new IOException("The document store could not finish compacting its log.", failure);
             }
         }
         catch
@@ -404,23 +407,8 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
             lock (writeLock)
             {
                 PublishThrough(target);
-                if (failure is null && CompactionDue())
-                {
-                    try
-                    {
-                        CompactLocked();
-                    }
-                    catch (Exception) when (failure is null)
-                    {
-                        // Failed before the rename: the old log is still whole and in use. Retry only once the log has
-                        // doubled, rather than rewriting on every flush. Writers of this generation are durable regardless.
-                        compactionFloor = appendOffset * 2;
-                    }
-                    catch (Exception)
-                    {
-                        // Poisoned by the compaction; writers of this generation were made durable before it failed.
-                    }
-                }
+                // Writers of this generation are durable whatever the compaction does.
+                if (failure is null && CompactionDue()) TryCompactLocked();
             }
             generation.TrySetResult();
         }
@@ -456,6 +444,25 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
     {
         failure ??= ex;
         nextFlush.TrySetException(new IOException("The document store could not make its log durable and now refuses writes.", ex));
+    }
+
+    /// <summary>An automatic compaction: a failure is recorded (poison, or back-off) rather than thrown.</summary>
+    private void TryCompactLocked()
+    {
+        try
+        {
+            CompactLocked();
+        }
+        catch (Exception) when (failure is null)
+        {
+            // Failed before the rename: the old log is still whole and in use. Retry only once the log has doubled,
+            // rather than rewriting on every flush.
+            compactionFloor = appendOffset * 2;
+        }
+        catch (Exception)
+        {
+            // Failed after the rename: the store is poisoned (see CompactLocked) and refuses writes from now on.
+        }
     }
 
     private bool CompactionDue() =>
