@@ -108,6 +108,9 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
     /// <summary>Test hook: called at each step of a compaction ("snapshot_written", "renamed") to inject a fault.</summary>
     internal Action<string>? CompactionStep { get; set; }
 
+    /// <summary>Test hook: called on the flush thread just before a group fsync; throwing stands for a failed fsync.</summary>
+    internal Action? BeforeGroupFsync { get; set; }
+
     public ITenantDocuments For(TenantId tenant)
     {
         if (tenant.Value is null) throw new ArgumentException("A tenant is required.", nameof(tenant));
@@ -386,6 +389,7 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
 
             try
             {
+                BeforeGroupFsync?.Invoke();
                 RandomAccess.FlushToDisk(handle);
             }
             catch (Exception ex)

@@ -201,6 +201,51 @@ public sealed class FileDocumentStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Commit_WaitingForFsync_InvisibleToReadersButSeenByConflictChecks()
+    {
+        using var store = new FileDocumentStore(directory);
+        var docs = store.For(Tenant);
+        using var reached = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        store.BeforeGroupFsync = () =>
+        {
+            reached.Set();
+            release.Wait(TimeSpan.FromSeconds(30));
+        };
+
+        var commit = docs.CommitAsync([Json(DocumentWriteMode.Create, "a", """{"v":1}""")]);
+        Assert.True(reached.Wait(TimeSpan.FromSeconds(30)), "the flush never started");
+
+        Assert.False(commit.IsCompleted);
+        Assert.Null(await docs.ReadAsync("k", "a"));
+        Assert.Empty(await docs.QueryAsync("k", []));
+        await Assert.ThrowsAsync<DocumentConflictException>(() => docs.CommitAsync([Json(DocumentWriteMode.Create, "a", """{"v":2}""")]));
+
+        store.BeforeGroupFsync = null;
+        release.Set();
+        var etags = await commit;
+
+        Assert.Equal(etags[0], (await docs.ReadAsync("k", "a"))!.ETag);
+    }
+
+    [Fact]
+    public async Task Commit_FsyncFails_CommitFailsStorePoisonedReadsKeepDurableState()
+    {
+        using var store = new FileDocumentStore(directory);
+        var docs = store.For(Tenant);
+        await docs.CommitAsync([Json(DocumentWriteMode.Create, "durable", "{}")]);
+        store.BeforeGroupFsync = () => throw new IOException("EIO");
+
+        await Assert.ThrowsAsync<IOException>(() => docs.CommitAsync([Json(DocumentWriteMode.Create, "lost", "{}")]));
+
+        store.BeforeGroupFsync = null;
+        await Assert.ThrowsAsync<IOException>(() => docs.CommitAsync([Json(DocumentWriteMode.Create, "after", "{}")]));
+        Assert.Throws<IOException>(store.Compact);
+        Assert.NotNull(await docs.ReadAsync("k", "durable"));
+        Assert.Null(await docs.ReadAsync("k", "lost"));
+    }
+
+    [Fact]
     public void Open_DirectoryAlreadyOpen_SecondOpenRefused()
     {
         if (OperatingSystem.IsWindows()) return; // the exclusive lock tested here is the Unix flock
