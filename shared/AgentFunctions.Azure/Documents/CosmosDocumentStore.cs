@@ -19,6 +19,12 @@ public sealed class CosmosDocumentStore(Container container) : IDocumentStore
     /// <summary>Cosmos caps a transactional batch at 100 operations.</summary>
     public const int MaxBatchSize = 100;
 
+    /// <summary>The partition key path the container must be created with.</summary>
+    public const string PartitionKeyPath = "/" + CosmosEnvelope.TenantProperty;
+
+    /// <summary>Sub-status of a 404 that means the database or container is missing, not the item.</summary>
+    private const string OwnerResourceMissing = "1003";
+
     public ITenantDocuments For(TenantId tenant)
     {
         if (tenant.Value is null) throw new ArgumentException("A tenant is required.", nameof(tenant));
@@ -60,6 +66,9 @@ public sealed class CosmosDocumentStore(Container container) : IDocumentStore
         return query;
     }
 
+    private static bool IsMissingItem(ResponseMessage response) =>
+        response.StatusCode == HttpStatusCode.NotFound && response.Headers["x-ms-substatus"] != OwnerResourceMissing;
+
     private static Exception? MapFailure(HttpStatusCode status, DocumentWrite write) => (status, write.Mode) switch
     {
         (HttpStatusCode.Conflict, _) => new DocumentConflictException(write.Kind, write.Id),
@@ -79,7 +88,7 @@ public sealed class CosmosDocumentStore(Container container) : IDocumentStore
         {
             var itemId = CosmosEnvelope.ItemId(kind, id);
             using var response = await container.ReadItemStreamAsync(itemId, partitionKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.NotFound) return null;
+            if (IsMissingItem(response)) return null;
             response.EnsureSuccessStatusCode();
             var bytes = await CosmosEnvelope.ReadAllAsync(response.Content, cancellationToken).ConfigureAwait(false);
             using var item = JsonDocument.Parse(bytes);
@@ -149,7 +158,11 @@ public sealed class CosmosDocumentStore(Container container) : IDocumentStore
             }
             using (response)
             {
-                if (!response.IsSuccessStatusCode && MapFailure(response.StatusCode, write) is { } failure) throw failure;
+                if (!response.IsSuccessStatusCode && (response.StatusCode != HttpStatusCode.NotFound || IsMissingItem(response))
+                    && MapFailure(response.StatusCode, write) is { } failure)
+                {
+                    throw failure;
+                }
                 response.EnsureSuccessStatusCode();
                 return [write.Mode == DocumentWriteMode.Delete ? null : response.Headers.ETag];
             }

@@ -187,6 +187,24 @@ public sealed class CosmosDocumentStoreTests
     }
 
     [Fact]
+    public async Task Read_ContainerMissing_SurfacesAsCosmosExceptionNotAbsentRecord()
+    {
+        var missingContainer = new ResponseMessage(HttpStatusCode.NotFound);
+        missingContainer.Headers.Set("x-ms-substatus", "1003");
+        var mock = new Mock<Container>(MockBehavior.Strict);
+        mock.Setup(c => c.ReadItemStreamAsync(It.IsAny<string>(), It.IsAny<PartitionKey>(), It.IsAny<ItemRequestOptions>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(missingContainer);
+
+        await Assert.ThrowsAsync<CosmosException>(async () => await new CosmosDocumentStore(mock.Object).For(Tenant).ReadAsync("k", "id"));
+    }
+
+    [Fact]
+    public void PartitionKeyPath_IsTenantId()
+    {
+        Assert.Equal("/tenantId", CosmosDocumentStore.PartitionKeyPath);
+    }
+
+    [Fact]
     public void AddCosmosDocumentStore_WithContainer_ResolvesCosmosStore()
     {
         using var provider = new ServiceCollection().AddCosmosDocumentStore(container.Container).BuildServiceProvider();
