@@ -53,7 +53,7 @@ internal static class CosmosEnvelope
     public static MemoryStream Serialize(TenantId tenant, DocumentWrite write)
     {
         var body = write.Json.Span;
-        if (!IsJsonObject(body)) throw new ArgumentException($"The body of {write.Kind} '{write.Id}' is not one JSON object.", nameof(write));
+        if (!DocumentJson.IsSingleObject(body)) throw new ArgumentException($"The body of {write.Kind} '{write.Id}' is not one JSON object.", nameof(write));
         var stream = new MemoryStream(body.Length + 128);
         using (var writer = new Utf8JsonWriter(stream))
         {
@@ -85,20 +85,5 @@ internal static class CosmosEnvelope
         using var buffer = new MemoryStream();
         await content.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
         return buffer.ToArray();
-    }
-
-    private static bool IsJsonObject(ReadOnlySpan<byte> json)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(json);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
-            reader.Skip();
-            return !reader.Read();
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
     }
 }

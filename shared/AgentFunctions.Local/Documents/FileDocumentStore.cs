@@ -261,22 +261,7 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
         }
         if (string.IsNullOrEmpty(write.Id)) throw new ArgumentException($"A {write.Kind} write needs an id.", nameof(write));
         if (write.Mode == DocumentWriteMode.Delete) return;
-        if (!IsJsonObject(write.Json.Span)) throw new ArgumentException($"The body of {write.Kind} '{write.Id}' is not one JSON object.", nameof(write));
-    }
-
-    private static bool IsJsonObject(ReadOnlySpan<byte> json)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(json);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
-            reader.Skip();
-            return !reader.Read();
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
+        if (!DocumentJson.IsSingleObject(write.Json.Span)) throw new ArgumentException($"The body of {write.Kind} '{write.Id}' is not one JSON object.", nameof(write));
     }
 
     private void ThrowIfUnusable()
