@@ -1,0 +1,6 @@
+using System.Text.Json;
+
+namespace AgentFunctions.Credentials;
+
+/// <summary>Body of POST /v1/tenants/{tenantId}/credentials/{credentialId}/rotate: the replacement secret.</summary>
+public sealed record RotateCredentialRequest(JsonElement Credentials);
