@@ -6,6 +6,7 @@ using AgentFunctions.Tenancy;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace AgentFunctions.Tests.Support;
 
@@ -16,11 +17,20 @@ namespace AgentFunctions.Tests.Support;
 public sealed class PlatformFactory : WebApplicationFactory<Program>
 {
     public PlatformFactory()
+        : this(Path.Combine(Path.GetTempPath(), "af-host-" + Guid.NewGuid().ToString("N")))
     {
-        DataDirectory = Path.Combine(Path.GetTempPath(), "af-host-" + Guid.NewGuid().ToString("N"));
+    }
+
+    /// <summary>A host on an existing data folder: a restart of an earlier factory that set <see cref="KeepDataOnDispose"/>.</summary>
+    public PlatformFactory(string dataDirectory)
+    {
+        DataDirectory = dataDirectory;
     }
 
     public string DataDirectory { get; }
+
+    /// <summary>Leave the data folder behind on dispose, so a new factory on the same folder acts as a restart.</summary>
+    public bool KeepDataOnDispose { get; set; }
 
     /// <summary>Runs after the platform's own registrations; tests replace adapters or the clock here.</summary>
     public Action<IServiceCollection>? ConfigureTestServices { get; init; }
@@ -29,6 +39,12 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
     {
         builder.UseSetting("AgentFunctions:DataDirectory", DataDirectory);
         builder.UseSetting("AgentFunctions:Quiet", "true");
+        builder.ConfigureLogging(logging =>
+        {
+            // Every host's every line, all levels, for the secret-leak scan (Credentials/CredentialSecretLeakTests).
+            logging.AddProvider(new CapturingLoggerProvider());
+            logging.AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace);
+        });
         if (ConfigureTestServices is { } configure)
         {
             builder.ConfigureServices(configure);
@@ -60,6 +76,7 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        if (KeepDataOnDispose) return;
         try
         {
             if (Directory.Exists(DataDirectory)) Directory.Delete(DataDirectory, recursive: true);
