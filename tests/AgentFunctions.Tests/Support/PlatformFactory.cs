@@ -21,11 +21,14 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
     {
     }
 
-    /// <summary>A host on an existing data folder: a restart of an earlier factory that set <see cref="KeepDataOnDispose"/>.</summary>
-    public PlatformFactory(string dataDirectory)
+    // Private: an xunit class fixture may have only one public constructor.
+    private PlatformFactory(string dataDirectory)
     {
         DataDirectory = dataDirectory;
     }
+
+    /// <summary>A host on an existing data folder: a restart of an earlier factory that set <see cref="KeepDataOnDispose"/>.</summary>
+    public static PlatformFactory OnDirectory(string dataDirectory) => new(dataDirectory);
 
     public string DataDirectory { get; }
 
