@@ -60,7 +60,7 @@ public sealed class CredentialService(IDocumentStore store, ISecretVault vault, 
         var now = time.GetUtcNow();
         if (!caller.Can(Permission.ManageCredentials))
         {
-            await AppendAuditAsync(documents, Audit(documents.Tenant, credentialId, CredentialAuditAction.Read, false, "permission", caller, null, now), cancellationToken).ConfigureAwait(false);
+            await AppendAuditAsync(documents, Audit(documents.Tenant, SafeId(credentialId), CredentialAuditAction.Read, false, "permission", caller, null, now), cancellationToken).ConfigureAwait(false);
             caller.Demand(Permission.ManageCredentials);
         }
         var credential = await FindForCallerAsync(documents, caller, credentialId, userId, CredentialAuditAction.Read, cancellationToken).ConfigureAwait(false);
@@ -244,7 +244,7 @@ public sealed class CredentialService(IDocumentStore store, ISecretVault vault, 
         };
         if (refusal is not null)
         {
-            var safeId = Ids.LooksValid(credentialId) ? credentialId : "(malformed)";
+            var safeId = SafeId(credentialId);
             await AppendAuditAsync(documents, Audit(documents.Tenant, safeId, action, false, refusal, caller, found?.Value.Version, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
             logger.LogWarning("Credential {CredentialId} {Action} refused to user {UserId} of tenant {TenantId}: {Reason}",
                 safeId, action, caller.UserId, documents.Tenant.Value, refusal);
@@ -312,6 +312,7 @@ public sealed class CredentialService(IDocumentStore store, ISecretVault vault, 
         }
     }
 
+    /// <summary>One durable audit record; the caller's answer waits for it (the store's group commit shares the flush).</summary>
     private static Task AppendAuditAsync(ITenantDocuments documents, CredentialAuditRecord record, CancellationToken cancellationToken) =>
         documents.CommitAsync([TypedDocuments.Write(DocumentWriteMode.Create, documents, record)], cancellationToken);
 
@@ -319,8 +320,11 @@ public sealed class CredentialService(IDocumentStore store, ISecretVault vault, 
         new(CredentialAuditRecord.NewId(at), tenant, credentialId, action, allowed, reason, caller.UserId, caller.KeyId, null, null, null, null, version, at);
 
     private static CredentialAuditRecord UseAudit(CredentialUseRequest request, bool allowed, string? reason, int? version, DateTimeOffset at) =>
-        new(CredentialAuditRecord.NewId(at), request.Tenant, Ids.LooksValid(request.CredentialId) ? request.CredentialId : "(malformed)",
+        new(CredentialAuditRecord.NewId(at), request.Tenant, SafeId(request.CredentialId),
             CredentialAuditAction.Use, allowed, reason, null, null, request.AgentId, request.AgentOwnerId, request.RunId, request.Purpose, version, at);
+
+    /// <summary>What an audit record or log line may say about a caller-supplied id: the id when it could be one, else a marker.</summary>
+    private static string SafeId(string? credentialId) => Ids.LooksValid(credentialId) ? credentialId! : "(malformed)";
 
     private static IReadOnlyDictionary<string, string> ValidateMeta(Dictionary<string, string>? meta, out Validation validation)
     {
