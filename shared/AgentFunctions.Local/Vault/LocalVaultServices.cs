@@ -25,6 +25,7 @@ public static class LocalVaultServices
                     vaultDirectory, keyring.CurrentKeyId, keyring.Source, keyring.KeyIds.Count);
             return new LocalSecretVault(vaultDirectory, keyring, sp.GetRequiredService<TimeProvider>());
         });
+        services.AddHostedService<LocalVaultStartup>();
         return services;
     }
 }

@@ -295,6 +295,18 @@ public sealed class CredentialsApiTests(PlatformFactory factory) : IClassFixture
         Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync(anonymous, tenant.Tenant, Credential.NewId())).Status);
     }
 
+    [Fact]
+    public void HostStart_CreatesTheVaultKeyFileOwnerOnly()
+    {
+        _ = factory.Services;
+        var path = Path.Combine(factory.DataDirectory, "vault", "master.key");
+        Assert.True(File.Exists(path));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        }
+    }
+
     private long VaultLogLength()
     {
         var path = Path.Combine(factory.DataDirectory, "vault", "secrets", "documents.log");
