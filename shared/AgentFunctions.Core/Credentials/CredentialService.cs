@@ -45,7 +45,7 @@ public sealed class CredentialService(IDocumentStore store, ISecretVault vault, 
         }
         catch
         {
-            await ForgetSecretAsync(locator, cancellationToken).ConfigureAwait(false);
+            await ForgetSecretAsync(locator).ConfigureAwait(false);
             throw;
         }
         logger.LogInformation("Credential {CredentialId} stored for tenant {TenantId} by user {UserId} (personal: {Personal})",
@@ -121,10 +121,10 @@ public sealed class CredentialService(IDocumentStore store, ISecretVault vault, 
         catch
         {
             // Lost a race or the store failed: the version we wrote is not current, so it must not stay readable.
-            await RetireQuietlyAsync(old.Locator, newSecretVersion, cancellationToken).ConfigureAwait(false);
+            await RetireQuietlyAsync(old.Locator, newSecretVersion).ConfigureAwait(false);
             throw;
         }
-        await RetireQuietlyAsync(old.Locator, old.SecretVersion, cancellationToken).ConfigureAwait(false);
+        await RetireQuietlyAsync(old.Locator, old.SecretVersion).ConfigureAwait(false);
         logger.LogInformation("Credential {CredentialId} of tenant {TenantId} rotated to version {Version} by user {UserId}",
             old.Id, documents.Tenant.Value, rotated.Version, caller.UserId);
         return CredentialView.From(rotated);
@@ -141,7 +141,7 @@ public sealed class CredentialService(IDocumentStore store, ISecretVault vault, 
             TypedDocuments.Write(DocumentWriteMode.Create, documents, Audit(documents.Tenant, current.Value.Id, CredentialAuditAction.Delete, true, null, caller, current.Value.Version, now)),
         ], cancellationToken).ConfigureAwait(false);
         // Metadata first: if the vault delete fails, an unreachable ciphertext stays behind, never a credential without its secret.
-        await ForgetSecretAsync(current.Value.Locator, cancellationToken).ConfigureAwait(false);
+        await ForgetSecretAsync(current.Value.Locator).ConfigureAwait(false);
         logger.LogInformation("Credential {CredentialId} of tenant {TenantId} deleted by user {UserId}", current.Value.Id, documents.Tenant.Value, caller.UserId);
     }
 
@@ -237,7 +237,7 @@ public sealed class CredentialService(IDocumentStore store, ISecretVault vault, 
         {
             null => "not_found",
             { Value.UserId: null } => null,
-            { Value.UserId: var owner } when userId is null => "user_id_missing",
+            _ when userId is null => "user_id_missing",
             { Value.UserId: var owner } when userId != owner => "user_id_mismatch",
             _ when userId != caller.UserId => "not_caller",
             _ => null,
@@ -286,26 +286,27 @@ public sealed class CredentialService(IDocumentStore store, ISecretVault vault, 
         }
     }
 
-    private async Task ForgetSecretAsync(SecretLocator locator, CancellationToken cancellationToken)
+    // Clean-ups are best effort and not cancellable: a request that went away must not leave a readable orphan behind.
+    private async Task ForgetSecretAsync(SecretLocator locator)
     {
         try
         {
             await vault.DeleteAsync(locator, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
             logger.LogWarning("Could not remove the secret of credential {CredentialId} in tenant {TenantId} ({ExceptionType}); it is unreachable without its metadata",
                 locator.CredentialId, locator.Tenant.Value, ex.GetType().Name);
         }
     }
 
-    private async Task RetireQuietlyAsync(SecretLocator locator, string version, CancellationToken cancellationToken)
+    private async Task RetireQuietlyAsync(SecretLocator locator, string version)
     {
         try
         {
             await vault.RetireVersionAsync(locator, version, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
             logger.LogWarning("Could not retire secret version {SecretVersion} of credential {CredentialId} in tenant {TenantId} ({ExceptionType})",
                 version, locator.CredentialId, locator.Tenant.Value, ex.GetType().Name);

@@ -18,4 +18,8 @@ public sealed record CredentialView(
     public static CredentialView From(Credential credential, JsonElement? secret = null) =>
         new(credential.Id, credential.TenantId, credential.UserId, credential.Meta, credential.Version,
             credential.CreatedAt, credential.UpdatedAt, credential.RotatedAt, secret);
+
+    /// <summary>Never the secret: a record's generated ToString would print it.</summary>
+    public override string ToString() =>
+        $"CredentialView {{ CredentialId = {CredentialId}, TenantId = {TenantId}, UserId = {UserId}, Version = {Version}, Credentials = {(Credentials is null ? "none" : "***")} }}";
 }

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using AgentFunctions.Azure.KeyVault;
-using AgentFunctions.Tests.Support;
 using AgentFunctions.Common;
 using AgentFunctions.Credentials;
+using AgentFunctions.Tests.Support;
 using Azure.Security.KeyVault.Secrets;
 
 namespace AgentFunctions.Tests.Credentials;

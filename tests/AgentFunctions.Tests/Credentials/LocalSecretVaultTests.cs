@@ -1,10 +1,10 @@
 using System.Text;
 using AgentFunctions.Common;
-using AgentFunctions.Tests.Support;
 using AgentFunctions.Credentials;
 using AgentFunctions.Local.Documents;
 using AgentFunctions.Local.Vault;
 using AgentFunctions.Storage;
+using AgentFunctions.Tests.Support;
 
 namespace AgentFunctions.Tests.Credentials;
 

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using AgentFunctions.Common;
-using AgentFunctions.Tests.Support;
 using AgentFunctions.Credentials;
+using AgentFunctions.Tests.Support;
 
 namespace AgentFunctions.Tests.Credentials;
 
