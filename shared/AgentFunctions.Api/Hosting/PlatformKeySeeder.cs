@@ -13,7 +13,7 @@ namespace AgentFunctions.Api.Hosting;
 /// <see cref="KeyAuthenticator"/> accepts <c>afp.{secret}</c> and rotating the secret in Key Vault rotates the key on the
 /// next start. Only the hash is stored; the secret never reaches a log or an exception message.
 /// </summary>
-public sealed class PlatformKeySeeder(IConfiguration configuration, IDocumentStore store, TimeProvider time, ILogger<PlatformKeySeeder> logger)
+internal sealed class PlatformKeySeeder(IConfiguration configuration, IDocumentStore store, TimeProvider time, ILogger<PlatformKeySeeder> logger)
     : IHostedService
 {
     public const string SettingName = "AgentFunctions:PlatformKey";
