@@ -23,6 +23,7 @@ public sealed class LocalSecretVault : ISecretVault, IDisposable
 
     public LocalSecretVault(string vaultDirectory, VaultKeyring keyring, TimeProvider time)
     {
+        VaultKeyring.CreatePrivateDirectory(vaultDirectory);
         records = new FileDocumentStore(Path.Combine(vaultDirectory, "secrets"));
         this.keyring = keyring;
         this.time = time;

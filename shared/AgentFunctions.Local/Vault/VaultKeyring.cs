@@ -60,7 +60,7 @@ public sealed class VaultKeyring
 
     private static VaultKeyring LoadOrCreateKeyFile(string vaultDirectory)
     {
-        Directory.CreateDirectory(vaultDirectory);
+        CreatePrivateDirectory(vaultDirectory);
         var path = Path.Combine(vaultDirectory, KeyFileName);
         if (!File.Exists(path))
         {
@@ -77,6 +77,13 @@ public sealed class VaultKeyring
         }
         var keys = lines.Select(l => ParseKey(l, path)).ToList();
         return new VaultKeyring(keys[0], keys.Skip(1)) { Source = "key file" };
+    }
+
+    /// <summary>Creates the vault folder owner-only (0700) when it does not exist yet; an existing folder keeps its mode.</summary>
+    internal static void CreatePrivateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
+        else Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     private static void TryCreateKeyFile(string path)
