@@ -1,6 +1,7 @@
 using AgentFunctions.Azure.KeyVault;
 using AgentFunctions.Credentials;
 using Azure.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
 
@@ -19,5 +20,21 @@ public sealed class KeyVaultServicesTests
         using var provider = services.BuildServiceProvider();
         Assert.IsType<KeyVaultSecretVault>(provider.GetRequiredService<ISecretVault>());
         Assert.Single(services, d => d.ServiceType == typeof(ISecretVault));
+    }
+
+    [Fact]
+    public void AddKeyVaultSecretVault_FromConfiguration_UsesTheVaultUriSetting_AndExplainsWhenItIsMissing()
+    {
+        var configured = new ServiceCollection().AddKeyVaultSecretVault(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AgentFunctions:KeyVault:Uri"] = FakeKeyVault.VaultUri.ToString(), ["AZURE_CLIENT_ID"] = Guid.NewGuid().ToString() })
+            .Build());
+        using (var provider = configured.BuildServiceProvider())
+        {
+            Assert.IsType<KeyVaultSecretVault>(provider.GetRequiredService<ISecretVault>());
+        }
+
+        using var missing = new ServiceCollection().AddKeyVaultSecretVault(new ConfigurationBuilder().Build()).BuildServiceProvider();
+        var error = Assert.Throws<InvalidOperationException>(() => missing.GetRequiredService<ISecretVault>());
+        Assert.Contains("AgentFunctions__KeyVault__Uri", error.Message);
     }
 }
