@@ -1,6 +1,7 @@
 using AgentFunctions.Api.Agents;
 using AgentFunctions.Api.Tenancy;
 using AgentFunctions.Api.Tools;
+using AgentFunctions.Api.Credentials;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 
@@ -16,6 +17,7 @@ public static class ApiEndpoints
         api.MapTenancyApi();
         api.MapAgentsApi();
         api.MapToolsApi();
+        api.MapCredentialsApi();
         return endpoints;
     }
 }

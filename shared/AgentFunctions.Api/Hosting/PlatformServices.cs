@@ -2,7 +2,9 @@ using AgentFunctions.Access;
 using AgentFunctions.Api.Agents;
 using AgentFunctions.Api.Tenancy;
 using AgentFunctions.Api.Tools;
+using AgentFunctions.Api.Credentials;
 using AgentFunctions.Local.Documents;
+using AgentFunctions.Local.Vault;
 using AgentFunctions.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -23,6 +25,7 @@ public static class PlatformServices
         services.AddAgentsFeature();
         services.AddToolRegistryFeature();
         services.AddToolExecution();
+        services.AddCredentialsFeature();
         return services;
     }
 
@@ -31,6 +34,7 @@ public static class PlatformServices
     {
         services.AddSingleton(new LocalDataDirectory(dataDirectory));
         services.AddSingleton<IDocumentStore>(_ => new FileDocumentStore(Path.Combine(dataDirectory, "documents")));
+        services.AddLocalSecretVault(dataDirectory);
         return services;
     }
 }
