@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Load figure for the README: GET /api/v1/agents/{id} with key auth on the local host, against a bare minimal-API
 # baseline measured in the same run. Loopback only; stops by itself. Needs wrk (installed from Debian if missing).
-# Usage: scripts/load-agents.sh [duration-seconds] [connections]
+# Usage: scripts/load-agents.sh [duration-seconds=10] [connections=16]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
-connections=${2:-32}
+connections=${2:-16}
 threads=1
 
 if ! command -v wrk >/dev/null; then
