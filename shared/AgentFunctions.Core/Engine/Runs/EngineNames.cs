@@ -1,0 +1,14 @@
+namespace AgentFunctions.Engine.Runs;
+
+/// <summary>The names the orchestration, its activities and its events go by, in both hosts.</summary>
+public static class EngineNames
+{
+    public const string AgentRun = "AgentRun";
+    public const string PrepareRun = "PrepareRun";
+    public const string CallModel = "CallModel";
+    public const string ExecuteTool = "ExecuteTool";
+    public const string CompleteRun = "CompleteRun";
+
+    /// <summary>One event name per call, so a stale approval can never release a later call.</summary>
+    public static string ApprovalEvent(string callId) => "approval:" + callId;
+}

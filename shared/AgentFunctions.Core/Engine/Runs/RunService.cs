@@ -1,0 +1,201 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using AgentFunctions.Access;
+using AgentFunctions.Agents;
+using AgentFunctions.Common;
+using AgentFunctions.Engine.Orchestration;
+using AgentFunctions.Engine.Sessions;
+using AgentFunctions.Storage;
+
+namespace AgentFunctions.Engine.Runs;
+
+/// <summary>
+/// Starts runs and answers for them: read (with live progress), wait, watch, cancel, approve or reject a pending call.
+/// The run id is the orchestration instance id.
+/// </summary>
+public sealed class RunService(IDocumentStore store, IOrchestrationClient orchestrations, TimeProvider time, EngineOptions options)
+{
+    private static readonly TimeSpan WatchSlice = TimeSpan.FromSeconds(15);
+
+    /// <summary>Schedules a run of a visible, enabled agent. The orchestration is durable before the run record is written.</summary>
+    public async Task<Run> StartAsync(Caller caller, string agentId, string? message, string? sessionId, CancellationToken cancellationToken = default)
+    {
+        new Validation().RequireText(message, "input", options.MaxInputLength).ThrowIfInvalid();
+        var documents = store.For(caller.Tenant);
+        var agent = await GetVisibleAgentAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
+        if (!agent.Enabled)
+        {
+            throw new ConflictException($"The agent '{agentId}' is disabled.");
+        }
+        if (sessionId is not null)
+        {
+            var session = await GetVisibleSessionAsync(caller, sessionId, cancellationToken).ConfigureAwait(false);
+            if (session.AgentId != agentId) throw new NotFoundException($"Session '{sessionId}' of agent '{agentId}'");
+        }
+
+        var runId = Ids.New("run");
+        var input = new AgentRunInput(caller.Tenant, runId, agentId, caller.UserId, sessionId, message!);
+        await orchestrations.StartAsync(EngineNames.AgentRun, runId, input, cancellationToken).ConfigureAwait(false);
+        var run = AgentRunActivities.NewRun(input, agent.Version, agent.Spec.Scope, agent.TeamId, time.GetUtcNow());
+        try
+        {
+            await documents.CreateAsync(run, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DocumentConflictException)
+        {
+            // The run's first activity wrote it already.
+        }
+        return run;
+    }
+
+    /// <summary>Waits up to <paramref name="wait"/> for the run to finish; returns its view either way.</summary>
+    public async Task<RunView> WaitAsync(Caller caller, string runId, TimeSpan wait, CancellationToken cancellationToken = default)
+    {
+        var deadline = time.GetUtcNow() + wait;
+        var state = await orchestrations.GetStateAsync(runId, cancellationToken).ConfigureAwait(false);
+        while (state is not null && !state.IsTerminal)
+        {
+            var remaining = deadline - time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero) break;
+            state = await orchestrations.WaitForChangeAsync(runId, state, remaining, cancellationToken).ConfigureAwait(false);
+        }
+        return await GetAsync(caller, runId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<RunView> GetAsync(Caller caller, string runId, CancellationToken cancellationToken = default)
+    {
+        var run = await GetVisibleRunAsync(caller, runId, cancellationToken).ConfigureAwait(false);
+        if (run.Value.IsFinished) return RunView.From(run.Value);
+        var state = await orchestrations.GetStateAsync(runId, cancellationToken).ConfigureAwait(false);
+        if (state?.IsTerminal == true)
+        {
+            // Finished between the two reads: the record is final now.
+            run = await GetVisibleRunAsync(caller, runId, cancellationToken).ConfigureAwait(false);
+        }
+        return RunView.From(run.Value, ReadProgress(state));
+    }
+
+    /// <summary>The run's steps as they happen, then one <c>end</c> event. Visibility is checked before the first item.</summary>
+    public async Task<IAsyncEnumerable<RunEvent>> WatchAsync(Caller caller, string runId, CancellationToken cancellationToken = default)
+    {
+        await GetVisibleRunAsync(caller, runId, cancellationToken).ConfigureAwait(false);
+        return Stream(caller, runId, cancellationToken);
+    }
+
+    public async Task<RunView> CancelAsync(Caller caller, string runId, CancellationToken cancellationToken = default)
+    {
+        var documents = store.For(caller.Tenant);
+        while (true)
+        {
+            var run = await GetVisibleRunAsync(caller, runId, cancellationToken).ConfigureAwait(false);
+            if (run.Value.IsFinished)
+            {
+                throw new ConflictException($"The run already ended with status '{Wire(run.Value.Status)}'.");
+            }
+            var cancelled = run.Value with { Status = RunStatus.Cancelled, Reason = $"Cancelled by user '{caller.UserId}'.", EndedAt = time.GetUtcNow() };
+            try
+            {
+                await documents.ReplaceAsync(cancelled, run.ETag, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DocumentPreconditionFailedException)
+            {
+                continue;
+            }
+            await orchestrations.TerminateAsync(runId, cancelled.Reason!, cancellationToken).ConfigureAwait(false);
+            return RunView.From(cancelled);
+        }
+    }
+
+    /// <summary>Approves or rejects the call the run waits for, by raising its durable approval event.</summary>
+    public async Task<RunView> DecideAsync(Caller caller, string runId, bool approved, string? callId, string? reason, CancellationToken cancellationToken = default)
+    {
+        var run = await GetVisibleRunAsync(caller, runId, cancellationToken).ConfigureAwait(false);
+        if (run.Value.IsFinished)
+        {
+            throw new ConflictException($"The run already ended with status '{Wire(run.Value.Status)}'.");
+        }
+        var progress = ReadProgress(await orchestrations.GetStateAsync(runId, cancellationToken).ConfigureAwait(false));
+        var pending = progress?.PendingApprovalCallId
+            ?? throw new ConflictException("The run is not waiting for an approval.");
+        if (callId is not null && callId != pending)
+        {
+            throw new ConflictException($"The run waits for an approval of call '{pending}', not '{callId}'.");
+        }
+        await orchestrations.RaiseEventAsync(runId, EngineNames.ApprovalEvent(pending), new ApprovalDecision(approved, reason, caller.UserId), cancellationToken)
+            .ConfigureAwait(false);
+        return RunView.From(run.Value, progress! with { Status = RunStatus.Running, PendingApprovalCallId = null, PendingApprovalTool = null });
+    }
+
+    public async Task<Agent> GetVisibleAgentAsync(Caller caller, string agentId, CancellationToken cancellationToken)
+    {
+        if (!Ids.LooksValid(agentId)) throw new NotFoundException($"Agent '{agentId}'");
+        var agent = (await store.For(caller.Tenant).GetAsync<Agent>(agentId, cancellationToken).ConfigureAwait(false))?.Value;
+        var visible = agent is not null && (agent.Spec.Scope == AgentScope.Team
+            ? caller.TeamIds.Contains(agent.TeamId) || agent.OwnerId == caller.UserId
+            : agent.OwnerId == caller.UserId);
+        return visible ? agent! : throw new NotFoundException($"Agent '{agentId}'");
+    }
+
+    public async Task<Session> GetVisibleSessionAsync(Caller caller, string sessionId, CancellationToken cancellationToken)
+    {
+        if (!Ids.LooksValid(sessionId)) throw new NotFoundException($"Session '{sessionId}'");
+        var session = (await store.For(caller.Tenant).GetAsync<Session>(sessionId, cancellationToken).ConfigureAwait(false))?.Value;
+        return session is not null && (session.UserId == caller.UserId || caller.Role == Role.Admin)
+            ? session
+            : throw new NotFoundException($"Session '{sessionId}'");
+    }
+
+    private async Task<Versioned<Run>> GetVisibleRunAsync(Caller caller, string runId, CancellationToken cancellationToken)
+    {
+        if (!Ids.LooksValid(runId)) throw new NotFoundException($"Run '{runId}'");
+        var run = await store.For(caller.Tenant).GetAsync<Run>(runId, cancellationToken).ConfigureAwait(false);
+        var visible = run is not null && (run.Value.UserId == caller.UserId || caller.Role == Role.Admin
+            || (run.Value.Scope == AgentScope.Team && caller.TeamIds.Contains(run.Value.TeamId)));
+        return visible ? run! : throw new NotFoundException($"Run '{runId}'");
+    }
+
+    private async IAsyncEnumerable<RunEvent> Stream(Caller caller, string runId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var sent = 0;
+        RunStatus? lastStatus = null;
+        OrchestrationState? state = null;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var run = await GetVisibleRunAsync(caller, runId, cancellationToken).ConfigureAwait(false);
+            if (run.Value.IsFinished)
+            {
+                foreach (var step in run.Value.Steps.Skip(sent)) yield return new RunEvent(RunEvent.Step, step);
+                var final = run.Value;
+                yield return new RunEvent(RunEvent.End, new RunEnded(final.Id, final.Status, final.Answer, final.Reason, final.Usage));
+                yield break;
+            }
+
+            state = state is null
+                ? await orchestrations.GetStateAsync(runId, cancellationToken).ConfigureAwait(false)
+                : await orchestrations.WaitForChangeAsync(runId, state, WatchSlice, cancellationToken).ConfigureAwait(false);
+            if (ReadProgress(state) is { } progress)
+            {
+                foreach (var step in progress.Steps.Skip(sent))
+                {
+                    yield return new RunEvent(RunEvent.Step, step);
+                }
+                sent = Math.Max(sent, progress.Steps.Count);
+                if (!progress.Status.IsFinal() && progress.Status != lastStatus)
+                {
+                    lastStatus = progress.Status;
+                    yield return new RunEvent(RunEvent.Status, new RunStatusChanged(runId, progress.Status, progress.PendingApprovalCallId, progress.PendingApprovalTool));
+                }
+            }
+            if (state is null)
+            {
+                // No instance (never started or already purged): the record is all there is; wait a slice for it to close.
+                await Task.Delay(WatchSlice, time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static RunProgress? ReadProgress(OrchestrationState? state) =>
+        state?.SerializedCustomStatus is { Length: > 0 } json ? JsonSerializer.Deserialize<RunProgress>(json, PlatformJson.Stored) : null;
+
+    private static string Wire(RunStatus status) => JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
+}
