@@ -1,3 +1,4 @@
+using AgentFunctions.Api.Engine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 
@@ -10,6 +11,7 @@ public static class ApiEndpoints
     {
         var api = endpoints.MapGroup("/api");
         api.MapHealthApi();
+        api.MapEngineApi();
         return endpoints;
     }
 }

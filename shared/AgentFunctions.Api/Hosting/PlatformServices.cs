@@ -1,5 +1,7 @@
 using AgentFunctions.Access;
+using AgentFunctions.Api.Engine;
 using AgentFunctions.Local.Documents;
+using AgentFunctions.Local.Orchestration;
 using AgentFunctions.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,6 +18,7 @@ public static class PlatformServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IAuthenticator, KeyAuthenticator>();
+        services.AddEngineFeature();
         return services;
     }
 
@@ -24,6 +27,7 @@ public static class PlatformServices
     {
         services.AddSingleton(new LocalDataDirectory(dataDirectory));
         services.AddSingleton<IDocumentStore>(_ => new FileDocumentStore(Path.Combine(dataDirectory, "documents")));
+        services.AddLocalEngine(dataDirectory);
         return services;
     }
 }
