@@ -169,7 +169,8 @@ internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner,
     {
         if (!instance.Timers.TryGetValue(at, out var deadline))
         {
-            deadline = runner.Time.GetUtcNow() + timeout;
+            // From the replay-safe clock, as a Durable timer would be: the wait starts when the orchestration asked for it.
+            deadline = CurrentUtcDateTime + timeout;
             runner.Record(instance, new JournalRecord(JournalRecordType.TimerScheduled, instance.Id, at, operation, hash, deadline.UtcTicks, null),
                 () => instance.Timers[at] = deadline);
         }

@@ -123,9 +123,12 @@ public static class AgentRunOrchestration
             run.AddStep(context, RunStepKind.ApprovalRequested, name, callId, Preview(call.ArgumentsJson));
             run.PendingApproval = (callId, name);
             Publish(context, run);
+            var waitStarted = context.CurrentUtcDateTime;
             var decision = await context.WaitForExternalEventAsync<ApprovalDecision>(
                 EngineNames.ApprovalEvent(callId), TimeSpan.FromSeconds(preparation.ApprovalTimeoutSeconds));
             run.PendingApproval = null;
+            // Time spent waiting for a person is not the agent's execution time.
+            run.WaitedForApproval += context.CurrentUtcDateTime - waitStarted;
             if (!decision.Received || decision.Payload is null)
             {
                 var error = $"The call to '{name}' needed approval and none came within {preparation.ApprovalTimeoutSeconds} seconds; it was not executed.";
@@ -224,14 +227,17 @@ public static class AgentRunOrchestration
     }
 
     private static bool OverTime(IOrchestrationContext context, RunState run, int maxSeconds) =>
-        context.CurrentUtcDateTime - run.StartedAt > TimeSpan.FromSeconds(maxSeconds);
+        context.CurrentUtcDateTime - run.StartedAt - run.WaitedForApproval > TimeSpan.FromSeconds(maxSeconds);
 
     private static void Publish(IOrchestrationContext context, RunState run) =>
         context.SetCustomStatus(new RunProgress(
             run.PendingApproval is null ? RunStatus.Running : RunStatus.AwaitingApproval,
             run.Steps.ToArray(), run.Usage, run.PendingApproval?.CallId, run.PendingApproval?.Tool));
 
-    private static string ToolError(string error) => JsonSerializer.Serialize(new { error });
+    // The model reads this, not a browser: keep quotes and apostrophes readable.
+    private static readonly JsonSerializerOptions ToolErrorJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static string ToolError(string error) => JsonSerializer.Serialize(new { error }, ToolErrorJson);
 
     /// <summary>An agent-as-tool takes its input as <c>{"input": "..."}</c> (or <c>message</c>); anything else is passed as JSON.</summary>
     private static string ChildMessage(string argumentsJson)
@@ -275,6 +281,8 @@ public static class AgentRunOrchestration
         public RunUsage Nested { get; set; } = RunUsage.Zero;
 
         public (string CallId, string Tool)? PendingApproval { get; set; }
+
+        public TimeSpan WaitedForApproval { get; set; }
 
         public void AddStep(IOrchestrationContext context, RunStepKind kind, string? tool = null, string? callId = null, string? detail = null, TokenUsage? usage = null) =>
             Steps.Add(new RunStep(Steps.Count, kind, context.CurrentUtcDateTime, tool, callId, detail, usage));
