@@ -1,4 +1,5 @@
 using AgentFunctions.Api.Hosting;
+using AgentFunctions.Functions.Engine;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 
@@ -8,6 +9,7 @@ var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddPlatformCore();
 builder.Services.AddAzureAdapters(builder.Configuration);
+builder.Services.AddDurableEngine();
 builder.Build().Run();
 
 /// <summary>

@@ -8,6 +8,7 @@ public static class EngineNames
     public const string CallModel = "CallModel";
     public const string ExecuteTool = "ExecuteTool";
     public const string CompleteRun = "CompleteRun";
+    public const string FailRun = "FailRun";
 
     /// <summary>One event name per call, so a stale approval can never release a later call.</summary>
     public static string ApprovalEvent(string callId) => "approval:" + callId;

@@ -69,8 +69,12 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
         var state = await orchestrations.GetStateAsync(runId, cancellationToken).ConfigureAwait(false);
         if (state?.IsTerminal == true)
         {
-            // Finished between the two reads: the record is final now.
+            // Finished between the two reads: the record is final now, unless the orchestration died without closing it.
             run = await GetVisibleRunAsync(caller, runId, cancellationToken).ConfigureAwait(false);
+            if (!run.Value.IsFinished)
+            {
+                return RunView.From(await CloseOrphanAsync(caller, run, state, cancellationToken).ConfigureAwait(false));
+            }
         }
         return RunView.From(run.Value, ReadProgress(state));
     }
@@ -191,6 +195,26 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
                 // No instance (never started or already purged): the record is all there is; wait a slice for it to close.
                 await Task.Delay(WatchSlice, time, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>A run must never stay "running" after its orchestration ended: close it as failed with the reason known.</summary>
+    private async Task<Run> CloseOrphanAsync(Caller caller, Versioned<Run> run, OrchestrationState state, CancellationToken cancellationToken)
+    {
+        var closed = run.Value with
+        {
+            Status = state.Status == OrchestrationRuntimeStatus.Terminated ? RunStatus.Cancelled : RunStatus.Failed,
+            Reason = state.FailureMessage ?? $"The run's orchestration ended ({state.Status}) without closing the run.",
+            EndedAt = time.GetUtcNow(),
+        };
+        try
+        {
+            await store.For(caller.Tenant).ReplaceAsync(closed, run.ETag, cancellationToken).ConfigureAwait(false);
+            return closed;
+        }
+        catch (DocumentPreconditionFailedException)
+        {
+            return (await GetVisibleRunAsync(caller, run.Value.Id, cancellationToken).ConfigureAwait(false)).Value;
         }
     }
 
