@@ -1,7 +1,9 @@
 using AgentFunctions.Engine.Models;
 using AgentFunctions.Engine.Runs;
 using AgentFunctions.Engine.Sessions;
+using AgentFunctions.Engine.Tools;
 using AgentFunctions.Local.Models;
+using AgentFunctions.Tools;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -23,6 +25,9 @@ public static class EngineFeature
         services.TryAddSingleton<RunService>();
         services.TryAddSingleton<SessionService>();
         services.TryAddSingleton<RunsApi>();
+        // Until the tools feature is wired in, runs see no tools rather than failing to start; any real registration wins.
+        services.TryAddSingleton<IToolCatalog, UnconfiguredToolCatalog>();
+        services.TryAddSingleton<IToolExecutor, UnconfiguredToolExecutor>();
         return services;
     }
 }

@@ -72,7 +72,7 @@ public sealed class RunsApi(RunService runs, SessionService sessions, EngineOpti
     /// <summary>200 with the finished run, or 202 with its location when it is still running (async, or the wait ran out).</summary>
     private async Task<IResult> AnswerAsync(HttpContext http, Caller caller, Run run, bool wait, int? waitSeconds)
     {
-        new Validation().Require(waitSeconds is null or >= 0 && waitSeconds <= options.MaxWaitSeconds, "wait_seconds",
+        new Validation().Require(waitSeconds is null || (waitSeconds >= 0 && waitSeconds <= options.MaxWaitSeconds), "wait_seconds",
             $"must be between 0 and {options.MaxWaitSeconds}").ThrowIfInvalid();
         var view = wait
             ? await runs.WaitAsync(caller, run.Id, TimeSpan.FromSeconds(waitSeconds ?? options.DefaultWaitSeconds), http.RequestAborted).ConfigureAwait(false)
