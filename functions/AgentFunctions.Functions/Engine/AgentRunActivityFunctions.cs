@@ -20,6 +20,10 @@ public sealed class AgentRunActivityFunctions(AgentRunActivities activities)
     public Task<ToolResult> ExecuteTool([ActivityTrigger] ToolInvocation invocation, CancellationToken cancellationToken) =>
         activities.ExecuteToolAsync(invocation, cancellationToken);
 
+    [Function(EngineNames.ExecuteReadOnlyTool)]
+    public Task<ToolResult> ExecuteReadOnlyTool([ActivityTrigger] ToolInvocation invocation, CancellationToken cancellationToken) =>
+        activities.ExecuteToolAsync(invocation, cancellationToken);
+
     [Function(EngineNames.CompleteRun)]
     public Task<bool> CompleteRun([ActivityTrigger] RunCompletion completion, CancellationToken cancellationToken) =>
         activities.CompleteAsync(completion, cancellationToken);

@@ -33,6 +33,20 @@ internal sealed class DurableOrchestrationClient(DurableClientHolder holder, Tim
         return metadata is null ? null : Map(metadata);
     }
 
+    public async Task<OrchestrationState?> WaitForCompletionAsync(string instanceId, TimeSpan maxWait, CancellationToken cancellationToken = default)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(maxWait);
+        try
+        {
+            return Map(await holder.Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, limit.Token));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return await GetStateAsync(instanceId, cancellationToken);
+        }
+    }
+
     /// <summary>Durable has no change feed for one instance: poll its metadata until it differs or the wait is over.</summary>
     public async Task<OrchestrationState?> WaitForChangeAsync(string instanceId, OrchestrationState? known, TimeSpan maxWait, CancellationToken cancellationToken = default)
     {

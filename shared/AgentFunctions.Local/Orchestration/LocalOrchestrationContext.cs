@@ -115,8 +115,8 @@ internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner,
         var activity = runner.Registry.Activity(name);
         if (activity.Effect == ActivityEffect.SideEffect)
         {
-            // Everything this side effect depends on is on disk before it happens.
-            await runner.WaitDurableAsync(instance).ConfigureAwait(false);
+            // The start and every earlier side effect are on disk before this one happens.
+            await runner.WaitSideEffectsDurableAsync(instance).ConfigureAwait(false);
         }
         runner.ThrowIfStopped(instance);
 
@@ -139,7 +139,7 @@ internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner,
         var record = failure is null
             ? new JournalRecord(JournalRecordType.OperationCompleted, instance.Id, at, operation, hash, now.UtcTicks, runner.Serialize(result, activity.OutputType))
             : new JournalRecord(JournalRecordType.OperationFailed, instance.Id, at, operation, hash, now.UtcTicks, failure);
-        runner.Record(instance, record);
+        runner.Record(instance, record, sideEffect: activity.Effect == ActivityEffect.SideEffect);
         CurrentUtcDateTime = now;
         Volatile.Write(ref busy, 0);
         if (failure is not null) throw new ActivityFailedException(name, failure);

@@ -124,6 +124,20 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
         }
     }
 
+    public async Task<OrchestrationState?> WaitForCompletionAsync(string instanceId, TimeSpan maxWait, CancellationToken cancellationToken = default)
+    {
+        if (!instances.TryGetValue(instanceId, out var instance)) return null;
+        if (!instance.Done.Task.IsCompleted)
+        {
+            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var timer = Task.Delay(maxWait, Time, cancel.Token);
+            await Task.WhenAny(instance.Done.Task, timer, stopped.Task).ConfigureAwait(false);
+            await cancel.CancelAsync().ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        return StateOf(instance);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (stopping.IsCancellationRequested) return;
@@ -145,11 +159,19 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
         }
     }
 
-    internal async ValueTask WaitDurableAsync(OrchestrationInstance instance)
+    internal ValueTask WaitDurableAsync(OrchestrationInstance instance) => WaitDurableAsync(instance, instance.LastAppendSequence);
+
+    /// <summary>
+    /// Before a side effect: waits until the instance's start and every earlier side effect's record are on disk, so a
+    /// power loss can repeat at most the call in flight. Reads and model calls recorded since need not be flushed first.
+    /// </summary>
+    internal ValueTask WaitSideEffectsDurableAsync(OrchestrationInstance instance) => WaitDurableAsync(instance, instance.LastSideEffectSequence);
+
+    private async ValueTask WaitDurableAsync(OrchestrationInstance instance, long sequence)
     {
         try
         {
-            await journal.WaitDurableAsync(instance.LastAppendSequence).ConfigureAwait(false);
+            await journal.WaitDurableAsync(sequence).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {
@@ -159,7 +181,7 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
     }
 
     /// <summary>Appends a history record and applies it to the instance as one step, so compaction never sees one without the other.</summary>
-    internal void Record(OrchestrationInstance instance, JournalRecord record, Action? apply = null)
+    internal void Record(OrchestrationInstance instance, JournalRecord record, Action? apply = null, bool sideEffect = false)
     {
         lock (appendLock)
         {
@@ -179,6 +201,7 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
             if (apply is not null) apply();
             else if (record.Type is JournalRecordType.OperationCompleted or JournalRecordType.OperationFailed) instance.Operations[record.Position] = record;
             instance.LastAppendSequence = sequence;
+            if (record.Type == JournalRecordType.Started || sideEffect) instance.LastSideEffectSequence = sequence;
         }
     }
 

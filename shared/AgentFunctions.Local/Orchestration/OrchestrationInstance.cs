@@ -51,6 +51,9 @@ internal sealed class OrchestrationInstance(string id, string name, string input
 
     public long LastAppendSequence { get; set; }
 
+    /// <summary>The journal sequence of the start record or of the latest side-effect activity's record.</summary>
+    public long LastSideEffectSequence { get; set; }
+
     public bool Abandoned { get; set; }
 
     public Task? Execution { get; set; }

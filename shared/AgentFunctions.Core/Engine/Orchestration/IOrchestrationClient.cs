@@ -16,6 +16,9 @@ public interface IOrchestrationClient
 
     Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default);
 
+    /// <summary>Returns when the instance reaches a terminal status or <paramref name="maxWait"/> has passed, with its state then.</summary>
+    Task<OrchestrationState?> WaitForCompletionAsync(string instanceId, TimeSpan maxWait, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Returns when the instance's state differs from <paramref name="known"/> (new custom status or a terminal status),
     /// or when <paramref name="maxWait"/> has passed, with the state at that moment.

@@ -32,6 +32,7 @@ public sealed class AgentRunActivities(
             .AddActivity<AgentRunInput, RunPreparation>(EngineNames.PrepareRun, activities.PrepareAsync)
             .AddActivity<ModelCallInput, ChatCompletion>(EngineNames.CallModel, activities.CallModelAsync)
             .AddActivity<ToolInvocation, ToolResult>(EngineNames.ExecuteTool, activities.ExecuteToolAsync, ActivityEffect.SideEffect)
+            .AddActivity<ToolInvocation, ToolResult>(EngineNames.ExecuteReadOnlyTool, activities.ExecuteToolAsync)
             .AddActivity<RunCompletion, bool>(EngineNames.CompleteRun, activities.CompleteAsync);
 
     public async Task<RunPreparation> PrepareAsync(AgentRunInput input, CancellationToken cancellationToken)

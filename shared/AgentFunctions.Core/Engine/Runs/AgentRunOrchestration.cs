@@ -156,7 +156,8 @@ public static class AgentRunOrchestration
         ToolResult result;
         try
         {
-            result = await context.CallActivityAsync<ToolResult>(EngineNames.ExecuteTool,
+            // Builtins only read; every other kind may change the world and is journaled as a side effect.
+            result = await context.CallActivityAsync<ToolResult>(tool.Kind == ToolKind.Builtin ? EngineNames.ExecuteReadOnlyTool : EngineNames.ExecuteTool,
                 new ToolInvocation(input.Tenant, input.RunId, input.AgentId, preparation.AgentOwnerId, name, call.ArgumentsJson, callId));
         }
         catch (ActivityFailedException ex)

@@ -7,6 +7,9 @@ public static class EngineNames
     public const string PrepareRun = "PrepareRun";
     public const string CallModel = "CallModel";
     public const string ExecuteTool = "ExecuteTool";
+
+    /// <summary>Builtin tools (clock, HTTP GET fetch, knowledge search) only read: no fsync barrier before them locally.</summary>
+    public const string ExecuteReadOnlyTool = "ExecuteReadOnlyTool";
     public const string CompleteRun = "CompleteRun";
     public const string FailRun = "FailRun";
 

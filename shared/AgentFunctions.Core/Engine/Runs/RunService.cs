@@ -17,6 +17,9 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
 {
     private static readonly TimeSpan WatchSlice = TimeSpan.FromSeconds(15);
 
+    /// <summary>How old a "running" record without an orchestration must be before it counts as orphaned (not just starting).</summary>
+    private static readonly TimeSpan OrphanAge = TimeSpan.FromMinutes(5);
+
     /// <summary>Schedules a run of a visible, enabled agent. The orchestration is durable before the run record is written.</summary>
     public async Task<Run> StartAsync(Caller caller, string agentId, string? message, string? sessionId, CancellationToken cancellationToken = default)
     {
@@ -35,30 +38,20 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
 
         var runId = Ids.New("run");
         var input = new AgentRunInput(caller.Tenant, runId, agentId, caller.UserId, sessionId, message!);
-        await orchestrations.StartAsync(EngineNames.AgentRun, runId, input, cancellationToken).ConfigureAwait(false);
         var run = AgentRunActivities.NewRun(input, agent.Version, agent.Spec.Scope, agent.TeamId, time.GetUtcNow());
-        try
-        {
-            await documents.CreateAsync(run, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DocumentConflictException)
-        {
-            // The run's first activity wrote it already.
-        }
+        // The record and the orchestration are made durable side by side (one wait instead of two). If the host dies
+        // between them, the run's first activity writes a missing record, and a record whose orchestration never
+        // started is closed as failed when read (see CloseOrphanAsync).
+        var recorded = CreateRecordAsync(documents, run, cancellationToken);
+        await orchestrations.StartAsync(EngineNames.AgentRun, runId, input, cancellationToken).ConfigureAwait(false);
+        await recorded.ConfigureAwait(false);
         return run;
     }
 
     /// <summary>Waits up to <paramref name="wait"/> for the run to finish; returns its view either way.</summary>
     public async Task<RunView> WaitAsync(Caller caller, string runId, TimeSpan wait, CancellationToken cancellationToken = default)
     {
-        var deadline = time.GetUtcNow() + wait;
-        var state = await orchestrations.GetStateAsync(runId, cancellationToken).ConfigureAwait(false);
-        while (state is not null && !state.IsTerminal)
-        {
-            var remaining = deadline - time.GetUtcNow();
-            if (remaining <= TimeSpan.Zero) break;
-            state = await orchestrations.WaitForChangeAsync(runId, state, remaining, cancellationToken).ConfigureAwait(false);
-        }
+        await orchestrations.WaitForCompletionAsync(runId, wait, cancellationToken).ConfigureAwait(false);
         return await GetAsync(caller, runId, cancellationToken).ConfigureAwait(false);
     }
 
@@ -67,6 +60,10 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
         var run = await GetVisibleRunAsync(caller, runId, cancellationToken).ConfigureAwait(false);
         if (run.Value.IsFinished) return RunView.From(run.Value);
         var state = await orchestrations.GetStateAsync(runId, cancellationToken).ConfigureAwait(false);
+        if (state is null && time.GetUtcNow() - run.Value.CreatedAt > OrphanAge)
+        {
+            return RunView.From(await CloseOrphanAsync(caller, run, null, cancellationToken).ConfigureAwait(false));
+        }
         if (state?.IsTerminal == true)
         {
             // Finished between the two reads: the record is final now, unless the orchestration died without closing it.
@@ -199,12 +196,14 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
     }
 
     /// <summary>A run must never stay "running" after its orchestration ended: close it as failed with the reason known.</summary>
-    private async Task<Run> CloseOrphanAsync(Caller caller, Versioned<Run> run, OrchestrationState state, CancellationToken cancellationToken)
+    private async Task<Run> CloseOrphanAsync(Caller caller, Versioned<Run> run, OrchestrationState? state, CancellationToken cancellationToken)
     {
         var closed = run.Value with
         {
-            Status = state.Status == OrchestrationRuntimeStatus.Terminated ? RunStatus.Cancelled : RunStatus.Failed,
-            Reason = state.FailureMessage ?? $"The run's orchestration ended ({state.Status}) without closing the run.",
+            Status = state?.Status == OrchestrationRuntimeStatus.Terminated ? RunStatus.Cancelled : RunStatus.Failed,
+            Reason = state is null
+                ? "The run was accepted but its orchestration never started (the host stopped in between)."
+                : state.FailureMessage ?? $"The run's orchestration ended ({state.Status}) without closing the run.",
             EndedAt = time.GetUtcNow(),
         };
         try
@@ -215,6 +214,18 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
         catch (DocumentPreconditionFailedException)
         {
             return (await GetVisibleRunAsync(caller, run.Value.Id, cancellationToken).ConfigureAwait(false)).Value;
+        }
+    }
+
+    private static async Task CreateRecordAsync(ITenantDocuments documents, Run run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await documents.CreateAsync(run, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DocumentConflictException)
+        {
+            // The run's first activity wrote it already.
         }
     }
 
