@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using AgentFunctions.Common;
 using AgentFunctions.Engine.Orchestration;
-using AgentFunctions.Local.Documents;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -216,8 +215,7 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
         return child;
     }
 
-    internal uint Hash(object? input) =>
-        input is null ? 0u : Crc32.Compute(JsonSerializer.SerializeToUtf8Bytes(input, input.GetType(), PlatformJson.Stored));
+    internal uint Hash(object? input) => Fingerprint.Of(input);
 
     internal string Serialize(object? value, Type type) => JsonSerializer.Serialize(value, type, PlatformJson.Stored);
 
@@ -339,7 +337,8 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
     {
         lock (instance.Gate)
         {
-            if (instance.SerializedCustomStatus.Version != instance.Version || instance.SerializedCustomStatus.Json is null && instance.CustomStatus is not null)
+            // A finished instance's progress is in its output and records; serialising it again would be waste.
+            if (!instance.IsTerminal && (instance.SerializedCustomStatus.Version != instance.Version || instance.SerializedCustomStatus.Json is null && instance.CustomStatus is not null))
             {
                 var json = instance.CustomStatus is null ? null : JsonSerializer.Serialize(instance.CustomStatus, instance.CustomStatus.GetType(), PlatformJson.Options);
                 instance.SerializedCustomStatus = (instance.Version, json);

@@ -183,6 +183,23 @@ public sealed class DurableReplayTests
         }
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("a")]
+    [InlineData("123456789")]
+    [InlineData("The quick brown fox jumps over the lazy dog")]
+    public void Fingerprint_HardwareAndSoftwarePaths_GiveStandardCrc32C(string text)
+    {
+        // Reference: bitwise CRC-32C (Castagnoli), reflected, init and final xor 0xFFFFFFFF.
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(text))
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0x82F63B78u ^ (crc >> 1) : crc >> 1;
+        }
+        Assert.Equal(~crc, Fingerprint.Compute(System.Text.Encoding.UTF8.GetBytes(text)));
+    }
+
     private static async Task<(string AgentId, AgentRunInput Input)> SeedAsync(EngineHarness harness)
     {
         var parent = await harness.SeedAgentAsync(tools: [FakeToolCatalog.Clock, FakeToolCatalog.Echo, "agents.helper"], agentId: "agt_parent");
