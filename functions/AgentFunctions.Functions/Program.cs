@@ -1,4 +1,5 @@
 using AgentFunctions.Api.Hosting;
+using AgentFunctions.Azure.Models;
 using AgentFunctions.Functions.Engine;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
@@ -10,6 +11,7 @@ builder.ConfigureFunctionsWebApplication();
 builder.Services.AddPlatformCore();
 builder.Services.AddAzureAdapters(builder.Configuration);
 builder.Services.AddDurableEngine();
+builder.Services.AddOpenAIChatModel(builder.Configuration);
 builder.Build().Run();
 
 /// <summary>

@@ -6,6 +6,7 @@ builder.AddLocalPlatform();
 
 var app = builder.Build();
 app.MapAgentPlatformApi();
+app.MapLocalDocuments();
 await app.BootstrapLocalPlatformAsync();
 app.Run();
 

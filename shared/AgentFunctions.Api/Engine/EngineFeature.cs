@@ -1,3 +1,4 @@
+using AgentFunctions.Azure.Models;
 using AgentFunctions.Engine.Models;
 using AgentFunctions.Engine.Runs;
 using AgentFunctions.Engine.Sessions;
@@ -21,6 +22,8 @@ public static class EngineFeature
         services.TryAddSingleton(new EngineOptions());
         services.TryAddKeyedSingleton<IChatModel, ScriptedChatModel>(ChatModelRouter.OfflineKey);
         services.TryAddSingleton<IChatModelRouter, ChatModelRouter>();
+        // The OpenAI-compatible model, when AddOpenAIChatModel found an endpoint; otherwise null and only "offline" routes.
+        services.TryAddSingleton<IChatModel>(sp => sp.GetService<OpenAIChatModel>()!);
         services.TryAddSingleton<AgentRunActivities>();
         services.TryAddSingleton<RunService>();
         services.TryAddSingleton<SessionService>();

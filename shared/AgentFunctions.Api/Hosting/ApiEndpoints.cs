@@ -1,4 +1,7 @@
+using AgentFunctions.Api.Agents;
 using AgentFunctions.Api.Engine;
+using AgentFunctions.Api.Tenancy;
+using AgentFunctions.Api.Tools;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 
@@ -11,6 +14,9 @@ public static class ApiEndpoints
     {
         var api = endpoints.MapGroup("/api");
         api.MapHealthApi();
+        api.MapTenancyApi();
+        api.MapAgentsApi();
+        api.MapToolsApi();
         api.MapEngineApi();
         return endpoints;
     }

@@ -1,7 +1,6 @@
-using AgentFunctions.Storage;
+using AgentFunctions.Azure.Documents;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AgentFunctions.Api.Hosting;
 
@@ -19,13 +18,20 @@ public static class AzureAdapters
         return services;
     }
 
-    // TODO(cosmos-document-store): the Cosmos DB adapter is being written on another branch as AddCosmosDocumentStore.
-    // When it is merged, replace the body below with that one call (it reads AgentFunctions:Cosmos:Endpoint,
-    // :Database and :Container). Until then the app fails at start-up with this message instead of running without a store.
+    /// <summary>Cosmos DB: one container, partition key /tenantId, managed identity (DefaultAzureCredential).</summary>
     private static void AddDocumentStore(IServiceCollection services, IConfiguration configuration)
     {
-        _ = configuration;
-        services.TryAddSingleton<IDocumentStore>(_ => throw new InvalidOperationException(
-            "No Azure document store is registered: merge the Cosmos adapter and call AddCosmosDocumentStore in AzureAdapters.AddDocumentStore."));
+        var section = configuration.GetSection("AgentFunctions:Cosmos");
+        services.AddCosmosDocumentStore(new CosmosDocumentStoreOptions
+        {
+            Endpoint = new Uri(Required(section, "Endpoint")),
+            DatabaseName = section["Database"] ?? "agentfunctions",
+            ContainerName = section["Container"] ?? "documents",
+        });
     }
+
+    private static string Required(IConfigurationSection section, string key) =>
+        section[key] is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"Set {section.Path}:{key} (app setting {section.Path.Replace(":", "__", StringComparison.Ordinal)}__{key}).");
 }

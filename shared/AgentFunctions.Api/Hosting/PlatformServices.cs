@@ -1,5 +1,8 @@
 using AgentFunctions.Access;
+using AgentFunctions.Api.Agents;
 using AgentFunctions.Api.Engine;
+using AgentFunctions.Api.Tenancy;
+using AgentFunctions.Api.Tools;
 using AgentFunctions.Local.Documents;
 using AgentFunctions.Local.Orchestration;
 using AgentFunctions.Storage;
@@ -18,6 +21,10 @@ public static class PlatformServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IAuthenticator, KeyAuthenticator>();
+        services.AddTenancyFeature();
+        services.AddAgentsFeature();
+        services.AddToolRegistryFeature();
+        services.AddToolExecution();
         services.AddEngineFeature();
         return services;
     }

@@ -25,6 +25,7 @@ public static class Problems
         NotFoundException n => NotFound(n.Message),
         ForbiddenException f => Status(StatusCodes.Status403Forbidden, "Forbidden", f.Message),
         ConflictException c => Status(StatusCodes.Status409Conflict, "Conflict", c.Message),
+        PreconditionRequiredException r => Status(StatusCodes.Status428PreconditionRequired, "Precondition required", r.Message),
         PreconditionFailedException p => Status(StatusCodes.Status412PreconditionFailed, "Precondition failed", p.Message),
         QuotaExceededException q => Status(StatusCodes.Status429TooManyRequests, "Too many requests", q.Message),
         UnauthorizedException u => Unauthorized(u.Message),

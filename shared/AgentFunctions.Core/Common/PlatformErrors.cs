@@ -29,3 +29,6 @@ public sealed class ForbiddenException(string message) : PlatformException(messa
 
 /// <summary>429: a quota or rate limit refused the call.</summary>
 public sealed class QuotaExceededException(string message) : PlatformException(message);
+
+/// <summary>428: the change needs an If-Match the caller did not send.</summary>
+public sealed class PreconditionRequiredException(string message) : PlatformException(message);

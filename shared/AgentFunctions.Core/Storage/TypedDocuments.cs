@@ -6,18 +6,22 @@ namespace AgentFunctions.Storage;
 /// <summary>Typed reads and writes over <see cref="ITenantDocuments"/>; the kind comes from the record type.</summary>
 public static class TypedDocuments
 {
+    // A StoredDocument is immutable and replaced on every write, so the record read from it can be kept beside it:
+    // repeated point reads of an unchanged document (API keys, users, agents on the hot path) skip deserialisation.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<StoredDocument, object> Materialised = new();
+
     public static async ValueTask<Versioned<T>?> GetAsync<T>(this ITenantDocuments store, string id, CancellationToken cancellationToken = default)
         where T : IDocument
     {
         var stored = await store.ReadAsync(T.Kind, id, cancellationToken).ConfigureAwait(false);
-        return stored is null ? null : new Versioned<T>(Deserialize<T>(stored.Json), stored.ETag);
+        return stored is null ? null : new Versioned<T>(Materialise<T>(stored), stored.ETag);
     }
 
     public static async Task<IReadOnlyList<Versioned<T>>> ListAsync<T>(this ITenantDocuments store, CancellationToken cancellationToken = default, params FieldEquals[] filter)
         where T : IDocument
     {
         var stored = await store.QueryAsync(T.Kind, filter, cancellationToken).ConfigureAwait(false);
-        return stored.Select(s => new Versioned<T>(Deserialize<T>(s.Json), s.ETag)).ToList();
+        return stored.Select(s => new Versioned<T>(Materialise<T>(s), s.ETag)).ToList();
     }
 
     public static async Task<Versioned<T>> CreateAsync<T>(this ITenantDocuments store, T document, CancellationToken cancellationToken = default)
@@ -54,6 +58,14 @@ public static class TypedDocuments
             throw new InvalidOperationException($"A {T.Kind} of tenant '{document.TenantId}' cannot be written to partition '{store.Tenant}'.");
         }
         return new DocumentWrite(mode, T.Kind, document.Id, Serialize(document), ifMatch);
+    }
+
+    private static T Materialise<T>(StoredDocument stored)
+    {
+        if (Materialised.TryGetValue(stored, out var cached) && cached is T typed) return typed;
+        var value = Deserialize<T>(stored.Json);
+        Materialised.AddOrUpdate(stored, value!);
+        return value;
     }
 
     public static ReadOnlyMemory<byte> Serialize<T>(T document) => JsonSerializer.SerializeToUtf8Bytes(document, PlatformJson.Stored);

@@ -12,7 +12,7 @@ public sealed record ToolDefinition(
     string Id,
     TenantId TenantId,
     string Description,
-    ToolKind ToolKind,
+    [property: System.Text.Json.Serialization.JsonPropertyName("kind")] ToolKind ToolKind,
     JsonElement InputSchema,
     JsonElement? OutputSchema,
     HttpToolSpec? Http,
@@ -57,4 +57,4 @@ public sealed record CredentialPlacement(string Header, string? Format, string? 
 public sealed record AgentToolSpec(string AgentId);
 
 /// <summary>A tool served by an MCP server over HTTP.</summary>
-public sealed record McpToolSpec(string ServerUrl, string? ToolName, string? CredentialId, IReadOnlyList<string> AllowedHosts);
+public sealed record McpToolSpec(string ServerUrl, string? ToolName, string? CredentialId, IReadOnlyList<string> AllowedHosts, bool AllowPrivateNetwork = false);

@@ -11,6 +11,22 @@ internal sealed record LogRecord(string Tenant, IReadOnlyList<LogEntry> Entries)
 {
     public const int HeaderSize = 8;
 
+    /// <summary>
+    /// Tenant of store-level records. A real tenant id is never empty, so this cannot collide with a partition.
+    /// </summary>
+    public const string MetaTenant = "";
+
+    private const string EtagCounterKind = "etag_counter";
+
+    public bool IsMeta => Tenant.Length == 0;
+
+    /// <summary>
+    /// Remembers the highest ETag ever issued. A snapshot drops deleted records, and with them the ETags they had;
+    /// without this a record re-created after a restart could get an old ETag back and satisfy a stale If-Match.
+    /// </summary>
+    public static LogRecord EtagCounter(string highestEtag) =>
+        new(MetaTenant, [new LogEntry(false, EtagCounterKind, string.Empty, highestEtag, ReadOnlyMemory<byte>.Empty)]);
+
     public byte[] Encode()
     {
         using var payload = new MemoryStream();

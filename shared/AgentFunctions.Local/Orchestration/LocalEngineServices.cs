@@ -13,7 +13,7 @@ public static class LocalEngineServices
     /// <summary>The local runner (journal under <c>{data}/orchestration</c>), its resume-at-start service, and the empty knowledge adapter.</summary>
     public static IServiceCollection AddLocalEngine(this IServiceCollection services, string dataDirectory)
     {
-        services.TryAddSingleton(sp => AgentRunActivities.Register(new OrchestrationRegistry(), sp.GetRequiredService<AgentRunActivities>()));
+        services.TryAddSingleton(sp => AgentRunActivities.Register(new OrchestrationRegistry(), () => sp.GetRequiredService<AgentRunActivities>()));
         services.TryAddSingleton(sp => new LocalOrchestrationRunner(
             Path.Combine(dataDirectory, "orchestration"),
             sp.GetRequiredService<OrchestrationRegistry>(),

@@ -282,19 +282,21 @@ public sealed class AgentRunLoopTests
     [Fact]
     public async Task Session_TwoTurns_PersistsMessagesAndWindowsHistory()
     {
-        await using var harness = EngineHarness.Create(new ManualTimeProvider());
+        var clock = new ManualTimeProvider();
+        await using var harness = EngineHarness.Create(clock);
         var agent = await harness.SeedAgentAsync(memoryWindow: 3);
         var sessions = new SessionService(harness.Store, harness.Runs, harness.Time);
         var session = await sessions.CreateAsync(harness.Caller, agent.Id, "chat");
 
         await harness.WaitFinishedAsync((await harness.StartAsync(agent.Id, "first", session.Id)).Id);
+        clock.Advance(TimeSpan.FromSeconds(5));
         await harness.WaitFinishedAsync((await harness.StartAsync(agent.Id, "second", session.Id)).Id);
         var conversation = await sessions.GetConversationAsync(harness.Caller, session.Id);
         var preparation = await harness.Activities.PrepareAsync(
             new AgentRunInput(harness.Tenant, "run_probe", agent.Id, harness.Caller.UserId, session.Id, "third"), CancellationToken.None);
 
         Assert.Equal(["first", "You said: first", "second", "You said: second"], conversation.Messages.Select(m => m.Content));
-        Assert.Equal([1, 2, 3, 4], conversation.Messages.Select(m => m.Sequence));
+        Assert.Equal([ChatRole.User, ChatRole.Assistant, ChatRole.User, ChatRole.Assistant], conversation.Messages.Select(m => m.Role));
         // System prompt, then the last three messages of the window.
         Assert.Equal(["You are a test agent.", "You said: first", "second", "You said: second"], preparation.Prompt.Select(m => m.Content));
     }

@@ -48,7 +48,7 @@ public sealed class EngineApiTests : IAsyncLifetime
         var run = await ReadAsync(response);
 
         Assert.True(response.StatusCode == HttpStatusCode.OK, run.ToString());
-        Assert.Equal("completed", run.GetProperty("status").GetString());
+        Assert.True(run.GetProperty("status").GetString() == "completed", run.ToString());
         Assert.StartsWith("You said: hello", run.GetProperty("answer").GetString());
         Assert.Equal("succeeded", run.GetProperty("tool_calls")[0].GetProperty("outcome").GetString());
         Assert.Equal(4, run.GetProperty("steps").GetArrayLength());

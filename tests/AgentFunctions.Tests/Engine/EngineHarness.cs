@@ -119,7 +119,12 @@ internal sealed class EngineHarness : IAsyncDisposable
         {
             state = await WaitChangeAsync(runId, state, cancel.Token);
         }
-        return (await Store.For(Tenant).GetAsync<Run>(runId))!.Value;
+        var run = (await Store.For(Tenant).GetAsync<Run>(runId))!.Value;
+        if (state?.Status == OrchestrationRuntimeStatus.Failed && !run.IsFinished)
+        {
+            throw new InvalidOperationException($"Run {runId} orchestration failed but its record is {run.Status}: {state.FailureMessage}");
+        }
+        return run;
     }
 
     /// <summary>Waits until the run's live progress satisfies <paramref name="condition"/>.</summary>

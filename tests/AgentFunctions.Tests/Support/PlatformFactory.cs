@@ -16,11 +16,37 @@ namespace AgentFunctions.Tests.Support;
 public sealed class PlatformFactory : WebApplicationFactory<Program>
 {
     public PlatformFactory()
+        : this(Path.Combine(Path.GetTempPath(), "af-host-" + Guid.NewGuid().ToString("N")), ownsDirectory: true)
     {
-        DataDirectory = Path.Combine(Path.GetTempPath(), "af-host-" + Guid.NewGuid().ToString("N"));
+    }
+
+    private PlatformFactory(string dataDirectory, bool ownsDirectory)
+    {
+        DataDirectory = dataDirectory;
+        OwnsDirectory = ownsDirectory;
+    }
+
+    /// <summary>A host on an existing data folder, as after a restart; the folder is left in place on dispose.</summary>
+    public static PlatformFactory OnExistingDirectory(string dataDirectory) => new(dataDirectory, ownsDirectory: false);
+
+    /// <summary>Whether disposing this host deletes the data folder.</summary>
+    public bool OwnsDirectory { get; private set; }
+
+    /// <summary>
+    /// A second host on this host's data folder, which takes over the folder's clean-up. Dispose this one before the
+    /// second starts: the store allows one writer.
+    /// </summary>
+    public PlatformFactory Restarted()
+    {
+        var next = new PlatformFactory(DataDirectory, OwnsDirectory) { PlatformKey = PlatformKey };
+        OwnsDirectory = false;
+        return next;
     }
 
     public string DataDirectory { get; }
+
+    /// <summary>The platform key this host accepts (fixed through configuration, as an operator would).</summary>
+    public string PlatformKey { get; init; } = "afp.test-platform-key-" + Guid.NewGuid().ToString("N");
 
     /// <summary>Runs after the platform's own registrations; tests replace adapters or the clock here.</summary>
     public Action<IServiceCollection>? ConfigureTestServices { get; init; }
@@ -29,6 +55,8 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
     {
         builder.UseSetting("AgentFunctions:DataDirectory", DataDirectory);
         builder.UseSetting("AgentFunctions:Quiet", "true");
+        builder.UseSetting("AgentFunctions:PlatformKey", PlatformKey);
+        builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Warning");
         if (ConfigureTestServices is { } configure)
         {
             builder.ConfigureServices(configure);
@@ -60,6 +88,7 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        if (!OwnsDirectory) return;
         try
         {
             if (Directory.Exists(DataDirectory)) Directory.Delete(DataDirectory, recursive: true);

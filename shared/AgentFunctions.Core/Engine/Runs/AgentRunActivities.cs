@@ -24,16 +24,24 @@ public sealed class AgentRunActivities(
     EngineOptions options,
     ILogger<AgentRunActivities> logger)
 {
-    private const int CompletionAttempts = 8;
-
     public static OrchestrationRegistry Register(OrchestrationRegistry registry, AgentRunActivities activities) =>
-        registry
-            .AddOrchestration<AgentRunInput, RunOutcome>(EngineNames.AgentRun, AgentRunOrchestration.RunAsync, activities.FailRunAsync)
-            .AddActivity<AgentRunInput, RunPreparation>(EngineNames.PrepareRun, activities.PrepareAsync)
-            .AddActivity<ModelCallInput, ChatCompletion>(EngineNames.CallModel, activities.CallModelAsync)
-            .AddActivity<ToolInvocation, ToolResult>(EngineNames.ExecuteTool, activities.ExecuteToolAsync, ActivityEffect.SideEffect)
-            .AddActivity<ToolInvocation, ToolResult>(EngineNames.ExecuteReadOnlyTool, activities.ExecuteToolAsync)
-            .AddActivity<RunCompletion, bool>(EngineNames.CompleteRun, activities.CompleteAsync);
+        Register(registry, () => activities);
+
+    /// <summary>
+    /// Registers the agent run and its activities. <paramref name="activities"/> is asked for on first use, so a host
+    /// starts (and resumes runs) before every port behind the activities has to be constructible.
+    /// </summary>
+    public static OrchestrationRegistry Register(OrchestrationRegistry registry, Func<AgentRunActivities> activities)
+    {
+        var instance = new Lazy<AgentRunActivities>(activities);
+        return registry
+            .AddOrchestration<AgentRunInput, RunOutcome>(EngineNames.AgentRun, AgentRunOrchestration.RunAsync, (input, reason, ct) => instance.Value.FailRunAsync(input, reason, ct))
+            .AddActivity<AgentRunInput, RunPreparation>(EngineNames.PrepareRun, (input, ct) => instance.Value.PrepareAsync(input, ct))
+            .AddActivity<ModelCallInput, ChatCompletion>(EngineNames.CallModel, (input, ct) => instance.Value.CallModelAsync(input, ct))
+            .AddActivity<ToolInvocation, ToolResult>(EngineNames.ExecuteTool, (input, ct) => instance.Value.ExecuteToolAsync(input, ct), ActivityEffect.SideEffect)
+            .AddActivity<ToolInvocation, ToolResult>(EngineNames.ExecuteReadOnlyTool, (input, ct) => instance.Value.ExecuteToolAsync(input, ct))
+            .AddActivity<RunCompletion, bool>(EngineNames.CompleteRun, (input, ct) => instance.Value.CompleteAsync(input, ct));
+    }
 
     public async Task<RunPreparation> PrepareAsync(AgentRunInput input, CancellationToken cancellationToken)
     {
@@ -61,7 +69,7 @@ public sealed class AgentRunActivities(
             : [];
 
         return new RunPreparation(true, null, agent.OwnerId, agent.Version, spec.Model, PromptBuilder.Build(spec, snippets, history), resolved, spec.Limits,
-            snippets.Select(s => new Citation(s.DocumentId, s.ChunkId, s.Title, s.Score)).ToList(), options.ApprovalTimeoutSeconds);
+            snippets.Select(s => new Citation(s.DocumentId, s.ChunkId, s.Title, s.Score)).ToList(), options.ApprovalTimeoutSeconds, spec.Scope, agent.TeamId);
     }
 
     public Task<ChatCompletion> CallModelAsync(ModelCallInput input, CancellationToken cancellationToken) =>
@@ -77,94 +85,62 @@ public sealed class AgentRunActivities(
     public async Task<bool> CompleteAsync(RunCompletion completion, CancellationToken cancellationToken)
     {
         var documents = store.For(completion.Tenant);
-        for (var attempt = 0; attempt < CompletionAttempts; attempt++)
+        var current = await documents.GetAsync<Run>(completion.Run.RunId, cancellationToken).ConfigureAwait(false);
+        if (current?.Value.IsFinished == true)
         {
-            var current = await documents.GetAsync<Run>(completion.Run.RunId, cancellationToken).ConfigureAwait(false);
-            if (current?.Value.IsFinished == true)
+            return false;
+        }
+        var now = time.GetUtcNow();
+        var run = (current?.Value ?? NewRun(completion.Run, completion.AgentVersion, completion.Scope, completion.TeamId, completion.StartedAt)) with
+        {
+            Status = completion.Status,
+            Answer = completion.Answer,
+            Reason = completion.Reason,
+            Steps = completion.Steps,
+            ToolCalls = completion.ToolCalls,
+            Citations = completion.Citations,
+            Usage = completion.Usage,
+            EndedAt = now,
+        };
+        // Upserts only, with ids fixed by the run: no read-modify-write to race on, and a re-run after a crash rewrites
+        // the same records. The run record is upserted too: if the starter's create is still on its way to disk it is
+        // ahead in the log, so this final state lands after it.
+        var writes = new List<DocumentWrite> { TypedDocuments.Write(DocumentWriteMode.Upsert, documents, run) };
+        foreach (var call in completion.ToolCalls)
+        {
+            writes.Add(TypedDocuments.Write(DocumentWriteMode.Upsert, documents, new ToolExecution(
+                call.CallId, completion.Tenant, run.Id, run.AgentId, call.Tool, call.ArgumentsJson, call.Outcome,
+                call.Result, call.Error, call.Attempts, call.DurationMs, now)));
+        }
+        writes.Add(TypedDocuments.Write(DocumentWriteMode.Upsert, documents, new RunUsageRecord(
+            run.Id, completion.Tenant, run.Id, run.AgentId, run.UserId, completion.Model, completion.OwnUsage.InputTokens,
+            completion.OwnUsage.OutputTokens, completion.OwnUsage.ModelCalls, completion.OwnUsage.ToolCalls, now)));
+        if (completion.Run.SessionId is { } sessionId)
+        {
+            writes.Add(TypedDocuments.Write(DocumentWriteMode.Upsert, documents, new ConversationMessage(
+                ConversationMessage.IdFor(sessionId, completion.StartedAt, run.Id, 0), completion.Tenant, sessionId, run.Id, ChatRole.User, completion.Run.Message, now)));
+            if (completion.Answer is { } answer)
             {
-                return false;
-            }
-            var now = time.GetUtcNow();
-            var writes = new List<DocumentWrite>();
-            var run = current?.Value ?? NewRun(completion.Run, 0, AgentScope.User, string.Empty, now);
-            run = run with
-            {
-                Status = completion.Status,
-                Answer = completion.Answer,
-                Reason = completion.Reason,
-                Steps = completion.Steps,
-                ToolCalls = completion.ToolCalls,
-                Citations = completion.Citations,
-                Usage = completion.Usage,
-                EndedAt = now,
-            };
-            writes.Add(current is null
-                ? TypedDocuments.Write(DocumentWriteMode.Create, documents, run)
-                : TypedDocuments.Write(DocumentWriteMode.Replace, documents, run, current.ETag));
-            foreach (var call in completion.ToolCalls)
-            {
-                writes.Add(TypedDocuments.Write(DocumentWriteMode.Upsert, documents, new ToolExecution(
-                    call.CallId, completion.Tenant, run.Id, run.AgentId, call.Tool, call.ArgumentsJson, call.Outcome,
-                    call.Result, call.Error, call.Attempts, call.DurationMs, now)));
-            }
-            writes.Add(TypedDocuments.Write(DocumentWriteMode.Upsert, documents, new RunUsageRecord(
-                run.Id, completion.Tenant, run.Id, run.AgentId, run.UserId, completion.Model, completion.OwnUsage.InputTokens,
-                completion.OwnUsage.OutputTokens, completion.OwnUsage.ModelCalls, completion.OwnUsage.ToolCalls, now)));
-            if (completion.Run.SessionId is { } sessionId)
-            {
-                var session = await documents.GetAsync<Session>(sessionId, cancellationToken).ConfigureAwait(false);
-                if (session is not null)
-                {
-                    var sequence = session.Value.MessageCount;
-                    writes.Add(TypedDocuments.Write(DocumentWriteMode.Create, documents, new ConversationMessage(
-                        ConversationMessage.IdFor(sessionId, ++sequence), completion.Tenant, sessionId, sequence, ChatRole.User, completion.Run.Message, run.Id, now)));
-                    if (completion.Answer is { } answer)
-                    {
-                        writes.Add(TypedDocuments.Write(DocumentWriteMode.Create, documents, new ConversationMessage(
-                            ConversationMessage.IdFor(sessionId, ++sequence), completion.Tenant, sessionId, sequence, ChatRole.Assistant, answer, run.Id, now)));
-                    }
-                    writes.Add(TypedDocuments.Write(DocumentWriteMode.Replace, documents,
-                        session.Value with { MessageCount = sequence, UpdatedAt = now }, session.ETag));
-                }
-            }
-
-            try
-            {
-                await documents.CommitAsync(writes, cancellationToken).ConfigureAwait(false);
-                logger.LogInformation("Run {RunId} of agent {AgentId} finished with {Status}", run.Id, run.AgentId, completion.Status);
-                return true;
-            }
-            catch (Exception ex) when (ex is DocumentPreconditionFailedException or DocumentConflictException)
-            {
-                // Someone else moved the run or the session (a cancel, another turn): read again and retry.
+                writes.Add(TypedDocuments.Write(DocumentWriteMode.Upsert, documents, new ConversationMessage(
+                    ConversationMessage.IdFor(sessionId, completion.StartedAt, run.Id, 1), completion.Tenant, sessionId, run.Id, ChatRole.Assistant, answer, now)));
             }
         }
-        throw new InvalidOperationException($"Run '{completion.Run.RunId}' could not be closed: its records kept changing.");
+
+        await documents.CommitAsync(writes, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Run {RunId} of agent {AgentId} finished with {Status}", run.Id, run.AgentId, completion.Status);
+        return true;
     }
 
     /// <summary>Closes a run whose orchestration failed outside its own code (non-determinism, unreadable history).</summary>
     public async Task FailRunAsync(AgentRunInput input, string reason, CancellationToken cancellationToken)
     {
         var documents = store.For(input.Tenant);
-        for (var attempt = 0; attempt < CompletionAttempts; attempt++)
-        {
-            var current = await documents.GetAsync<Run>(input.RunId, cancellationToken).ConfigureAwait(false);
-            if (current?.Value.IsFinished == true) return;
-            var now = time.GetUtcNow();
-            var run = (current?.Value ?? NewRun(input, 0, AgentScope.User, string.Empty, now)) with { Status = RunStatus.Failed, Reason = reason, EndedAt = now };
-            try
-            {
-                await documents.CommitAsync([current is null
-                    ? TypedDocuments.Write(DocumentWriteMode.Create, documents, run)
-                    : TypedDocuments.Write(DocumentWriteMode.Replace, documents, run, current.ETag)], cancellationToken).ConfigureAwait(false);
-                logger.LogWarning("Run {RunId} failed outside its loop: {Reason}", input.RunId, reason);
-                return;
-            }
-            catch (Exception ex) when (ex is DocumentPreconditionFailedException or DocumentConflictException)
-            {
-                // Changed meanwhile; read again.
-            }
-        }
+        var current = await documents.GetAsync<Run>(input.RunId, cancellationToken).ConfigureAwait(false);
+        if (current?.Value.IsFinished == true) return;
+        var now = time.GetUtcNow();
+        var run = (current?.Value ?? NewRun(input, 0, AgentScope.User, string.Empty, now)) with { Status = RunStatus.Failed, Reason = reason, EndedAt = now };
+        await documents.UpsertAsync(run, cancellationToken).ConfigureAwait(false);
+        logger.LogWarning("Run {RunId} failed outside its loop: {Reason}", input.RunId, reason);
     }
 
     public static Run NewRun(AgentRunInput input, int agentVersion, AgentScope scope, string teamId, DateTimeOffset now) =>
@@ -189,7 +165,7 @@ public sealed class AgentRunActivities(
     {
         var messages = await documents.ListAsync<ConversationMessage>(cancellationToken, new FieldEquals("session_id", sessionId)).ConfigureAwait(false);
         return messages.Select(m => m.Value)
-            .OrderBy(m => m.Sequence)
+            .OrderBy(m => m.Id, StringComparer.Ordinal)
             .TakeLast(window)
             .Select(m => new ChatMessage(m.Role, m.Content))
             .ToList();

@@ -221,7 +221,8 @@ public static class AgentRunOrchestration
             run.Usage.ModelCalls - run.Nested.ModelCalls, run.Usage.ToolCalls - run.Nested.ToolCalls);
         await context.CallActivityAsync<bool>(EngineNames.CompleteRun, new RunCompletion(
             input, preparation?.Model ?? string.Empty, status, answer, reason, run.Steps.ToArray(), run.ToolCalls.ToArray(),
-            preparation?.Citations ?? [], run.Usage, own));
+            preparation?.Citations ?? [], run.Usage, own, run.StartedAt,
+            preparation?.AgentVersion ?? 0, preparation?.Scope ?? Agents.AgentScope.User, preparation?.TeamId ?? string.Empty));
         var outcome = new RunOutcome(input.RunId, status, answer, reason, run.Usage);
         context.SetCustomStatus(new RunProgress(status, run.Steps.ToArray(), run.Usage, null, null));
         return outcome;

@@ -1,3 +1,4 @@
+using AgentFunctions.Agents;
 using AgentFunctions.Common;
 
 namespace AgentFunctions.Engine.Runs;
@@ -13,7 +14,11 @@ public sealed record RunCompletion(
     IReadOnlyList<ToolCallRecord> ToolCalls,
     IReadOnlyList<Citation> Citations,
     RunUsage Usage,
-    RunUsage OwnUsage)
+    RunUsage OwnUsage,
+    DateTimeOffset StartedAt,
+    int AgentVersion = 0,
+    AgentScope Scope = AgentScope.User,
+    string TeamId = "")
 {
     public TenantId Tenant => Run.Tenant;
 }

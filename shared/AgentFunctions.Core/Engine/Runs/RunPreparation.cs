@@ -18,7 +18,9 @@ public sealed record RunPreparation(
     IReadOnlyList<ResolvedTool> Tools,
     AgentLimits Limits,
     IReadOnlyList<Citation> Citations,
-    int ApprovalTimeoutSeconds)
+    int ApprovalTimeoutSeconds,
+    AgentScope Scope = AgentScope.User,
+    string TeamId = "")
 {
     public static RunPreparation NotReady(string reason) =>
         new(false, reason, string.Empty, 0, string.Empty, [], [], AgentLimits.Default, [], 0);

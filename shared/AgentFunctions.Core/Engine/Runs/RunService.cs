@@ -17,6 +17,8 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
 {
     private static readonly TimeSpan WatchSlice = TimeSpan.FromSeconds(15);
 
+    private const int CancelAttempts = 1000;
+
     /// <summary>How old a "running" record without an orchestration must be before it counts as orphaned (not just starting).</summary>
     private static readonly TimeSpan OrphanAge = TimeSpan.FromMinutes(5);
 
@@ -86,7 +88,7 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
     public async Task<RunView> CancelAsync(Caller caller, string runId, CancellationToken cancellationToken = default)
     {
         var documents = store.For(caller.Tenant);
-        while (true)
+        for (var attempt = 0; ; attempt++)
         {
             var run = await GetVisibleRunAsync(caller, runId, cancellationToken).ConfigureAwait(false);
             if (run.Value.IsFinished)
@@ -98,8 +100,10 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
             {
                 await documents.ReplaceAsync(cancelled, run.ETag, cancellationToken).ConfigureAwait(false);
             }
-            catch (DocumentPreconditionFailedException)
+            catch (DocumentPreconditionFailedException) when (attempt < CancelAttempts)
             {
+                // The run's last write is still on its way to being readable: look again shortly.
+                await Task.Yield();
                 continue;
             }
             await orchestrations.TerminateAsync(runId, cancelled.Reason!, cancellationToken).ConfigureAwait(false);

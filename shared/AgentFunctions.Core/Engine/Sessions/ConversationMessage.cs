@@ -4,18 +4,21 @@ using AgentFunctions.Storage;
 
 namespace AgentFunctions.Engine.Sessions;
 
-/// <summary>A message of a session. Id is <c>{sessionId}.{sequence:D6}</c>, so ids sort in conversation order.</summary>
+/// <summary>
+/// A message of a session, written by the run of its turn. Id is <c>{sessionId}.{turn start ticks}.{runId}.{n}</c>: ids
+/// sort in conversation order, and a re-run of the write after a crash rewrites the same records (no counter to race on).
+/// </summary>
 public sealed record ConversationMessage(
     string Id,
     TenantId TenantId,
     string SessionId,
-    int Sequence,
+    string RunId,
     ChatRole Role,
     string Content,
-    string? RunId,
     DateTimeOffset CreatedAt) : IDocument
 {
     public static string Kind => "message";
 
-    public static string IdFor(string sessionId, int sequence) => $"{sessionId}.{sequence:D6}";
+    public static string IdFor(string sessionId, DateTimeOffset turnStartedAt, string runId, int index) =>
+        $"{sessionId}.{turnStartedAt.UtcTicks:D19}.{runId}.{index}";
 }

@@ -3,14 +3,13 @@ using AgentFunctions.Storage;
 
 namespace AgentFunctions.Engine.Sessions;
 
-/// <summary>A chat conversation with one agent. <see cref="MessageCount"/> orders its messages and guards appends (ETag).</summary>
+/// <summary>A chat conversation with one agent. Its messages are separate records written with each turn's run.</summary>
 public sealed record Session(
     string Id,
     TenantId TenantId,
     string AgentId,
     string UserId,
     string? Title,
-    int MessageCount,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt) : IDocument
 {

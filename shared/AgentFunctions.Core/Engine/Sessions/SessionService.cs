@@ -13,7 +13,7 @@ public sealed class SessionService(IDocumentStore store, RunService runs, TimePr
         new Validation().Require(title is null || title.Length <= 200, "title", "must be at most 200 characters").ThrowIfInvalid();
         await runs.GetVisibleAgentAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
-        var session = new Session(Ids.New("ses"), caller.Tenant, agentId, caller.UserId, title, 0, now, now);
+        var session = new Session(Ids.New("ses"), caller.Tenant, agentId, caller.UserId, title, now, now);
         await store.For(caller.Tenant).CreateAsync(session, cancellationToken).ConfigureAwait(false);
         return session;
     }
@@ -22,6 +22,6 @@ public sealed class SessionService(IDocumentStore store, RunService runs, TimePr
     {
         var session = await runs.GetVisibleSessionAsync(caller, sessionId, cancellationToken).ConfigureAwait(false);
         var messages = await store.For(caller.Tenant).ListAsync<ConversationMessage>(cancellationToken, new FieldEquals("session_id", sessionId)).ConfigureAwait(false);
-        return new Conversation(session, messages.Select(m => m.Value).OrderBy(m => m.Sequence).ToList());
+        return new Conversation(session, messages.Select(m => m.Value).OrderBy(m => m.Id, StringComparer.Ordinal).ToList());
     }
 }

@@ -1,0 +1,3 @@
+namespace AgentFunctions.Api.Agents;
+
+public sealed record RollbackRequest(int? Version);

@@ -1,0 +1,63 @@
+using AgentFunctions.Tools;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol.Client;
+
+namespace AgentFunctions.Engine.Tools;
+
+/// <summary>
+/// Opens an MCP client session (streamable HTTP) to a registry entry's server through the guarded HttpClient, so the
+/// host allowlist and the network guard (incl. the allow-private opt-in) apply exactly as for HTTP tools.
+/// </summary>
+public sealed class McpConnector(IGuardedHttpClients clients, ILoggerFactory loggerFactory)
+{
+    public const string ProtocolVersion = "2025-11-25";
+
+    public async Task<McpClient> ConnectAsync(McpToolSpec spec, bool allowPrivateNetwork, (string Name, string Value)? credentialHeader, CancellationToken cancellationToken)
+    {
+        if (!Uri.TryCreate(spec.ServerUrl, UriKind.Absolute, out var endpoint) || !HostAllowlist.IsCallable(endpoint))
+        {
+            throw new ToolCallException("the MCP server URL is not an absolute http(s) URL");
+        }
+        if (!HostAllowlist.Allows(spec.AllowedHosts, endpoint))
+        {
+            throw new ToolCallException($"MCP server host '{endpoint.Host}' is not in the tool's allowed hosts");
+        }
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (credentialHeader is { } header)
+        {
+            headers[header.Name] = header.Value;
+        }
+        var transport = new HttpClientTransport(
+            new HttpClientTransportOptions
+            {
+                Endpoint = endpoint,
+                TransportMode = HttpTransportMode.StreamableHttp,
+                AdditionalHeaders = headers,
+                // A tool call is one request/response; an unsolicited server stream would only hold a connection open.
+                EnableStandaloneGetStream = false,
+                Name = "agentfunctions-tools",
+            },
+            clients.Get(allowPrivateNetwork),
+            loggerFactory,
+            ownsHttpClient: false);
+        try
+        {
+            return await McpClient.CreateAsync(
+                transport,
+                new McpClientOptions
+                {
+                    ClientInfo = new() { Name = "AgentFunctions", Version = "1.0" },
+                    // Pinned to the widely deployed revision: the newest one first probes server/discover, an extra
+                    // round trip on every call since each tool call opens its own session.
+                    ProtocolVersion = ProtocolVersion,
+                },
+                loggerFactory,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await transport.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,13 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace AgentFunctions.Engine.Tools;
+
+/// <summary>
+/// Writing options for JSON the tools produce (bodies, results): non-ASCII and '+' stay readable instead of \uXXXX.
+/// Safe because this JSON goes to APIs and the model, never into HTML.
+/// </summary>
+internal static class ToolJson
+{
+    public static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+}

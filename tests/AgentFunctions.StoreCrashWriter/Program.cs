@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using AgentFunctions.Common;
+using AgentFunctions.Local.Documents;
+using AgentFunctions.Storage;
+
+// Commits batches to a FileDocumentStore as fast as it can, from several concurrent writers, until it is killed.
+// Prints "ack <writer> <batch>" only after a commit returned (i.e. was fsynced). Each batch of writer w, number n:
+//   upserts crash_slot w-0 .. w-3 to {"writer":w,"batch":n,...} (a torn batch would leave the slots disagreeing), and
+//   creates crash_marker w-n (so every acknowledged batch leaves a trace that must survive).
+// A tiny compaction threshold makes the store rewrite its log over and over, so kills also land mid-compaction.
+// Usage: AgentFunctions.StoreCrashWriter <directory> [writers]
+if (args.Length < 1)
+{
+    Console.Error.WriteLine("usage: AgentFunctions.StoreCrashWriter <directory> [writers]");
+    return 2;
+}
+
+var writers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
+var tenant = new TenantId("crash");
+using var store = new FileDocumentStore(args[0], new FileDocumentStoreOptions { CompactionMinimumBytes = 32 * 1024, CompactionRatio = 2 });
+var documents = store.For(tenant);
+var padding = new string('p', 200);
+
+var loops = new List<Task>();
+for (var w = 0; w < writers; w++)
+{
+    var writer = w;
+    var last = await documents.ReadAsync("crash_slot", $"{writer}-0");
+    var next = last is null ? 1 : JsonDocument.Parse(last.Json).RootElement.GetProperty("batch").GetInt32() + 1;
+    loops.Add(Task.Run(async () =>
+    {
+        for (var batch = next; ; batch++)
+        {
+            var slot = Encoding.UTF8.GetBytes($$"""{"writer":{{writer}},"batch":{{batch}},"pad":"{{padding}}"}""");
+            var writes = new List<DocumentWrite>();
+            for (var s = 0; s < 4; s++) writes.Add(new DocumentWrite(DocumentWriteMode.Upsert, "crash_slot", $"{writer}-{s}", slot));
+            writes.Add(new DocumentWrite(DocumentWriteMode.Create, "crash_marker", $"{writer}-{batch}", Encoding.UTF8.GetBytes($$"""{"writer":{{writer}},"batch":{{batch}}}""")));
+            await documents.CommitAsync(writes);
+            Console.Out.WriteLine($"ack {writer} {batch}");
+        }
+    }));
+}
+Console.Out.WriteLine("ready");
+await Task.WhenAll(loops);
+return 0;

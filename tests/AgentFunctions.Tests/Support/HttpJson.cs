@@ -1,0 +1,44 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace AgentFunctions.Tests.Support;
+
+/// <summary>Small helpers for talking JSON to the API in tests.</summary>
+public static class HttpJson
+{
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string url, object body, string? ifMatch = null) =>
+        client.SendJsonAsync(HttpMethod.Post, url, body, ifMatch);
+
+    public static async Task<HttpResponseMessage> SendJsonAsync(this HttpClient client, HttpMethod method, string url, object? body, string? ifMatch = null)
+    {
+        using var request = new HttpRequestMessage(method, url);
+        if (body is not null)
+        {
+            var text = body as string ?? JsonSerializer.Serialize(body);
+            request.Content = new StringContent(text, Encoding.UTF8, "application/json");
+        }
+        if (ifMatch is not null) request.Headers.IfMatch.Add(new EntityTagHeaderValue(ifMatch));
+        return await client.SendAsync(request);
+    }
+
+    public static async Task<JsonNode> ReadNodeAsync(this HttpResponseMessage response) =>
+        JsonNode.Parse(await response.Content.ReadAsStringAsync()) ?? throw new InvalidOperationException("empty body");
+
+    public static async Task<JsonNode> ExpectAsync(this HttpResponseMessage response, System.Net.HttpStatusCode status)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"Expected {(int)status} but got {(int)response.StatusCode}: {text}");
+        return text.Length == 0 ? new JsonObject() : JsonNode.Parse(text)!;
+    }
+
+    public static async Task<JsonNode> ExpectProblemAsync(this HttpResponseMessage response, System.Net.HttpStatusCode status)
+    {
+        var node = await response.ExpectAsync(status);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal((int)status, node["status"]!.GetValue<int>());
+        return node;
+    }
+}

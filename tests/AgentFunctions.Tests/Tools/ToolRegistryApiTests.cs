@@ -1,0 +1,141 @@
+using System.Net;
+using AgentFunctions.Tests.Support;
+
+namespace AgentFunctions.Tests.Tools;
+
+public sealed class ToolRegistryApiTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+{
+    private static object HttpTool(string name, object? schema = null, string url = "https://api.example.com/v1/contacts/{id}") => new
+    {
+        name,
+        description = "Looks up a contact",
+        kind = "http",
+        input_schema = schema ?? new { type = "object", properties = new { id = new { type = "string" } }, required = new[] { "id" } },
+        http = new { method = "get", url_template = url, allowed_hosts = new[] { "api.example.com" }, credential_id = "cred_123", credential_placement = new { header = "Authorization", format = "Bearer {token}", field = "token" } },
+        timeout_seconds = 10,
+        retries = 2,
+        redact_fields = new[] { "email" },
+    };
+
+    [Fact]
+    public async Task Register_ValidHttpTool_CanBeUsedByAgentAndNotDeletedWhileUsed()
+    {
+        var tenant = await factory.SeedTenantAsync();
+        var client = tenant.First.Client;
+        var tool = await (await client.PostJsonAsync("/api/v1/tools/register", HttpTool("crm.get_contact"))).ExpectAsync(HttpStatusCode.Created);
+        Assert.Equal("GET", tool["http"]!["method"]!.GetValue<string>());
+        Assert.Equal("http", tool["kind"]!.GetValue<string>());
+
+        await (await client.PostJsonAsync("/api/v1/tools/register", HttpTool("crm.get_contact"))).ExpectProblemAsync(HttpStatusCode.Conflict);
+
+        var agent = await (await client.PostJsonAsync("/api/v1/agents", new { name = "crm", tools = new[] { "crm.get_contact", "builtin.current_time" } })).ExpectAsync(HttpStatusCode.Created);
+        await (await client.DeleteAsync("/api/v1/tools/crm.get_contact")).ExpectProblemAsync(HttpStatusCode.Conflict);
+
+        await (await client.DeleteAsync($"/api/v1/agents/{agent["id"]!.GetValue<string>()}")).ExpectAsync(HttpStatusCode.NoContent);
+        await (await client.DeleteAsync("/api/v1/tools/crm.get_contact")).ExpectAsync(HttpStatusCode.NoContent);
+        await (await client.GetAsync("/api/v1/tools/crm.get_contact")).ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("{\"type\":\"string\"}", "input_schema")]
+    [InlineData("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"strnig\"}}}", "input_schema.properties.a.type")]
+    [InlineData("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}},\"required\":[\"b\"]}", "input_schema.required")]
+    [InlineData("{\"type\":\"object\",\"properties\":[]}", "input_schema.properties")]
+    [InlineData("[1,2]", "input_schema")]
+    public async Task Register_InvalidSchema_IsRefusedWithField(string schema, string field)
+    {
+        var tenant = await factory.SeedTenantAsync();
+        var body = HttpTool("crm.bad", System.Text.Json.JsonDocument.Parse(schema).RootElement);
+        var problem = await (await tenant.First.Client.PostJsonAsync("/api/v1/tools/register", body)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem["errors"]!.AsObject().ContainsKey(field), problem.ToJsonString());
+        await (await tenant.First.Client.GetAsync("/api/v1/tools/crm.bad")).ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("https://{host}/v1", "http.url_template")]
+    [InlineData("ftp://api.example.com/x", "http.url_template")]
+    [InlineData("https://other.example.com/x", "http.allowed_hosts")]
+    public async Task Register_UnsafeUrl_IsRefused(string url, string field)
+    {
+        var tenant = await factory.SeedTenantAsync();
+        var problem = await (await tenant.First.Client.PostJsonAsync("/api/v1/tools/register", HttpTool("crm.url", url: url))).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem["errors"]!.AsObject().ContainsKey(field), problem.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Register_BadNamesAndSecretsInHeaders_AreRefused()
+    {
+        var tenant = await factory.SeedTenantAsync();
+        var client = tenant.First.Client;
+        await (await client.PostJsonAsync("/api/v1/tools/register", HttpTool("nonamespace"))).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        await (await client.PostJsonAsync("/api/v1/tools/register", HttpTool("builtin.sneaky"))).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        await (await client.PostJsonAsync("/api/v1/tools/register", HttpTool("Crm.Upper"))).ExpectProblemAsync(HttpStatusCode.BadRequest);
+
+        var withSecret = new
+        {
+            name = "crm.secret",
+            description = "x",
+            kind = "http",
+            input_schema = new { type = "object" },
+            http = new { method = "GET", url_template = "https://api.example.com/x", allowed_hosts = new[] { "api.example.com" }, headers = new Dictionary<string, string> { ["Authorization"] = "Bearer sk-live" } },
+        };
+        var problem = await (await client.PostJsonAsync("/api/v1/tools/register", withSecret)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.DoesNotContain("sk-live", problem.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Replace_WithIfMatch_BumpsVersion_StaleIsRefused()
+    {
+        var tenant = await factory.SeedTenantAsync();
+        var client = tenant.First.Client;
+        var created = await client.PostJsonAsync("/api/v1/tools/register", HttpTool("crm.v"));
+        await created.ExpectAsync(HttpStatusCode.Created);
+        var etag = created.Headers.ETag!.Tag;
+        var replaced = await (await client.SendJsonAsync(HttpMethod.Put, "/api/v1/tools/crm.v", HttpTool("crm.v"), etag)).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(2, replaced["version"]!.GetValue<int>());
+        await (await client.SendJsonAsync(HttpMethod.Put, "/api/v1/tools/crm.v", HttpTool("crm.v"), etag)).ExpectProblemAsync(HttpStatusCode.PreconditionFailed);
+    }
+
+    [Fact]
+    public async Task Register_AgentTool_MustNameAnAgentOfTheTenant()
+    {
+        var a = await factory.SeedTenantAsync();
+        var b = await factory.SeedTenantAsync();
+        var agentOfB = (await (await b.First.Client.PostJsonAsync("/api/v1/agents", new { name = "b" })).ExpectAsync(HttpStatusCode.Created))["id"]!.GetValue<string>();
+        var tool = new { name = "team.helper", description = "asks another agent", kind = "agent", input_schema = new { type = "object" }, agent = new { agent_id = agentOfB } };
+        await (await a.First.Client.PostJsonAsync("/api/v1/tools/register", tool)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        await (await b.First.Client.PostJsonAsync("/api/v1/tools/register", tool)).ExpectAsync(HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task Register_BuiltinSettings_OnlyForKnownBuiltins()
+    {
+        var tenant = await factory.SeedTenantAsync();
+        var client = tenant.First.Client;
+        var settings = new { name = "builtin.http_fetch", kind = "builtin", http = new { allowed_hosts = new[] { "docs.example.com" } } };
+        var created = await (await client.PostJsonAsync("/api/v1/tools/register", settings)).ExpectAsync(HttpStatusCode.Created);
+        Assert.Equal("builtin", created["kind"]!.GetValue<string>());
+        Assert.Equal("docs.example.com", created["http"]!["allowed_hosts"]![0]!.GetValue<string>());
+
+        await (await client.PostJsonAsync("/api/v1/tools/register", new { name = "builtin.teleport", kind = "builtin" })).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        await (await client.PostJsonAsync("/api/v1/tools/register", new { name = "crm.fake", kind = "builtin" })).ExpectProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Allowlist_MayNameToolsOfWholeServerMcpEntry()
+    {
+        var tenant = await factory.SeedTenantAsync();
+        var client = tenant.First.Client;
+        var entry = new
+        {
+            name = "crm.hub",
+            description = "The CRM's MCP server",
+            kind = "mcp",
+            input_schema = new { type = "object" },
+            mcp = new { server_url = "https://mcp.example.com/mcp", allowed_hosts = new[] { "mcp.example.com" } },
+        };
+        await (await client.PostJsonAsync("/api/v1/tools/register", entry)).ExpectAsync(HttpStatusCode.Created);
+        await (await client.PostJsonAsync("/api/v1/agents", new { name = "mcp user", tools = new[] { "crm.hub.search_contacts", "crm.hub.*" } })).ExpectAsync(HttpStatusCode.Created);
+        await (await client.PostJsonAsync("/api/v1/agents", new { name = "bad", tools = new[] { "crm.nohub.search" } })).ExpectProblemAsync(HttpStatusCode.BadRequest);
+    }
+}
