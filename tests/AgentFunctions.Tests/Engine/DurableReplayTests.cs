@@ -183,6 +183,28 @@ public sealed class DurableReplayTests
         }
     }
 
+    [Fact]
+    public async Task Orchestration_DiesWithoutClosingItsRun_ReadAndStreamCloseItAsFailed()
+    {
+        await using var harness = EngineHarness.Create(new ManualTimeProvider(), configure: h => h.Register = registry =>
+            registry.AddOrchestration<AgentRunInput, RunOutcome>(EngineNames.AgentRun, (_, _) => throw new InvalidOperationException("boom")));
+        var agent = await harness.SeedAgentAsync();
+        var started = await harness.StartAsync(agent.Id, "hello");
+        await WaitTerminalAsync(harness.Runner, started.Id);
+
+        var events = new List<RunEvent>();
+        await foreach (var item in (await harness.Runs.WatchAsync(harness.Caller, started.Id)).WithCancellation(new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token))
+        {
+            events.Add(item);
+        }
+        var view = await harness.Runs.GetAsync(harness.Caller, started.Id);
+
+        var end = Assert.IsType<RunEnded>(Assert.Single(events, e => e.Type == RunEvent.End).Data);
+        Assert.Equal(RunStatus.Failed, end.Status);
+        Assert.Contains("boom", end.Reason);
+        Assert.Equal(RunStatus.Failed, view.Status);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("a")]

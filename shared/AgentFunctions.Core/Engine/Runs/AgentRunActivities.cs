@@ -33,7 +33,8 @@ public sealed class AgentRunActivities(
     /// </summary>
     public static OrchestrationRegistry Register(OrchestrationRegistry registry, Func<AgentRunActivities> activities)
     {
-        var instance = new Lazy<AgentRunActivities>(activities);
+        // PublicationOnly: a port that cannot be built yet fails this use only, not every later one.
+        var instance = new Lazy<AgentRunActivities>(activities, LazyThreadSafetyMode.PublicationOnly);
         return registry
             .AddOrchestration<AgentRunInput, RunOutcome>(EngineNames.AgentRun, AgentRunOrchestration.RunAsync, (input, reason, ct) => instance.Value.FailRunAsync(input, reason, ct))
             .AddActivity<AgentRunInput, RunPreparation>(EngineNames.PrepareRun, (input, ct) => instance.Value.PrepareAsync(input, ct))

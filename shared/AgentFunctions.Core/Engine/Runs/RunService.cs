@@ -191,10 +191,16 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
                     yield return new RunEvent(RunEvent.Status, new RunStatusChanged(runId, progress.Status, progress.PendingApprovalCallId, progress.PendingApprovalTool));
                 }
             }
-            if (state is null)
+            if (state?.IsTerminal == true || (state is null && time.GetUtcNow() - run.Value.CreatedAt > OrphanAge))
             {
-                // No instance (never started or already purged): the record is all there is; wait a slice for it to close.
-                await Task.Delay(WatchSlice, time, cancellationToken).ConfigureAwait(false);
+                // The orchestration is over (or never existed): the record must say so; the next turn ends the stream.
+                var latest = await GetVisibleRunAsync(caller, runId, cancellationToken).ConfigureAwait(false);
+                if (!latest.Value.IsFinished) await CloseOrphanAsync(caller, latest, state, cancellationToken).ConfigureAwait(false);
+            }
+            else if (state is null)
+            {
+                // No instance yet (still starting): wait a slice for it.
+                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
             }
         }
     }
