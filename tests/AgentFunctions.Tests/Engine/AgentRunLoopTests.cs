@@ -140,6 +140,26 @@ public sealed class AgentRunLoopTests
     }
 
     [Fact]
+    public async Task Progress_LongRun_PublishesLatestStepsOnly_RecordKeepsAll()
+    {
+        await using var harness = EngineHarness.Create(new ManualTimeProvider());
+        var agent = await harness.SeedAgentAsync(limits: new AgentLimits(100, 50, 1_000_000, 600));
+        var started = await harness.StartAsync(agent.Id, "/repeat 20 builtin.current_time {}\n/call test.guarded {}");
+
+        var progress = await harness.WaitProgressAsync(started.Id, p => p.PendingApprovalCallId is not null);
+        await harness.Runs.DecideAsync(harness.Caller, started.Id, approved: true, null, null);
+        var run = await harness.WaitFinishedAsync(started.Id);
+        var events = new List<RunEvent>();
+        await foreach (var item in await harness.Runs.WatchAsync(harness.Caller, started.Id)) events.Add(item);
+
+        // 20 x (model call, tool call), a model call, the approval request: 42 steps, the latest 32 published.
+        Assert.Equal(Enumerable.Range(10, 32), progress.Steps.Select(s => s.Index));
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal(Enumerable.Range(0, run.Steps.Count), run.Steps.Select(s => s.Index));
+        Assert.Equal(run.Steps.Select(s => s.Index), events.Where(e => e.Type == RunEvent.Step).Select(e => ((RunStep)e.Data).Index));
+    }
+
+    [Fact]
     public async Task Run_ModelFails_EndsFailedWithReason()
     {
         await using var harness = EngineHarness.Create(new ManualTimeProvider());

@@ -17,6 +17,7 @@ public static class AgentRunOrchestration
     public const int MaxDepth = 3;
 
     private const int PreviewLength = 240;
+    private const int ProgressSteps = 32;
 
     public static async Task<RunOutcome> RunAsync(IOrchestrationContext context, AgentRunInput input)
     {
@@ -224,17 +225,24 @@ public static class AgentRunOrchestration
             preparation?.Citations ?? [], run.Usage, own, run.StartedAt,
             preparation?.AgentVersion ?? 0, preparation?.Scope ?? Agents.AgentScope.User, preparation?.TeamId ?? string.Empty));
         var outcome = new RunOutcome(input.RunId, status, answer, reason, run.Usage);
-        context.SetCustomStatus(new RunProgress(status, run.Steps.ToArray(), run.Usage, null, null));
+        context.SetCustomStatus(new RunProgress(status, LatestSteps(run), run.Usage, null, null));
         return outcome;
     }
 
     private static bool OverTime(IOrchestrationContext context, RunState run, int maxSeconds) =>
         context.CurrentUtcDateTime - run.StartedAt - run.WaitedForApproval > TimeSpan.FromSeconds(maxSeconds);
 
+    /// <summary>
+    /// Live progress carries the latest steps only: Durable caps custom status at 16 KB. Steps keep their index, so a
+    /// watcher never misses or repeats one; the run record holds them all once the run ends.
+    /// </summary>
     private static void Publish(IOrchestrationContext context, RunState run) =>
         context.SetCustomStatus(new RunProgress(
             run.PendingApproval is null ? RunStatus.Running : RunStatus.AwaitingApproval,
-            run.Steps.ToArray(), run.Usage, run.PendingApproval?.CallId, run.PendingApproval?.Tool));
+            LatestSteps(run), run.Usage, run.PendingApproval?.CallId, run.PendingApproval?.Tool));
+
+    private static RunStep[] LatestSteps(RunState run) =>
+        run.Steps.Count <= ProgressSteps ? run.Steps.ToArray() : run.Steps.GetRange(run.Steps.Count - ProgressSteps, ProgressSteps).ToArray();
 
     // The model reads this, not a browser: keep quotes and apostrophes readable.
     private static readonly JsonSerializerOptions ToolErrorJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

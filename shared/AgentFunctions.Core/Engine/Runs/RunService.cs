@@ -169,7 +169,7 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
             var run = await GetVisibleRunAsync(caller, runId, cancellationToken).ConfigureAwait(false);
             if (run.Value.IsFinished)
             {
-                foreach (var step in run.Value.Steps.Skip(sent)) yield return new RunEvent(RunEvent.Step, step);
+                foreach (var step in run.Value.Steps.Where(s => s.Index >= sent)) yield return new RunEvent(RunEvent.Step, step);
                 var final = run.Value;
                 yield return new RunEvent(RunEvent.End, new RunEnded(final.Id, final.Status, final.Answer, final.Reason, final.Usage));
                 yield break;
@@ -180,11 +180,11 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
                 : await orchestrations.WaitForChangeAsync(runId, state, WatchSlice, cancellationToken).ConfigureAwait(false);
             if (ReadProgress(state) is { } progress)
             {
-                foreach (var step in progress.Steps.Skip(sent))
+                foreach (var step in progress.Steps.Where(s => s.Index >= sent))
                 {
                     yield return new RunEvent(RunEvent.Step, step);
+                    sent = step.Index + 1;
                 }
-                sent = Math.Max(sent, progress.Steps.Count);
                 if (!progress.Status.IsFinal() && progress.Status != lastStatus)
                 {
                     lastStatus = progress.Status;
