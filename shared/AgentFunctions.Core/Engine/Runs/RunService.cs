@@ -135,10 +135,8 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
     {
         if (!Ids.LooksValid(agentId)) throw new NotFoundException($"Agent '{agentId}'");
         var agent = (await store.For(caller.Tenant).GetAsync<Agent>(agentId, cancellationToken).ConfigureAwait(false))?.Value;
-        var visible = agent is not null && (agent.Spec.Scope == AgentScope.Team
-            ? caller.TeamIds.Contains(agent.TeamId) || agent.OwnerId == caller.UserId
-            : agent.OwnerId == caller.UserId);
-        return visible ? agent! : throw new NotFoundException($"Agent '{agentId}'");
+        // One visibility rule for the registry and the engine.
+        return agent is not null && AgentService.IsVisible(caller, agent) ? agent : throw new NotFoundException($"Agent '{agentId}'");
     }
 
     public async Task<Session> GetVisibleSessionAsync(Caller caller, string sessionId, CancellationToken cancellationToken)
