@@ -123,6 +123,36 @@ public sealed class DurableReplayTests
     }
 
     [Fact]
+    public async Task Replay_AgentRunCodeChangedAcrossRestart_RunEndsFailedAsNonDeterministic()
+    {
+        var changed = false;
+        CrashingJournal? crashing = null;
+        await using var harness = EngineHarness.Create(new ManualTimeProvider(), j => crashing = new CrashingJournal(j, 3), h => h.Register = registry =>
+        {
+            if (!changed) return;
+            // "New code": asks for the model before preparing, where history recorded PrepareRun first.
+            registry.AddOrchestration<AgentRunInput, RunOutcome>(EngineNames.AgentRun, async (context, input) =>
+            {
+                await context.CallActivityAsync<AgentFunctions.Engine.Models.ChatCompletion>(EngineNames.CallModel, input);
+                return new RunOutcome(input.RunId, RunStatus.Completed, "?", null, RunUsage.Zero);
+            }, (input, reason, ct) => h.Activities.FailRunAsync(input, reason, ct));
+        });
+        var agent = await harness.SeedAgentAsync();
+        var started = await harness.StartAsync(agent.Id, "/call builtin.current_time {}");
+        await crashing!.Crashed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        changed = true;
+        await harness.RestartAsync();
+        await WaitTerminalAsync(harness.Runner, started.Id);
+        var run = (await harness.Store.For(harness.Tenant).GetAsync<Run>(started.Id))!.Value;
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Contains("not deterministic", run.Reason);
+        Assert.Contains("activity:PrepareRun", run.Reason);
+        Assert.Equal(0, harness.Tools.TotalExecutions);
+    }
+
+    [Fact]
     public async Task Resume_AgentDeletedWhileHostWasDown_RunEndsFailedWithReason()
     {
         CrashingJournal? crashing = null;
