@@ -2,6 +2,7 @@ using AgentFunctions.Api.Agents;
 using AgentFunctions.Api.Engine;
 using AgentFunctions.Api.Tenancy;
 using AgentFunctions.Api.Tools;
+using AgentFunctions.Api.Credentials;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 
@@ -17,6 +18,7 @@ public static class ApiEndpoints
         api.MapTenancyApi();
         api.MapAgentsApi();
         api.MapToolsApi();
+        api.MapCredentialsApi();
         api.MapEngineApi();
         return endpoints;
     }

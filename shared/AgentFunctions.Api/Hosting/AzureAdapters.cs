@@ -1,4 +1,6 @@
 using AgentFunctions.Azure.Documents;
+using AgentFunctions.Azure.KeyVault;
+using AgentFunctions.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -14,6 +16,7 @@ public static class AzureAdapters
     public static IServiceCollection AddAzureAdapters(this IServiceCollection services, IConfiguration configuration)
     {
         AddDocumentStore(services, configuration);
+        services.AddKeyVaultSecretVault(configuration);
         services.AddHostedService<PlatformKeySeeder>();
         return services;
     }

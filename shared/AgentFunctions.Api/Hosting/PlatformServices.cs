@@ -3,8 +3,10 @@ using AgentFunctions.Api.Agents;
 using AgentFunctions.Api.Engine;
 using AgentFunctions.Api.Tenancy;
 using AgentFunctions.Api.Tools;
+using AgentFunctions.Api.Credentials;
 using AgentFunctions.Local.Documents;
 using AgentFunctions.Local.Orchestration;
+using AgentFunctions.Local.Vault;
 using AgentFunctions.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -25,6 +27,7 @@ public static class PlatformServices
         services.AddAgentsFeature();
         services.AddToolRegistryFeature();
         services.AddToolExecution();
+        services.AddCredentialsFeature();
         services.AddEngineFeature();
         return services;
     }
@@ -34,6 +37,7 @@ public static class PlatformServices
     {
         services.AddSingleton(new LocalDataDirectory(dataDirectory));
         services.AddSingleton<IDocumentStore>(_ => new FileDocumentStore(Path.Combine(dataDirectory, "documents")));
+        services.AddLocalSecretVault(dataDirectory);
         services.AddLocalEngine(dataDirectory);
         return services;
     }

@@ -6,6 +6,7 @@ using AgentFunctions.Tenancy;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace AgentFunctions.Tests.Support;
 
@@ -43,6 +44,15 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
         return next;
     }
 
+    // Private: an xunit class fixture may have only one public constructor.
+    private PlatformFactory(string dataDirectory)
+    {
+        DataDirectory = dataDirectory;
+    }
+
+    /// <summary>A host on an existing data folder: a restart of an earlier factory that set <see cref="KeepDataOnDispose"/>.</summary>
+    public static PlatformFactory OnDirectory(string dataDirectory) => new(dataDirectory);
+
     public string DataDirectory { get; }
 
     /// <summary>The platform key this host accepts (fixed through configuration, as an operator would).</summary>
@@ -57,6 +67,12 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
         builder.UseSetting("AgentFunctions:Quiet", "true");
         builder.UseSetting("AgentFunctions:PlatformKey", PlatformKey);
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Warning");
+        builder.ConfigureLogging(logging =>
+        {
+            // Every host's every line, all levels, for the secret-leak scan (Credentials/CredentialSecretLeakTests).
+            logging.AddProvider(new SuiteLogProvider());
+            logging.AddFilter<SuiteLogProvider>(null, LogLevel.Trace);
+        });
         if (ConfigureTestServices is { } configure)
         {
             builder.ConfigureServices(configure);

@@ -1,0 +1,5 @@
+using AgentFunctions.Credentials;
+
+namespace AgentFunctions.Api.Credentials;
+
+public sealed record CredentialAuditList(IReadOnlyList<CredentialAuditRecord> Items);

@@ -1,0 +1,10 @@
+namespace AgentFunctions.Credentials;
+
+public enum CredentialAuditAction
+{
+    Create,
+    Read,
+    Use,
+    Rotate,
+    Delete,
+}
