@@ -1,4 +1,6 @@
 using AgentFunctions.Api.Hosting;
+using AgentFunctions.Azure.Models;
+using AgentFunctions.Functions.Engine;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 
@@ -8,6 +10,8 @@ var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddPlatformCore();
 builder.Services.AddAzureAdapters(builder.Configuration);
+builder.Services.AddDurableEngine();
+builder.Services.AddOpenAIChatModel(builder.Configuration);
 builder.Build().Run();
 
 /// <summary>

@@ -1,5 +1,6 @@
 using AgentFunctions.Access;
 using AgentFunctions.Api.Hosting;
+using AgentFunctions.Azure.Models;
 using AgentFunctions.Common;
 using AgentFunctions.Storage;
 using AgentFunctions.Tenancy;
@@ -22,6 +23,7 @@ public static class LocalPlatform
         }
         builder.Services.AddPlatformCore();
         builder.Services.AddLocalAdapters(dataDirectory);
+        builder.Services.AddOpenAIChatModel(builder.Configuration);
         builder.Services.AddOpenApi("v1");
         return builder;
     }

@@ -1,4 +1,5 @@
 using AgentFunctions.Api.Agents;
+using AgentFunctions.Api.Engine;
 using AgentFunctions.Api.Tenancy;
 using AgentFunctions.Api.Tools;
 using AgentFunctions.Api.Credentials;
@@ -18,6 +19,7 @@ public static class ApiEndpoints
         api.MapAgentsApi();
         api.MapToolsApi();
         api.MapCredentialsApi();
+        api.MapEngineApi();
         return endpoints;
     }
 }

@@ -1,9 +1,11 @@
 using AgentFunctions.Access;
 using AgentFunctions.Api.Agents;
+using AgentFunctions.Api.Engine;
 using AgentFunctions.Api.Tenancy;
 using AgentFunctions.Api.Tools;
 using AgentFunctions.Api.Credentials;
 using AgentFunctions.Local.Documents;
+using AgentFunctions.Local.Orchestration;
 using AgentFunctions.Local.Vault;
 using AgentFunctions.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,6 +28,7 @@ public static class PlatformServices
         services.AddToolRegistryFeature();
         services.AddToolExecution();
         services.AddCredentialsFeature();
+        services.AddEngineFeature();
         return services;
     }
 
@@ -35,6 +38,7 @@ public static class PlatformServices
         services.AddSingleton(new LocalDataDirectory(dataDirectory));
         services.AddSingleton<IDocumentStore>(_ => new FileDocumentStore(Path.Combine(dataDirectory, "documents")));
         services.AddLocalSecretVault(dataDirectory);
+        services.AddLocalEngine(dataDirectory);
         return services;
     }
 }

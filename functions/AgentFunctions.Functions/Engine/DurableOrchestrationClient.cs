@@ -1,0 +1,84 @@
+using System.Text.Json;
+using AgentFunctions.Engine.Orchestration;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using DurableStatus = Microsoft.DurableTask.Client.OrchestrationRuntimeStatus;
+using PortStatus = AgentFunctions.Engine.Orchestration.OrchestrationRuntimeStatus;
+
+namespace AgentFunctions.Functions.Engine;
+
+/// <summary>
+/// The orchestration client port over <see cref="DurableTaskClient"/>. The client comes from the <c>[DurableClient]</c>
+/// binding of the HTTP function being served (see <see cref="DurableClientHolder"/>).
+/// </summary>
+internal sealed class DurableOrchestrationClient(DurableClientHolder holder, TimeProvider time) : IOrchestrationClient
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    public async Task StartAsync<TInput>(string orchestrationName, string instanceId, TInput input, CancellationToken cancellationToken = default)
+    {
+        if (await holder.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not null) return;
+        await holder.Client.ScheduleNewOrchestrationInstanceAsync(orchestrationName, input, new StartOrchestrationOptions(instanceId), cancellationToken);
+    }
+
+    public Task RaiseEventAsync<TPayload>(string instanceId, string eventName, TPayload payload, CancellationToken cancellationToken = default) =>
+        holder.Client.RaiseEventAsync(instanceId, eventName, payload, cancellationToken);
+
+    public Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken = default) =>
+        holder.Client.TerminateInstanceAsync(instanceId, new TerminateInstanceOptions(output: reason, recursive: true), cancellationToken);
+
+    public async Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        var metadata = await holder.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
+        return metadata is null ? null : Map(metadata);
+    }
+
+    public async Task<OrchestrationState?> WaitForCompletionAsync(string instanceId, TimeSpan maxWait, CancellationToken cancellationToken = default)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(maxWait);
+        try
+        {
+            return Map(await holder.Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, limit.Token));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return await GetStateAsync(instanceId, cancellationToken);
+        }
+    }
+
+    /// <summary>Durable has no change feed for one instance: poll its metadata until it differs or the wait is over.</summary>
+    public async Task<OrchestrationState?> WaitForChangeAsync(string instanceId, OrchestrationState? known, TimeSpan maxWait, CancellationToken cancellationToken = default)
+    {
+        var deadline = time.GetUtcNow() + maxWait;
+        while (true)
+        {
+            var state = await GetStateAsync(instanceId, cancellationToken);
+            if (state is null || known is null || state.IsTerminal || state.Version != known.Version || state.Status != known.Status
+                || time.GetUtcNow() >= deadline)
+            {
+                return state;
+            }
+            await Task.Delay(PollInterval, time, cancellationToken);
+        }
+    }
+
+    private static OrchestrationState Map(OrchestrationMetadata metadata) => new(
+        metadata.InstanceId,
+        metadata.RuntimeStatus switch
+        {
+            DurableStatus.Pending => PortStatus.Pending,
+            DurableStatus.Running or DurableStatus.Suspended => PortStatus.Running,
+            DurableStatus.Completed => PortStatus.Completed,
+            DurableStatus.Failed => PortStatus.Failed,
+            _ => PortStatus.Terminated,
+        },
+        Unwrap(metadata.SerializedCustomStatus),
+        metadata.SerializedOutput,
+        metadata.RuntimeStatus == DurableStatus.Failed ? "The orchestration failed; see the Functions logs for instance " + metadata.InstanceId : null,
+        metadata.LastUpdatedAt.UtcTicks);
+
+    /// <summary>The orchestration stores its progress as a JSON string (see <see cref="DurableOrchestrationContext.SetCustomStatus"/>).</summary>
+    private static string? Unwrap(string? serialized) =>
+        serialized is { Length: > 0 } && serialized[0] == '"' ? JsonSerializer.Deserialize<string>(serialized) : serialized;
+}

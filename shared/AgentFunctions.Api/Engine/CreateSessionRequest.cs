@@ -1,0 +1,3 @@
+namespace AgentFunctions.Api.Engine;
+
+public sealed record CreateSessionRequest(string? Title = null);

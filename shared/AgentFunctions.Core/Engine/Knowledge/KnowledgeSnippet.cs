@@ -1,0 +1,3 @@
+namespace AgentFunctions.Engine.Knowledge;
+
+public sealed record KnowledgeSnippet(string DocumentId, string ChunkId, string? Title, string Text, double Score);

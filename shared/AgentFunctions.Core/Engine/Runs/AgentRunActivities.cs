@@ -1,0 +1,174 @@
+using AgentFunctions.Agents;
+using AgentFunctions.Engine.Knowledge;
+using AgentFunctions.Engine.Models;
+using AgentFunctions.Engine.Orchestration;
+using AgentFunctions.Engine.Sessions;
+using AgentFunctions.Engine.Tools;
+using AgentFunctions.Storage;
+using AgentFunctions.Tools;
+using Microsoft.Extensions.Logging;
+
+namespace AgentFunctions.Engine.Runs;
+
+/// <summary>
+/// The effects of the agent loop. Each method is one activity: both hosts call exactly these, the local runner through
+/// <see cref="Register"/>, the Functions app through its activity functions.
+/// </summary>
+public sealed class AgentRunActivities(
+    IDocumentStore store,
+    IToolCatalog catalog,
+    IToolExecutor tools,
+    IChatModelRouter models,
+    IKnowledgeRetriever knowledge,
+    TimeProvider time,
+    EngineOptions options,
+    ILogger<AgentRunActivities> logger)
+{
+    public static OrchestrationRegistry Register(OrchestrationRegistry registry, AgentRunActivities activities) =>
+        Register(registry, () => activities);
+
+    /// <summary>
+    /// Registers the agent run and its activities. <paramref name="activities"/> is asked for on first use, so a host
+    /// starts (and resumes runs) before every port behind the activities has to be constructible.
+    /// </summary>
+    public static OrchestrationRegistry Register(OrchestrationRegistry registry, Func<AgentRunActivities> activities)
+    {
+        // PublicationOnly: a port that cannot be built yet fails this use only, not every later one.
+        var instance = new Lazy<AgentRunActivities>(activities, LazyThreadSafetyMode.PublicationOnly);
+        return registry
+            .AddOrchestration<AgentRunInput, RunOutcome>(EngineNames.AgentRun, AgentRunOrchestration.RunAsync, (input, reason, ct) => instance.Value.FailRunAsync(input, reason, ct))
+            .AddActivity<AgentRunInput, RunPreparation>(EngineNames.PrepareRun, (input, ct) => instance.Value.PrepareAsync(input, ct))
+            .AddActivity<ModelCallInput, ChatCompletion>(EngineNames.CallModel, (input, ct) => instance.Value.CallModelAsync(input, ct))
+            .AddActivity<ToolInvocation, ToolResult>(EngineNames.ExecuteTool, (input, ct) => instance.Value.ExecuteToolAsync(input, ct), ActivityEffect.SideEffect)
+            .AddActivity<ToolInvocation, ToolResult>(EngineNames.ExecuteReadOnlyTool, (input, ct) => instance.Value.ExecuteToolAsync(input, ct))
+            .AddActivity<RunCompletion, bool>(EngineNames.CompleteRun, (input, ct) => instance.Value.CompleteAsync(input, ct));
+    }
+
+    public async Task<RunPreparation> PrepareAsync(AgentRunInput input, CancellationToken cancellationToken)
+    {
+        var documents = store.For(input.Tenant);
+        var agent = (await documents.GetAsync<Agent>(input.AgentId, cancellationToken).ConfigureAwait(false))?.Value;
+        if (agent is null)
+        {
+            return RunPreparation.NotReady($"The agent '{input.AgentId}' no longer exists.");
+        }
+        await EnsureRunRecordAsync(documents, input, agent, cancellationToken).ConfigureAwait(false);
+        if (!agent.Enabled)
+        {
+            return RunPreparation.NotReady($"The agent '{input.AgentId}' is disabled.");
+        }
+
+        var spec = agent.Spec;
+        var resolved = spec.Tools.Count == 0
+            ? []
+            : await catalog.ResolveAsync(input.Tenant, spec.Tools, cancellationToken).ConfigureAwait(false);
+        var history = input.SessionId is null || spec.MemoryWindow <= 0
+            ? []
+            : await LoadHistoryAsync(documents, input.SessionId, spec.MemoryWindow, cancellationToken).ConfigureAwait(false);
+        var snippets = spec.Knowledge.Enabled
+            ? await knowledge.RetrieveAsync(new KnowledgeQuery(input.Tenant, agent.Id, input.Message, spec.Knowledge.TopK, spec.Knowledge.MinScore), cancellationToken).ConfigureAwait(false)
+            : [];
+
+        return new RunPreparation(true, null, agent.OwnerId, agent.Version, spec.Model, PromptBuilder.Build(spec, snippets, history), resolved, spec.Limits,
+            snippets.Select(s => new Citation(s.DocumentId, s.ChunkId, s.Title, s.Score)).ToList(), options.ApprovalTimeoutSeconds, spec.Scope, agent.TeamId);
+    }
+
+    public Task<ChatCompletion> CallModelAsync(ModelCallInput input, CancellationToken cancellationToken) =>
+        models.For(input.Request.Model).CompleteAsync(input.Request, cancellationToken);
+
+    public Task<ToolResult> ExecuteToolAsync(ToolInvocation invocation, CancellationToken cancellationToken) =>
+        tools.ExecuteAsync(invocation, cancellationToken);
+
+    /// <summary>
+    /// Closes the run in one atomic batch (run, tool executions, usage, session messages). Idempotent: a run already
+    /// closed (finished, cancelled, or this activity re-run after a crash) is left as it is.
+    /// </summary>
+    public async Task<bool> CompleteAsync(RunCompletion completion, CancellationToken cancellationToken)
+    {
+        var documents = store.For(completion.Tenant);
+        var current = await documents.GetAsync<Run>(completion.Run.RunId, cancellationToken).ConfigureAwait(false);
+        if (current?.Value.IsFinished == true)
+        {
+            return false;
+        }
+        var now = time.GetUtcNow();
+        var run = (current?.Value ?? NewRun(completion.Run, completion.AgentVersion, completion.Scope, completion.TeamId, completion.StartedAt)) with
+        {
+            Status = completion.Status,
+            Answer = completion.Answer,
+            Reason = completion.Reason,
+            Steps = completion.Steps,
+            ToolCalls = completion.ToolCalls,
+            Citations = completion.Citations,
+            Usage = completion.Usage,
+            EndedAt = now,
+        };
+        // Upserts only, with ids fixed by the run: no read-modify-write to race on, and a re-run after a crash rewrites
+        // the same records. The run record is upserted too: if the starter's create is still on its way to disk it is
+        // ahead in the log, so this final state lands after it.
+        var writes = new List<DocumentWrite> { TypedDocuments.Write(DocumentWriteMode.Upsert, documents, run) };
+        foreach (var call in completion.ToolCalls)
+        {
+            writes.Add(TypedDocuments.Write(DocumentWriteMode.Upsert, documents, new ToolExecution(
+                call.CallId, completion.Tenant, run.Id, run.AgentId, call.Tool, call.ArgumentsJson, call.Outcome,
+                call.Result, call.Error, call.Attempts, call.DurationMs, now)));
+        }
+        writes.Add(TypedDocuments.Write(DocumentWriteMode.Upsert, documents, new RunUsageRecord(
+            run.Id, completion.Tenant, run.Id, run.AgentId, run.UserId, completion.Model, completion.OwnUsage.InputTokens,
+            completion.OwnUsage.OutputTokens, completion.OwnUsage.ModelCalls, completion.OwnUsage.ToolCalls, now)));
+        if (completion.Run.SessionId is { } sessionId)
+        {
+            writes.Add(TypedDocuments.Write(DocumentWriteMode.Upsert, documents, new ConversationMessage(
+                ConversationMessage.IdFor(sessionId, completion.StartedAt, run.Id, 0), completion.Tenant, sessionId, run.Id, ChatRole.User, completion.Run.Message, now)));
+            if (completion.Answer is { } answer)
+            {
+                writes.Add(TypedDocuments.Write(DocumentWriteMode.Upsert, documents, new ConversationMessage(
+                    ConversationMessage.IdFor(sessionId, completion.StartedAt, run.Id, 1), completion.Tenant, sessionId, run.Id, ChatRole.Assistant, answer, now)));
+            }
+        }
+
+        await documents.CommitAsync(writes, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Run {RunId} of agent {AgentId} finished with {Status}", run.Id, run.AgentId, completion.Status);
+        return true;
+    }
+
+    /// <summary>Closes a run whose orchestration failed outside its own code (non-determinism, unreadable history).</summary>
+    public async Task FailRunAsync(AgentRunInput input, string reason, CancellationToken cancellationToken)
+    {
+        var documents = store.For(input.Tenant);
+        var current = await documents.GetAsync<Run>(input.RunId, cancellationToken).ConfigureAwait(false);
+        if (current?.Value.IsFinished == true) return;
+        var now = time.GetUtcNow();
+        var run = (current?.Value ?? NewRun(input, 0, AgentScope.User, string.Empty, now)) with { Status = RunStatus.Failed, Reason = reason, EndedAt = now };
+        await documents.UpsertAsync(run, cancellationToken).ConfigureAwait(false);
+        logger.LogWarning("Run {RunId} failed outside its loop: {Reason}", input.RunId, reason);
+    }
+
+    public static Run NewRun(AgentRunInput input, int agentVersion, AgentScope scope, string teamId, DateTimeOffset now) =>
+        new(input.RunId, input.Tenant, input.AgentId, agentVersion, input.UserId, scope, teamId, input.SessionId, input.ParentRunId,
+            RunStatus.Running, input.Message, null, null, [], [], [], RunUsage.Zero, now, null);
+
+    /// <summary>The starter writes the run record after scheduling; if it crashed in between, the run creates its own.</summary>
+    private async Task EnsureRunRecordAsync(ITenantDocuments documents, AgentRunInput input, Agent agent, CancellationToken cancellationToken)
+    {
+        if (await documents.ReadAsync(Run.Kind, input.RunId, cancellationToken).ConfigureAwait(false) is not null) return;
+        try
+        {
+            await documents.CreateAsync(NewRun(input, agent.Version, agent.Spec.Scope, agent.TeamId, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        }
+        catch (DocumentConflictException)
+        {
+            // The starter got there first.
+        }
+    }
+
+    private static async Task<IReadOnlyList<ChatMessage>> LoadHistoryAsync(ITenantDocuments documents, string sessionId, int window, CancellationToken cancellationToken)
+    {
+        var messages = await documents.ListAsync<ConversationMessage>(cancellationToken, new FieldEquals("session_id", sessionId)).ConfigureAwait(false);
+        return messages.Select(m => m.Value)
+            .OrderBy(m => m.Id, StringComparer.Ordinal)
+            .TakeLast(window)
+            .Select(m => new ChatMessage(m.Role, m.Content))
+            .ToList();
+    }
+}

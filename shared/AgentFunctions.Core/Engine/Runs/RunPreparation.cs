@@ -1,0 +1,27 @@
+using AgentFunctions.Agents;
+using AgentFunctions.Engine.Models;
+using AgentFunctions.Tools;
+
+namespace AgentFunctions.Engine.Runs;
+
+/// <summary>
+/// Everything the loop needs, read once by the PrepareRun activity and recorded in history, so a replay sees the
+/// same agent version, tools and prompt even if the agent changed meanwhile.
+/// </summary>
+public sealed record RunPreparation(
+    bool Ready,
+    string? Reason,
+    string AgentOwnerId,
+    int AgentVersion,
+    string Model,
+    IReadOnlyList<ChatMessage> Prompt,
+    IReadOnlyList<ResolvedTool> Tools,
+    AgentLimits Limits,
+    IReadOnlyList<Citation> Citations,
+    int ApprovalTimeoutSeconds,
+    AgentScope Scope = AgentScope.User,
+    string TeamId = "")
+{
+    public static RunPreparation NotReady(string reason) =>
+        new(false, reason, string.Empty, 0, string.Empty, [], [], AgentLimits.Default, [], 0);
+}

@@ -1,0 +1,3 @@
+namespace AgentFunctions.Engine.Sessions;
+
+public sealed record Conversation(Session Session, IReadOnlyList<ConversationMessage> Messages);

@@ -1,0 +1,445 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using AgentFunctions.Common;
+using AgentFunctions.Engine.Orchestration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AgentFunctions.Local.Orchestration;
+
+/// <summary>
+/// The local orchestration runner: runs registered orchestrations in-process and journals every completed operation
+/// (activity, child orchestration, event wait, timer) before the orchestration continues. After a restart,
+/// <see cref="ResumeAsync"/> replays each unfinished instance from its history: recorded operations are not executed
+/// again, and an orchestration that asks for something other than what history holds fails as non-deterministic.
+/// </summary>
+public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDisposable, IDisposable
+{
+    /// <summary>Compact the journal (drop finished instances) once it grows past this many bytes.</summary>
+    public const long CompactionThresholdBytes = 64L * 1024 * 1024;
+
+    private readonly ConcurrentDictionary<string, OrchestrationInstance> instances = new(StringComparer.Ordinal);
+    private readonly IOrchestrationJournal journal;
+    private readonly ILogger logger;
+    private readonly Lock appendLock = new();
+    private readonly CancellationTokenSource stopping = new();
+    private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly long compactionThreshold;
+    private int resumed;
+    private volatile bool journalFailed;
+
+    public LocalOrchestrationRunner(string directory, OrchestrationRegistry registry, TimeProvider time, ILogger<LocalOrchestrationRunner>? logger = null)
+        : this(new FileOrchestrationJournal(directory), registry, time, logger ?? NullLogger<LocalOrchestrationRunner>.Instance)
+    {
+    }
+
+    internal LocalOrchestrationRunner(IOrchestrationJournal journal, OrchestrationRegistry registry, TimeProvider time, ILogger logger, long compactionThreshold = CompactionThresholdBytes)
+    {
+        this.journal = journal;
+        this.logger = logger;
+        this.compactionThreshold = compactionThreshold;
+        Registry = registry;
+        Time = time;
+        Load();
+    }
+
+    internal OrchestrationRegistry Registry { get; }
+
+    internal TimeProvider Time { get; }
+
+    internal CancellationToken Stopping => stopping.Token;
+
+    internal Task StoppedTask => stopped.Task;
+
+    /// <summary>Starts every unfinished instance found in the journal. Called once at host start; later calls do nothing.</summary>
+    public Task ResumeAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref resumed, 1) == 1) return Task.CompletedTask;
+        var pending = instances.Values.Where(i => !i.IsTerminal).ToList();
+        if (pending.Count > 0)
+        {
+            logger.LogInformation("Resuming {Count} unfinished orchestrations from the journal", pending.Count);
+        }
+        foreach (var instance in pending) Launch(instance);
+        return Task.CompletedTask;
+    }
+
+    public async Task StartAsync<TInput>(string orchestrationName, string instanceId, TInput input, CancellationToken cancellationToken = default)
+    {
+        Registry.Orchestration(orchestrationName);
+        var instance = Create(orchestrationName, instanceId, input, typeof(TInput), parentId: null, out var created);
+        if (!created) return;
+        Launch(instance);
+        await WaitDurableAsync(instance).ConfigureAwait(false);
+    }
+
+    public async Task RaiseEventAsync<TPayload>(string instanceId, string eventName, TPayload payload, CancellationToken cancellationToken = default)
+    {
+        if (!instances.TryGetValue(instanceId, out var instance) || instance.IsTerminal) return;
+        var json = Serialize(payload, typeof(TPayload));
+        Record(instance, new JournalRecord(JournalRecordType.EventRaised, instanceId, 0, eventName, 0, Time.GetUtcNow().UtcTicks, json),
+            () => instance.Inbox.Add(new InboxEvent(eventName, json)));
+        await WaitDurableAsync(instance).ConfigureAwait(false);
+        instance.Signal();
+    }
+
+    public async Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken = default)
+    {
+        if (!instances.TryGetValue(instanceId, out var instance) || instance.IsTerminal) return;
+        Record(instance, new JournalRecord(JournalRecordType.TerminateRequested, instanceId, 0, "terminate", 0, Time.GetUtcNow().UtcTicks, reason),
+            () => instance.TerminateReason = reason);
+        await WaitDurableAsync(instance).ConfigureAwait(false);
+        instance.Signal();
+        List<string> children;
+        lock (instance.Gate) children = [.. instance.Children];
+        foreach (var child in children)
+        {
+            await TerminateAsync(child, reason, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(instances.TryGetValue(instanceId, out var instance) ? StateOf(instance) : null);
+
+    public async Task<OrchestrationState?> WaitForChangeAsync(string instanceId, OrchestrationState? known, TimeSpan maxWait, CancellationToken cancellationToken = default)
+    {
+        if (!instances.TryGetValue(instanceId, out var instance)) return null;
+        var deadline = Time.GetUtcNow() + maxWait;
+        while (true)
+        {
+            var changed = instance.ChangedTask;
+            var state = StateOf(instance);
+            var remaining = deadline - Time.GetUtcNow();
+            if (known is null || state.Version != known.Version || state.Status != known.Status || state.IsTerminal || remaining <= TimeSpan.Zero)
+            {
+                return state;
+            }
+            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var timer = Task.Delay(remaining, Time, cancel.Token);
+            await Task.WhenAny(changed, timer, stopped.Task).ConfigureAwait(false);
+            await cancel.CancelAsync().ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (stopped.Task.IsCompleted) return StateOf(instance);
+        }
+    }
+
+    public async Task<OrchestrationState?> WaitForCompletionAsync(string instanceId, TimeSpan maxWait, CancellationToken cancellationToken = default)
+    {
+        if (!instances.TryGetValue(instanceId, out var instance)) return null;
+        if (!instance.Done.Task.IsCompleted)
+        {
+            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var timer = Task.Delay(maxWait, Time, cancel.Token);
+            await Task.WhenAny(instance.Done.Task, timer, stopped.Task).ConfigureAwait(false);
+            await cancel.CancelAsync().ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        return StateOf(instance);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (stopping.IsCancellationRequested) return;
+        await stopping.CancelAsync().ConfigureAwait(false);
+        stopped.TrySetResult();
+        var running = instances.Values.Select(i => i.Execution).OfType<Task>().ToArray();
+        await Task.WhenAny(Task.WhenAll(running), Task.Delay(TimeSpan.FromSeconds(10), TimeProvider.System)).ConfigureAwait(false);
+        journal.Dispose();
+        stopping.Dispose();
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    internal void ThrowIfStopped(OrchestrationInstance instance)
+    {
+        if (stopping.IsCancellationRequested || journalFailed || instance.Abandoned)
+        {
+            throw new InstanceAbandonedException(instance.Id);
+        }
+    }
+
+    internal ValueTask WaitDurableAsync(OrchestrationInstance instance) => WaitDurableAsync(instance, instance.LastAppendSequence);
+
+    /// <summary>
+    /// Before a side effect: waits until the instance's start and every earlier side effect's record are on disk, so a
+    /// power loss can repeat at most the call in flight. Reads and model calls recorded since need not be flushed first.
+    /// </summary>
+    internal ValueTask WaitSideEffectsDurableAsync(OrchestrationInstance instance) => WaitDurableAsync(instance, instance.LastSideEffectSequence);
+
+    private async ValueTask WaitDurableAsync(OrchestrationInstance instance, long sequence)
+    {
+        try
+        {
+            await journal.WaitDurableAsync(sequence).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            journalFailed = true;
+            throw new InstanceAbandonedException(instance.Id, ex);
+        }
+    }
+
+    /// <summary>Appends a history record and applies it to the instance as one step, so compaction never sees one without the other.</summary>
+    internal void Record(OrchestrationInstance instance, JournalRecord record, Action? apply = null, bool sideEffect = false)
+    {
+        lock (appendLock)
+        {
+            long sequence;
+            try
+            {
+                sequence = journal.Append(record);
+            }
+            catch (Exception ex)
+            {
+                // Could not write history: behave as a crash. The next runner resumes from what is on disk.
+                journalFailed = true;
+                instance.Abandoned = true;
+                logger.LogError(ex, "Journal write failed for orchestration {InstanceId}; abandoning it for the next runner", instance.Id);
+                throw new InstanceAbandonedException(instance.Id, ex);
+            }
+            if (apply is not null) apply();
+            else if (record.Type is JournalRecordType.OperationCompleted or JournalRecordType.OperationFailed) instance.Operations[record.Position] = record;
+            instance.LastAppendSequence = sequence;
+            if (record.Type == JournalRecordType.Started || sideEffect) instance.LastSideEffectSequence = sequence;
+        }
+    }
+
+    internal OrchestrationInstance StartChild(OrchestrationInstance parent, string name, string childId, object? input)
+    {
+        var child = Create(name, childId, input, input?.GetType() ?? typeof(object), parent.Id, out _);
+        lock (parent.Gate)
+        {
+            if (!parent.Children.Contains(childId)) parent.Children.Add(childId);
+        }
+        Launch(child);
+        return child;
+    }
+
+    internal uint Hash(object? input) => Fingerprint.Of(input);
+
+    internal string Serialize(object? value, Type type) => JsonSerializer.Serialize(value, type, PlatformJson.Stored);
+
+    internal T Deserialize<T>(string? json) => json is null ? default! : JsonSerializer.Deserialize<T>(json, PlatformJson.Stored)!;
+
+    private OrchestrationInstance Create(string name, string instanceId, object? input, Type inputType, string? parentId, out bool created)
+    {
+        if (instances.TryGetValue(instanceId, out var existing))
+        {
+            created = false;
+            return existing;
+        }
+        var now = Time.GetUtcNow();
+        var json = Serialize(input, inputType);
+        var instance = new OrchestrationInstance(instanceId, name, json, parentId, now) { LiveInput = input, Status = OrchestrationRuntimeStatus.Pending };
+        if (!instances.TryAdd(instanceId, instance))
+        {
+            created = false;
+            return instances[instanceId];
+        }
+        Record(instance, new JournalRecord(JournalRecordType.Started, instanceId, 0, name, 0, now.UtcTicks, json, parentId));
+        created = true;
+        return instance;
+    }
+
+    private void Launch(OrchestrationInstance instance)
+    {
+        if (instance.IsTerminal || !instance.TryMarkLaunched()) return;
+        instance.Status = OrchestrationRuntimeStatus.Running;
+        instance.Execution = Task.Run(() => ExecuteAsync(instance));
+    }
+
+    private async Task ExecuteAsync(OrchestrationInstance instance)
+    {
+        OrchestrationRegistration? registration = null;
+        object? input = null;
+        try
+        {
+            registration = Registry.Orchestration(instance.Name);
+            input = instance.LiveInput ?? JsonSerializer.Deserialize(instance.InputJson, registration.InputType, PlatformJson.Stored);
+            var context = new LocalOrchestrationContext(this, instance);
+            var output = await registration.Run(context, input).ConfigureAwait(false);
+            context.EnsureHistoryConsumed();
+            Finish(instance, JournalRecordType.Completed, Serialize(output, registration.OutputType), output, null);
+        }
+        catch (InstanceAbandonedException)
+        {
+            instance.Signal();
+        }
+        catch (OrchestrationTerminatedException ex)
+        {
+            TryFinish(instance, JournalRecordType.Terminated, null, null, ex.Reason);
+        }
+        catch (Exception ex)
+        {
+            if (stopping.IsCancellationRequested || journalFailed)
+            {
+                instance.Signal();
+                return;
+            }
+            logger.LogError(ex, "Orchestration {InstanceId} ({Name}) failed", instance.Id, instance.Name);
+            var reason = ex is NonDeterministicOrchestrationException or JsonException or NotSupportedException
+                ? ex.Message
+                : $"{ex.GetType().Name}: {ex.Message}";
+            if (registration?.OnFailed is { } onFailed && input is not null)
+            {
+                try
+                {
+                    await onFailed(input, reason, stopping.Token).ConfigureAwait(false);
+                }
+                catch (Exception hookError) when (hookError is not OperationCanceledException)
+                {
+                    logger.LogError(hookError, "Could not record the failure of orchestration {InstanceId}", instance.Id);
+                }
+            }
+            TryFinish(instance, JournalRecordType.Failed, null, null, reason);
+        }
+    }
+
+    private void TryFinish(OrchestrationInstance instance, JournalRecordType type, string? outputJson, object? output, string? failure)
+    {
+        try
+        {
+            Finish(instance, type, outputJson, output, failure);
+        }
+        catch (InstanceAbandonedException)
+        {
+            instance.Signal();
+        }
+    }
+
+    private void Finish(OrchestrationInstance instance, JournalRecordType type, string? outputJson, object? output, string? failure)
+    {
+        Record(instance, new JournalRecord(type, instance.Id, 0, instance.Name, 0, Time.GetUtcNow().UtcTicks, outputJson ?? failure), () =>
+        {
+            lock (instance.Gate)
+            {
+                instance.OutputJson = outputJson;
+                instance.Output = output;
+                instance.Failure = failure;
+                instance.Status = StatusOf(type);
+                instance.Version++;
+            }
+        });
+        instance.ReleaseHistory();
+        instance.Done.TrySetResult();
+        instance.Signal();
+        if (journal.Length > compactionThreshold) Compact();
+    }
+
+    private static OrchestrationRuntimeStatus StatusOf(JournalRecordType type) => type switch
+    {
+        JournalRecordType.Completed => OrchestrationRuntimeStatus.Completed,
+        JournalRecordType.Failed => OrchestrationRuntimeStatus.Failed,
+        _ => OrchestrationRuntimeStatus.Terminated,
+    };
+
+    private OrchestrationState StateOf(OrchestrationInstance instance)
+    {
+        lock (instance.Gate)
+        {
+            // A finished instance's progress is in its output and records; serialising it again would be waste.
+            if (!instance.IsTerminal && (instance.SerializedCustomStatus.Version != instance.Version || instance.SerializedCustomStatus.Json is null && instance.CustomStatus is not null))
+            {
+                var json = instance.CustomStatus is null ? null : JsonSerializer.Serialize(instance.CustomStatus, instance.CustomStatus.GetType(), PlatformJson.Options);
+                instance.SerializedCustomStatus = (instance.Version, json);
+            }
+            return new OrchestrationState(instance.Id, instance.Status, instance.SerializedCustomStatus.Json, instance.OutputJson, instance.Failure, instance.Version);
+        }
+    }
+
+    private void Load()
+    {
+        IReadOnlyList<JournalRecord> records;
+        try
+        {
+            records = journal.ReadAll();
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or EndOfStreamException)
+        {
+            logger.LogError(ex, "The orchestration journal could not be read; starting empty");
+            return;
+        }
+
+        foreach (var record in records)
+        {
+            if (record.Type == JournalRecordType.Started)
+            {
+                var instance = new OrchestrationInstance(record.InstanceId, record.Name, record.Payload ?? "null", record.Extra, record.Timestamp);
+                instances[record.InstanceId] = instance;
+                if (record.Extra is { } parentId && instances.TryGetValue(parentId, out var parent)) parent.Children.Add(record.InstanceId);
+                continue;
+            }
+            if (!instances.TryGetValue(record.InstanceId, out var target))
+            {
+                logger.LogWarning("Journal record {Type} names unknown orchestration {InstanceId}; ignored", record.Type, record.InstanceId);
+                continue;
+            }
+            switch (record.Type)
+            {
+                case JournalRecordType.OperationCompleted or JournalRecordType.OperationFailed:
+                    target.Operations[record.Position] = record;
+                    break;
+                case JournalRecordType.TimerScheduled:
+                    target.Timers[record.Position] = record.Timestamp;
+                    break;
+                case JournalRecordType.EventRaised:
+                    target.Inbox.Add(new InboxEvent(record.Name, record.Payload));
+                    break;
+                case JournalRecordType.TerminateRequested:
+                    target.TerminateReason = record.Payload;
+                    break;
+                case JournalRecordType.Completed:
+                    target.Status = OrchestrationRuntimeStatus.Completed;
+                    target.OutputJson = record.Payload;
+                    break;
+                case JournalRecordType.Failed or JournalRecordType.Terminated:
+                    target.Status = StatusOf(record.Type);
+                    target.Failure = record.Payload;
+                    break;
+            }
+        }
+        foreach (var instance in instances.Values.Where(i => i.IsTerminal))
+        {
+            instance.ReleaseHistory();
+            instance.Done.TrySetResult();
+        }
+        if (instances.Values.Any(i => i.IsTerminal)) Compact();
+    }
+
+    /// <summary>
+    /// Rewrites the journal with only what a restart still needs: unfinished instances and the children they wait on.
+    /// Finished instances stay readable in memory until the process ends; after that their run records tell the story.
+    /// </summary>
+    private void Compact()
+    {
+        lock (appendLock)
+        {
+            var keep = instances.Values.Where(i => !i.IsTerminal).ToList();
+            var childIds = keep.SelectMany(i => i.Children).ToHashSet(StringComparer.Ordinal);
+            keep.AddRange(instances.Values.Where(i => i.IsTerminal && childIds.Contains(i.Id)));
+            var records = new List<JournalRecord>();
+            foreach (var instance in keep)
+            {
+                records.Add(new JournalRecord(JournalRecordType.Started, instance.Id, 0, instance.Name, 0, instance.StartedAt.UtcTicks, instance.InputJson, instance.ParentId));
+                records.AddRange(instance.Operations.OrderBy(o => o.Key).Select(o => o.Value));
+                records.AddRange(instance.Timers.Select(t => new JournalRecord(JournalRecordType.TimerScheduled, instance.Id, t.Key, "timer", 0, t.Value.UtcTicks, null)));
+                records.AddRange(instance.Inbox.Select(e => new JournalRecord(JournalRecordType.EventRaised, instance.Id, 0, e.Name, 0, instance.StartedAt.UtcTicks, e.Payload)));
+                if (instance.TerminateReason is { } reason)
+                {
+                    records.Add(new JournalRecord(JournalRecordType.TerminateRequested, instance.Id, 0, "terminate", 0, instance.StartedAt.UtcTicks, reason));
+                }
+                if (instance.IsTerminal)
+                {
+                    var type = instance.Status switch
+                    {
+                        OrchestrationRuntimeStatus.Completed => JournalRecordType.Completed,
+                        OrchestrationRuntimeStatus.Failed => JournalRecordType.Failed,
+                        _ => JournalRecordType.Terminated,
+                    };
+                    records.Add(new JournalRecord(type, instance.Id, 0, instance.Name, 0, instance.StartedAt.UtcTicks, instance.OutputJson ?? instance.Failure));
+                }
+            }
+            journal.Rewrite(records);
+        }
+    }
+}

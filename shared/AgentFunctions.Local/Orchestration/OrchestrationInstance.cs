@@ -1,0 +1,117 @@
+using AgentFunctions.Engine.Orchestration;
+
+namespace AgentFunctions.Local.Orchestration;
+
+/// <summary>One instance's history and live state inside the local runner. Guarded by <see cref="Gate"/>.</summary>
+internal sealed class OrchestrationInstance(string id, string name, string inputJson, string? parentId, DateTimeOffset startedAt)
+{
+    private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int launched;
+
+    public Lock Gate { get; } = new();
+
+    public string Id { get; } = id;
+
+    public string Name { get; } = name;
+
+    public string InputJson { get; } = inputJson;
+
+    public string? ParentId { get; } = parentId;
+
+    public DateTimeOffset StartedAt { get; } = startedAt;
+
+    /// <summary>The input object as the starter passed it; null after a restart (then read from <see cref="InputJson"/>).</summary>
+    public object? LiveInput { get; set; }
+
+    /// <summary>Completed operations by position. Dropped once the instance finishes.</summary>
+    public Dictionary<int, JournalRecord> Operations { get; private set; } = [];
+
+    /// <summary>Durable timers of waiting operations by position: when they fire.</summary>
+    public Dictionary<int, DateTimeOffset> Timers { get; private set; } = [];
+
+    public List<InboxEvent> Inbox { get; private set; } = [];
+
+    public List<string> Children { get; } = [];
+
+    public OrchestrationRuntimeStatus Status { get; set; } = OrchestrationRuntimeStatus.Pending;
+
+    public string? OutputJson { get; set; }
+
+    public object? Output { get; set; }
+
+    public string? Failure { get; set; }
+
+    public string? TerminateReason { get; set; }
+
+    public object? CustomStatus { get; set; }
+
+    public long Version { get; set; }
+
+    public (long Version, string? Json) SerializedCustomStatus { get; set; }
+
+    public long LastAppendSequence { get; set; }
+
+    /// <summary>The journal sequence of the start record or of the latest side-effect activity's record.</summary>
+    public long LastSideEffectSequence { get; set; }
+
+    public bool Abandoned { get; set; }
+
+    public Task? Execution { get; set; }
+
+    public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool IsTerminal => Status is OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated;
+
+    public bool TryMarkLaunched() => Interlocked.Exchange(ref launched, 1) == 0;
+
+    /// <summary>A task that completes at the next change (progress, event, termination, completion).</summary>
+    public Task ChangedTask
+    {
+        get { lock (Gate) return changed.Task; }
+    }
+
+    public void Signal()
+    {
+        TaskCompletionSource previous;
+        lock (Gate)
+        {
+            previous = changed;
+            changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        previous.TrySetResult();
+    }
+
+    /// <summary>Takes the oldest unconsumed event of that name, in the order events were raised.</summary>
+    public bool TryConsume(string eventName, out string? payload)
+    {
+        foreach (var item in Inbox)
+        {
+            if (!item.Consumed && item.Name == eventName)
+            {
+                item.Consumed = true;
+                payload = item.Payload;
+                return true;
+            }
+        }
+        payload = null;
+        return false;
+    }
+
+    /// <summary>Frees the history of a finished instance; its status and output stay readable.</summary>
+    public void ReleaseHistory()
+    {
+        Operations = [];
+        Timers = [];
+        Inbox = [];
+        LiveInput = null;
+    }
+}
+
+internal sealed class InboxEvent(string name, string? payload)
+{
+    public string Name { get; } = name;
+
+    public string? Payload { get; } = payload;
+
+    public bool Consumed { get; set; }
+}

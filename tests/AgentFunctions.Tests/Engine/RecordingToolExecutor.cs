@@ -1,0 +1,25 @@
+using System.Collections.Concurrent;
+using AgentFunctions.Engine.Tools;
+
+namespace AgentFunctions.Tests.Engine;
+
+/// <summary>A tool executor double: answers <c>{tool} ok {args}</c> and counts executions per call id (the side effect).</summary>
+public sealed class RecordingToolExecutor : IToolExecutor
+{
+    public ConcurrentDictionary<string, int> ExecutionsByCallId { get; } = new(StringComparer.Ordinal);
+
+    public ConcurrentQueue<ToolInvocation> Invocations { get; } = new();
+
+    /// <summary>Runs inside each execution (e.g. to move a manual clock).</summary>
+    public Action<ToolInvocation>? OnExecute { get; set; }
+
+    public int TotalExecutions => ExecutionsByCallId.Values.Sum();
+
+    public Task<ToolResult> ExecuteAsync(ToolInvocation invocation, CancellationToken cancellationToken = default)
+    {
+        ExecutionsByCallId.AddOrUpdate(invocation.CallId, 1, (_, n) => n + 1);
+        Invocations.Enqueue(invocation);
+        OnExecute?.Invoke(invocation);
+        return Task.FromResult(new ToolResult(true, $"{invocation.ToolName} ok {invocation.ArgumentsJson}", null, 1, TimeSpan.FromMilliseconds(1)));
+    }
+}
