@@ -104,6 +104,9 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        // The host disposes its services on its own thread after Dispose returns (minimal hosting runs Program.Main
+        // there), so wait until it has let go of the data folder's files before a restart or clean-up touches them.
+        WaitUntilFilesReleased(TimeSpan.FromSeconds(15));
         if (!OwnsDirectory) return;
         try
         {
@@ -112,6 +115,33 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
         catch (IOException)
         {
             // A file still open by a background service; the OS temp cleaner removes it later.
+        }
+    }
+
+    private void WaitUntilFilesReleased(TimeSpan timeout)
+    {
+        if (!Directory.Exists(DataDirectory)) return;
+        var deadline = DateTime.UtcNow + timeout;
+        foreach (var file in Directory.GetFiles(DataDirectory, "*", SearchOption.AllDirectories))
+        {
+            while (true)
+            {
+                try
+                {
+                    using (File.Open(file, FileMode.Open, FileAccess.Read, FileShare.None))
+                    {
+                    }
+                    break;
+                }
+                catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+                {
+                    break;
+                }
+                catch (IOException) when (DateTime.UtcNow < deadline)
+                {
+                    Thread.Sleep(10);
+                }
+            }
         }
     }
 }
