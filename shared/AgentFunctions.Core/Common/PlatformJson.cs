@@ -21,6 +21,9 @@ public static class PlatformJson
             UnmappedMemberHandling = strict ? JsonUnmappedMemberHandling.Disallow : JsonUnmappedMemberHandling.Skip,
             RespectNullableAnnotations = true,
             RespectRequiredConstructorParameters = false,
+            // A repeated member ({"input":"a","input":"b"}) is ambiguous: parsers disagree on which one wins, so a
+            // proxy or audit log can see another value than we act on. Refused on the wire; stored documents stay lenient.
+            AllowDuplicateProperties = !strict,
         };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         options.MakeReadOnly(populateMissingResolver: true);

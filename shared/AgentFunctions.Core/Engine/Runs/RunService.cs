@@ -23,9 +23,14 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
     private static readonly TimeSpan OrphanAge = TimeSpan.FromMinutes(5);
 
     /// <summary>Schedules a run of a visible, enabled agent. The orchestration is durable before the run record is written.</summary>
-    public async Task<Run> StartAsync(Caller caller, string agentId, string? message, string? sessionId, CancellationToken cancellationToken = default)
+    /// <param name="inputField">The request field that carried <paramref name="message"/>, so a refusal names what the caller sent
+    /// (<c>input</c> for execute, <c>content</c> for a chat message).</param>
+    public async Task<Run> StartAsync(Caller caller, string agentId, string? message, string? sessionId, CancellationToken cancellationToken = default, string inputField = "input")
     {
-        new Validation().RequireText(message, "input", options.MaxInputLength).ThrowIfInvalid();
+        new Validation()
+            .RequireText(message, inputField, options.MaxInputLength)
+            .Require(sessionId is null || Ids.LooksValid(sessionId), "session_id", "is not a valid session id")
+            .ThrowIfInvalid();
         var documents = store.For(caller.Tenant);
         var agent = await GetVisibleAgentAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
         if (!agent.Enabled)
