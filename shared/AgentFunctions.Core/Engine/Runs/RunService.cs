@@ -100,7 +100,17 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
             {
                 throw new ConflictException($"The run already ended with status '{Wire(run.Value.Status)}'.");
             }
-            var cancelled = run.Value with { Status = RunStatus.Cancelled, Reason = $"Cancelled by user '{caller.UserId}'.", EndedAt = time.GetUtcNow() };
+            // The orchestration never closes a terminated run, so what it did so far (model calls, tool calls with their
+            // side effects, tokens spent) is kept from its live progress; otherwise a cancelled run reads as if nothing ran.
+            var progress = ReadProgress(await orchestrations.GetStateAsync(runId, cancellationToken).ConfigureAwait(false));
+            var cancelled = run.Value with
+            {
+                Status = RunStatus.Cancelled,
+                Reason = $"Cancelled by user '{caller.UserId}'.",
+                Steps = progress?.Steps ?? run.Value.Steps,
+                Usage = progress?.Usage ?? run.Value.Usage,
+                EndedAt = time.GetUtcNow(),
+            };
             try
             {
                 await documents.ReplaceAsync(cancelled, run.ETag, cancellationToken).ConfigureAwait(false);
