@@ -17,6 +17,7 @@ public sealed class RunsApi(RunService runs, SessionService sessions, EngineOpti
         ApiCall.RunAsync(http, Permission.RunAgents, async caller =>
         {
             var request = await JsonBody.ReadAsync<ExecuteAgentRequest>(http.Request, cancellationToken: http.RequestAborted).ConfigureAwait(false);
+            ValidateWait(request.WaitSeconds);
             var run = await runs.StartAsync(caller, agentId, request.Input, request.SessionId, http.RequestAborted).ConfigureAwait(false);
             return await AnswerAsync(http, caller, run, request.Wait, request.WaitSeconds).ConfigureAwait(false);
         });
@@ -34,7 +35,8 @@ public sealed class RunsApi(RunService runs, SessionService sessions, EngineOpti
         ApiCall.RunAsync(http, Permission.RunAgents, async caller =>
         {
             var request = await JsonBody.ReadAsync<SendMessageRequest>(http.Request, cancellationToken: http.RequestAborted).ConfigureAwait(false);
-            var run = await runs.StartAsync(caller, agentId, request.Content, sessionId, http.RequestAborted).ConfigureAwait(false);
+            ValidateWait(request.WaitSeconds);
+            var run = await runs.StartAsync(caller, agentId, request.Content, sessionId, http.RequestAborted, inputField: "content").ConfigureAwait(false);
             return await AnswerAsync(http, caller, run, request.Wait, request.WaitSeconds).ConfigureAwait(false);
         });
 
@@ -72,8 +74,6 @@ public sealed class RunsApi(RunService runs, SessionService sessions, EngineOpti
     /// <summary>200 with the finished run, or 202 with its location when it is still running (async, or the wait ran out).</summary>
     private async Task<IResult> AnswerAsync(HttpContext http, Caller caller, Run run, bool wait, int? waitSeconds)
     {
-        new Validation().Require(waitSeconds is null || (waitSeconds >= 0 && waitSeconds <= options.MaxWaitSeconds), "wait_seconds",
-            $"must be between 0 and {options.MaxWaitSeconds}").ThrowIfInvalid();
         var view = wait
             ? await runs.WaitAsync(caller, run.Id, TimeSpan.FromSeconds(waitSeconds ?? options.DefaultWaitSeconds), http.RequestAborted).ConfigureAwait(false)
             : RunView.From(run);
@@ -84,6 +84,11 @@ public sealed class RunsApi(RunService runs, SessionService sessions, EngineOpti
         http.Response.Headers.Location = $"/api/v1/runs/{run.Id}";
         return Results.Json(view, PlatformJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
+
+    // Checked before the run starts: a refused request must not leave a run (and its tool calls) behind.
+    private void ValidateWait(int? waitSeconds) =>
+        new Validation().Require(waitSeconds is null || (waitSeconds >= 0 && waitSeconds <= options.MaxWaitSeconds), "wait_seconds",
+            $"must be between 0 and {options.MaxWaitSeconds}").ThrowIfInvalid();
 
     private static async IAsyncEnumerable<SseItem<string>> AsSse(IAsyncEnumerable<RunEvent> events, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

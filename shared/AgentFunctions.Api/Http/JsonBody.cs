@@ -64,6 +64,7 @@ public static class JsonBody
         if (message.Contains("could not be mapped", StringComparison.Ordinal)) return "Unknown field.";
         if (message.Contains("missing required properties", StringComparison.Ordinal) || message.Contains("non-nullable", StringComparison.Ordinal)) return "A required value is missing or null.";
         if (message.Contains("could not be converted", StringComparison.Ordinal)) return "The value has the wrong type.";
+        if (message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase)) return "The field appears more than once.";
         return "The body is not valid JSON.";
     }
 }

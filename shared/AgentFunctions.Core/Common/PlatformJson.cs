@@ -24,6 +24,9 @@ public static class PlatformJson
             RespectRequiredConstructorParameters = false,
             // Bodies go out as application/json or text/event-stream, never into HTML: keep quotes and '+' readable.
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            // A repeated member ({"input":"a","input":"b"}) is ambiguous: parsers disagree on which one wins, so a
+            // proxy or audit log can see another value than we act on. Refused on the wire; stored documents stay lenient.
+            AllowDuplicateProperties = !strict,
         };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         options.MakeReadOnly(populateMissingResolver: true);

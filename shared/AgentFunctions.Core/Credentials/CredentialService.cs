@@ -341,6 +341,11 @@ public sealed class CredentialService(IDocumentStore store, ISecretVault vault, 
             {
                 validation.Add("meta", $"keys must be 1-{CredentialLimits.MaxMetaKeyLength} characters of letters, digits, '_', '-' or '.'");
             }
+            // A JSON null passes the deserializer (nullable annotations do not reach dictionary values): refuse it here.
+            else if (value is null)
+            {
+                validation.Add($"meta.{key}", "must be a string");
+            }
             else if (value.Length > CredentialLimits.MaxMetaValueLength)
             {
                 validation.Add($"meta.{key}", $"must be at most {CredentialLimits.MaxMetaValueLength} characters");

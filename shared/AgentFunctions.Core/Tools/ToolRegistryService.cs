@@ -203,6 +203,23 @@ public sealed partial class ToolRegistryService(IDocumentStore store, TimeProvid
         if (http.Headers is { } headers)
         {
             v.Require(headers.Count <= 32, "http.headers", "at most 32 headers");
+            // Refused here rather than failing every call later: a null value, a name that is not an HTTP token,
+            // or a line break (header injection) can never be sent.
+            foreach (var (name, value) in headers)
+            {
+                if (name.Length is 0 or > 128 || !name.All(IsHeaderTokenChar))
+                {
+                    v.Add("http.headers", "header names must be 1-128 characters of an HTTP token");
+                }
+                else if (value is null)
+                {
+                    v.Add($"http.headers.{name}", "must be a string");
+                }
+                else if (value.Length > 4096 || value.Any(c => c is '\r' or '\n' or '\0'))
+                {
+                    v.Add($"http.headers.{name}", "must be at most 4096 characters without line breaks");
+                }
+            }
             foreach (var name in headers.Keys.Where(h => h.Equals("Authorization", StringComparison.OrdinalIgnoreCase) || h.Contains("key", StringComparison.OrdinalIgnoreCase) || h.Contains("token", StringComparison.OrdinalIgnoreCase)))
             {
                 v.Add($"http.headers.{name}", "secrets belong in a credential (credential_id + credential_placement), not in the tool definition");
@@ -241,4 +258,6 @@ public sealed partial class ToolRegistryService(IDocumentStore store, TimeProvid
 
     [GeneratedRegex("\\{[^}]*\\}")]
     private static partial Regex TemplateVariable();
+
+    private static bool IsHeaderTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c);
 }

@@ -228,6 +228,8 @@ public sealed class CredentialsApiTests(PlatformFactory factory) : IClassFixture
             { "{\"meta\":{" + tooManyMeta + "},\"credentials\":{\"t\":\"BADINPUT-SECRET-meta\"}}", "meta" },
             { """{"meta":{"bad key!":"v"},"credentials":{"t":"BADINPUT-SECRET-key"}}""", "meta" },
             { """{"meta":{"system":5},"credentials":{"t":"BADINPUT-SECRET-type"}}""", "$.meta.system" },
+            { """{"meta":{"system":null},"credentials":{"t":"BADINPUT-SECRET-nullmeta"}}""", "meta.system" },
+            { """{"credentials":{"t":"BADINPUT-SECRET-dup1"},"credentials":{"t":"BADINPUT-SECRET-dup2"}}""", "$.credentials" },
             { """{"credentials":{"t":"BADINPUT-SECRET-unknown"},"secret":"x"}""", "$.secret" },
             { """{"user_id":"not a valid id!","credentials":{"t":"BADINPUT-SECRET-user"}}""", "user_id" },
             { """{"credentials":{"t":"BADINPUT-SECRET-broken""", "$.credentials" },

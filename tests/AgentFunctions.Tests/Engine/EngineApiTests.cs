@@ -157,6 +157,29 @@ public sealed class EngineApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cancel_AfterAToolCall_RunKeepsItsStepsAndUsageSoFar()
+    {
+        // Found trying it as a new user: a cancelled run read back with no steps and zero usage although a tool had run.
+        var (tenant, agentId) = await SeedAsync();
+        var client = tenant.First.Client;
+        var runId = await StartAsync(client, agentId, "/call test.echo {\"text\":\"done\"}\n/call test.guarded {}");
+        await WaitForStatusEventAsync(client, runId);
+
+        var cancelled = await ReadAsync(await client.PostAsync($"/api/v1/runs/{runId}/cancel", null));
+        var read = await ReadAsync(await client.GetAsync($"/api/v1/runs/{runId}"));
+
+        foreach (var run in new[] { cancelled, read })
+        {
+            Assert.Equal("cancelled", run.GetProperty("status").GetString());
+            Assert.Equal(["model_call", "tool_call", "model_call", "approval_requested"],
+                run.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("kind").GetString()!).ToList());
+            Assert.Equal(2, run.GetProperty("usage").GetProperty("model_calls").GetInt32());
+            Assert.True(run.GetProperty("usage").GetProperty("total_tokens").GetInt32() > 0, run.ToString());
+        }
+        Assert.Equal(1, tools.TotalExecutions);
+    }
+
+    [Fact]
     public async Task Runs_AnotherTenantsKey_Gets404Everywhere()
     {
         var (tenant, agentId) = await SeedAsync();

@@ -83,6 +83,28 @@ public sealed class ToolRegistryApiTests(PlatformFactory factory) : IClassFixtur
         Assert.DoesNotContain("sk-live", problem.ToJsonString());
     }
 
+    [Theory]
+    [InlineData("{\"X-Thing\":null}", "http.headers.X-Thing")]
+    [InlineData("{\"X-Thing\":\"a\\r\\nInjected: 1\"}", "http.headers.X-Thing")]
+    [InlineData("{\"Bad Name\":\"v\"}", "http.headers")]
+    [InlineData("{\"\":\"v\"}", "http.headers")]
+    public async Task Register_HeaderThatCouldNeverBeSent_IsRefusedAndNotStored(string headers, string field)
+    {
+        // Found trying it as a new user: these were stored, then every call of the tool failed at run time.
+        var tenant = await factory.SeedTenantAsync();
+        var body = new
+        {
+            name = "crm.headers",
+            description = "x",
+            kind = "http",
+            input_schema = new { type = "object" },
+            http = new { method = "GET", url_template = "https://api.example.com/x", allowed_hosts = new[] { "api.example.com" }, headers = System.Text.Json.JsonDocument.Parse(headers).RootElement },
+        };
+        var problem = await (await tenant.First.Client.PostJsonAsync("/api/v1/tools/register", body)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem["errors"]!.AsObject().ContainsKey(field), problem.ToJsonString());
+        await (await tenant.First.Client.GetAsync("/api/v1/tools/crm.headers")).ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
     [Fact]
     public async Task Replace_WithIfMatch_BumpsVersion_StaleIsRefused()
     {

@@ -23,9 +23,14 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
     private static readonly TimeSpan OrphanAge = TimeSpan.FromMinutes(5);
 
     /// <summary>Schedules a run of a visible, enabled agent. The orchestration is durable before the run record is written.</summary>
-    public async Task<Run> StartAsync(Caller caller, string agentId, string? message, string? sessionId, CancellationToken cancellationToken = default)
+    /// <param name="inputField">The request field that carried <paramref name="message"/>, so a refusal names what the caller sent
+    /// (<c>input</c> for execute, <c>content</c> for a chat message).</param>
+    public async Task<Run> StartAsync(Caller caller, string agentId, string? message, string? sessionId, CancellationToken cancellationToken = default, string inputField = "input")
     {
-        new Validation().RequireText(message, "input", options.MaxInputLength).ThrowIfInvalid();
+        new Validation()
+            .RequireText(message, inputField, options.MaxInputLength)
+            .Require(sessionId is null || Ids.LooksValid(sessionId), "session_id", "is not a valid session id")
+            .ThrowIfInvalid();
         var documents = store.For(caller.Tenant);
         var agent = await GetVisibleAgentAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
         if (!agent.Enabled)
@@ -95,7 +100,17 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
             {
                 throw new ConflictException($"The run already ended with status '{Wire(run.Value.Status)}'.");
             }
-            var cancelled = run.Value with { Status = RunStatus.Cancelled, Reason = $"Cancelled by user '{caller.UserId}'.", EndedAt = time.GetUtcNow() };
+            // The orchestration never closes a terminated run, so what it did so far (model calls, tool calls with their
+            // side effects, tokens spent) is kept from its live progress; otherwise a cancelled run reads as if nothing ran.
+            var progress = ReadProgress(await orchestrations.GetStateAsync(runId, cancellationToken).ConfigureAwait(false));
+            var cancelled = run.Value with
+            {
+                Status = RunStatus.Cancelled,
+                Reason = $"Cancelled by user '{caller.UserId}'.",
+                Steps = progress?.Steps ?? run.Value.Steps,
+                Usage = progress?.Usage ?? run.Value.Usage,
+                EndedAt = time.GetUtcNow(),
+            };
             try
             {
                 await documents.ReplaceAsync(cancelled, run.ETag, cancellationToken).ConfigureAwait(false);
