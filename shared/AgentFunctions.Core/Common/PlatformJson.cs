@@ -27,6 +27,8 @@ public static class PlatformJson
             // A repeated member ({"input":"a","input":"b"}) is ambiguous: parsers disagree on which one wins, so a
             // proxy or audit log can see another value than we act on. Refused on the wire; stored documents stay lenient.
             AllowDuplicateProperties = !strict,
+            // The wire is snake_case exactly: {"Input": ...} is an unknown field, not a second spelling of "input".
+            PropertyNameCaseInsensitive = !strict,
         };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         options.MakeReadOnly(populateMissingResolver: true);

@@ -109,6 +109,8 @@ public sealed class AgentsApiTests(PlatformFactory factory) : IClassFixture<Plat
         Assert.True(unknown["errors"]!.AsObject().ContainsKey("$.colour"));
 
         await (await client.PostJsonAsync("/api/v1/agents", "{\"name\":")).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        var cased = await (await client.PostJsonAsync("/api/v1/agents", "{\"Name\":\"x\"}")).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(cased["errors"]!.AsObject().ContainsKey("$.Name"), cased.ToJsonString());
         await (await client.PostJsonAsync("/api/v1/agents", "{\"name\":\"x\",\"scope\":\"planet\"}")).ExpectProblemAsync(HttpStatusCode.BadRequest);
 
         var plain = new StringContent("{\"name\":\"x\"}", Encoding.UTF8, "text/plain");
