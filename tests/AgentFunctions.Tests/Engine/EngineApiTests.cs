@@ -21,14 +21,7 @@ public sealed class EngineApiTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        factory = new PlatformFactory
-        {
-            ConfigureTestServices = services =>
-            {
-                services.AddSingleton<IToolCatalog>(new FakeToolCatalog());
-                services.AddSingleton<IToolExecutor>(tools);
-            },
-        };
+        factory = EngineTestHost.Create(tools);
         return Task.CompletedTask;
     }
 
