@@ -12,5 +12,9 @@ public interface IToolCatalog
     Task<IReadOnlyList<ResolvedTool>> ResolveAsync(TenantId tenant, IReadOnlyList<string> allowlist, CancellationToken cancellationToken = default);
 }
 
-/// <summary>A callable tool. <see cref="AgentId"/> is set for agent-as-tool (the engine runs it as a sub-orchestration).</summary>
-public sealed record ResolvedTool(string Name, string Description, JsonElement InputSchema, ToolKind Kind, bool RequiresApproval, string? AgentId = null);
+/// <summary>
+/// A callable tool. <see cref="AgentId"/> is set for agent-as-tool (the engine runs it as a sub-orchestration);
+/// <see cref="RedactFields"/> are masked in the arguments the run records and shows.
+/// </summary>
+public sealed record ResolvedTool(string Name, string Description, JsonElement InputSchema, ToolKind Kind, bool RequiresApproval, string? AgentId = null,
+    IReadOnlyList<string>? RedactFields = null);

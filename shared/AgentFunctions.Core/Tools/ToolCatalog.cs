@@ -52,10 +52,10 @@ public sealed class ToolCatalog(IDocumentStore store, McpToolLister mcpLister, C
                         foreach (var tool in await ListAsync(definition, agent, cancellationToken).ConfigureAwait(false)) Add(tool);
                         continue;
                     case ToolKind.Http or ToolKind.Mcp when !wholeServer:
-                        Add(new ResolvedTool(definition.Id, definition.Description, definition.InputSchema, definition.ToolKind, definition.RequiresApproval));
+                        Add(new ResolvedTool(definition.Id, definition.Description, definition.InputSchema, definition.ToolKind, definition.RequiresApproval, RedactFields: definition.RedactFields));
                         continue;
                     case ToolKind.Agent when !wholeServer && definition.Agent is { } agentSpec:
-                        Add(new ResolvedTool(definition.Id, definition.Description, definition.InputSchema, ToolKind.Agent, definition.RequiresApproval, agentSpec.AgentId));
+                        Add(new ResolvedTool(definition.Id, definition.Description, definition.InputSchema, ToolKind.Agent, definition.RequiresApproval, agentSpec.AgentId, definition.RedactFields));
                         continue;
                 }
             }

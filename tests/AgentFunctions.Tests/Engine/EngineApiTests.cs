@@ -49,6 +49,28 @@ public sealed class EngineApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Execute_ToolWithRedactFields_ToolGetsThemWhole_RunRecordsThemMasked()
+    {
+        var (tenant, agentId) = await SeedAsync();
+        const string email = "alice.private@example.test";
+
+        var response = await tenant.First.Client.PostAsJsonAsync($"/api/v1/agents/{agentId}/execute",
+            new { input = "note\n/call test.secretive {\"email\":\"" + email + "\",\"text\":\"hi\"}" });
+        var run = await ReadAsync(response);
+        Assert.True(run.GetProperty("status").GetString() == "completed", run.ToString());
+
+        Assert.Contains(tools.Invocations, i => i.ToolName == FakeToolCatalog.Secretive && i.ArgumentsJson.Contains(email, StringComparison.Ordinal));
+        var recorded = run.GetProperty("tool_calls")[0].GetProperty("arguments_json").GetString()!;
+        Assert.DoesNotContain(email, recorded);
+        Assert.Contains("\"hi\"", recorded);
+        var executions = await factory.Store.For(tenant.Tenant).QueryAsync("tool_execution", [new("run_id", run.GetProperty("id").GetString())]);
+        Assert.Single(executions);
+        // (The double echoes its arguments in its result; the real executor redacts results, see Tools/HttpToolTests.)
+        using var stored = System.Text.Json.JsonDocument.Parse(executions[0].Json);
+        Assert.DoesNotContain(email, stored.RootElement.GetProperty("arguments_json").GetString()!);
+    }
+
+    [Fact]
     public async Task Execute_Async_Returns202WithLocation_ThenStreamEndsAndRunReadsCompleted()
     {
         var (tenant, agentId) = await SeedAsync();
@@ -247,7 +269,7 @@ public sealed class EngineApiTests : IAsyncLifetime
         var tenant = await factory.SeedTenantAsync(Role.Operator);
         var now = DateTimeOffset.UtcNow;
         var spec = new AgentSpec("Helper", null, scope, "offline", "You help.", [],
-            [FakeToolCatalog.Clock, FakeToolCatalog.Echo, FakeToolCatalog.Guarded], KnowledgeSettings.Off, 10, AgentLimits.Default);
+            [FakeToolCatalog.Clock, FakeToolCatalog.Echo, FakeToolCatalog.Guarded, FakeToolCatalog.Secretive], KnowledgeSettings.Off, 10, AgentLimits.Default);
         var agent = new Agent(Ids.New("agt", 12), tenant.Tenant, tenant.First.UserId, tenant.TeamId, true, 1, 1, spec, now, now);
         await factory.Store.For(tenant.Tenant).CreateAsync(agent);
         return (tenant, agent.Id);

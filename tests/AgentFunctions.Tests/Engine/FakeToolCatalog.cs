@@ -10,12 +10,15 @@ public sealed class FakeToolCatalog : IToolCatalog
     public const string Clock = "builtin.current_time";
     public const string Echo = "test.echo";
     public const string Guarded = "test.guarded";
+    public const string Secretive = "test.secretive";
 
     private readonly Dictionary<string, ResolvedTool> tools = new(StringComparer.Ordinal)
     {
         [Clock] = new(Clock, "Current time", Schema("""{"type":"object","properties":{"zone":{"type":"string"}},"additionalProperties":false}"""), ToolKind.Builtin, false),
         [Echo] = new(Echo, "Echo text", Schema("""{"type":"object","properties":{"text":{"type":"string","maxLength":50}},"required":["text"]}"""), ToolKind.Http, false),
         [Guarded] = new(Guarded, "Needs approval", Schema("""{"type":"object"}"""), ToolKind.Http, true),
+        [Secretive] = new(Secretive, "Takes an email it must not show", Schema("""{"type":"object","properties":{"email":{"type":"string"},"text":{"type":"string"}}}"""), ToolKind.Http, false,
+            RedactFields: ["email"]),
     };
 
     public FakeToolCatalog AddAgentTool(string name, string agentId)

@@ -113,15 +113,17 @@ public static class AgentRunOrchestration
         {
             return Refuse(context, run, callId, name, call, $"The tool '{name}' is not in this agent's allowlist; it was not executed.");
         }
+        // What the run records and shows of the arguments: the tool's redact_fields masked (the tool itself gets them whole).
+        var recorded = tool.RedactFields is { Count: > 0 } fields ? JsonRedactor.Redact(call.ArgumentsJson, fields) : call.ArgumentsJson;
         var problems = ToolArgumentsValidator.Validate(tool.InputSchema, call.ArgumentsJson);
         if (problems.Count > 0)
         {
-            return Refuse(context, run, callId, name, call, $"The arguments for '{name}' do not match its input schema ({string.Join("; ", problems)}); it was not executed.");
+            return Refuse(context, run, callId, name, call with { ArgumentsJson = recorded }, $"The arguments for '{name}' do not match its input schema ({string.Join("; ", problems)}); it was not executed.");
         }
 
         if (tool.RequiresApproval)
         {
-            run.AddStep(context, RunStepKind.ApprovalRequested, name, callId, Preview(call.ArgumentsJson));
+            run.AddStep(context, RunStepKind.ApprovalRequested, name, callId, Preview(recorded));
             run.PendingApproval = (callId, name);
             Publish(context, run);
             var waitStarted = context.CurrentUtcDateTime;
@@ -134,7 +136,7 @@ public static class AgentRunOrchestration
             {
                 var error = $"The call to '{name}' needed approval and none came within {preparation.ApprovalTimeoutSeconds} seconds; it was not executed.";
                 run.AddStep(context, RunStepKind.ApprovalTimedOut, name, callId, error);
-                run.ToolCalls.Add(new ToolCallRecord(callId, name, call.ArgumentsJson, ToolCallOutcome.ApprovalTimedOut, null, error, 0, 0));
+                run.ToolCalls.Add(new ToolCallRecord(callId, name, recorded, ToolCallOutcome.ApprovalTimedOut, null, error, 0, 0));
                 Publish(context, run);
                 return ToolError(error);
             }
@@ -142,7 +144,7 @@ public static class AgentRunOrchestration
             {
                 var error = $"A person rejected the call to '{name}'" + (decision.Payload.Reason is { Length: > 0 } r ? $": {r}" : ".") + " It was not executed.";
                 run.AddStep(context, RunStepKind.ApprovalRejected, name, callId, error);
-                run.ToolCalls.Add(new ToolCallRecord(callId, name, call.ArgumentsJson, ToolCallOutcome.Rejected, null, error, 0, 0));
+                run.ToolCalls.Add(new ToolCallRecord(callId, name, recorded, ToolCallOutcome.Rejected, null, error, 0, 0));
                 Publish(context, run);
                 return ToolError(error);
             }
@@ -151,7 +153,7 @@ public static class AgentRunOrchestration
 
         if (tool.Kind == ToolKind.Agent && tool.AgentId is { } childAgentId)
         {
-            return await RunChildAgentAsync(context, input, name, call, callId, childAgentId, run);
+            return await RunChildAgentAsync(context, input, name, call, recorded, callId, childAgentId, run);
         }
 
         ToolResult result;
@@ -165,7 +167,7 @@ public static class AgentRunOrchestration
         {
             result = ToolResult.Failure(ex.Failure);
         }
-        run.ToolCalls.Add(new ToolCallRecord(callId, name, call.ArgumentsJson,
+        run.ToolCalls.Add(new ToolCallRecord(callId, name, recorded,
             result.Succeeded ? ToolCallOutcome.Succeeded : ToolCallOutcome.Failed,
             result.Succeeded ? Preview(result.Content) : null, result.Error, result.Attempts, result.Duration.TotalMilliseconds));
         run.AddStep(context, RunStepKind.ToolCall, name, callId, result.Succeeded ? Preview(result.Content) : "failed: " + Preview(result.Error));
@@ -174,11 +176,11 @@ public static class AgentRunOrchestration
     }
 
     private static async Task<string> RunChildAgentAsync(
-        IOrchestrationContext context, AgentRunInput input, string name, ToolCall call, string callId, string childAgentId, RunState run)
+        IOrchestrationContext context, AgentRunInput input, string name, ToolCall call, string recorded, string callId, string childAgentId, RunState run)
     {
         if (input.Depth + 1 > MaxDepth)
         {
-            return Refuse(context, run, callId, name, call, $"Agents may call agents at most {MaxDepth} levels deep; '{name}' was not executed.");
+            return Refuse(context, run, callId, name, call with { ArgumentsJson = recorded }, $"Agents may call agents at most {MaxDepth} levels deep; '{name}' was not executed.");
         }
         var childRunId = $"{input.RunId}-{run.ToolCallCount}";
         var childInput = new AgentRunInput(input.Tenant, childRunId, childAgentId, input.UserId, null, ChildMessage(call.ArgumentsJson), input.RunId, input.Depth + 1);
@@ -195,7 +197,7 @@ public static class AgentRunOrchestration
         run.Nested = run.Nested.Add(outcome.Usage);
         var succeeded = outcome.Status == RunStatus.Completed;
         var error = succeeded ? null : $"The agent '{childAgentId}' ended with status {outcome.Status}: {outcome.Reason}";
-        run.ToolCalls.Add(new ToolCallRecord(callId, name, call.ArgumentsJson, succeeded ? ToolCallOutcome.Succeeded : ToolCallOutcome.Failed,
+        run.ToolCalls.Add(new ToolCallRecord(callId, name, recorded, succeeded ? ToolCallOutcome.Succeeded : ToolCallOutcome.Failed,
             succeeded ? Preview(outcome.Answer) : null, error, 1, 0, childRunId));
         run.AddStep(context, RunStepKind.ToolCall, name, callId, succeeded ? Preview(outcome.Answer) : "failed: " + Preview(error));
         Publish(context, run);

@@ -39,7 +39,7 @@ public sealed partial class McpToolLister(McpConnector connector, ToolExecutionO
                 continue;
             }
             var schema = tool.ProtocolTool.InputSchema.ValueKind == JsonValueKind.Object ? tool.ProtocolTool.InputSchema.Clone() : EmptyObjectSchema;
-            tools.Add(new ResolvedTool(name, tool.Description ?? entry.Description, schema, ToolKind.Mcp, entry.RequiresApproval));
+            tools.Add(new ResolvedTool(name, tool.Description ?? entry.Description, schema, ToolKind.Mcp, entry.RequiresApproval, RedactFields: entry.RedactFields));
         }
         cache[key] = (now + options.McpListCacheDuration, tools);
         return tools;
