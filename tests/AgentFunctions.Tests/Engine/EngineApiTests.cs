@@ -192,6 +192,14 @@ public sealed class EngineApiTests : IAsyncLifetime
             Assert.True(run.GetProperty("usage").GetProperty("total_tokens").GetInt32() > 0, run.ToString());
         }
         Assert.Equal(1, tools.TotalExecutions);
+
+        // The tokens spent before the cancel are billed: a run_usage record with the run's own usage so far.
+        var usage = await factory.Store.For(tenant.Tenant).ReadAsync("run_usage", runId);
+        Assert.NotNull(usage);
+        using var record = System.Text.Json.JsonDocument.Parse(usage!.Json);
+        Assert.Equal(2, record.RootElement.GetProperty("model_calls").GetInt32());
+        Assert.Equal(read.GetProperty("usage").GetProperty("input_tokens").GetInt32(), record.RootElement.GetProperty("input_tokens").GetInt32());
+        Assert.Equal("offline", record.RootElement.GetProperty("model").GetString());
     }
 
     [Fact]

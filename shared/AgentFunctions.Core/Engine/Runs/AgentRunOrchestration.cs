@@ -36,6 +36,7 @@ public static class AgentRunOrchestration
             return await FinishAsync(context, input, preparation, run, RunStatus.Failed, null, preparation.Reason);
         }
 
+        run.Model = preparation.Model;
         var limits = preparation.Limits;
         var tools = preparation.Tools.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var schemas = preparation.Tools.Select(t => new ToolSchema(t.Name, t.Description, t.InputSchema)).ToList();
@@ -220,8 +221,7 @@ public static class AgentRunOrchestration
         IOrchestrationContext context, AgentRunInput input, RunPreparation? preparation, RunState run, RunStatus status, string? answer, string? reason)
     {
         run.AddStep(context, RunStepKind.Finished, detail: reason ?? Preview(answer));
-        var own = new RunUsage(run.Usage.InputTokens - run.Nested.InputTokens, run.Usage.OutputTokens - run.Nested.OutputTokens,
-            run.Usage.ModelCalls - run.Nested.ModelCalls, run.Usage.ToolCalls - run.Nested.ToolCalls);
+        var own = OwnUsageOf(run);
         await context.CallActivityAsync<bool>(EngineNames.CompleteRun, new RunCompletion(
             input, preparation?.Model ?? string.Empty, status, answer, reason, run.Steps.ToArray(), run.ToolCalls.ToArray(),
             preparation?.Citations ?? [], run.Usage, own, run.StartedAt,
@@ -241,7 +241,12 @@ public static class AgentRunOrchestration
     private static void Publish(IOrchestrationContext context, RunState run) =>
         context.SetCustomStatus(new RunProgress(
             run.PendingApproval is null ? RunStatus.Running : RunStatus.AwaitingApproval,
-            LatestSteps(run), run.Usage, run.PendingApproval?.CallId, run.PendingApproval?.Tool));
+            LatestSteps(run), run.Usage, run.PendingApproval?.CallId, run.PendingApproval?.Tool, OwnUsageOf(run), run.Model));
+
+    /// <summary>This run's own usage: everything but what its child runs used (they bill their own).</summary>
+    private static RunUsage OwnUsageOf(RunState run) =>
+        new(run.Usage.InputTokens - run.Nested.InputTokens, run.Usage.OutputTokens - run.Nested.OutputTokens,
+            run.Usage.ModelCalls - run.Nested.ModelCalls, run.Usage.ToolCalls - run.Nested.ToolCalls);
 
     private static RunStep[] LatestSteps(RunState run) =>
         run.Steps.Count <= ProgressSteps ? run.Steps.ToArray() : run.Steps.GetRange(run.Steps.Count - ProgressSteps, ProgressSteps).ToArray();
@@ -291,6 +296,8 @@ public static class AgentRunOrchestration
 
         /// <summary>What child runs used; included in <see cref="Usage"/>, left out of this run's own usage record.</summary>
         public RunUsage Nested { get; set; } = RunUsage.Zero;
+
+        public string? Model { get; set; }
 
         public (string CallId, string Tool)? PendingApproval { get; set; }
 

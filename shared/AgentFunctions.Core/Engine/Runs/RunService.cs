@@ -111,9 +111,17 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
                 Usage = progress?.Usage ?? run.Value.Usage,
                 EndedAt = time.GetUtcNow(),
             };
+            // Tokens already spent are billed: the run's own usage so far goes out with the cancelled record, in one batch.
+            var writes = new List<DocumentWrite> { TypedDocuments.Write(DocumentWriteMode.Replace, documents, cancelled, run.ETag) };
+            if (progress?.OwnUsage is { } own)
+            {
+                writes.Add(TypedDocuments.Write(DocumentWriteMode.Upsert, documents, new RunUsageRecord(
+                    cancelled.Id, caller.Tenant, cancelled.Id, cancelled.AgentId, cancelled.UserId, progress.Model ?? string.Empty,
+                    own.InputTokens, own.OutputTokens, own.ModelCalls, own.ToolCalls, cancelled.EndedAt!.Value)));
+            }
             try
             {
-                await documents.ReplaceAsync(cancelled, run.ETag, cancellationToken).ConfigureAwait(false);
+                await documents.CommitAsync(writes, cancellationToken).ConfigureAwait(false);
             }
             catch (DocumentPreconditionFailedException) when (attempt < CancelAttempts)
             {
