@@ -239,6 +239,11 @@ public sealed class EngineApiTests : IAsyncLifetime
             conversation.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("content").GetString()));
         Assert.Equal(["user", "assistant", "user", "assistant"],
             conversation.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("role").GetString()));
+        var session = (await ReadAsync(created));
+        var stored = await factory.Store.For(tenant.Tenant).ReadAsync("session", sessionId!);
+        using var record = System.Text.Json.JsonDocument.Parse(stored!.Json);
+        Assert.True(record.RootElement.GetProperty("updated_at").GetDateTimeOffset() > session.GetProperty("created_at").GetDateTimeOffset(),
+            "a session's updated_at moves with its messages");
     }
 
     [Fact]

@@ -125,6 +125,11 @@ public sealed class AgentRunActivities(
                 writes.Add(TypedDocuments.Write(DocumentWriteMode.Upsert, documents, new ConversationMessage(
                     ConversationMessage.IdFor(sessionId, completion.StartedAt, run.Id, 1), completion.Tenant, sessionId, run.Id, ChatRole.Assistant, answer, now)));
             }
+            // The session's last activity moves with its messages (last writer wins: only the time changes).
+            if (await documents.GetAsync<Sessions.Session>(sessionId, cancellationToken).ConfigureAwait(false) is { } session && session.Value.UpdatedAt < now)
+            {
+                writes.Add(TypedDocuments.Write(DocumentWriteMode.Upsert, documents, session.Value with { UpdatedAt = now }));
+            }
         }
 
         await documents.CommitAsync(writes, cancellationToken).ConfigureAwait(false);
