@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using AgentFunctions.Access;
 using AgentFunctions.Tests.Support;
@@ -140,6 +139,5 @@ public sealed class AgentsApiTests(PlatformFactory factory) : IClassFixture<Plat
             .ExpectProblemAsync(HttpStatusCode.BadRequest);
         var agent = await (await client.GetAsync($"/api/v1/agents/{id}")).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(1, agent["version"]!.GetValue<int>());
-        _ = new EntityTagHeaderValue("\"x\"");
     }
 }
