@@ -21,6 +21,8 @@ public static class LocalPlatform
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
+        builder.WebHost.ConfigureKestrel(HttpEdge.ConfigureKestrelLimits);
+        builder.Logging.AddHttpEdgeLogging();
         builder.Services.AddPlatformCore();
         builder.Services.AddLocalAdapters(dataDirectory);
         builder.Services.AddOpenAIChatModel(builder.Configuration);

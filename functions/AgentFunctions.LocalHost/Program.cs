@@ -5,6 +5,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddLocalPlatform();
 
 var app = builder.Build();
+app.UseHttpEdge();
 app.MapAgentPlatformApi();
 app.MapLocalDocuments();
 await app.BootstrapLocalPlatformAsync();

@@ -53,7 +53,8 @@ public sealed class AgentsApi(AgentService agents)
     public Task<IResult> Rollback(HttpContext http, string agentId) => ApiCall.RunAsync(http, Permission.ManageAgents, async caller =>
     {
         var body = await JsonBody.ReadAsync<RollbackRequest>(http.Request, cancellationToken: http.RequestAborted);
-        if (body.Version is not { } number || number < 1) throw ValidationFailedException.For("version", "is required (a version number from GET .../versions)");
+        if (body.Version is not { } number) throw ValidationFailedException.For("version", "is required (a version number from GET .../versions)");
+        if (number < 1) throw ValidationFailedException.For("version", "must be 1 or more (version numbers start at 1; see GET .../versions)");
         var agent = await agents.RollbackAsync(caller, agentId, number, ApiResults.IfMatch(http.Request), http.RequestAborted);
         return ApiResults.Ok(agent.Value, agent.ETag);
     });

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AgentFunctions.Common;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 
 namespace AgentFunctions.Api.Http;
 
@@ -15,9 +16,14 @@ public static class JsonBody
     public static async Task<T> ReadAsync<T>(HttpRequest request, int limitBytes = DefaultLimitBytes, CancellationToken cancellationToken = default)
         where T : class
     {
-        if (!IsJson(request.ContentType))
+        if (!IsJson(request.ContentType, out var charset))
         {
             throw new UnsupportedMediaTypeException("Send the body as application/json.");
+        }
+        if (charset is not null && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            // JSON on the wire is UTF-8 (RFC 8259 section 8.1); reading other bytes as UTF-8 would change the text.
+            throw new UnsupportedMediaTypeException($"JSON bodies are UTF-8; charset={charset} is not accepted.");
         }
         if (request.ContentLength > limitBytes)
         {
@@ -52,14 +58,28 @@ public static class JsonBody
         }
     }
 
-    private static bool IsJson(string? contentType) =>
-        contentType is not null
-        && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
-            || (contentType.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && contentType.Contains("+json", StringComparison.OrdinalIgnoreCase)));
+    private static bool IsJson(string? contentType, out string? charset)
+    {
+        charset = null;
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed)) return false;
+        var mediaType = parsed.MediaType.Value ?? string.Empty;
+        var json = mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (mediaType.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+        charset = parsed.Charset.HasValue ? HeaderUtilities.RemoveQuotes(parsed.Charset).Value : null;
+        return json;
+    }
+
+    // The framework may append " Path: $.x | LineNumber..." to a converter's message; the field is reported apart.
+    private static int AllowedLength(string message)
+    {
+        var path = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        return path < 0 ? message.Length : path;
+    }
 
     // JsonException messages quote the CLR type names; keep the part a client can act on.
     private static string Describe(JsonException ex)
     {
+        if (ex is AllowedValuesJsonException) return ex.Message[..AllowedLength(ex.Message)];
         var message = ex.Message;
         if (message.Contains("could not be mapped", StringComparison.Ordinal)) return "Unknown field.";
         if (message.Contains("missing required properties", StringComparison.Ordinal) || message.Contains("non-nullable", StringComparison.Ordinal)) return "A required value is missing or null.";

@@ -35,6 +35,9 @@ public static class Problems
         DocumentPreconditionFailedException => Status(StatusCodes.Status412PreconditionFailed, "Precondition failed", "The object changed since it was read; read it again and retry with its new ETag."),
         DocumentMissingException => NotFound("The object was not found."),
         PlatformException other => Status(StatusCodes.Status400BadRequest, "Bad request", other.Message),
+        // Kestrel's own refusals while a body is read (over its size limit: 413; cut short: 400).
+        BadHttpRequestException b => Status(b.StatusCode, b.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Payload too large" : "Bad request",
+            b.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The body is over the server's limit." : "The request could not be read."),
         _ => null,
     };
 }

@@ -19,7 +19,7 @@ public sealed class ApiKeyService(IDocumentStore store, TimeProvider time, ILogg
         {
             caller.Demand(Permission.ManageKeys);
         }
-        var validation = new Validation().RequireText(command.Name, "name", 100);
+        var validation = new Validation().RequireName(command.Name, "name", 100);
         var now = time.GetUtcNow();
         if (command.ExpiresAt is { } expires && expires <= now) validation.Add("expires_at", "must be in the future");
         var user = Ids.LooksValid(userId) ? await partition.GetAsync<User>(userId, cancellationToken).ConfigureAwait(false) : null;

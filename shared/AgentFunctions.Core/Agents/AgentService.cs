@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using AgentFunctions.Access;
 using AgentFunctions.Common;
+using AgentFunctions.Engine.Models;
 using AgentFunctions.Storage;
 using AgentFunctions.Tools;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,7 @@ namespace AgentFunctions.Agents;
 /// members of their team; anything invisible is reported as not found. Every change writes the new version and the agent
 /// in one atomic batch, conditional on the ETag the caller read.
 /// </summary>
-public sealed partial class AgentService(IDocumentStore store, ToolRegistryService tools, TimeProvider time, ILogger<AgentService> logger)
+public sealed partial class AgentService(IDocumentStore store, ToolRegistryService tools, IChatModelRouter models, TimeProvider time, ILogger<AgentService> logger)
 {
     public const string DefaultModel = "offline";
 
@@ -63,7 +64,7 @@ public sealed partial class AgentService(IDocumentStore store, ToolRegistryServi
         caller.Demand(Permission.ManageAgents);
         RequireIfMatch(ifMatch);
         var current = await GetAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
-        if (current.ETag != ifMatch) throw new PreconditionFailedException("The agent changed since you read it; GET it again and retry with its ETag.");
+        if (!current.Matches(ifMatch)) throw new PreconditionFailedException("The agent changed since you read it; GET it again and retry with its ETag.");
         if (input.TeamId is not null && input.TeamId != current.Value.TeamId)
         {
             throw ValidationFailedException.For("team_id", "cannot be changed");
@@ -76,7 +77,7 @@ public sealed partial class AgentService(IDocumentStore store, ToolRegistryServi
     {
         caller.Demand(Permission.ManageAgents);
         var current = await GetAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
-        if (ifMatch is not null && ifMatch != current.ETag) throw new PreconditionFailedException("The agent changed since you read it.");
+        if (!current.Matches(ifMatch)) throw new PreconditionFailedException("The agent changed since you read it.");
         if (current.Value.Enabled == enabled) return current;
         var updated = current.Value with { Enabled = enabled, UpdatedAt = time.GetUtcNow() };
         var result = await store.For(caller.Tenant).ReplaceAsync(updated, current.ETag, cancellationToken).ConfigureAwait(false);
@@ -88,7 +89,7 @@ public sealed partial class AgentService(IDocumentStore store, ToolRegistryServi
     {
         caller.Demand(Permission.ManageAgents);
         var current = await GetAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
-        if (ifMatch is not null && ifMatch != current.ETag) throw new PreconditionFailedException("The agent changed since you read it.");
+        if (!current.Matches(ifMatch)) throw new PreconditionFailedException("The agent changed since you read it.");
         var partition = store.For(caller.Tenant);
         var versions = await partition.ListAsync<AgentVersion>(cancellationToken, new FieldEquals("agent_id", agentId)).ConfigureAwait(false);
         var writes = new List<DocumentWrite> { DocumentWrite.Delete(Agent.Kind, agentId, current.ETag) };
@@ -116,7 +117,7 @@ public sealed partial class AgentService(IDocumentStore store, ToolRegistryServi
     {
         caller.Demand(Permission.ManageAgents);
         var current = await GetAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
-        if (ifMatch is not null && ifMatch != current.ETag) throw new PreconditionFailedException("The agent changed since you read it.");
+        if (!current.Matches(ifMatch)) throw new PreconditionFailedException("The agent changed since you read it.");
         var version = (await store.For(caller.Tenant).GetAsync<AgentVersion>(AgentVersion.IdFor(agentId, number), cancellationToken).ConfigureAwait(false))?.Value
             ?? throw ValidationFailedException.For("version", $"version {number} does not exist");
         var updated = current.Value with { Version = number, Spec = version.Spec, UpdatedAt = time.GetUtcNow() };
@@ -171,7 +172,7 @@ public sealed partial class AgentService(IDocumentStore store, ToolRegistryServi
     private async Task<AgentSpec> ValidateAsync(Caller caller, AgentSpec spec, CancellationToken cancellationToken)
     {
         var v = new Validation()
-            .RequireText(spec.Name, "name", 200)
+            .RequireName(spec.Name, "name", 200)
             .Require(spec.Description is null || spec.Description.Length <= 2000, "description", "must be at most 2000 characters")
             .Require(ModelPattern().IsMatch(spec.Model), "model", "must be 1-100 characters of letters, digits, '.', '_', ':', '/' or '-'")
             .Require(spec.SystemPrompt.Length <= 32_000, "system_prompt", "must be at most 32000 characters")
@@ -186,6 +187,11 @@ public sealed partial class AgentService(IDocumentStore store, ToolRegistryServi
             .Require(spec.Limits.MaxLoops is >= 1 and <= 50, "limits.max_loops", "must be between 1 and 50")
             .Require(spec.Limits.MaxTokens is >= 1 and <= 2_000_000, "limits.max_tokens", "must be between 1 and 2000000")
             .Require(spec.Limits.MaxExecutionSeconds is >= 1 and <= 3600, "limits.max_execution_seconds", "must be between 1 and 3600");
+
+        if (ModelPattern().IsMatch(spec.Model) && !models.Serves(spec.Model))
+        {
+            v.Add("model", $"no configured model endpoint serves '{spec.Model}'; use 'offline' (or 'scripted:...'), or configure AgentFunctions:Models:OpenAI");
+        }
 
         var missing = await tools.MissingAsync(caller.Tenant, spec.Tools, cancellationToken).ConfigureAwait(false);
         foreach (var name in missing)

@@ -30,7 +30,7 @@ public static class PlatformJson
             // The wire is snake_case exactly: {"Input": ...} is an unknown field, not a second spelling of "input".
             PropertyNameCaseInsensitive = !strict,
         };
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        options.Converters.Add(new NamedEnumConverterFactory());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

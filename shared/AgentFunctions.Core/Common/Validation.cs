@@ -23,6 +23,34 @@ public sealed class Validation
         return this;
     }
 
+    /// <summary>
+    /// A name, title or address: required text of at most <paramref name="maxLength"/> characters, on one line, with no
+    /// control characters (U+0000-U+001F, U+007F-U+009F, the line and paragraph separators).
+    /// </summary>
+    public Validation RequireName(string? value, string field, int maxLength)
+    {
+        if (string.IsNullOrWhiteSpace(value) || value.Length > maxLength) return RequireText(value, field, maxLength);
+        return OptionalName(value, field, maxLength);
+    }
+
+    /// <summary>Like <see cref="RequireName"/> when a value is given; null is fine.</summary>
+    public Validation OptionalName(string? value, string field, int maxLength)
+    {
+        if (value is null) return this;
+        if (value.Length > maxLength) return Add(field, $"must be at most {maxLength} characters");
+        if (ContainsControl(value)) return Add(field, "must not contain control characters or line breaks");
+        return this;
+    }
+
+    public static bool ContainsControl(string value)
+    {
+        foreach (var c in value)
+        {
+            if (char.IsControl(c) || c is '\u2028' or '\u2029') return true;
+        }
+        return false;
+    }
+
     public void ThrowIfInvalid()
     {
         if (errors.Count > 0)

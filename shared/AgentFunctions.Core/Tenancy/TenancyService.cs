@@ -14,9 +14,10 @@ public sealed class TenancyService(IDocumentStore store, TimeProvider time, ILog
     public async Task<TenantCreated> CreateTenantAsync(CreateTenantCommand command, CancellationToken cancellationToken = default)
     {
         var validation = new Validation()
-            .RequireText(command.Name, "name", 200)
+            .RequireName(command.Name, "name", 200)
             .Require(command.Plan is null || Plans.Contains(command.Plan), "plan", $"must be one of: {string.Join(", ", Plans)}")
-            .RequireText(command.AdminEmail, "admin.email", 320)
+            .RequireName(command.AdminEmail, "admin.email", 320)
+            .OptionalName(command.AdminName, "admin.display_name", 200)
             .Require(command.TenantId is null || TenantId.IsValid(command.TenantId), "tenant_id", "may hold only letters, digits, '_' and '-' (at most 64)")
             .Require(command.TenantId is null || !command.TenantId.StartsWith('_'), "tenant_id", "may not start with '_'");
         if (command.AdminEmail is not null && !command.AdminEmail.Contains('@')) validation.Add("admin.email", "must be an email address");
@@ -85,7 +86,7 @@ public sealed class TenancyService(IDocumentStore store, TimeProvider time, ILog
     public async Task<Team> CreateTeamAsync(Caller caller, string? name, CancellationToken cancellationToken = default)
     {
         caller.Demand(Permission.ManageUsers);
-        new Validation().RequireText(name, "name", 200).ThrowIfInvalid();
+        new Validation().RequireName(name, "name", 200).ThrowIfInvalid();
         var team = new Team(Ids.New("team", 12), caller.Tenant, name!.Trim(), time.GetUtcNow());
         await store.For(caller.Tenant).CreateAsync(team, cancellationToken).ConfigureAwait(false);
         return team;
@@ -95,7 +96,7 @@ public sealed class TenancyService(IDocumentStore store, TimeProvider time, ILog
     {
         caller.Demand(Permission.ManageUsers);
         var partition = store.For(caller.Tenant);
-        var validation = new Validation().RequireText(command.Email, "email", 320);
+        var validation = new Validation().RequireName(command.Email, "email", 320).OptionalName(command.DisplayName, "display_name", 200);
         if (command.Email is not null && !command.Email.Contains('@')) validation.Add("email", "must be an email address");
         var teams = await ResolveTeamsAsync(partition, command.TeamIds, validation, cancellationToken).ConfigureAwait(false);
         validation.ThrowIfInvalid();

@@ -54,9 +54,9 @@ public sealed partial class ToolRegistryService(IDocumentStore store, TimeProvid
         if (string.IsNullOrEmpty(ifMatch)) throw new PreconditionRequiredException("Send the tool's ETag in If-Match (GET the tool first).");
         var current = await GetAsync(caller, name, cancellationToken).ConfigureAwait(false);
         if (input.Name is not null && input.Name != name) throw ValidationFailedException.For("name", "cannot be changed; register a new tool instead");
-        if (ifMatch != current.ETag) throw new PreconditionFailedException("The tool changed since you read it.");
+        if (!current.Matches(ifMatch)) throw new PreconditionFailedException("The tool changed since you read it.");
         var tool = await ValidateAsync(caller, input, name, current.Value.Version + 1, current.Value.CreatedAt, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        var replaced = await store.For(caller.Tenant).ReplaceAsync(tool, ifMatch, cancellationToken).ConfigureAwait(false);
+        var replaced = await store.For(caller.Tenant).ReplaceAsync(tool, current.ETag, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Tool {ToolName} replaced with version {Version}", tool.Id, tool.Version);
         return replaced;
     }
@@ -71,7 +71,8 @@ public sealed partial class ToolRegistryService(IDocumentStore store, TimeProvid
         {
             throw new ConflictException($"Tool '{name}' is in the allowlist of agents {string.Join(", ", users)}; remove it there first.");
         }
-        await store.For(caller.Tenant).DeleteAsync<ToolDefinition>(name, ifMatch ?? current.ETag, cancellationToken).ConfigureAwait(false);
+        if (!current.Matches(ifMatch)) throw new PreconditionFailedException("The tool changed since you read it.");
+        await store.For(caller.Tenant).DeleteAsync<ToolDefinition>(name, current.ETag, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Tool {ToolName} deleted", name);
     }
 

@@ -19,6 +19,8 @@ public sealed class ChatModelRouter(
     public static bool IsOffline(string model) =>
         string.Equals(model, OfflineKey, StringComparison.OrdinalIgnoreCase) || model.StartsWith(ScriptedPrefix, StringComparison.OrdinalIgnoreCase);
 
+    public bool Serves(string model) => string.IsNullOrWhiteSpace(model) || IsOffline(model) || remote.Value is not null;
+
     public IChatModel For(string model)
     {
         if (string.IsNullOrWhiteSpace(model) || IsOffline(model)) return offline;

@@ -14,4 +14,7 @@ public interface IChatModel
 public interface IChatModelRouter
 {
     IChatModel For(string model);
+
+    /// <summary>Whether a configured route serves <paramref name="model"/>: checked when an agent is saved, not when it runs.</summary>
+    bool Serves(string model);
 }
