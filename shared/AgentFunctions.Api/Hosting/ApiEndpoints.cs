@@ -2,6 +2,7 @@ using AgentFunctions.Api.Agents;
 using AgentFunctions.Api.Engine;
 using AgentFunctions.Api.Tenancy;
 using AgentFunctions.Api.Tools;
+using AgentFunctions.Api.Triggers;
 using AgentFunctions.Api.Credentials;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -20,6 +21,7 @@ public static class ApiEndpoints
         api.MapToolsApi();
         api.MapCredentialsApi();
         api.MapEngineApi();
+        api.MapTriggersApi();
         return endpoints;
     }
 }

@@ -1,6 +1,10 @@
 using AgentFunctions.Azure.Documents;
 using AgentFunctions.Azure.KeyVault;
+using AgentFunctions.Azure.ServiceBus;
 using AgentFunctions.Storage;
+using AgentFunctions.Triggers;
+using Azure.Identity;
+using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -17,6 +21,7 @@ public static class AzureAdapters
     {
         AddDocumentStore(services, configuration);
         services.AddKeyVaultSecretVault(configuration);
+        AddEventBus(services, configuration);
         services.AddHostedService<PlatformKeySeeder>();
         return services;
     }
@@ -31,6 +36,20 @@ public static class AzureAdapters
             DatabaseName = section["Database"] ?? "agentfunctions",
             ContainerName = section["Container"] ?? "documents",
         });
+    }
+
+    /// <summary>
+    /// Service Bus: the same identity-based connection the Service Bus trigger binding uses (<c>ServiceBusConnection__*</c>),
+    /// so sender and consumer cannot point at different namespaces; the user-assigned identity named by clientId.
+    /// </summary>
+    private static void AddEventBus(IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection("ServiceBusConnection");
+        var fullyQualifiedNamespace = Required(section, "fullyQualifiedNamespace");
+        var clientId = section["clientId"];
+        services.AddSingleton(_ => new ServiceBusClient(fullyQualifiedNamespace,
+            new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = clientId })));
+        services.AddSingleton<IEventBus, ServiceBusEventBus>();
     }
 
     private static string Required(IConfigurationSection section, string key) =>

@@ -3,6 +3,9 @@ using AgentFunctions.Api.Agents;
 using AgentFunctions.Api.Engine;
 using AgentFunctions.Api.Tenancy;
 using AgentFunctions.Api.Tools;
+using AgentFunctions.Api.Triggers;
+using AgentFunctions.Local.Events;
+using AgentFunctions.Triggers;
 using AgentFunctions.Api.Credentials;
 using AgentFunctions.Local.Documents;
 using AgentFunctions.Local.Orchestration;
@@ -29,6 +32,7 @@ public static class PlatformServices
         services.AddToolExecution();
         services.AddCredentialsFeature();
         services.AddEngineFeature();
+        services.AddTriggersFeature();
         return services;
     }
 
@@ -39,6 +43,10 @@ public static class PlatformServices
         services.AddSingleton<IDocumentStore>(_ => new FileDocumentStore(Path.Combine(dataDirectory, "documents")));
         services.AddLocalSecretVault(dataDirectory);
         services.AddLocalEngine(dataDirectory);
+        services.AddSingleton<LocalEventBus>();
+        services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<LocalEventBus>());
+        services.AddHostedService(sp => sp.GetRequiredService<LocalEventBus>());
+        services.AddHostedService<LocalTimerService>();
         return services;
     }
 }

@@ -29,6 +29,7 @@ public static class Problems
         PreconditionFailedException p => Status(StatusCodes.Status412PreconditionFailed, "Precondition failed", p.Message),
         QuotaExceededException q => Status(StatusCodes.Status429TooManyRequests, "Too many requests", q.Message),
         UnauthorizedException u => Unauthorized(u.Message),
+        AgentFunctions.Triggers.WebhookUnauthorizedException w => Unauthorized(w.Message),
         PayloadTooLargeException t => Status(StatusCodes.Status413PayloadTooLarge, "Payload too large", t.Message),
         UnsupportedMediaTypeException m => Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", m.Message),
         DocumentConflictException => Status(StatusCodes.Status409Conflict, "Conflict", "The object exists already."),

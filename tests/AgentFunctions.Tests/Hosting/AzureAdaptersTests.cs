@@ -28,8 +28,10 @@ public sealed class AzureAdaptersTests
             ["AgentFunctions:Cosmos:Endpoint"] = "https://cosmos-test.documents.azure.com:443/",
             ["AgentFunctions:Cosmos:Database"] = "agentfunctions",
             ["AgentFunctions:Cosmos:Container"] = "documents",
+            ["ServiceBusConnection:fullyQualifiedNamespace"] = "sb-test.servicebus.windows.net",
         });
         Assert.IsType<CosmosDocumentStore>(provider.GetRequiredService<IDocumentStore>());
+        Assert.IsType<AgentFunctions.Azure.ServiceBus.ServiceBusEventBus>(provider.GetRequiredService<AgentFunctions.Triggers.IEventBus>());
     }
 
     [Fact]

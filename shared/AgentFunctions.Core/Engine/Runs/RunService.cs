@@ -25,7 +25,9 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
     /// <summary>Schedules a run of a visible, enabled agent. The orchestration is durable before the run record is written.</summary>
     /// <param name="inputField">The request field that carried <paramref name="message"/>, so a refusal names what the caller sent
     /// (<c>input</c> for execute, <c>content</c> for a chat message).</param>
-    public async Task<Run> StartAsync(Caller caller, string agentId, string? message, string? sessionId, CancellationToken cancellationToken = default, string inputField = "input")
+    /// <param name="runId">A run id derived from what caused the run (a trigger event), so that starting it twice starts it
+    /// once; null for a new id.</param>
+    public async Task<Run> StartAsync(Caller caller, string agentId, string? message, string? sessionId, CancellationToken cancellationToken = default, string inputField = "input", string? runId = null)
     {
         new Validation()
             .RequireText(message, inputField, options.MaxInputLength)
@@ -43,7 +45,7 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
             if (session.AgentId != agentId) throw new NotFoundException($"Session '{sessionId}' of agent '{agentId}'");
         }
 
-        var runId = Ids.New("run");
+        runId ??= Ids.New("run");
         var input = new AgentRunInput(caller.Tenant, runId, agentId, caller.UserId, sessionId, message!);
         var run = AgentRunActivities.NewRun(input, agent.Version, agent.Spec.Scope, agent.TeamId, time.GetUtcNow());
         // The record and the orchestration are made durable side by side (one wait instead of two). If the host dies

@@ -1,0 +1,40 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using AgentFunctions.Common;
+using AgentFunctions.Triggers;
+using Azure.Messaging.ServiceBus;
+
+namespace AgentFunctions.Azure.ServiceBus;
+
+/// <summary>
+/// The event bus on Service Bus: one topic per message type (<see cref="IBusMessage.Topic"/>), message id = the
+/// message's dedupe key, so the topic's duplicate detection drops a second publish of the same event. The client
+/// authenticates with the app's managed identity; the Service Bus-triggered function consumes the subscription.
+/// </summary>
+public sealed class ServiceBusEventBus(ServiceBusClient client) : IEventBus, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, ServiceBusSender> senders = new(StringComparer.Ordinal);
+
+    public Task PublishAsync<T>(T message, CancellationToken cancellationToken = default)
+        where T : IBusMessage
+    {
+        var sender = senders.GetOrAdd(T.Topic, client.CreateSender);
+        return sender.SendMessageAsync(ToMessage(message), cancellationToken);
+    }
+
+    public static ServiceBusMessage ToMessage<T>(T message)
+        where T : IBusMessage =>
+        new(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(message, PlatformJson.Stored)))
+        {
+            MessageId = message.MessageId,
+            ContentType = "application/json",
+            Subject = T.Topic,
+            // The tenant goes along as a property so a subscription rule or an operator can see whose event it is.
+            ApplicationProperties = { ["topic"] = T.Topic },
+        };
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var sender in senders.Values) await sender.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,123 @@
+using AgentFunctions.Access;
+using AgentFunctions.Common;
+using AgentFunctions.Engine.Runs;
+using AgentFunctions.Storage;
+using AgentFunctions.Tenancy;
+using Microsoft.Extensions.Logging;
+
+namespace AgentFunctions.Triggers;
+
+/// <summary>
+/// The bus consumer: turns a recorded event into a run of its agent, acting as the trigger's creator, with a run id
+/// derived from the event id (a redelivered message finds the run already there). An event that cannot run is
+/// recorded as dropped with its reason, never lost silently.
+/// </summary>
+public sealed class EventDispatcher(IDocumentStore store, RunService runs, ILogger<EventDispatcher> logger)
+{
+    public async Task DispatchAsync(TriggerEventReceived message, CancellationToken cancellationToken = default)
+    {
+        var documents = store.For(message.Tenant);
+        var recorded = await documents.GetAsync<TriggerEvent>(message.EventId, cancellationToken).ConfigureAwait(false);
+        if (recorded is null || recorded.Value.Status != TriggerEventStatus.Queued) return;
+        var e = recorded.Value;
+
+        var trigger = await documents.GetAsync<Trigger>(e.TriggerId, cancellationToken).ConfigureAwait(false);
+        if (trigger is null)
+        {
+            await DropAsync(documents, recorded, "The trigger was deleted before the event ran.", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (!trigger.Value.Active)
+        {
+            await DropAsync(documents, recorded, "The trigger is switched off.", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        var caller = await CreatorAsync(documents, trigger.Value, cancellationToken).ConfigureAwait(false);
+        if (caller is null)
+        {
+            await DropAsync(documents, recorded, $"The trigger's creator '{trigger.Value.CreatedBy}' no longer exists, is disabled, or may no longer run agents.", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var runId = EventIds.RunFor(e.Id);
+        if (await documents.GetAsync<Run>(runId, cancellationToken).ConfigureAwait(false) is null)
+        {
+            try
+            {
+                await runs.StartAsync(caller, e.AgentId, EventInput.Render(e, trigger.Value.Options.InputTemplate), sessionId: null, cancellationToken, runId: runId)
+                    .ConfigureAwait(false);
+            }
+            catch (ConflictException ex)
+            {
+                await DropAsync(documents, recorded, ex.Message, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (NotFoundException)
+            {
+                await DropAsync(documents, recorded, $"The agent '{e.AgentId}' no longer exists or is not visible to the trigger's creator.", cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (ValidationFailedException ex)
+            {
+                await DropAsync(documents, recorded, "The event's input was refused: " + string.Join("; ", ex.Errors.Select(p => $"{p.Key} {string.Join(", ", p.Value)}")), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+        }
+        await MarkAsync(documents, recorded, e with { Status = TriggerEventStatus.Started, RunId = runId }, dropped: false, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Event {EventId} of trigger {TriggerId} started run {RunId} of agent {AgentId}", e.Id, e.TriggerId, runId, e.AgentId);
+    }
+
+    private async Task<Caller?> CreatorAsync(ITenantDocuments documents, Trigger trigger, CancellationToken cancellationToken)
+    {
+        var user = await documents.GetAsync<User>(trigger.CreatedBy, cancellationToken).ConfigureAwait(false);
+        if (user is null || user.Value.Disabled) return null;
+        var caller = new Caller(trigger.TenantId, user.Value.Id, user.Value.Role, "trigger:" + trigger.Id, user.Value.TeamIds);
+        return caller.Can(Permission.RunAgents) ? caller : null;
+    }
+
+    private async Task DropAsync(ITenantDocuments documents, Versioned<TriggerEvent> recorded, string reason, CancellationToken cancellationToken)
+    {
+        await MarkAsync(documents, recorded, recorded.Value with { Status = TriggerEventStatus.Dropped, DropReason = reason }, dropped: true, cancellationToken).ConfigureAwait(false);
+        logger.LogWarning("Event {EventId} of trigger {TriggerId} dropped: {Reason}", recorded.Value.Id, recorded.Value.TriggerId, reason);
+    }
+
+    private async Task MarkAsync(ITenantDocuments documents, Versioned<TriggerEvent> recorded, TriggerEvent updated, bool dropped, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await documents.ReplaceAsync(updated, recorded.ETag, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DocumentPreconditionFailedException)
+        {
+            return; // another delivery of the same message got there first
+        }
+        await TriggerStates.UpdateAsync(documents, updated.TriggerId, s => s with
+        {
+            LastEventAt = updated.Timestamp > (s.LastEventAt ?? DateTimeOffset.MinValue) ? updated.Timestamp : s.LastEventAt,
+            EventCount = s.EventCount + 1,
+            DroppedCount = s.DroppedCount + (dropped ? 1 : 0),
+        }, cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Read-modify-write of a trigger's state with ETag retries (ticks, polls and dispatches may race).</summary>
+public static class TriggerStates
+{
+    public static async Task UpdateAsync(ITenantDocuments documents, string triggerId, Func<TriggerState, TriggerState> change, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var current = await documents.GetAsync<TriggerState>(triggerId, cancellationToken).ConfigureAwait(false);
+            var next = change(current?.Value ?? new TriggerState(triggerId, documents.Tenant));
+            try
+            {
+                if (current is null) await documents.CreateAsync(next, cancellationToken).ConfigureAwait(false);
+                else await documents.ReplaceAsync(next, current.ETag, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is DocumentPreconditionFailedException or DocumentConflictException)
+            {
+            }
+        }
+    }
+}

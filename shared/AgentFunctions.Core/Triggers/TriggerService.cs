@@ -1,0 +1,243 @@
+using System.Security.Cryptography;
+using System.Text;
+using AgentFunctions.Access;
+using AgentFunctions.Agents;
+using AgentFunctions.Common;
+using AgentFunctions.Credentials;
+using AgentFunctions.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace AgentFunctions.Triggers;
+
+/// <summary>
+/// Triggers of an agent: create, list, update (including switching off), delete, rotate a webhook's signing secret,
+/// read its events and health. A trigger is visible to whoever can see its agent; changing one needs manage_triggers.
+/// </summary>
+public sealed class TriggerService(
+    IDocumentStore store,
+    AgentService agents,
+    ISecretVault vault,
+    TimeProvider time,
+    ILogger<TriggerService> logger)
+{
+    /// <summary>How long a rotated-out signing secret keeps working.</summary>
+    public static readonly TimeSpan RotationOverlap = TimeSpan.FromHours(24);
+
+    public const int MaxTriggersPerAgent = 50;
+
+    public async Task<TriggerView> CreateAsync(Caller caller, string agentId, TriggerInput input, CancellationToken cancellationToken = default)
+    {
+        caller.Demand(Permission.ManageTriggers);
+        var agent = await agents.GetAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
+        var documents = store.For(caller.Tenant);
+        var system = input.System ?? throw ValidationFailedException.For("system", "is required (webhook, timer, http_poll, gmail or hubspot)");
+        var options = input.Options ?? TriggerOptions.None;
+        await ValidateAsync(caller, system, input.CredentialId, options, cancellationToken).ConfigureAwait(false);
+        var existing = await documents.ListAsync<Trigger>(cancellationToken, new FieldEquals("agent_id", agentId)).ConfigureAwait(false);
+        if (existing.Count >= MaxTriggersPerAgent) throw new ConflictException($"An agent may have at most {MaxTriggersPerAgent} triggers.");
+
+        var now = time.GetUtcNow();
+        var id = Ids.New("trg");
+        string? secret = null;
+        var keys = new List<SigningKeyVersion>();
+        if (system == TriggerSystem.Webhook)
+        {
+            secret = NewSigningSecret();
+            keys.Add(new SigningKeyVersion(await vault.SetAsync(Locator(caller.Tenant, id), Encoding.UTF8.GetBytes(secret), cancellationToken).ConfigureAwait(false), now, null));
+        }
+        var trigger = new Trigger(id, caller.Tenant, agent.Value.Id, system, input.CredentialId, options, input.Active ?? true, caller.UserId, keys, now, now);
+        // The directory entry first: a trigger without one is unreachable, an entry without a trigger answers 404.
+        await store.For(TenantId.Platform).UpsertAsync(Directory(trigger), cancellationToken).ConfigureAwait(false);
+        await documents.CreateAsync(trigger, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Trigger {TriggerId} ({System}) created for agent {AgentId} by {UserId}", id, system, agentId, caller.UserId);
+        return View(trigger, state: null) with { SigningSecret = secret };
+    }
+
+    public async Task<IReadOnlyList<TriggerView>> ListAsync(Caller caller, string agentId, CancellationToken cancellationToken = default)
+    {
+        await agents.GetAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
+        var documents = store.For(caller.Tenant);
+        var triggers = await documents.ListAsync<Trigger>(cancellationToken, new FieldEquals("agent_id", agentId)).ConfigureAwait(false);
+        var views = new List<TriggerView>(triggers.Count);
+        foreach (var trigger in triggers.OrderByDescending(t => t.Value.CreatedAt).ThenBy(t => t.Value.Id, StringComparer.Ordinal))
+        {
+            var state = await documents.GetAsync<TriggerState>(trigger.Value.Id, cancellationToken).ConfigureAwait(false);
+            views.Add(View(trigger.Value, state?.Value));
+        }
+        return views;
+    }
+
+    public async Task<TriggerView> GetAsync(Caller caller, string triggerId, CancellationToken cancellationToken = default)
+    {
+        var trigger = await GetVisibleAsync(caller, triggerId, cancellationToken).ConfigureAwait(false);
+        var state = await store.For(caller.Tenant).GetAsync<TriggerState>(triggerId, cancellationToken).ConfigureAwait(false);
+        return View(trigger.Value, state?.Value);
+    }
+
+    public async Task<TriggerView> UpdateAsync(Caller caller, string agentId, string triggerId, TriggerInput input, CancellationToken cancellationToken = default)
+    {
+        caller.Demand(Permission.ManageTriggers);
+        var current = await GetVisibleAsync(caller, triggerId, cancellationToken).ConfigureAwait(false);
+        if (current.Value.AgentId != agentId) throw new NotFoundException($"Trigger '{triggerId}' of agent '{agentId}'");
+        if (input.System is { } system && system != current.Value.System) throw ValidationFailedException.For("system", "cannot be changed; create a new trigger");
+        var options = input.Options ?? current.Value.Options;
+        var credentialId = input.CredentialId ?? current.Value.CredentialId;
+        await ValidateAsync(caller, current.Value.System, credentialId, options, cancellationToken).ConfigureAwait(false);
+        var updated = current.Value with
+        {
+            Options = options,
+            CredentialId = credentialId,
+            Active = input.Active ?? current.Value.Active,
+            UpdatedAt = time.GetUtcNow(),
+        };
+        var documents = store.For(caller.Tenant);
+        await documents.ReplaceAsync(updated, current.ETag, cancellationToken).ConfigureAwait(false);
+        await store.For(TenantId.Platform).UpsertAsync(Directory(updated), cancellationToken).ConfigureAwait(false);
+        if (updated.Active && !current.Value.Active && updated.System == TriggerSystem.Timer)
+        {
+            // Switched back on: instants missed while off are not "missed downtime"; the schedule starts from now.
+            var state = await documents.GetAsync<TriggerState>(triggerId, cancellationToken).ConfigureAwait(false);
+            var restarted = (state?.Value ?? new TriggerState(triggerId, caller.Tenant)) with { LastFiredInstant = updated.UpdatedAt };
+            await documents.UpsertAsync(restarted, cancellationToken).ConfigureAwait(false);
+        }
+        logger.LogInformation("Trigger {TriggerId} updated by {UserId} (active {Active})", triggerId, caller.UserId, updated.Active);
+        var after = await documents.GetAsync<TriggerState>(triggerId, cancellationToken).ConfigureAwait(false);
+        return View(updated, after?.Value);
+    }
+
+    public async Task DeleteAsync(Caller caller, string triggerId, CancellationToken cancellationToken = default)
+    {
+        caller.Demand(Permission.ManageTriggers);
+        var current = await GetVisibleAsync(caller, triggerId, cancellationToken).ConfigureAwait(false);
+        var documents = store.For(caller.Tenant);
+        var state = await documents.GetAsync<TriggerState>(triggerId, cancellationToken).ConfigureAwait(false);
+        var writes = new List<DocumentWrite> { DocumentWrite.Delete(Trigger.Kind, triggerId, current.ETag) };
+        if (state is not null) writes.Add(DocumentWrite.Delete(TriggerState.Kind, triggerId));
+        await documents.CommitAsync(writes, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await store.For(TenantId.Platform).DeleteAsync<TriggerDirectoryEntry>(triggerId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (DocumentMissingException)
+        {
+        }
+        if (current.Value.System == TriggerSystem.Webhook)
+        {
+            await vault.DeleteAsync(Locator(caller.Tenant, triggerId), cancellationToken).ConfigureAwait(false);
+        }
+        // Its events stay: they are the record of what ran and why.
+        logger.LogInformation("Trigger {TriggerId} deleted by {UserId}", triggerId, caller.UserId);
+    }
+
+    /// <summary>A new signing secret, returned once; the previous ones keep working for <see cref="RotationOverlap"/>.</summary>
+    public async Task<TriggerView> RotateSecretAsync(Caller caller, string triggerId, CancellationToken cancellationToken = default)
+    {
+        caller.Demand(Permission.ManageTriggers);
+        var current = await GetVisibleAsync(caller, triggerId, cancellationToken).ConfigureAwait(false);
+        if (current.Value.System != TriggerSystem.Webhook) throw new ConflictException("Only a webhook trigger has a signing secret.");
+        var now = time.GetUtcNow();
+        var locator = Locator(caller.Tenant, triggerId);
+        var kept = new List<SigningKeyVersion>();
+        foreach (var key in current.Value.SigningKeys)
+        {
+            if (key.ExpiresAt is { } expires && expires <= now)
+            {
+                await vault.RetireVersionAsync(locator, key.VaultVersion, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            kept.Add(key.ExpiresAt is null ? key with { ExpiresAt = now + RotationOverlap } : key);
+        }
+        var secret = NewSigningSecret();
+        kept.Add(new SigningKeyVersion(await vault.SetAsync(locator, Encoding.UTF8.GetBytes(secret), cancellationToken).ConfigureAwait(false), now, null));
+        var updated = current.Value with { SigningKeys = kept, UpdatedAt = now };
+        await store.For(caller.Tenant).ReplaceAsync(updated, current.ETag, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Trigger {TriggerId} signing secret rotated by {UserId}", triggerId, caller.UserId);
+        var state = await store.For(caller.Tenant).GetAsync<TriggerState>(triggerId, cancellationToken).ConfigureAwait(false);
+        return View(updated, state?.Value) with { SigningSecret = secret };
+    }
+
+    /// <summary>The trigger's events, newest first.</summary>
+    public async Task<IReadOnlyList<TriggerEventView>> ListEventsAsync(Caller caller, string triggerId, CancellationToken cancellationToken = default)
+    {
+        caller.Demand(Permission.ViewRuns);
+        await GetVisibleAsync(caller, triggerId, cancellationToken).ConfigureAwait(false);
+        var events = await store.For(caller.Tenant).ListAsync<TriggerEvent>(cancellationToken, new FieldEquals("trigger_id", triggerId)).ConfigureAwait(false);
+        return events.Select(e => e.Value).OrderByDescending(e => e.Timestamp).ThenByDescending(e => e.Id, StringComparer.Ordinal)
+            .Select(TriggerEventView.From).ToList();
+    }
+
+    public static SecretLocator Locator(TenantId tenant, string triggerId) => new(tenant, "whk_" + triggerId, null);
+
+    private async Task<Versioned<Trigger>> GetVisibleAsync(Caller caller, string triggerId, CancellationToken cancellationToken)
+    {
+        var trigger = Ids.LooksValid(triggerId) ? await store.For(caller.Tenant).GetAsync<Trigger>(triggerId, cancellationToken).ConfigureAwait(false) : null;
+        if (trigger is null) throw new NotFoundException($"Trigger '{triggerId}'");
+        try
+        {
+            await agents.GetAsync(caller, trigger.Value.AgentId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NotFoundException)
+        {
+            throw new NotFoundException($"Trigger '{triggerId}'");
+        }
+        return trigger;
+    }
+
+    private async Task ValidateAsync(Caller caller, TriggerSystem system, string? credentialId, TriggerOptions options, CancellationToken cancellationToken)
+    {
+        var v = new Validation();
+        if (system == TriggerSystem.Timer)
+        {
+            TimerSchedule.TryParse(options.Cron, options.TimeZone, out var cronError, out var zoneError);
+            if (cronError is not null) v.Add("options.cron", cronError);
+            if (zoneError is not null) v.Add("options.time_zone", zoneError);
+        }
+        else
+        {
+            v.Require(options.Cron is null && options.TimeZone is null && options.CatchUp is null, "options", "cron, time_zone and catch_up apply to timer triggers only");
+        }
+        if (system is TriggerSystem.Gmail or TriggerSystem.Hubspot or TriggerSystem.HttpPoll)
+        {
+            v.Require(false, "system", $"'{Wire(system)}' listeners are not available yet in this release; use webhook or timer");
+        }
+        v.Require(options.InputTemplate is null || options.InputTemplate.Length <= 8000, "options.input_template", "must be at most 8000 characters");
+        v.Require(options.Url is null && options.ItemsPath is null && options.IdField is null && options.TimestampField is null && options.IntervalSeconds is null && options.Backfill is null,
+            "options", "url, items_path, id_field, timestamp_field, interval_seconds and backfill apply to polling triggers only");
+        if (credentialId is not null)
+        {
+            var credential = Ids.LooksValid(credentialId)
+                ? await store.For(caller.Tenant).GetAsync<Credential>(credentialId, cancellationToken).ConfigureAwait(false)
+                : null;
+            if (credential is null || (credential.Value.UserId is { } owner && owner != caller.UserId))
+            {
+                v.Add("credential_id", "does not name a credential you may use in this tenant");
+            }
+        }
+        v.ThrowIfInvalid();
+    }
+
+    private static string Wire(TriggerSystem system) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(system.ToString());
+
+    private TriggerView View(Trigger trigger, TriggerState? state)
+    {
+        var now = time.GetUtcNow();
+        IReadOnlyList<DateTimeOffset>? next = null;
+        if (trigger.System == TriggerSystem.Timer && TimerSchedule.TryParse(trigger.Options.Cron, trigger.Options.TimeZone, out _, out _) is { } schedule)
+        {
+            next = schedule.Next(now, 5);
+        }
+        double? lag = trigger.System == TriggerSystem.Timer && state?.LastFiredInstant is { } fired && next is { Count: > 0 }
+            ? Math.Max(0, (now - (state.LastEventAt ?? fired)).TotalSeconds)
+            : null;
+        var health = new TriggerHealth(state?.LastEventAt, state?.LastPollAt, lag, state?.LastError, state?.LastErrorAt,
+            state?.ConsecutiveFailures ?? 0, state?.EventCount ?? 0, state?.DroppedCount ?? 0, state?.DuplicateCount ?? 0);
+        return new TriggerView(trigger.Id, trigger.AgentId, trigger.System, trigger.CredentialId, trigger.Options, trigger.Active, trigger.CreatedBy,
+            trigger.CreatedAt, trigger.UpdatedAt, trigger.System == TriggerSystem.Webhook ? $"/api/v1/hooks/{trigger.Id}" : null, next, health);
+    }
+
+    private static TriggerDirectoryEntry Directory(Trigger trigger) =>
+        new(trigger.Id, TenantId.Platform, trigger.TenantId, trigger.System, trigger.Active);
+
+    /// <summary>Standard Webhooks secret: <c>whsec_</c> and 32 random bytes in base64.</summary>
+    private static string NewSigningSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+}

@@ -1,0 +1,152 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using AgentFunctions.Common;
+using AgentFunctions.Credentials;
+using AgentFunctions.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using StandardWebhooks;
+using StandardWebhooks.Diagnostics;
+
+namespace AgentFunctions.Triggers;
+
+/// <summary>
+/// <c>POST /api/v1/hooks/{triggerId}</c>: checks the Standard Webhooks signature against every signing secret the
+/// trigger accepts, records the event under an id derived from <c>webhook-id</c> (so a redelivery is the same event),
+/// and puts it on the bus. No run work happens here.
+/// </summary>
+public sealed class WebhookIntake(IDocumentStore store, ISecretVault vault, IEventBus bus, TimeProvider time, ILogger<WebhookIntake> logger)
+{
+    public const int MaxBodyBytes = 256 * 1024;
+
+    // Secret versions never change once written, so a decrypted value can be kept for the process's life.
+    private readonly ConcurrentDictionary<(string Trigger, string Version), string> secrets = new();
+
+    /// <exception cref="NotFoundException">No such trigger, not a webhook, or switched off: one answer, no oracle.</exception>
+    /// <exception cref="WebhookUnauthorizedException">Missing or bad signature, or a timestamp outside the tolerance.</exception>
+    public async Task<WebhookAccepted> AcceptAsync(string triggerId, ReadOnlyMemory<byte> body, IHeaderDictionary headers, CancellationToken cancellationToken = default)
+    {
+        var trigger = await FindAsync(triggerId, cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"Trigger '{triggerId}'");
+
+        var webhookId = headers["webhook-id"].ToString();
+        if (string.IsNullOrEmpty(webhookId) || string.IsNullOrEmpty(headers["webhook-timestamp"].ToString()) || string.IsNullOrEmpty(headers["webhook-signature"].ToString()))
+        {
+            throw new WebhookUnauthorizedException("Sign the delivery as Standard Webhooks defines: webhook-id, webhook-timestamp and webhook-signature headers.");
+        }
+        if (webhookId.Length > 256) throw new WebhookUnauthorizedException("webhook-id is longer than 256 characters.");
+
+        string payload;
+        try
+        {
+            payload = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body.Span);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new WebhookUnauthorizedException("The body is not UTF-8, so its signature cannot match.");
+        }
+        await VerifyAsync(trigger, payload, headers, cancellationToken).ConfigureAwait(false);
+
+        var now = time.GetUtcNow();
+        var eventId = EventIds.ForWebhook(trigger.Id, webhookId);
+        var documents = store.For(trigger.TenantId);
+        var recorded = new TriggerEvent(eventId, trigger.TenantId, trigger.Id, trigger.AgentId, TriggerSystem.Webhook, now, ParsePayload(payload),
+            TriggerEventStatus.Queued, null, null, webhookId);
+        var duplicate = false;
+        try
+        {
+            await documents.CreateAsync(recorded, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DocumentConflictException)
+        {
+            duplicate = true;
+        }
+        if (duplicate)
+        {
+            var existing = await documents.GetAsync<TriggerEvent>(eventId, cancellationToken).ConfigureAwait(false);
+            // Still queued: the first delivery may have been recorded and never reached the bus; publishing again is
+            // harmless (the bus and the dispatcher both dedupe by event id).
+            if (existing?.Value.Status == TriggerEventStatus.Queued)
+            {
+                await bus.PublishAsync(new TriggerEventReceived(trigger.TenantId, eventId, trigger.Id), cancellationToken).ConfigureAwait(false);
+            }
+            logger.LogInformation("Webhook delivery {WebhookId} to trigger {TriggerId} is a duplicate of event {EventId}", webhookId, trigger.Id, eventId);
+            return new WebhookAccepted(eventId, Duplicate: true);
+        }
+        await bus.PublishAsync(new TriggerEventReceived(trigger.TenantId, eventId, trigger.Id), cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Webhook delivery {WebhookId} to trigger {TriggerId} recorded as event {EventId}", webhookId, trigger.Id, eventId);
+        return new WebhookAccepted(eventId, Duplicate: false);
+    }
+
+    private async Task<Trigger?> FindAsync(string triggerId, CancellationToken cancellationToken)
+    {
+        if (!Ids.LooksValid(triggerId)) return null;
+        var entry = await store.For(TenantId.Platform).GetAsync<TriggerDirectoryEntry>(triggerId, cancellationToken).ConfigureAwait(false);
+        if (entry is null || entry.Value.System != TriggerSystem.Webhook) return null;
+        var trigger = await store.For(entry.Value.Owner).GetAsync<Trigger>(triggerId, cancellationToken).ConfigureAwait(false);
+        return trigger is { Value.Active: true, Value.System: TriggerSystem.Webhook } ? trigger.Value : null;
+    }
+
+    private async Task VerifyAsync(Trigger trigger, string payload, IHeaderDictionary headers, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        // The header may carry several space-separated signatures (a sender mid-rotation signs with each secret). The
+        // package (1.1.2) gives up at the first one that does not match, so each is offered to it on its own; the HMAC,
+        // the constant-time compare and the 5-minute timestamp tolerance stay the package's.
+        var signatures = headers["webhook-signature"].ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (signatures.Length > 10) throw new WebhookUnauthorizedException("webhook-signature carries more than 10 signatures.");
+        foreach (var key in trigger.SigningKeys)
+        {
+            if (key.ExpiresAt is { } expires && expires <= now) continue;
+            var secret = await SecretAsync(trigger, key.VaultVersion, cancellationToken).ConfigureAwait(false);
+            if (secret is null) continue;
+            var webhook = new StandardWebhook(secret);
+            foreach (var signature in signatures)
+            {
+                var single = new HeaderDictionary
+                {
+                    ["webhook-id"] = headers["webhook-id"],
+                    ["webhook-timestamp"] = headers["webhook-timestamp"],
+                    ["webhook-signature"] = signature,
+                };
+                try
+                {
+                    webhook.Verify(payload, single);
+                    return;
+                }
+                catch (WebhookVerificationException)
+                {
+                }
+            }
+        }
+        throw new WebhookUnauthorizedException("The webhook signature does not match, or its timestamp is more than 5 minutes away.");
+    }
+
+    private async Task<string?> SecretAsync(Trigger trigger, string version, CancellationToken cancellationToken)
+    {
+        if (secrets.TryGetValue((trigger.Id, version), out var cached)) return cached;
+        var bytes = await vault.GetAsync(TriggerService.Locator(trigger.TenantId, trigger.Id), version, cancellationToken).ConfigureAwait(false);
+        if (bytes is null) return null;
+        var secret = Encoding.UTF8.GetString(bytes);
+        secrets[(trigger.Id, version)] = secret;
+        return secret;
+    }
+
+    private static JsonElement ParsePayload(string payload)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(payload);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            // Not JSON: kept as one string, so the agent still sees exactly what was sent.
+            return JsonSerializer.SerializeToElement(payload);
+        }
+    }
+}
+
+/// <summary>401 for a webhook: no API key is involved, the signature is the credential.</summary>
+public sealed class WebhookUnauthorizedException(string message) : PlatformException(message);

@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Threading.Channels;
+using AgentFunctions.Common;
+using AgentFunctions.Storage;
+using AgentFunctions.Triggers;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AgentFunctions.Local.Events;
+
+/// <summary>
+/// The local event bus: a durable queue in the file store, consumed in the background. At least once (a message is
+/// removed only after its handler returned), deduplicated by message id while queued, resumed at start after a crash,
+/// retried with backoff, dead-lettered with the reason after <see cref="MaxAttempts"/> failures.
+/// </summary>
+public sealed class LocalEventBus(
+    IDocumentStore store,
+    IEnumerable<IBusSubscription> subscriptions,
+    TimeProvider time,
+    ILogger<LocalEventBus> logger) : IEventBus, IHostedService, IAsyncDisposable
+{
+    public const int MaxAttempts = 5;
+    private const int Consumers = 4;
+
+    private readonly Channel<string> ready = Channel.CreateUnbounded<string>();
+    private readonly ConcurrentDictionary<string, byte> inFlight = new();
+    private readonly Dictionary<string, IBusSubscription> handlers = subscriptions.ToDictionary(s => s.Topic, StringComparer.Ordinal);
+    private readonly CancellationTokenSource stopping = new();
+    private Task[] workers = [];
+
+    private ITenantDocuments Queue => store.For(TenantId.Platform);
+
+    public async Task PublishAsync<T>(T message, CancellationToken cancellationToken = default)
+        where T : IBusMessage
+    {
+        var id = T.Topic + ":" + message.MessageId;
+        var queued = new QueuedMessage(id, TenantId.Platform, T.Topic, message.MessageId, JsonSerializer.SerializeToElement(message, PlatformJson.Stored),
+            time.GetUtcNow(), 0, false, null);
+        try
+        {
+            await Queue.CreateAsync(queued, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DocumentConflictException)
+        {
+            return; // the same message is waiting already
+        }
+        ready.Writer.TryWrite(id);
+    }
+
+    /// <summary>Waits until nothing is queued or in flight (dead letters aside); for tests and orderly shutdown.</summary>
+    public async Task DrainAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = time.GetUtcNow() + timeout;
+        while (true)
+        {
+            var pending = await Queue.ListAsync<QueuedMessage>(cancellationToken, new FieldEquals("dead_lettered", "false")).ConfigureAwait(false);
+            if (pending.Count == 0 && inFlight.IsEmpty) return;
+            if (time.GetUtcNow() > deadline) throw new TimeoutException($"{pending.Count} messages still queued.");
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // What a crash left behind goes first.
+        foreach (var waiting in await Queue.ListAsync<QueuedMessage>(cancellationToken, new FieldEquals("dead_lettered", "false")).ConfigureAwait(false))
+        {
+            ready.Writer.TryWrite(waiting.Value.Id);
+        }
+        workers = Enumerable.Range(0, Consumers).Select(_ => Task.Run(() => ConsumeAsync(stopping.Token))).ToArray();
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        ready.Writer.TryComplete();
+        await stopping.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(workers).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!stopping.IsCancellationRequested) await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        stopping.Dispose();
+    }
+
+    private async Task ConsumeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var id in ready.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (!inFlight.TryAdd(id, 0)) continue;
+                try
+                {
+                    await DeliverAsync(id, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    inFlight.TryRemove(id, out _);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task DeliverAsync(string id, CancellationToken cancellationToken)
+    {
+        var queued = await Queue.GetAsync<QueuedMessage>(id, cancellationToken).ConfigureAwait(false);
+        if (queued is null || queued.Value.DeadLettered) return;
+        var message = queued.Value;
+        try
+        {
+            if (!handlers.TryGetValue(message.Topic, out var handler))
+            {
+                throw new InvalidOperationException($"No consumer for topic '{message.Topic}'.");
+            }
+            await handler.HandleAsync(JsonSerializer.SerializeToUtf8Bytes(message.Body), cancellationToken).ConfigureAwait(false);
+            await Queue.DeleteAsync<QueuedMessage>(id, queued.ETag, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var attempts = message.Attempts + 1;
+            var dead = attempts >= MaxAttempts;
+            var reason = $"{ex.GetType().Name}: {ex.Message}";
+            await Queue.ReplaceAsync(message with { Attempts = attempts, DeadLettered = dead, LastError = reason }, queued.ETag, cancellationToken).ConfigureAwait(false);
+            if (dead)
+            {
+                logger.LogError(ex, "Message {MessageId} on {Topic} dead-lettered after {Attempts} attempts", message.MessageId, message.Topic, attempts);
+                return;
+            }
+            logger.LogWarning(ex, "Message {MessageId} on {Topic} failed (attempt {Attempts}); retrying", message.MessageId, message.Topic, attempts);
+            _ = RetryLaterAsync(id, TimeSpan.FromMilliseconds(100 * Math.Pow(4, attempts - 1)), cancellationToken);
+        }
+    }
+
+    private async Task RetryLaterAsync(string id, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            ready.Writer.TryWrite(id);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,267 @@
+using System.Net;
+using System.Text;
+using AgentFunctions.Engine.Runs;
+using AgentFunctions.Storage;
+using AgentFunctions.Tests.Support;
+using AgentFunctions.Triggers;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentFunctions.Tests.Triggers;
+
+public sealed class WebhookTriggerTests
+{
+    [Fact]
+    public async Task SignedDelivery_Accepted202_StartsOneRun_ShownOnTheEvent()
+    {
+        await using var host = await TriggerTestHost.StartAsync();
+        var trigger = await host.CreateTriggerAsync(new { system = "webhook" });
+        var triggerId = trigger["id"]!.GetValue<string>();
+        var secret = trigger["signing_secret"]!.GetValue<string>();
+        Assert.StartsWith("whsec_", secret);
+        Assert.Equal($"/api/v1/hooks/{triggerId}", trigger["webhook_url"]!.GetValue<string>());
+
+        // The secret is shown once: not in reads or lists.
+        var read = await (await host.Client.GetAsync($"/api/v1/triggers/{triggerId}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Null(read["signing_secret"]);
+        var listed = await (await host.Client.GetAsync($"/api/v1/agents/{host.AgentId}/triggers")).ExpectAsync(HttpStatusCode.OK);
+        Assert.DoesNotContain(secret, listed.ToJsonString());
+
+        var anonymous = host.Factory.CreateClient();
+        var response = await anonymous.SendAsync(TriggerTestHost.Signed(triggerId, secret, """{"order":{"id":"o-1","total":42}}"""));
+        var accepted = await response.ExpectAsync(HttpStatusCode.Accepted);
+        Assert.False(accepted["duplicate"]!.GetValue<bool>());
+        var eventId = accepted["event_id"]!.GetValue<string>();
+
+        await host.DrainAsync();
+        var events = await host.EventsAsync(triggerId);
+        var only = Assert.Single(events);
+        Assert.Equal(eventId, only!["id"]!.GetValue<string>());
+        Assert.Equal("started", only["status"]!.GetValue<string>());
+        Assert.Equal("o-1", only["payload"]!["order"]!["id"]!.GetValue<string>());
+        var runId = only["run_id"]!.GetValue<string>();
+
+        var run = await (await host.Client.GetAsync($"/api/v1/runs/{runId}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(host.AgentId, run["agent_id"]!.GetValue<string>());
+        // The payload reached the agent as marked, untrusted data.
+        var documents = host.Factory.Store.For(host.Tenant.Tenant);
+        var stored = await documents.GetAsync<Run>(runId);
+        Assert.Contains("<untrusted_event_payload>", stored!.Value.Input);
+        Assert.Contains("\"o-1\"", stored.Value.Input);
+
+        var health = await (await host.Client.GetAsync($"/api/v1/triggers/{triggerId}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(1, health["health"]!["event_count"]!.GetValue<long>());
+        Assert.NotNull(health["health"]!["last_event_at"]);
+    }
+
+    [Fact]
+    public async Task SameWebhookIdTwice_IsOneEventAndOneRun()
+    {
+        await using var host = await TriggerTestHost.StartAsync();
+        var trigger = await host.CreateTriggerAsync(new { system = "webhook" });
+        var triggerId = trigger["id"]!.GetValue<string>();
+        var secret = trigger["signing_secret"]!.GetValue<string>();
+        var anonymous = host.Factory.CreateClient();
+
+        var first = await (await anonymous.SendAsync(TriggerTestHost.Signed(triggerId, secret, """{"n":1}""", "msg_same"))).ExpectAsync(HttpStatusCode.Accepted);
+        await host.DrainAsync();
+        var second = await (await anonymous.SendAsync(TriggerTestHost.Signed(triggerId, secret, """{"n":1}""", "msg_same"))).ExpectAsync(HttpStatusCode.Accepted);
+        Assert.True(second["duplicate"]!.GetValue<bool>());
+        Assert.Equal(first["event_id"]!.GetValue<string>(), second["event_id"]!.GetValue<string>());
+        await host.DrainAsync();
+
+        Assert.Single(await host.EventsAsync(triggerId));
+        var runs = await host.Factory.Store.For(host.Tenant.Tenant).ListAsync<Run>();
+        Assert.Single(runs);
+    }
+
+    [Fact]
+    public async Task ThousandDeliveries_ThirtyPercentDuplicates_ExactlyTheUniqueNumberOfRuns()
+    {
+        await using var host = await TriggerTestHost.StartAsync();
+        var trigger = await host.CreateTriggerAsync(new { system = "webhook" });
+        var triggerId = trigger["id"]!.GetValue<string>();
+        var secret = trigger["signing_secret"]!.GetValue<string>();
+        var anonymous = host.Factory.CreateClient();
+
+        const int total = 1000;
+        var random = new Random(7);
+        var ids = new List<string>();
+        for (var i = 0; i < total; i++)
+        {
+            // About 30% repeat an id already sent (a sender's retries).
+            ids.Add(ids.Count > 0 && random.NextDouble() < 0.3 ? ids[random.Next(ids.Count)] : $"msg_{i}");
+        }
+        var unique = ids.Distinct().Count();
+        await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (id, ct) =>
+        {
+            var response = await anonymous.SendAsync(TriggerTestHost.Signed(triggerId, secret, $$"""{"id":"{{id}}"}""", id), ct);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        });
+        await host.DrainAsync();
+
+        var documents = host.Factory.Store.For(host.Tenant.Tenant);
+        var events = await documents.ListAsync<TriggerEvent>(default, new FieldEquals("trigger_id", triggerId));
+        Assert.Equal(unique, events.Count);
+        Assert.All(events, e => Assert.Equal(TriggerEventStatus.Started, e.Value.Status));
+        var runs = await documents.ListAsync<Run>();
+        Assert.Equal(unique, runs.Count);
+        Assert.Equal(unique, runs.Select(r => r.Value.Id).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task SignatureComputedBySpec_IsAccepted_SoAnySenderWorks()
+    {
+        await using var host = await TriggerTestHost.StartAsync();
+        var trigger = await host.CreateTriggerAsync(new { system = "webhook" });
+        var triggerId = trigger["id"]!.GetValue<string>();
+        var secret = trigger["signing_secret"]!.GetValue<string>();
+        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        const string body = """{"hello":"world"}""";
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/hooks/{triggerId}") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("webhook-id", "msg_spec");
+        request.Headers.Add("webhook-timestamp", timestamp.ToString());
+        // Several signatures, space-separated, as a sender mid-rotation sends them: one unknown, one right.
+        request.Headers.TryAddWithoutValidation("webhook-signature", "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= " + TriggerTestHost.SignBySpec(secret, "msg_spec", timestamp, body));
+        await (await host.Factory.CreateClient().SendAsync(request)).ExpectAsync(HttpStatusCode.Accepted);
+    }
+
+    [Fact]
+    public async Task BadDeliveries_AreProblemJson_AndRecordNothing()
+    {
+        await using var host = await TriggerTestHost.StartAsync();
+        var trigger = await host.CreateTriggerAsync(new { system = "webhook" });
+        var triggerId = trigger["id"]!.GetValue<string>();
+        var secret = trigger["signing_secret"]!.GetValue<string>();
+        var anonymous = host.Factory.CreateClient();
+
+        // Wrong secret.
+        await (await anonymous.SendAsync(TriggerTestHost.Signed(triggerId, "whsec_" + Convert.ToBase64String(new byte[32]), "{}"))).ExpectProblemAsync(HttpStatusCode.Unauthorized);
+        // Body changed after signing.
+        var tampered = TriggerTestHost.Signed(triggerId, secret, """{"amount":1}""");
+        tampered.Content = new StringContent("""{"amount":1000}""", Encoding.UTF8, "application/json");
+        await (await anonymous.SendAsync(tampered)).ExpectProblemAsync(HttpStatusCode.Unauthorized);
+        // No signature headers.
+        await (await anonymous.PostAsync($"/api/v1/hooks/{triggerId}", new StringContent("{}", Encoding.UTF8, "application/json"))).ExpectProblemAsync(HttpStatusCode.Unauthorized);
+        // Stale and future timestamps (10 minutes, beyond the 5-minute tolerance).
+        await (await anonymous.SendAsync(TriggerTestHost.Signed(triggerId, secret, "{}", timestamp: DateTimeOffset.UtcNow.AddMinutes(-10)))).ExpectProblemAsync(HttpStatusCode.Unauthorized);
+        await (await anonymous.SendAsync(TriggerTestHost.Signed(triggerId, secret, "{}", timestamp: DateTimeOffset.UtcNow.AddMinutes(10)))).ExpectProblemAsync(HttpStatusCode.Unauthorized);
+        // Unknown trigger: 404, the same answer as for a trigger that exists but is switched off.
+        await (await anonymous.SendAsync(TriggerTestHost.Signed("trg_doesnotexist", secret, "{}"))).ExpectProblemAsync(HttpStatusCode.NotFound);
+        // Over the body limit.
+        var big = "{\"pad\":\"" + new string('x', WebhookIntake.MaxBodyBytes) + "\"}";
+        await (await anonymous.SendAsync(TriggerTestHost.Signed(triggerId, secret, big))).ExpectProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+
+        await host.DrainAsync();
+        Assert.Empty(await host.EventsAsync(triggerId));
+    }
+
+    [Fact]
+    public async Task InactiveTrigger_Answers404_LikeAnUnknownOne()
+    {
+        await using var host = await TriggerTestHost.StartAsync();
+        var trigger = await host.CreateTriggerAsync(new { system = "webhook" });
+        var triggerId = trigger["id"]!.GetValue<string>();
+        var secret = trigger["signing_secret"]!.GetValue<string>();
+        var off = await (await host.Client.SendJsonAsync(HttpMethod.Patch, $"/api/v1/agents/{host.AgentId}/triggers/{triggerId}", new { active = false })).ExpectAsync(HttpStatusCode.OK);
+        Assert.False(off["active"]!.GetValue<bool>());
+
+        var problem = await (await host.Factory.CreateClient().SendAsync(TriggerTestHost.Signed(triggerId, secret, "{}"))).ExpectProblemAsync(HttpStatusCode.NotFound);
+        var unknown = await (await host.Factory.CreateClient().SendAsync(TriggerTestHost.Signed("trg_unknown", secret, "{}"))).ExpectProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal(unknown["title"]!.GetValue<string>(), problem["title"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task RotatedSecret_OldKeepsWorkingFor24Hours_ThenOnlyTheNew()
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await TriggerTestHost.StartAsync(time);
+        var trigger = await host.CreateTriggerAsync(new { system = "webhook" });
+        var triggerId = trigger["id"]!.GetValue<string>();
+        var oldSecret = trigger["signing_secret"]!.GetValue<string>();
+
+        var rotated = await (await host.Client.PostAsync($"/api/v1/triggers/{triggerId}/rotate-secret", null)).ExpectAsync(HttpStatusCode.OK);
+        var newSecret = rotated["signing_secret"]!.GetValue<string>();
+        Assert.NotEqual(oldSecret, newSecret);
+
+        var anonymous = host.Factory.CreateClient();
+        await (await anonymous.SendAsync(TriggerTestHost.Signed(triggerId, oldSecret, "{}"))).ExpectAsync(HttpStatusCode.Accepted);
+        await (await anonymous.SendAsync(TriggerTestHost.Signed(triggerId, newSecret, "{}"))).ExpectAsync(HttpStatusCode.Accepted);
+
+        time.Advance(TriggerService.RotationOverlap + TimeSpan.FromMinutes(1));
+        await (await anonymous.SendAsync(TriggerTestHost.Signed(triggerId, oldSecret, "{}"))).ExpectProblemAsync(HttpStatusCode.Unauthorized);
+        await (await anonymous.SendAsync(TriggerTestHost.Signed(triggerId, newSecret, "{}"))).ExpectAsync(HttpStatusCode.Accepted);
+    }
+
+    [Fact]
+    public async Task DisabledAgent_EventDroppedWithReason_NoRun()
+    {
+        await using var host = await TriggerTestHost.StartAsync();
+        var trigger = await host.CreateTriggerAsync(new { system = "webhook" });
+        var triggerId = trigger["id"]!.GetValue<string>();
+        await (await host.Client.PostAsync($"/api/v1/agents/{host.AgentId}/disable", null)).ExpectAsync(HttpStatusCode.OK);
+
+        await (await host.Factory.CreateClient().SendAsync(TriggerTestHost.Signed(triggerId, trigger["signing_secret"]!.GetValue<string>(), "{}"))).ExpectAsync(HttpStatusCode.Accepted);
+        await host.DrainAsync();
+
+        var only = Assert.Single(await host.EventsAsync(triggerId));
+        Assert.Equal("dropped", only!["status"]!.GetValue<string>());
+        Assert.Contains("disabled", only["drop_reason"]!.GetValue<string>());
+        Assert.Null(only["run_id"]);
+        Assert.Empty(await host.Factory.Store.For(host.Tenant.Tenant).ListAsync<Run>());
+        var read = await (await host.Client.GetAsync($"/api/v1/triggers/{triggerId}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(1, read["health"]!["dropped_count"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task InputTemplate_FillsPayloadFields()
+    {
+        await using var host = await TriggerTestHost.StartAsync();
+        var trigger = await host.CreateTriggerAsync(new { system = "webhook", options = new { input_template = "New order {{order.id}} for {{ order.customer.name }} ({{missing.path}})" } });
+        var triggerId = trigger["id"]!.GetValue<string>();
+        await (await host.Factory.CreateClient().SendAsync(TriggerTestHost.Signed(triggerId, trigger["signing_secret"]!.GetValue<string>(),
+            """{"order":{"id":"o-9","customer":{"name":"Ada"}}}"""))).ExpectAsync(HttpStatusCode.Accepted);
+        await host.DrainAsync();
+        var runId = Assert.Single(await host.EventsAsync(triggerId))!["run_id"]!.GetValue<string>();
+        var run = await host.Factory.Store.For(host.Tenant.Tenant).GetAsync<Run>(runId);
+        Assert.Equal("New order o-9 for Ada ()", run!.Value.Input);
+    }
+
+    [Fact]
+    public async Task CreateAndManage_NeedsManageTriggers_ViewerMayRead()
+    {
+        await using var host = await TriggerTestHost.StartAsync();
+        var trigger = await host.CreateTriggerAsync(new { system = "webhook" });
+        var triggerId = trigger["id"]!.GetValue<string>();
+        var viewer = await host.Tenant.AddUserAsync(AgentFunctions.Access.Role.Viewer);
+        await (await viewer.Client.PostJsonAsync($"/api/v1/agents/{host.AgentId}/triggers", new { system = "webhook" })).ExpectProblemAsync(HttpStatusCode.Forbidden);
+        await (await viewer.Client.PostAsync($"/api/v1/triggers/{triggerId}/rotate-secret", null)).ExpectProblemAsync(HttpStatusCode.Forbidden);
+        await (await viewer.Client.DeleteAsync($"/api/v1/triggers/{triggerId}")).ExpectProblemAsync(HttpStatusCode.Forbidden);
+        await (await viewer.Client.GetAsync($"/api/v1/triggers/{triggerId}")).ExpectAsync(HttpStatusCode.OK);
+
+        // Another tenant sees nothing.
+        var other = await host.Factory.SeedTenantAsync();
+        await (await other.First.Client.GetAsync($"/api/v1/triggers/{triggerId}")).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await (await other.First.Client.GetAsync($"/api/v1/triggers/{triggerId}/events")).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await (await other.First.Client.DeleteAsync($"/api/v1/triggers/{triggerId}")).ExpectProblemAsync(HttpStatusCode.NotFound);
+
+        await (await host.Client.DeleteAsync($"/api/v1/triggers/{triggerId}")).ExpectAsync(HttpStatusCode.NoContent);
+        await (await host.Client.GetAsync($"/api/v1/triggers/{triggerId}")).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await (await host.Factory.CreateClient().SendAsync(TriggerTestHost.Signed(triggerId, trigger["signing_secret"]!.GetValue<string>(), "{}"))).ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("""{"system":"carrier_pigeon"}""", "system")]
+    [InlineData("""{"system":"timer","options":{"cron":"61 * * * *"}}""", "options.cron")]
+    [InlineData("""{"system":"timer","options":{"cron":"* * * * *","time_zone":"Mars/Olympus"}}""", "options.time_zone")]
+    [InlineData("""{"system":"timer"}""", "options.cron")]
+    [InlineData("""{"system":"webhook","options":{"cron":"* * * * *"}}""", "options")]
+    [InlineData("""{"system":"webhook","credential_id":"cred_nope"}""", "credential_id")]
+    [InlineData("""{"system":"webhook","bogus":1}""", "bogus")]
+    public async Task BadTriggerInput_Is400_NamingTheField(string body, string field)
+    {
+        await using var host = await TriggerTestHost.StartAsync();
+        var problem = await (await host.Client.PostJsonAsync($"/api/v1/agents/{host.AgentId}/triggers", body)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains(problem["errors"]!.AsObject(), e => e.Key.Contains(field, StringComparison.Ordinal));
+        Assert.Empty(await host.Factory.Store.For(host.Tenant.Tenant).ListAsync<Trigger>());
+    }
+}
