@@ -68,10 +68,11 @@ public sealed class TimerScheduler(IDocumentStore store, IEventBus bus, TimeProv
             }
             catch (DocumentConflictException)
             {
-                // Another instance, or an earlier tick that died before moving the cursor: publish again only if
-                // still queued (the bus and dispatcher dedupe).
+                // Another instance, or an earlier tick that died before moving the cursor: publish again unless it has
+                // been handled (the bus and the dispatcher dedupe). Absent means the other writer's create is still
+                // being made durable: publishing too is harmless, and the event is not left waiting on that writer.
                 var existing = await documents.GetAsync<TriggerEvent>(eventId, cancellationToken).ConfigureAwait(false);
-                if (existing?.Value.Status != TriggerEventStatus.Queued) continue;
+                if (existing is not null && existing.Value.Status != TriggerEventStatus.Queued) continue;
             }
             await bus.PublishAsync(new TriggerEventReceived(tenant, eventId, trigger.Id), cancellationToken).ConfigureAwait(false);
             fired++;

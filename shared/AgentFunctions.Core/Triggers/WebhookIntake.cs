@@ -65,9 +65,9 @@ public sealed class WebhookIntake(IDocumentStore store, ISecretVault vault, IEve
         if (duplicate)
         {
             var existing = await documents.GetAsync<TriggerEvent>(eventId, cancellationToken).ConfigureAwait(false);
-            // Still queued: the first delivery may have been recorded and never reached the bus; publishing again is
-            // harmless (the bus and the dispatcher both dedupe by event id).
-            if (existing?.Value.Status == TriggerEventStatus.Queued)
+            // Still queued (or its create still being made durable by a concurrent delivery): the first delivery may
+            // have been recorded and never reached the bus; publishing again is harmless (bus and dispatcher dedupe).
+            if (existing is null || existing.Value.Status == TriggerEventStatus.Queued)
             {
                 await bus.PublishAsync(new TriggerEventReceived(trigger.TenantId, eventId, trigger.Id), cancellationToken).ConfigureAwait(false);
             }

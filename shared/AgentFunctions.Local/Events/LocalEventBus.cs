@@ -28,6 +28,7 @@ public sealed class LocalEventBus(
     private readonly Dictionary<string, IBusSubscription> handlers = subscriptions.ToDictionary(s => s.Topic, StringComparer.Ordinal);
     private readonly CancellationTokenSource stopping = new();
     private Task[] workers = [];
+    private int stopped;
 
     private ITenantDocuments Queue => store.For(TenantId.Platform);
 
@@ -73,16 +74,15 @@ public sealed class LocalEventBus(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Idempotent: the host stops it, and the container disposes it once per registration that hands it out.
+        if (Interlocked.Exchange(ref stopped, 1) == 1) return;
         ready.Writer.TryComplete();
-        await stopping.CancelAsync().ConfigureAwait(false);
+        stopping.Cancel();
         await Task.WhenAll(workers).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!stopping.IsCancellationRequested) await StopAsync(CancellationToken.None).ConfigureAwait(false);
-        stopping.Dispose();
-    }
+    // The token source is not disposed: it has no timer, and a late retry may still look at its token.
+    public ValueTask DisposeAsync() => new(StopAsync(CancellationToken.None));
 
     private async Task ConsumeAsync(CancellationToken cancellationToken)
     {

@@ -21,9 +21,9 @@ public sealed class AzureAdaptersTests
     }
 
     [Fact]
-    public void AddAzureAdapters_WithCosmosSettings_UsesCosmosDocumentStore()
+    public async Task AddAzureAdapters_WithCosmosSettings_UsesCosmosDocumentStore()
     {
-        using var provider = Build(new()
+        await using var provider = Build(new()
         {
             ["AgentFunctions:Cosmos:Endpoint"] = "https://cosmos-test.documents.azure.com:443/",
             ["AgentFunctions:Cosmos:Database"] = "agentfunctions",
