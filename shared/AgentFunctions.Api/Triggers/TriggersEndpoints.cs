@@ -1,5 +1,7 @@
 using AgentFunctions.Api.Http;
 using AgentFunctions.Triggers;
+using AgentFunctions.Triggers.Listeners;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -16,6 +18,13 @@ public static class TriggersEndpoints
         services.AddSingleton<WebhookIntake>();
         services.AddSingleton<TimerScheduler>();
         services.AddSingleton<EventDispatcher>();
+        services.AddOptions<ListenerEndpoints>().BindConfiguration("AgentFunctions:Listeners");
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ListenerEndpoints>>().Value);
+        services.AddSingleton<IListenerHttp, GuardedListenerHttp>();
+        services.AddSingleton<ITriggerListener, HttpPollListener>();
+        services.AddSingleton<ITriggerListener, HubSpotListener>();
+        services.AddSingleton<ITriggerListener, GmailListener>();
+        services.AddSingleton<PollScheduler>();
         services.AddSingleton<IBusSubscription>(sp => new BusSubscription<TriggerEventReceived>(sp.GetRequiredService<EventDispatcher>().DispatchAsync));
         services.AddSingleton<TriggersApi>();
         return services;

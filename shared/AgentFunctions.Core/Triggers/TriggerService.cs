@@ -13,7 +13,7 @@ namespace AgentFunctions.Triggers;
 /// Triggers of an agent: create, list, update (including switching off), delete, rotate a webhook's signing secret,
 /// read its events and health. A trigger is visible to whoever can see its agent; changing one needs manage_triggers.
 /// </summary>
-public sealed class TriggerService(
+public sealed partial class TriggerService(
     IDocumentStore store,
     AgentService agents,
     ISecretVault vault,
@@ -196,13 +196,39 @@ public sealed class TriggerService(
         {
             v.Require(options.Cron is null && options.TimeZone is null && options.CatchUp is null, "options", "cron, time_zone and catch_up apply to timer triggers only");
         }
-        if (system is TriggerSystem.Gmail or TriggerSystem.Hubspot or TriggerSystem.HttpPoll)
-        {
-            v.Require(false, "system", $"'{Wire(system)}' listeners are not available yet in this release; use webhook or timer");
-        }
         v.Require(options.InputTemplate is null || options.InputTemplate.Length <= 8000, "options.input_template", "must be at most 8000 characters");
-        v.Require(options.Url is null && options.ItemsPath is null && options.IdField is null && options.TimestampField is null && options.IntervalSeconds is null && options.Backfill is null,
-            "options", "url, items_path, id_field, timestamp_field, interval_seconds and backfill apply to polling triggers only");
+        if (system is TriggerSystem.HttpPoll or TriggerSystem.Gmail or TriggerSystem.Hubspot)
+        {
+            v.Require(options.IntervalSeconds is null || (options.IntervalSeconds >= (int)Listeners.PollScheduler.MinimumInterval.TotalSeconds && options.IntervalSeconds <= 86_400),
+                "options.interval_seconds", $"must be between {(int)Listeners.PollScheduler.MinimumInterval.TotalSeconds} and 86400");
+        }
+        else
+        {
+            v.Require(options.IntervalSeconds is null && options.Backfill is null, "options", "interval_seconds and backfill apply to polling triggers only");
+        }
+        if (system == TriggerSystem.HttpPoll)
+        {
+            v.Require(Uri.TryCreate(options.Url, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp) && string.IsNullOrEmpty(url.UserInfo),
+                "options.url", "must be an absolute http(s) URL without user info");
+            v.Require(options.Url is null || options.Url.Length <= 2048, "options.url", "must be at most 2048 characters");
+            v.Require(options.IdField is null || FieldPath().IsMatch(options.IdField), "options.id_field", "must be a dot path of letters, digits, '_' and '-'");
+            v.Require(options.TimestampField is null || FieldPath().IsMatch(options.TimestampField), "options.timestamp_field", "must be a dot path of letters, digits, '_' and '-'");
+            v.Require(options.ItemsPath is null || options.ItemsPath.Length == 0 || FieldPath().IsMatch(options.ItemsPath), "options.items_path", "must be a dot path of letters, digits, '_' and '-'");
+        }
+        else
+        {
+            v.Require(options.Url is null && options.ItemsPath is null && options.IdField is null && options.TimestampField is null,
+                "options", "url, items_path, id_field and timestamp_field apply to http_poll triggers only");
+        }
+        v.Require(system == TriggerSystem.Hubspot || options.ObjectType is null, "options.object_type", "applies to hubspot triggers only");
+        v.Require(options.ObjectType is null || Listeners.HubSpotListener.ObjectTypes.Contains(options.ObjectType), "options.object_type",
+            $"must be one of {string.Join(", ", Listeners.HubSpotListener.ObjectTypes.Select(t => $"'{t}'"))}");
+        v.Require(system == TriggerSystem.Gmail || options.LabelId is null, "options.label_id", "applies to gmail triggers only");
+        v.Require(options.LabelId is null || FieldPath().IsMatch(options.LabelId), "options.label_id", "must be a Gmail label id (letters, digits, '_' and '-')");
+        if (system is TriggerSystem.Gmail or TriggerSystem.Hubspot)
+        {
+            v.Require(credentialId is not null, "credential_id", $"is required: {Wire(system)} is read with a credential (an OAuth access token)");
+        }
         if (credentialId is not null)
         {
             var credential = Ids.LooksValid(credentialId)
@@ -215,6 +241,9 @@ public sealed class TriggerService(
         }
         v.ThrowIfInvalid();
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9_-]{1,64}(\\.[A-Za-z0-9_-]{1,64}){0,7}$")]
+    private static partial System.Text.RegularExpressions.Regex FieldPath();
 
     private static string Wire(TriggerSystem system) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(system.ToString());
 
