@@ -2,6 +2,7 @@ using AgentFunctions.Access;
 using AgentFunctions.Api.Hosting;
 using AgentFunctions.Azure.Models;
 using AgentFunctions.Common;
+using AgentFunctions.Engine.Tools;
 using AgentFunctions.Storage;
 using AgentFunctions.Tenancy;
 
@@ -12,6 +13,12 @@ public static class LocalPlatform
 {
     public const string DefaultUrl = "http://localhost:7071";
 
+    /// <summary>
+    /// The local host's default for <see cref="PrivateNetworkAllowlist.SettingName"/>: loopback, so the walkthroughs'
+    /// tools on 127.0.0.1 work on a laptop. The Functions app has no default (no private host is reachable).
+    /// </summary>
+    public const string DefaultAllowedPrivateHosts = "127.0.0.0/8,::1";
+
     public static WebApplicationBuilder AddLocalPlatform(this WebApplicationBuilder builder)
     {
         var dataDirectory = Path.GetFullPath(builder.Configuration["AgentFunctions:DataDirectory"]
@@ -20,6 +27,11 @@ public static class LocalPlatform
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_URLS")))
         {
             builder.WebHost.UseUrls(DefaultUrl);
+        }
+        var privateHosts = builder.Configuration.GetSection(PrivateNetworkAllowlist.SettingName);
+        if (privateHosts.Value is null && !privateHosts.GetChildren().Any())
+        {
+            builder.Configuration.AddInMemoryCollection([new(PrivateNetworkAllowlist.SettingName, DefaultAllowedPrivateHosts)]);
         }
         builder.Services.AddPlatformCore();
         builder.Services.AddLocalAdapters(dataDirectory);
@@ -69,8 +81,13 @@ public static class LocalPlatform
                 new CreateTenantCommand("My company", "free", null, "admin@localhost", "Local admin", "default"));
         }
 
+        var privateHosts = app.Services.GetRequiredService<PrivateNetworkAllowlist>();
+        app.Logger.LogInformation(
+            "Tools may reach these private hosts: {AllowedPrivateHosts} ({Setting}; the local host defaults to loopback, empty means none)",
+            privateHosts.IsEmpty ? "none" : string.Join(", ", privateHosts.Entries), PrivateNetworkAllowlist.SettingName);
         if (quiet) return;
         Console.WriteLine($"AgentFunctions local host, data in {data.Path}");
+        Console.WriteLine($"Tools may reach these private hosts: {(privateHosts.IsEmpty ? "none" : string.Join(", ", privateHosts.Entries))} ({PrivateNetworkAllowlist.SettingName})");
         if (platformKeyText is not null || first is not null)
         {
             Console.WriteLine("First start: these keys are shown once. Keep them.");

@@ -133,7 +133,7 @@ public sealed partial class ToolRegistryService(IDocumentStore store, TimeProvid
         switch (input.Kind)
         {
             case ToolKind.Builtin:
-                v.Require(input.Agent is null && input.Mcp is null, "kind", "a builtin's settings take only the 'http' section (allowed_hosts, allow_private_network)");
+                v.Require(input.Agent is null && input.Mcp is null, "kind", "a builtin's settings take only the 'http' section (allowed_hosts)");
                 if (input.Http is { } hosts)
                 {
                     v.Require(hosts.AllowedHosts is { Count: > 0 and <= 32 } && hosts.AllowedHosts.All(h => HostPattern().IsMatch(h.TrimStart('*', '.'))), "http.allowed_hosts", "must list 1-32 host names");

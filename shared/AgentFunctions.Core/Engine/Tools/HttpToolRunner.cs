@@ -70,7 +70,7 @@ public sealed class HttpToolRunner(GuardedSender sender, CredentialResolver cred
             return request;
         }
 
-        var (response, attempts) = await sender.SendAsync(Create, spec.AllowPrivateNetwork, scope.Target.Retries, scope.Target.Name, cancellationToken).ConfigureAwait(false);
+        var (response, attempts) = await sender.SendAsync(Create, scope.Target.Retries, scope.Target.Name, cancellationToken).ConfigureAwait(false);
         scope.Attempts = attempts;
         using (response)
         {

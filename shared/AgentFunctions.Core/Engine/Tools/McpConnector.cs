@@ -6,13 +6,13 @@ namespace AgentFunctions.Engine.Tools;
 
 /// <summary>
 /// Opens an MCP client session (streamable HTTP) to a registry entry's server through the guarded HttpClient, so the
-/// host allowlist and the network guard (incl. the allow-private opt-in) apply exactly as for HTTP tools.
+/// host allowlist and the network guard (with the platform's private-host setting) apply exactly as for HTTP tools.
 /// </summary>
 public sealed class McpConnector(IGuardedHttpClients clients, ILoggerFactory loggerFactory)
 {
     public const string ProtocolVersion = "2025-11-25";
 
-    public async Task<McpClient> ConnectAsync(McpToolSpec spec, bool allowPrivateNetwork, (string Name, string Value)? credentialHeader, CancellationToken cancellationToken)
+    public async Task<McpClient> ConnectAsync(McpToolSpec spec, (string Name, string Value)? credentialHeader, CancellationToken cancellationToken)
     {
         if (!Uri.TryCreate(spec.ServerUrl, UriKind.Absolute, out var endpoint) || !HostAllowlist.IsCallable(endpoint))
         {
@@ -37,7 +37,7 @@ public sealed class McpConnector(IGuardedHttpClients clients, ILoggerFactory log
                 EnableStandaloneGetStream = false,
                 Name = "agentfunctions-tools",
             },
-            clients.Get(allowPrivateNetwork),
+            clients.Get(),
             loggerFactory,
             ownsHttpClient: false);
         try

@@ -20,7 +20,7 @@ public sealed class McpToolRunner(McpConnector connector, CredentialResolver cre
             : null;
         var arguments = ParseArguments(scope.Invocation.ArgumentsJson);
         scope.Attempts = 1;
-        await using var client = await connector.ConnectAsync(spec, spec.AllowPrivateNetwork, header, cancellationToken).ConfigureAwait(false);
+        await using var client = await connector.ConnectAsync(spec, header, cancellationToken).ConfigureAwait(false);
         var result = await client.CallToolAsync(mcpToolName, arguments, progress: null, options: null, cancellationToken).ConfigureAwait(false);
         var text = ToText(result);
         if (Encoding.UTF8.GetByteCount(text) > options.MaxResponseBytes)
