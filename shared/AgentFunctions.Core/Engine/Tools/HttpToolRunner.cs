@@ -35,7 +35,7 @@ public sealed class HttpToolRunner(GuardedSender sender, CredentialResolver cred
         }
 
         (string Name, string Value)? credential = spec.CredentialId is { Length: > 0 } credentialId
-            ? await credentials.HeaderAsync(scope, credentialId, spec.CredentialPlacement, cancellationToken).ConfigureAwait(false)
+            ? await credentials.HeaderAsync(scope, credentialId, spec.CredentialPlacement, url, cancellationToken).ConfigureAwait(false)
             : null;
         var body = hasBody ? RemainingArguments(arguments.RootElement, used) : null;
 

@@ -12,12 +12,15 @@ public sealed class McpConnector(IGuardedHttpClients clients, ILoggerFactory log
 {
     public const string ProtocolVersion = "2025-11-25";
 
+    /// <summary>The server's URL, checked to be an absolute http(s) URL without user info.</summary>
+    public static Uri EndpointOf(McpToolSpec spec) =>
+        Uri.TryCreate(spec.ServerUrl, UriKind.Absolute, out var endpoint) && HostAllowlist.IsCallable(endpoint)
+            ? endpoint
+            : throw new ToolCallException("the MCP server URL is not an absolute http(s) URL");
+
     public async Task<McpClient> ConnectAsync(McpToolSpec spec, (string Name, string Value)? credentialHeader, CancellationToken cancellationToken)
     {
-        if (!Uri.TryCreate(spec.ServerUrl, UriKind.Absolute, out var endpoint) || !HostAllowlist.IsCallable(endpoint))
-        {
-            throw new ToolCallException("the MCP server URL is not an absolute http(s) URL");
-        }
+        var endpoint = EndpointOf(spec);
         if (!HostAllowlist.Allows(spec.AllowedHosts, endpoint))
         {
             throw new ToolCallException($"MCP server host '{endpoint.Host}' is not in the tool's allowed hosts");

@@ -16,7 +16,7 @@ public sealed class McpToolRunner(McpConnector connector, CredentialResolver cre
     public async Task<ToolOutcome> RunAsync(ToolCallScope scope, McpToolSpec spec, string mcpToolName, CancellationToken cancellationToken)
     {
         (string Name, string Value)? header = spec.CredentialId is { Length: > 0 } credentialId
-            ? await credentials.HeaderAsync(scope, credentialId, null, cancellationToken).ConfigureAwait(false)
+            ? await credentials.HeaderAsync(scope, credentialId, null, McpConnector.EndpointOf(spec), cancellationToken).ConfigureAwait(false)
             : null;
         var arguments = ParseArguments(scope.Invocation.ArgumentsJson);
         scope.Attempts = 1;
