@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
 namespace AgentFunctions.Engine.Tools;
@@ -9,7 +10,8 @@ namespace AgentFunctions.Engine.Tools;
 /// <summary>
 /// Removes known secret values from text by value, not by field name: as they are, URL-encoded, JSON-escaped and
 /// base64-encoded (standard and URL-safe, padded or not), and inside any base64 or percent-encoded run that decodes to
-/// text containing one (so <c>Basic base64(user:secret)</c> or a base64 JSON blob holding the secret go too). Used on
+/// text containing one (so <c>Basic base64(user:secret)</c> or a base64 JSON blob holding the secret go too). JSON text
+/// is scrubbed string by string after unescaping, so an encoder's <c>\u002B</c> cannot hide a value. Used on
 /// everything recorded about a tool call once a credential was injected into it: arguments, result, error, log lines.
 /// </summary>
 public sealed partial class SecretScrubber
@@ -49,6 +51,65 @@ public sealed partial class SecretScrubber
     public string Scrub(string? text)
     {
         if (string.IsNullOrEmpty(text) || IsEmpty) return text ?? string.Empty;
+        return ScrubText(ScrubJson(text));
+    }
+
+    /// <summary>When <paramref name="text"/> is JSON: every string value and property name, unescaped, scrubbed.</summary>
+    private string ScrubJson(string text)
+    {
+        var start = text.AsSpan().TrimStart();
+        if (start.IsEmpty || (start[0] != '{' && start[0] != '[' && start[0] != '"')) return text;
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return text;
+        }
+        if (root is null) return text;
+        var changed = false;
+        var scrubbed = Walk(root, ref changed);
+        return changed ? scrubbed?.ToJsonString(ToolJson.Relaxed) ?? "null" : text;
+    }
+
+    private JsonNode? Walk(JsonNode node, ref bool changed)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                var copy = new JsonObject();
+                foreach (var (name, value) in obj.ToList())
+                {
+                    var key = ScrubText(name);
+                    changed |= !string.Equals(key, name, StringComparison.Ordinal);
+                    obj.Remove(name);
+                    // Two keys that scrub to the same marker keep the last value: the names were secrets anyway.
+                    copy[key] = value is null ? null : Walk(value, ref changed);
+                }
+                return copy;
+            case JsonArray array:
+                var items = new JsonArray();
+                foreach (var item in array.ToList())
+                {
+                    array.Remove(item);
+                    items.Add(item is null ? null : Walk(item, ref changed));
+                }
+                return items;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                var original = value.GetValue<string>();
+                var text = ScrubText(original);
+                if (string.Equals(text, original, StringComparison.Ordinal)) return node;
+                changed = true;
+                return JsonValue.Create(text);
+            default:
+                return node;
+        }
+    }
+
+    private string ScrubText(string text)
+    {
         foreach (var variant in variants)
         {
             text = text.Replace(variant, JsonRedactor.Marker, StringComparison.Ordinal);
