@@ -68,6 +68,8 @@ public sealed class McpToolTests : IAsyncLifetime
         var use = Assert.Single(host.Credentials.Requests);
         Assert.Equal(("cred_mcp", "agt_1", "usr_owner"), (use.CredentialId, use.AgentId, use.AgentOwnerId));
         Assert.Contains("tools/call", mcp.Methods);
+        // Nothing logged about the call (the executor's lines, the MCP client's own at any level) carries the token.
+        Assert.DoesNotContain(host.Logs.Entries, e => e.Message.Contains("mcp-token-123456", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using AgentFunctions.Tools;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ModelContextProtocol.Client;
 
 namespace AgentFunctions.Engine.Tools;
@@ -7,9 +8,13 @@ namespace AgentFunctions.Engine.Tools;
 /// <summary>
 /// Opens an MCP client session (streamable HTTP) to a registry entry's server through the guarded HttpClient, so the
 /// host allowlist and the network guard (with the platform's private-host setting) apply exactly as for HTTP tools.
+/// The SDK gets no logger: at Debug and Trace it writes whole protocol messages (arguments, results, a server's echo of
+/// a secret) before any redaction; the executor logs each call itself, redacted and scrubbed.
 /// </summary>
-public sealed class McpConnector(IGuardedHttpClients clients, ILoggerFactory loggerFactory)
+public sealed class McpConnector(IGuardedHttpClients clients)
 {
+    private static readonly ILoggerFactory SdkLogs = NullLoggerFactory.Instance;
+
     public const string ProtocolVersion = "2025-11-25";
 
     /// <summary>The server's URL, checked to be an absolute http(s) URL without user info.</summary>
@@ -41,7 +46,7 @@ public sealed class McpConnector(IGuardedHttpClients clients, ILoggerFactory log
                 Name = "agentfunctions-tools",
             },
             clients.Get(),
-            loggerFactory,
+            SdkLogs,
             ownsHttpClient: false);
         try
         {
@@ -54,7 +59,7 @@ public sealed class McpConnector(IGuardedHttpClients clients, ILoggerFactory log
                     // round trip on every call since each tool call opens its own session.
                     ProtocolVersion = ProtocolVersion,
                 },
-                loggerFactory,
+                SdkLogs,
                 cancellationToken).ConfigureAwait(false);
         }
         catch
