@@ -56,7 +56,7 @@ public sealed class ApiKeyService(IDocumentStore store, TimeProvider time, ILogg
         {
             if (requestedRole is not null)
             {
-                throw new ForbiddenException($"A key may not exceed the key that creates it: this key acts as '{Name(caller.Role)}', so it cannot issue a '{Name(effective)}' key.");
+                throw new ForbiddenException($"A key may not exceed the key that creates it: this key acts as '{Name(caller.Role)}', so it cannot issue a key acting as '{Name(effective)}'.");
             }
             // Left out: the new key takes the caller's own (lower) role instead of its user's full one.
             requestedRole = caller.Role;
