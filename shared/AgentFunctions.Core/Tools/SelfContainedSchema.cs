@@ -22,7 +22,7 @@ public static class SelfContainedSchema
     /// <summary>Why <paramref name="schema"/> may not be used (naming where), or null when it is self-contained and within the limits.</summary>
     public static string? Problem(JsonElement schema)
     {
-        var size = schema.GetRawText().Length;
+        var size = System.Text.Encoding.UTF8.GetByteCount(schema.GetRawText());
         if (size > MaxBytes)
         {
             return $"is {size} bytes; a schema may be at most {MaxBytes} bytes";

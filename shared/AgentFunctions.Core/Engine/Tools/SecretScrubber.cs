@@ -122,9 +122,10 @@ public sealed partial class SecretScrubber
     private bool DecodesToSecret(string? decoded)
     {
         if (string.IsNullOrEmpty(decoded)) return false;
-        foreach (var secret in secrets)
+        // Any spelling of a secret counts: base64 of JSON holds it JSON-escaped, base64 of a query string URL-encoded.
+        foreach (var variant in variants)
         {
-            if (decoded.Contains(secret, StringComparison.Ordinal)) return true;
+            if (decoded.Contains(variant, StringComparison.Ordinal)) return true;
         }
         return false;
     }
