@@ -2,6 +2,7 @@ using AgentFunctions.Access;
 using AgentFunctions.Api.Hosting;
 using AgentFunctions.Azure.Models;
 using AgentFunctions.Common;
+using AgentFunctions.Engine.Tools;
 using AgentFunctions.Storage;
 using AgentFunctions.Tenancy;
 
@@ -11,6 +12,12 @@ namespace AgentFunctions.LocalHost;
 public static class LocalPlatform
 {
     public const string DefaultUrl = "http://localhost:7071";
+
+    /// <summary>
+    /// The local host's default for <see cref="PrivateNetworkAllowlist.SettingName"/>: loopback, so the walkthroughs'
+    /// tools on 127.0.0.1 work on a laptop. The Functions app has no default (no private host is reachable).
+    /// </summary>
+    public const string DefaultAllowedPrivateHosts = "127.0.0.0/8,::1";
 
     public static WebApplicationBuilder AddLocalPlatform(this WebApplicationBuilder builder)
     {
@@ -23,6 +30,11 @@ public static class LocalPlatform
         }
         builder.WebHost.ConfigureKestrel(HttpEdge.ConfigureKestrelLimits);
         builder.Logging.AddHttpEdgeLogging();
+        var privateHosts = builder.Configuration.GetSection(PrivateNetworkAllowlist.SettingName);
+        if (privateHosts.Value is null && !privateHosts.GetChildren().Any())
+        {
+            builder.Configuration.AddInMemoryCollection([new(PrivateNetworkAllowlist.SettingName, DefaultAllowedPrivateHosts)]);
+        }
         builder.Services.AddPlatformCore();
         builder.Services.AddLocalAdapters(dataDirectory);
         builder.Services.AddOpenAIChatModel(builder.Configuration);
@@ -71,8 +83,13 @@ public static class LocalPlatform
                 new CreateTenantCommand("My company", "free", null, "admin@localhost", "Local admin", "default"));
         }
 
+        var privateHosts = app.Services.GetRequiredService<PrivateNetworkAllowlist>();
+        app.Logger.LogInformation(
+            "Tools may reach these private hosts: {AllowedPrivateHosts} ({Setting}; the local host defaults to loopback, empty means none)",
+            privateHosts.IsEmpty ? "none" : string.Join(", ", privateHosts.Entries), PrivateNetworkAllowlist.SettingName);
         if (quiet) return;
         Console.WriteLine($"AgentFunctions local host, data in {data.Path}");
+        Console.WriteLine($"Tools may reach these private hosts: {(privateHosts.IsEmpty ? "none" : string.Join(", ", privateHosts.Entries))} ({PrivateNetworkAllowlist.SettingName})");
         if (platformKeyText is not null || first is not null)
         {
             Console.WriteLine("First start: these keys are shown once. Keep them.");

@@ -7,7 +7,10 @@ namespace AgentFunctions.Access;
 
 /// <summary>
 /// Issues, lists and revokes API keys. A user may manage their own keys; an admin (manage keys) anyone's in the tenant.
-/// The key text is returned once, at creation; only its hash is kept.
+/// The key text is returned once, at creation; only its hash is kept. A key never exceeds the key that creates it: its
+/// effective role is at most the caller's (a key without a role gets the caller's when that is lower than its user's),
+/// and it expires no later than the caller's key (without <c>expires_at</c> it gets the caller's expiry). Asking for
+/// more is a 403; asking for more than the key's user has is a 400.
 /// </summary>
 public sealed class ApiKeyService(IDocumentStore store, TimeProvider time, ILogger<ApiKeyService> logger)
 {
@@ -32,13 +35,53 @@ public sealed class ApiKeyService(IDocumentStore store, TimeProvider time, ILogg
             validation.Add("role", $"may not exceed the user's role '{user.Value.Role.ToString().ToLowerInvariant()}'");
         }
         validation.ThrowIfInvalid();
+        var (keyRole, expiresAt) = BoundedByCaller(caller, user.Value.Role, command.Role, command.ExpiresAt);
 
         var token = ApiKeyToken.Issue(caller.Tenant);
-        var key = new ApiKey(token.KeyId, caller.Tenant, userId, command.Name!.Trim(), token.DisplayPrefix, ApiKeyToken.Hash(token.Secret), command.Role, now, command.ExpiresAt, null);
+        var key = new ApiKey(token.KeyId, caller.Tenant, userId, command.Name!.Trim(), token.DisplayPrefix, ApiKeyToken.Hash(token.Secret), keyRole, now, expiresAt, null);
         await partition.CreateAsync(key, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("API key {KeyId} issued for user {UserId} by {CallerId}", key.Id, userId, caller.UserId);
         return (key, token.ToString());
     }
+
+    /// <summary>
+    /// The role and expiry the new key gets so it never exceeds the caller's key: a role above the caller's effective
+    /// role, or an expiry after the caller's (or none when the caller's key expires), is refused; when left out, each
+    /// defaults to the caller's bound.
+    /// </summary>
+    internal static (Role? Role, DateTimeOffset? ExpiresAt) BoundedByCaller(Caller caller, Role userRole, Role? requestedRole, DateTimeOffset? requestedExpiry)
+    {
+        var effective = requestedRole is { } requested && requested < userRole ? requested : userRole;
+        if (effective > caller.Role)
+        {
+            if (requestedRole is not null)
+            {
+                throw new ForbiddenException($"A key may not exceed the key that creates it: this key acts as '{Name(caller.Role)}', so it cannot issue a key acting as '{Name(effective)}'.");
+            }
+            // Left out: the new key takes the caller's own (lower) role instead of its user's full one.
+            requestedRole = caller.Role;
+        }
+        else if (requestedRole is null && caller.KeyRole is not null)
+        {
+            // A narrowed caller's key is pinned to its role, so raising the user later cannot widen it past its creator.
+            requestedRole = effective;
+        }
+        var expiresAt = requestedExpiry;
+        if (caller.KeyExpiresAt is { } callerExpiry)
+        {
+            if (requestedExpiry is null)
+            {
+                expiresAt = callerExpiry;
+            }
+            else if (requestedExpiry > callerExpiry)
+            {
+                throw new ForbiddenException($"A key may not outlive the key that creates it: expires_at must be at or before {callerExpiry:O}.");
+            }
+        }
+        return (requestedRole, expiresAt);
+    }
+
+    private static string Name(Role role) => role.ToString().ToLowerInvariant();
 
     public async Task<IReadOnlyList<ApiKey>> ListAsync(Caller caller, string? userId, CancellationToken cancellationToken = default)
     {

@@ -38,7 +38,7 @@ public sealed class KeyAuthenticator(IDocumentStore store, TimeProvider time) : 
             return null;
         }
         var role = key.Value.Role is { } narrowed && narrowed < user.Value.Role ? narrowed : user.Value.Role;
-        return new Caller(token.Tenant, user.Value.Id, role, key.Value.Id, user.Value.TeamIds);
+        return new Caller(token.Tenant, user.Value.Id, role, key.Value.Id, user.Value.TeamIds, KeyRole: key.Value.Role, KeyExpiresAt: key.Value.ExpiresAt);
     }
 
     private async ValueTask<Caller?> AuthenticatePlatformAsync(string secret, CancellationToken cancellationToken)

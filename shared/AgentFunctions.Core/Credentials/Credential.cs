@@ -7,6 +7,8 @@ namespace AgentFunctions.Credentials;
 /// A credential's metadata, kept in the document store. The secret itself lives in the <see cref="ISecretVault"/>;
 /// <see cref="SecretVersion"/> names the exact vault version this metadata version points at, so a lost rotation race
 /// can never leave the metadata pointing at a secret it did not write. <see cref="UserId"/> null means a tenant credential.
+/// <see cref="AllowedHosts"/> are the only hosts the secret may be sent to (exact names, IP literals or <c>*.example.com</c>),
+/// checked by the engine at the moment of use whatever the tool says; none (or null, for records from before) means no tool may send it.
 /// </summary>
 public sealed record Credential(
     string Id,
@@ -18,7 +20,8 @@ public sealed record Credential(
     string CreatedBy,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    DateTimeOffset? RotatedAt) : IDocument
+    DateTimeOffset? RotatedAt,
+    IReadOnlyList<string>? AllowedHosts = null) : IDocument
 {
     public static string Kind => "credential";
 

@@ -7,4 +7,5 @@ public enum CredentialAuditAction
     Use,
     Rotate,
     Delete,
+    Update,
 }

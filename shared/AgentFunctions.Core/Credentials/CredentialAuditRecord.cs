@@ -5,6 +5,7 @@ namespace AgentFunctions.Credentials;
 
 /// <summary>
 /// One append-only audit line: who (user and key, or agent and its owner), which credential, when, allowed or not and why.
+/// <see cref="DestinationHost"/> is where an engine use was about to send the secret.
 /// Ids sort by time (<c>aud_{ticks:x16}_{random}</c>), so a partition query returns them in order. Written with Create only;
 /// no route updates or deletes them.
 /// </summary>
@@ -22,7 +23,8 @@ public sealed record CredentialAuditRecord(
     string? RunId,
     string? Purpose,
     int? CredentialVersion,
-    DateTimeOffset At) : IDocument
+    DateTimeOffset At,
+    string? DestinationHost = null) : IDocument
 {
     public static string Kind => "credential_audit";
 

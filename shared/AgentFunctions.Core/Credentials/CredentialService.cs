@@ -19,6 +19,7 @@ public sealed class CredentialService(IDocumentStore store, ISecretVault vault, 
         var documents = await OpenTenantAsync(caller, routeTenant, cancellationToken).ConfigureAwait(false);
         var meta = ValidateMeta(request.Meta, out var validation);
         var secret = ValidateSecret(request.Credentials, validation);
+        var allowedHosts = ValidateHosts(request.AllowedHosts, validation) ?? [];
         if (request.UserId is not null && !Ids.LooksValid(request.UserId))
         {
             validation.Add("user_id", "is not a valid user id");
@@ -34,7 +35,7 @@ public sealed class CredentialService(IDocumentStore store, ISecretVault vault, 
         var id = Credential.NewId();
         var locator = new SecretLocator(documents.Tenant, id, request.UserId);
         var secretVersion = await SetSecretAsync(locator, secret, cancellationToken).ConfigureAwait(false);
-        var credential = new Credential(id, documents.Tenant, request.UserId, meta, 1, secretVersion, caller.UserId, now, now, null);
+        var credential = new Credential(id, documents.Tenant, request.UserId, meta, 1, secretVersion, caller.UserId, now, now, null, allowedHosts);
         try
         {
             await documents.CommitAsync(
@@ -97,19 +98,33 @@ public sealed class CredentialService(IDocumentStore store, ISecretVault vault, 
             .ToList();
     }
 
-    /// <summary>Replaces the secret, keeps the id, bumps the version. The previous vault version is retired afterwards.</summary>
+    /// <summary>
+    /// Replaces the secret, its allowed hosts, or both; keeps the id, bumps the version. Only who may rotate the credential
+    /// may change where it goes: its own user for a personal one, a credential manager for a tenant one. A replaced
+    /// secret's previous vault version is retired afterwards.
+    /// </summary>
     public async Task<CredentialView> RotateAsync(Caller caller, string routeTenant, string credentialId, string? userId, RotateCredentialRequest request, CancellationToken cancellationToken = default)
     {
         var documents = await OpenTenantAsync(caller, routeTenant, cancellationToken).ConfigureAwait(false);
         var validation = new Validation();
-        var secret = ValidateSecret(request.Credentials, validation);
+        var replacesSecret = request.Credentials.ValueKind != JsonValueKind.Undefined || request.AllowedHosts is null;
+        var secret = replacesSecret ? ValidateSecret(request.Credentials, validation) : [];
+        var allowedHosts = ValidateHosts(request.AllowedHosts, validation);
         validation.ThrowIfInvalid();
 
-        var current = await FindVersionedForCallerAsync(documents, caller, credentialId, userId, CredentialAuditAction.Rotate, cancellationToken).ConfigureAwait(false);
+        var action = replacesSecret ? CredentialAuditAction.Rotate : CredentialAuditAction.Update;
+        var current = await FindVersionedForCallerAsync(documents, caller, credentialId, userId, action, cancellationToken).ConfigureAwait(false);
         var old = current.Value;
         var now = time.GetUtcNow();
+        if (!replacesSecret)
+        {
+            return await UpdateHostsAsync(documents, caller, current, allowedHosts!, now, cancellationToken).ConfigureAwait(false);
+        }
         var newSecretVersion = await SetSecretAsync(old.Locator, secret, cancellationToken).ConfigureAwait(false);
-        var rotated = old with { Version = old.Version + 1, SecretVersion = newSecretVersion, UpdatedAt = now, RotatedAt = now };
+        var rotated = old with
+        {
+            Version = old.Version + 1, SecretVersion = newSecretVersion, UpdatedAt = now, RotatedAt = now, AllowedHosts = allowedHosts ?? old.AllowedHosts,
+        };
         try
         {
             await documents.CommitAsync(
@@ -128,6 +143,19 @@ public sealed class CredentialService(IDocumentStore store, ISecretVault vault, 
         logger.LogInformation("Credential {CredentialId} of tenant {TenantId} rotated to version {Version} by user {UserId}",
             old.Id, documents.Tenant.Value, rotated.Version, caller.UserId);
         return CredentialView.From(rotated);
+    }
+
+    private async Task<CredentialView> UpdateHostsAsync(ITenantDocuments documents, Caller caller, Versioned<Credential> current, IReadOnlyList<string> allowedHosts, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var updated = current.Value with { Version = current.Value.Version + 1, UpdatedAt = now, AllowedHosts = allowedHosts };
+        await documents.CommitAsync(
+        [
+            TypedDocuments.Write(DocumentWriteMode.Replace, documents, updated, current.ETag),
+            TypedDocuments.Write(DocumentWriteMode.Create, documents, Audit(documents.Tenant, updated.Id, CredentialAuditAction.Update, true, "allowed_hosts", caller, updated.Version, now)),
+        ], cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Credential {CredentialId} of tenant {TenantId} may now be sent to {AllowedHostCount} host(s); version {Version}, by user {UserId}",
+            updated.Id, documents.Tenant.Value, allowedHosts.Count, updated.Version, caller.UserId);
+        return CredentialView.From(updated);
     }
 
     public async Task DeleteAsync(Caller caller, string routeTenant, string credentialId, string? userId, CancellationToken cancellationToken = default)
@@ -196,6 +224,13 @@ public sealed class CredentialService(IDocumentStore store, ISecretVault vault, 
             {
                 throw await RefuseAsync("owner_disabled", "its user is disabled or removed", credential.Version).ConfigureAwait(false);
             }
+        }
+        if (!Engine.Tools.HostAllowlist.AllowsHost(credential.AllowedHosts ?? [], request.DestinationHost))
+        {
+            // Checked before the secret is decrypted: a tool pointed elsewhere (by whoever edited it) never gets it.
+            throw await RefuseAsync("host_not_allowed", credential.AllowedHosts is { Count: > 0 }
+                ? $"it may not be sent to '{SafeHost(request.DestinationHost)}' (not in the credential's allowed_hosts)"
+                : "it has no allowed_hosts; its owner (or a credential manager, for a tenant credential) sets them with rotate", credential.Version).ConfigureAwait(false);
         }
         var value = await GetSecretAsync(credential, cancellationToken).ConfigureAwait(false);
         if (value is null)
@@ -322,7 +357,12 @@ public sealed class CredentialService(IDocumentStore store, ISecretVault vault, 
 
     private static CredentialAuditRecord UseAudit(CredentialUseRequest request, bool allowed, string? reason, int? version, DateTimeOffset at) =>
         new(CredentialAuditRecord.NewId(at), request.Tenant, SafeId(request.CredentialId),
-            CredentialAuditAction.Use, allowed, reason, null, null, request.AgentId, request.AgentOwnerId, request.RunId, request.Purpose, version, at);
+            CredentialAuditAction.Use, allowed, reason, null, null, request.AgentId, request.AgentOwnerId, request.RunId, request.Purpose, version, at,
+            SafeHost(request.DestinationHost));
+
+    /// <summary>A destination host as an audit record or error may show it: bounded, printable.</summary>
+    private static string SafeHost(string? host) =>
+        string.IsNullOrEmpty(host) ? "(none)" : host.Length <= 253 && host.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':' or '[' or ']') ? host : "(malformed)";
 
     /// <summary>What an audit record or log line may say about a caller-supplied id: the id when it could be one, else a marker.</summary>
     private static string SafeId(string? credentialId) => Ids.LooksValid(credentialId) ? credentialId! : "(malformed)";
@@ -352,6 +392,32 @@ public sealed class CredentialService(IDocumentStore store, ISecretVault vault, 
             }
         }
         return new Dictionary<string, string>(meta, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// The hosts a credential may be sent to: 0-32 host names (<c>api.example.com</c>), <c>*.example.com</c> for any
+    /// subdomain, or IP literals; lower-cased, duplicates dropped. Null when the request leaves them out.
+    /// </summary>
+    private static IReadOnlyList<string>? ValidateHosts(IReadOnlyList<string>? hosts, Validation validation)
+    {
+        if (hosts is null) return null;
+        if (hosts.Count > CredentialLimits.MaxAllowedHosts)
+        {
+            validation.Add("allowed_hosts", $"may list at most {CredentialLimits.MaxAllowedHosts} hosts");
+            return null;
+        }
+        var normalised = new List<string>();
+        foreach (var host in hosts)
+        {
+            if (host is null || !Engine.Tools.HostAllowlist.IsValidEntry(host))
+            {
+                validation.Add("allowed_hosts", "each entry must be a host name (api.example.com), '*.example.com' or an IP address, without scheme, port or path");
+                return null;
+            }
+            var entry = host.Trim().TrimEnd('.').ToLowerInvariant();
+            if (!normalised.Contains(entry, StringComparer.Ordinal)) normalised.Add(entry);
+        }
+        return normalised;
     }
 
     /// <summary>The secret as compact UTF-8 JSON. Errors name the field and the rule, never the value.</summary>

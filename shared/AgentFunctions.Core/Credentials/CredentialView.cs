@@ -13,11 +13,12 @@ public sealed record CredentialView(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? RotatedAt,
+    IReadOnlyList<string> AllowedHosts,
     JsonElement? Credentials = null)
 {
     public static CredentialView From(Credential credential, JsonElement? secret = null) =>
         new(credential.Id, credential.TenantId, credential.UserId, credential.Meta, credential.Version,
-            credential.CreatedAt, credential.UpdatedAt, credential.RotatedAt, secret);
+            credential.CreatedAt, credential.UpdatedAt, credential.RotatedAt, credential.AllowedHosts ?? [], secret);
 
     /// <summary>Never the secret: a record's generated ToString would print it.</summary>
     public override string ToString() =>

@@ -12,7 +12,11 @@ public interface ICredentialAccess
     Task<CredentialSecret> UseAsync(CredentialUseRequest request, CancellationToken cancellationToken = default);
 }
 
-public sealed record CredentialUseRequest(TenantId Tenant, string CredentialId, string AgentId, string AgentOwnerId, string Purpose, string? RunId);
+/// <summary>
+/// One use of a credential. <see cref="DestinationHost"/> is the host the secret is about to be sent to: the use is
+/// refused (and audited) unless the credential's own allowed hosts include it, whatever the tool's settings say.
+/// </summary>
+public sealed record CredentialUseRequest(TenantId Tenant, string CredentialId, string AgentId, string AgentOwnerId, string Purpose, string? RunId, string DestinationHost);
 
 /// <summary>A decrypted secret. Its ToString never shows the value, so it cannot leak through a log template.</summary>
 public sealed class CredentialSecret(string credentialId, System.Text.Json.JsonElement value)

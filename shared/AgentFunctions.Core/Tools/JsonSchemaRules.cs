@@ -1,11 +1,11 @@
 using System.Text.Json;
-using NJsonSchema;
 
 namespace AgentFunctions.Tools;
 
 /// <summary>
 /// Checks that a tool's schema is a usable JSON Schema for function calling: an object schema, well-formed keywords,
-/// <c>required</c> naming declared properties, and loadable by NJsonSchema (which the engine validates arguments with).
+/// <c>required</c> naming declared properties, self-contained and within size and depth limits
+/// (<see cref="SelfContainedSchema"/>), and loadable by NJsonSchema (which the engine validates arguments with).
 /// </summary>
 internal static class JsonSchemaRules
 {
@@ -22,11 +22,16 @@ internal static class JsonSchemaRules
         {
             validation.Add(field, "must have \"type\": \"object\" at the root (tool arguments are a JSON object)");
         }
+        if (SelfContainedSchema.Problem(schema) is { } problem)
+        {
+            validation.Add(field, problem);
+            return;
+        }
         CheckNode(schema, field, validation, depth: 0);
         if (!validation.IsValid) return;
         try
         {
-            JsonSchema.FromJsonAsync(schema.GetRawText()).GetAwaiter().GetResult();
+            SelfContainedSchema.Load(schema.GetRawText());
         }
         catch (Exception ex) when (ex is Newtonsoft.Json.JsonException or InvalidOperationException or NotSupportedException or ArgumentException)
         {

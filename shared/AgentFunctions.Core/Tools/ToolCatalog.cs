@@ -83,7 +83,7 @@ public sealed class ToolCatalog(IDocumentStore store, McpToolLister mcpLister, C
                 var scope = new ToolCallScope(
                     new Engine.Tools.ToolInvocation(entry.TenantId, agent.RunId ?? "", agent.AgentId, agent.AgentOwnerId, entry.Id, "{}", "list"),
                     new ToolTarget(entry.Id, ToolKind.Mcp, entry));
-                return await credentials.HeaderAsync(scope, credentialId, null, ct).ConfigureAwait(false);
+                return await credentials.HeaderAsync(scope, credentialId, null, Engine.Tools.McpConnector.EndpointOf(entry.Mcp!), ct).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -47,8 +47,7 @@ public sealed record HttpToolSpec(
     IReadOnlyDictionary<string, string>? Headers,
     string? CredentialId,
     CredentialPlacement? CredentialPlacement,
-    IReadOnlyList<string> AllowedHosts,
-    bool AllowPrivateNetwork = false);
+    IReadOnlyList<string> AllowedHosts);
 
 /// <summary>Where a credential's secret goes in the outgoing request.</summary>
 public sealed record CredentialPlacement(string Header, string? Format, string? Field);
@@ -57,4 +56,4 @@ public sealed record CredentialPlacement(string Header, string? Format, string? 
 public sealed record AgentToolSpec(string AgentId);
 
 /// <summary>A tool served by an MCP server over HTTP.</summary>
-public sealed record McpToolSpec(string ServerUrl, string? ToolName, string? CredentialId, IReadOnlyList<string> AllowedHosts, bool AllowPrivateNetwork = false);
+public sealed record McpToolSpec(string ServerUrl, string? ToolName, string? CredentialId, IReadOnlyList<string> AllowedHosts);

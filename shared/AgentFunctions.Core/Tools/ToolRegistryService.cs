@@ -134,7 +134,7 @@ public sealed partial class ToolRegistryService(IDocumentStore store, TimeProvid
         switch (input.Kind)
         {
             case ToolKind.Builtin:
-                v.Require(input.Agent is null && input.Mcp is null, "kind", "a builtin's settings take only the 'http' section (allowed_hosts, allow_private_network)");
+                v.Require(input.Agent is null && input.Mcp is null, "kind", "a builtin's settings take only the 'http' section (allowed_hosts)");
                 if (input.Http is { } hosts)
                 {
                     v.Require(hosts.AllowedHosts is { Count: > 0 and <= 32 } && hosts.AllowedHosts.All(h => HostPattern().IsMatch(h.TrimStart('*', '.'))), "http.allowed_hosts", "must list 1-32 host names");
@@ -162,12 +162,27 @@ public sealed partial class ToolRegistryService(IDocumentStore store, TimeProvid
                 CheckMcp(input.Mcp, v);
                 break;
         }
-        if (input.Http?.CredentialId is { } credentialId && !Ids.LooksValid(credentialId)) v.Add("http.credential_id", "is not a valid id");
+        await CheckCredentialAsync(caller, input.Http?.CredentialId, "http.credential_id", v, cancellationToken).ConfigureAwait(false);
+        if (input.Kind == ToolKind.Mcp) await CheckCredentialAsync(caller, input.Mcp?.CredentialId, "mcp.credential_id", v, cancellationToken).ConfigureAwait(false);
         v.ThrowIfInvalid();
 
         return new ToolDefinition(name!, caller.Tenant, input.Description!.Trim(), input.Kind!.Value, input.InputSchema!.Value.Clone(), input.OutputSchema?.Clone(),
             Normalise(input.Http), input.Agent, input.Mcp, timeout, retries, input.RateLimitPerMinute, input.RedactFields ?? [], input.RequiresApproval ?? false,
             version, createdAt, now);
+    }
+
+    /// <summary>A tool may name only a credential that exists in the tenant; where its secret may go is the credential's own allowed_hosts.</summary>
+    private async Task CheckCredentialAsync(Caller caller, string? credentialId, string field, Validation v, CancellationToken cancellationToken)
+    {
+        if (credentialId is null) return;
+        if (!Credentials.Credential.IsWellFormedId(credentialId))
+        {
+            v.Add(field, "is not a credential id (cred_...)");
+        }
+        else if (await store.For(caller.Tenant).ReadAsync(Credentials.Credential.Kind, credentialId, cancellationToken).ConfigureAwait(false) is null)
+        {
+            v.Add(field, "names no credential of this tenant");
+        }
     }
 
     private static HttpToolSpec? Normalise(HttpToolSpec? http) =>
@@ -248,7 +263,6 @@ public sealed partial class ToolRegistryService(IDocumentStore store, TimeProvid
         {
             v.Add("mcp.allowed_hosts", $"must include the server's host '{uri.Host}'");
         }
-        if (mcp.CredentialId is { } id && !Ids.LooksValid(id)) v.Add("mcp.credential_id", "is not a valid id");
     }
 
     [GeneratedRegex("^[a-z][a-z0-9_]{0,30}\\.[a-z][a-z0-9_]{0,31}$")]

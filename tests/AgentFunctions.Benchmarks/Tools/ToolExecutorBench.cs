@@ -50,7 +50,7 @@ public class ToolExecutorBench
         var refused = 0;
         foreach (var address in Addresses)
         {
-            if (NetworkGuard.Refusal(address, allowPrivateNetwork: false) is not null) refused++;
+            if (NetworkGuard.Refusal(address, "bench.example", PrivateNetworkAllowlist.None) is not null) refused++;
         }
         return refused;
     }

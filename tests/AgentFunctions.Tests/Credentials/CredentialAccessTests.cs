@@ -11,6 +11,8 @@ namespace AgentFunctions.Tests.Credentials;
 /// <summary>The engine's port: who may use which credential, checked at the moment of use, every refusal explicit and audited.</summary>
 public sealed class CredentialAccessTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
+    private const string Api = "api.example.com";
+
     private ICredentialAccess Access => factory.Services.GetRequiredService<ICredentialAccess>();
 
     private async Task<(SeededTenant Tenant, SeededUser Owner, SeededUser Other, string Personal, string Shared, string PersonalSecret, string SharedSecret)> SeedAsync()
@@ -20,8 +22,8 @@ public sealed class CredentialAccessTests(PlatformFactory factory) : IClassFixtu
         var other = await tenant.AddUserAsync(Role.Operator);
         var personalSecret = SecretRegistry.New("use-personal");
         var sharedSecret = SecretRegistry.New("use-shared");
-        var personal = (await CreateAsync(owner.Client, tenant.Tenant, new { user_id = owner.UserId, meta = new { system = "gmail" }, credentials = new { refresh_token = personalSecret } })).CredentialId;
-        var shared = (await CreateAsync(owner.Client, tenant.Tenant, new { meta = new { system = "hubspot" }, credentials = new { access_token = sharedSecret } })).CredentialId;
+        var personal = (await CreateAsync(owner.Client, tenant.Tenant, new { user_id = owner.UserId, meta = new { system = "gmail" }, credentials = new { refresh_token = personalSecret }, allowed_hosts = new[] { Api } })).CredentialId;
+        var shared = (await CreateAsync(owner.Client, tenant.Tenant, new { meta = new { system = "hubspot" }, credentials = new { access_token = sharedSecret }, allowed_hosts = new[] { Api } })).CredentialId;
         return (tenant, owner, other, personal, shared, personalSecret, sharedSecret);
     }
 
@@ -30,7 +32,7 @@ public sealed class CredentialAccessTests(PlatformFactory factory) : IClassFixtu
     {
         var s = await SeedAsync();
 
-        var secret = await Access.UseAsync(new CredentialUseRequest(s.Tenant.Tenant, s.Personal, "agt_mail", s.Owner.UserId, "gmail.send", "run_1"));
+        var secret = await Access.UseAsync(new CredentialUseRequest(s.Tenant.Tenant, s.Personal, "agt_mail", s.Owner.UserId, "gmail.send", "run_1", Api));
 
         Assert.Equal(s.PersonalSecret, secret.Value.GetProperty("refresh_token").GetString());
         Assert.DoesNotContain(s.PersonalSecret, secret.ToString());
@@ -45,7 +47,7 @@ public sealed class CredentialAccessTests(PlatformFactory factory) : IClassFixtu
         var s = await SeedAsync();
 
         var refused = await Assert.ThrowsAsync<CredentialUseRefusedException>(() =>
-            Access.UseAsync(new CredentialUseRequest(s.Tenant.Tenant, s.Personal, "agt_theirs", s.Other.UserId, "gmail.read", null)));
+            Access.UseAsync(new CredentialUseRequest(s.Tenant.Tenant, s.Personal, "agt_theirs", s.Other.UserId, "gmail.read", null, Api)));
 
         Assert.Equal(s.Personal, refused.CredentialId);
         Assert.Contains("another user", refused.Reason);
@@ -61,7 +63,7 @@ public sealed class CredentialAccessTests(PlatformFactory factory) : IClassFixtu
         var s = await SeedAsync();
         foreach (var owner in new[] { s.Owner.UserId, s.Other.UserId, s.Tenant.First.UserId })
         {
-            var secret = await Access.UseAsync(new CredentialUseRequest(s.Tenant.Tenant, s.Shared, "agt_" + owner, owner, "hubspot.search", null));
+            var secret = await Access.UseAsync(new CredentialUseRequest(s.Tenant.Tenant, s.Shared, "agt_" + owner, owner, "hubspot.search", null, Api));
             Assert.Equal(s.SharedSecret, secret.Value.GetProperty("access_token").GetString());
         }
         Assert.Equal(3, (await AuditOf(s.Tenant, s.Shared, CredentialAuditAction.Use)).Count(a => a.Allowed));
@@ -74,7 +76,7 @@ public sealed class CredentialAccessTests(PlatformFactory factory) : IClassFixtu
         var elsewhere = await factory.SeedTenantAsync();
 
         var refused = await Assert.ThrowsAsync<CredentialUseRefusedException>(() =>
-            Access.UseAsync(new CredentialUseRequest(elsewhere.Tenant, s.Shared, "agt_x", elsewhere.First.UserId, "hubspot.search", null)));
+            Access.UseAsync(new CredentialUseRequest(elsewhere.Tenant, s.Shared, "agt_x", elsewhere.First.UserId, "hubspot.search", null, Api)));
 
         Assert.Equal("no such credential in this tenant", refused.Reason);
         Assert.Empty(await AuditOf(s.Tenant, s.Shared, CredentialAuditAction.Use));
@@ -90,7 +92,7 @@ public sealed class CredentialAccessTests(PlatformFactory factory) : IClassFixtu
         await documents.ReplaceAsync(user.Value with { Disabled = true }, user.ETag);
 
         var refused = await Assert.ThrowsAsync<CredentialUseRefusedException>(() =>
-            Access.UseAsync(new CredentialUseRequest(s.Tenant.Tenant, s.Personal, "agt_mail", s.Owner.UserId, "gmail.send", null)));
+            Access.UseAsync(new CredentialUseRequest(s.Tenant.Tenant, s.Personal, "agt_mail", s.Owner.UserId, "gmail.send", null, Api)));
 
         Assert.Equal("owner_disabled", Assert.Single(await AuditOf(s.Tenant, s.Personal, CredentialAuditAction.Use)).Reason);
         Assert.Contains("disabled", refused.Reason);
@@ -103,7 +105,7 @@ public sealed class CredentialAccessTests(PlatformFactory factory) : IClassFixtu
     {
         var s = await SeedAsync();
         await Assert.ThrowsAsync<CredentialUseRefusedException>(() =>
-            Access.UseAsync(new CredentialUseRequest(s.Tenant.Tenant, s.Shared, agentId, ownerId, "x", null)));
+            Access.UseAsync(new CredentialUseRequest(s.Tenant.Tenant, s.Shared, agentId, ownerId, "x", null, Api)));
         Assert.Equal("no_agent", Assert.Single(await AuditOf(s.Tenant, s.Shared, CredentialAuditAction.Use)).Reason);
     }
 
@@ -114,7 +116,7 @@ public sealed class CredentialAccessTests(PlatformFactory factory) : IClassFixtu
         var fresh = SecretRegistry.New("use-rotated");
         await RotateAsync(s.Owner.Client, s.Tenant.Tenant, s.Shared, "{\"credentials\":" + Token(fresh) + "}");
 
-        var secret = await Access.UseAsync(new CredentialUseRequest(s.Tenant.Tenant, s.Shared, "agt_x", s.Other.UserId, "hubspot.search", null));
+        var secret = await Access.UseAsync(new CredentialUseRequest(s.Tenant.Tenant, s.Shared, "agt_x", s.Other.UserId, "hubspot.search", null, Api));
 
         Assert.Equal(fresh, secret.Value.GetProperty("access_token").GetString());
         Assert.Equal(2, Assert.Single(await AuditOf(s.Tenant, s.Shared, CredentialAuditAction.Use)).CredentialVersion);

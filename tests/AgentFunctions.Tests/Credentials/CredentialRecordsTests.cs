@@ -18,7 +18,7 @@ public sealed class CredentialRecordsTests
         [
             new CreateCredentialRequest("usr_1", new() { ["system"] = "x" }, element),
             new RotateCredentialRequest(element),
-            new CredentialView("cred_1", new TenantId("ten_1"), null, new Dictionary<string, string>(), 1, now, now, null, element),
+            new CredentialView("cred_1", new TenantId("ten_1"), null, new Dictionary<string, string>(), 1, now, now, null, ["api.example.com"], element),
             new CredentialSecret("cred_1", element),
         ];
         Assert.All(carriers, c => Assert.DoesNotContain(secret, c.ToString()));

@@ -30,7 +30,7 @@ public sealed class CredentialSecretLeakTests(PlatformFactory factory) : IClassF
         var personal = SecretRegistry.New("leak-personal");
         var rotated = SecretRegistry.New("leak-rotated");
         var sharedId = (await CreateAsync(owner.Client, t, new { meta = new { system = "hubspot" }, credentials = new { access_token = shared } })).CredentialId;
-        var personalId = (await CreateAsync(owner.Client, t, new { user_id = owner.UserId, credentials = new { password = personal } })).CredentialId;
+        var personalId = (await CreateAsync(owner.Client, t, new { user_id = owner.UserId, credentials = new { password = personal }, allowed_hosts = new[] { "mail.example.com" } })).CredentialId;
 
         // Reads allowed and refused.
         await GetAsync(owner.Client, t, sharedId);
@@ -39,8 +39,9 @@ public sealed class CredentialSecretLeakTests(PlatformFactory factory) : IClassF
         await GetAsync(viewer.Client, t, sharedId);
         // Uses allowed and refused.
         var access = factory.Services.GetRequiredService<ICredentialAccess>();
-        await access.UseAsync(new CredentialUseRequest(t, personalId, "agt_own", owner.UserId, "leak.test", "run_leak"));
-        await Assert.ThrowsAsync<CredentialUseRefusedException>(() => access.UseAsync(new CredentialUseRequest(t, personalId, "agt_foreign", other.UserId, "leak.test", null)));
+        await access.UseAsync(new CredentialUseRequest(t, personalId, "agt_own", owner.UserId, "leak.test", "run_leak", "mail.example.com"));
+        await Assert.ThrowsAsync<CredentialUseRefusedException>(() => access.UseAsync(new CredentialUseRequest(t, personalId, "agt_foreign", other.UserId, "leak.test", null, "mail.example.com")));
+        await Assert.ThrowsAsync<CredentialUseRefusedException>(() => access.UseAsync(new CredentialUseRequest(t, personalId, "agt_own", owner.UserId, "leak.test", null, "evil.example")));
         // Rotation allowed and refused.
         await RotateAsync(owner.Client, t, sharedId, "{\"credentials\":{\"access_token\":\"" + rotated + "\"}}");
         await RotateAsync(other.Client, t, personalId, "{\"credentials\":{\"password\":\"" + SecretRegistry.New("leak-hijack") + "\"}}", owner.UserId);

@@ -34,10 +34,11 @@ public sealed class CredentialsWalkthroughTests
             bob = await tenant.AddUserAsync(Role.Operator);
 
             // 1. Store a tenant HubSpot token and a personal Gmail token.
-            var created = await CreateAsync(alice.Client, tenant.Tenant, new { meta = new { system = "hubspot", account = "acme" }, credentials = new { access_token = hubspotToken } });
+            var created = await CreateAsync(alice.Client, tenant.Tenant, new { meta = new { system = "hubspot", account = "acme" }, credentials = new { access_token = hubspotToken }, allowed_hosts = new[] { "api.hubapi.com" } });
             Assert.Equal(HttpStatusCode.Created, created.Status);
+            Assert.Equal("api.hubapi.com", created.Body.GetProperty("allowed_hosts")[0].GetString());
             hubspot = created.CredentialId;
-            created = await CreateAsync(alice.Client, tenant.Tenant, new { user_id = alice.UserId, meta = new { system = "gmail", mailbox = "alice@acme.test" }, credentials = new { refresh_token = gmailToken, client_id = "gmail-client" } });
+            created = await CreateAsync(alice.Client, tenant.Tenant, new { user_id = alice.UserId, meta = new { system = "gmail", mailbox = "alice@acme.test" }, credentials = new { refresh_token = gmailToken, client_id = "gmail-client" }, allowed_hosts = new[] { "gmail.googleapis.com", "oauth2.googleapis.com" } });
             Assert.Equal(HttpStatusCode.Created, created.Status);
             gmail = created.CredentialId;
 
@@ -57,6 +58,9 @@ public sealed class CredentialsWalkthroughTests
             var rotated = await RotateAsync(alice.Client, tenant.Tenant, hubspot, "{\"credentials\":{\"access_token\":\"" + hubspotRotated + "\"}}");
             Assert.Equal(HttpStatusCode.OK, rotated.Status);
             Assert.Equal(2, rotated.Body.GetProperty("version").GetInt32());
+            var rehosted = await RotateAsync(alice.Client, tenant.Tenant, hubspot, """{"allowed_hosts":["api.hubapi.com","*.hubspot.com"]}""");
+            Assert.Equal(HttpStatusCode.OK, rehosted.Status);
+            Assert.Equal(3, rehosted.Body.GetProperty("version").GetInt32());
         }
         finally
         {
@@ -70,7 +74,8 @@ public sealed class CredentialsWalkthroughTests
             var aliceAgain = restarted.ClientWithKey(alice.Key);
             var read = await GetAsync(aliceAgain, tenant.Tenant, hubspot);
             Assert.Equal(hubspotRotated, Secret(read, "access_token"));
-            Assert.Equal(2, read.Body.GetProperty("version").GetInt32());
+            Assert.Equal(3, read.Body.GetProperty("version").GetInt32());
+            Assert.Equal(2, read.Body.GetProperty("allowed_hosts").GetArrayLength());
             Assert.Equal(gmailToken, Secret(await GetAsync(aliceAgain, tenant.Tenant, gmail, alice.UserId), "refresh_token"));
             Assert.Equal(HttpStatusCode.NotFound, (await GetAsync(restarted.ClientWithKey(bob.Key), tenant.Tenant, gmail, alice.UserId)).Status);
 

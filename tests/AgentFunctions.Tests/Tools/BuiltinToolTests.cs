@@ -7,7 +7,9 @@ namespace AgentFunctions.Tests.Tools;
 
 public sealed class BuiltinToolTests : IAsyncLifetime
 {
-    private readonly ToolTestHost host = new();
+    // The platform lists loopback for `host`; `strict` is a deployment that lists no private host.
+    private readonly ToolTestHost host = new(o => o.AllowedPrivateHosts = ["127.0.0.0/8"]);
+    private readonly ToolTestHost strict = new();
     private LoopbackServer server = null!;
 
     public async Task InitializeAsync() =>
@@ -21,6 +23,7 @@ public sealed class BuiltinToolTests : IAsyncLifetime
     {
         await server.DisposeAsync();
         await host.DisposeAsync();
+        await strict.DisposeAsync();
     }
 
     [Fact]
@@ -67,7 +70,7 @@ public sealed class BuiltinToolTests : IAsyncLifetime
     [Fact]
     public async Task HttpFetch_HostAllowedByTenantSettings_FetchesThePage()
     {
-        await host.SaveAsync(Settings(allowPrivate: true));
+        await host.SaveAsync(Settings(host));
 
         var result = await host.CallAsync(BuiltinToolNames.HttpFetch, JsonSerializer.Serialize(new { url = new Uri(server.BaseAddress, "/page?q=1").ToString() }));
 
@@ -80,11 +83,11 @@ public sealed class BuiltinToolTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task HttpFetch_AllowedHostWithoutAllowPrivate_IsRefusedByTheGuard()
+    public async Task HttpFetch_AllowedHostNotListedByThePlatform_IsRefusedByTheGuard()
     {
-        await host.SaveAsync(Settings(allowPrivate: false));
+        await strict.SaveAsync(Settings(strict));
 
-        var result = await host.CallAsync(BuiltinToolNames.HttpFetch, JsonSerializer.Serialize(new { url = new Uri(server.BaseAddress, "/page").ToString() }));
+        var result = await strict.CallAsync(BuiltinToolNames.HttpFetch, JsonSerializer.Serialize(new { url = new Uri(server.BaseAddress, "/page").ToString() }));
 
         Assert.False(result.Succeeded);
         Assert.Contains("loopback address", result.Error);
@@ -97,7 +100,7 @@ public sealed class BuiltinToolTests : IAsyncLifetime
     [InlineData("not a url")]
     public async Task HttpFetch_UnusableUrl_Fails(string url)
     {
-        await host.SaveAsync(Settings(allowPrivate: true));
+        await host.SaveAsync(Settings(host));
 
         var result = await host.CallAsync(BuiltinToolNames.HttpFetch, JsonSerializer.Serialize(new { url }));
 
@@ -105,8 +108,8 @@ public sealed class BuiltinToolTests : IAsyncLifetime
         Assert.Contains("absolute http(s) URL", result.Error);
     }
 
-    private ToolDefinition Settings(bool allowPrivate) =>
-        new(BuiltinToolNames.HttpFetch, host.Tenant, "settings", ToolKind.Builtin, ToolTestHost.Schema("{}"), null,
-            new HttpToolSpec("GET", "https://unused.example/", null, null, null, ["127.0.0.1"], allowPrivate),
-            null, null, 5, 0, null, [], false, 1, host.Clock.GetUtcNow(), host.Clock.GetUtcNow());
+    private static ToolDefinition Settings(ToolTestHost on) =>
+        new(BuiltinToolNames.HttpFetch, on.Tenant, "settings", ToolKind.Builtin, ToolTestHost.Schema("{}"), null,
+            new HttpToolSpec("GET", "https://unused.example/", null, null, null, ["127.0.0.1"]),
+            null, null, 5, 0, null, [], false, 1, on.Clock.GetUtcNow(), on.Clock.GetUtcNow());
 }

@@ -8,7 +8,13 @@ namespace AgentFunctions.Tests.Tools;
 
 public sealed class HttpToolTests : IAsyncLifetime
 {
-    private readonly ToolTestHost host = new(o => o.MaxResponseBytes = 4096);
+    // The platform setting lists the loopback test server; `strict` is a deployment that lists no private host.
+    private readonly ToolTestHost host = new(o =>
+    {
+        o.MaxResponseBytes = 4096;
+        o.AllowedPrivateHosts = ["127.0.0.1"];
+    });
+    private readonly ToolTestHost strict = new(o => o.MaxResponseBytes = 4096);
     private LoopbackServer server = null!;
     private readonly Queue<(int Status, string Body)> script = new();
 
@@ -43,14 +49,15 @@ public sealed class HttpToolTests : IAsyncLifetime
     {
         await server.DisposeAsync();
         await host.DisposeAsync();
+        await strict.DisposeAsync();
     }
 
-    private HttpToolSpec Spec(string template, string method = "GET", bool allowPrivate = true, IReadOnlyList<string>? hosts = null, string? credentialId = null, CredentialPlacement? placement = null) =>
+    private HttpToolSpec Spec(string template, string method = "GET", IReadOnlyList<string>? hosts = null, string? credentialId = null, CredentialPlacement? placement = null) =>
         new(method, template.Replace("$BASE", server.BaseAddress.ToString().TrimEnd('/'), StringComparison.Ordinal), new Dictionary<string, string> { ["X-Static"] = "yes" },
-            credentialId, placement, hosts ?? ["127.0.0.1"], allowPrivate);
+            credentialId, placement, hosts ?? ["127.0.0.1"]);
 
     [Fact]
-    public async Task Execute_LoopbackServerWithAllowPrivate_FillsTemplateEscapedAndReturnsBody()
+    public async Task Execute_LoopbackServerListedByThePlatform_FillsTemplateEscapedAndReturnsBody()
     {
         await host.SaveAsync(host.Http("crm.get_item", Spec("$BASE/items/{id}/notes")));
 
@@ -66,33 +73,34 @@ public sealed class HttpToolTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Execute_SameLoopbackUrlWithoutAllowPrivate_IsRefusedBeforeAnyRequest()
+    public async Task Execute_SameLoopbackUrlWithoutThePlatformSetting_IsRefusedBeforeAnyRequest()
     {
-        await host.SaveAsync(host.Http("crm.get_item", Spec("$BASE/items/{id}", allowPrivate: false)));
+        await strict.SaveAsync(strict.Http("crm.get_item", Spec("$BASE/items/{id}")));
 
-        var result = await host.CallAsync("crm.get_item", """{"id":"1"}""");
+        var result = await strict.CallAsync("crm.get_item", """{"id":"1"}""");
 
         Assert.False(result.Succeeded);
         Assert.Contains("loopback address", result.Error);
+        Assert.Contains("AgentFunctions:Network:AllowedPrivateHosts", result.Error);
         Assert.Empty(server.Requests);
     }
 
     [Fact]
     public async Task Execute_PublicLookingNameResolvingToPrivateIp_IsRefused()
     {
-        host.Resolver.Map("api.partner.example", "127.0.0.1");
-        await host.SaveAsync(host.Http("crm.get_item", Spec($"http://api.partner.example:{server.Port}/items/{{id}}", allowPrivate: false, hosts: ["api.partner.example"])));
+        strict.Resolver.Map("api.partner.example", "127.0.0.1");
+        await strict.SaveAsync(strict.Http("crm.get_item", Spec($"http://api.partner.example:{server.Port}/items/{{id}}", hosts: ["api.partner.example"])));
 
-        var result = await host.CallAsync("crm.get_item", """{"id":"1"}""");
+        var result = await strict.CallAsync("crm.get_item", """{"id":"1"}""");
 
         Assert.False(result.Succeeded);
         Assert.Contains("'api.partner.example' is not allowed: loopback address", result.Error);
         Assert.Empty(server.Requests);
-        Assert.Contains("api.partner.example", host.Resolver.Lookups);
+        Assert.Contains("api.partner.example", strict.Resolver.Lookups);
     }
 
     [Fact]
-    public async Task Execute_NameResolvingToPrivateIpWithAllowPrivate_ConnectsToTheCheckedAddress()
+    public async Task Execute_NameResolvingToAListedPrivateIp_ConnectsToTheCheckedAddress()
     {
         host.Resolver.Map("crm.internal.example", "127.0.0.1");
         await host.SaveAsync(host.Http("crm.get_item", Spec($"http://crm.internal.example:{server.Port}/items/{{id}}", hosts: ["*.internal.example"])));
@@ -110,7 +118,7 @@ public sealed class HttpToolTests : IAsyncLifetime
     [InlineData("http://0.0.0.0/{id}", "0.0.0.0")]
     public async Task Execute_LiteralInternalAddress_IsRefusedEvenIfAllowlisted(string template, string hostName)
     {
-        await host.SaveAsync(host.Http("net.probe", Spec(template, allowPrivate: false, hosts: [hostName])));
+        await host.SaveAsync(host.Http("net.probe", Spec(template, hosts: [hostName])));
 
         var result = await host.CallAsync("net.probe", """{"id":"x"}""");
 

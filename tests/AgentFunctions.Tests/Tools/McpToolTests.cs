@@ -5,7 +5,9 @@ namespace AgentFunctions.Tests.Tools;
 
 public sealed class McpToolTests : IAsyncLifetime
 {
-    private readonly ToolTestHost host = new();
+    // The platform lists the loopback test server for `host`; `strict` is a deployment that lists no private host.
+    private readonly ToolTestHost host = new(o => o.AllowedPrivateHosts = ["127.0.0.1"]);
+    private readonly ToolTestHost strict = new();
     private TestMcpServer mcp = null!;
 
     public async Task InitializeAsync() => mcp = await TestMcpServer.StartAsync();
@@ -14,10 +16,11 @@ public sealed class McpToolTests : IAsyncLifetime
     {
         await mcp.DisposeAsync();
         await host.DisposeAsync();
+        await strict.DisposeAsync();
     }
 
-    private McpToolSpec Server(bool allowPrivate = true, string? toolName = null, string? credentialId = null) =>
-        new(mcp.Endpoint.ToString(), toolName, credentialId, ["127.0.0.1"], allowPrivate);
+    private McpToolSpec Server(string? toolName = null, string? credentialId = null) =>
+        new(mcp.Endpoint.ToString(), toolName, credentialId, ["127.0.0.1"]);
 
     [Fact]
     public async Task Resolve_WholeServerEntry_ListsServerToolsAsEntryDotTool()
@@ -59,12 +62,14 @@ public sealed class McpToolTests : IAsyncLifetime
         Assert.Equal("search_contacts", content.RootElement.GetProperty("tool").GetString());
         Assert.Equal("Ada", content.RootElement.GetProperty("arguments").GetProperty("query").GetString());
         Assert.Equal("[redacted]", content.RootElement.GetProperty("contact").GetProperty("phone").GetString());
-        // The server saw the real header; the echo of the secret is scrubbed before the model sees it.
-        Assert.Equal("Bearer [redacted]", content.RootElement.GetProperty("authorization").GetString());
+        // The server saw the real header; its echo (the whole injected value) is scrubbed before the model sees it.
+        Assert.Equal("[redacted]", content.RootElement.GetProperty("authorization").GetString());
         Assert.Contains(mcp.Http.Requests, r => r.Header("Authorization") == "Bearer mcp-token-123456");
         var use = Assert.Single(host.Credentials.Requests);
         Assert.Equal(("cred_mcp", "agt_1", "usr_owner"), (use.CredentialId, use.AgentId, use.AgentOwnerId));
         Assert.Contains("tools/call", mcp.Methods);
+        // Nothing logged about the call (the executor's lines, the MCP client's own at any level) carries the token.
+        Assert.DoesNotContain(host.Logs.Entries, e => e.Message.Contains("mcp-token-123456", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -113,12 +118,12 @@ public sealed class McpToolTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Execute_LoopbackServerWithoutAllowPrivate_IsRefusedBeforeConnecting()
+    public async Task Execute_LoopbackServerNotListedByThePlatform_IsRefusedBeforeConnecting()
     {
-        await host.SaveAsync(host.Mcp("crm.hub", Server(allowPrivate: false)));
+        await strict.SaveAsync(strict.Mcp("crm.hub", Server()));
 
-        var result = await host.CallAsync("crm.hub.search_contacts", """{"query":"Ada"}""");
-        var tools = await host.Catalog.ResolveAsync(host.Tenant, ["crm.hub.*"]);
+        var result = await strict.CallAsync("crm.hub.search_contacts", """{"query":"Ada"}""");
+        var tools = await strict.Catalog.ResolveAsync(strict.Tenant, ["crm.hub.*"]);
 
         Assert.False(result.Succeeded);
         Assert.Contains("loopback address", result.Error);

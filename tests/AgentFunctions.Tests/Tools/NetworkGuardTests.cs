@@ -44,6 +44,8 @@ public sealed class NetworkGuardTests
         Assert.Equal(expected, NetworkGuard.Classify(IPAddress.Parse(address)));
     }
 
+    private static readonly PrivateNetworkAllowlist Everything = new(["0.0.0.0/0", "::/0"]);
+
     [Theory]
     [InlineData("127.0.0.1")]
     [InlineData("::1")]
@@ -55,33 +57,90 @@ public sealed class NetworkGuardTests
     [InlineData("fe80::1")]
     [InlineData("fd12::1")]
     [InlineData("::ffff:192.168.0.1")]
-    public void Refusal_PrivateRange_RefusedUnlessTenantAllowsPrivateNetwork(string address)
+    public void Refusal_PrivateRange_RefusedUnlessThePlatformListsIt(string address)
     {
         var ip = IPAddress.Parse(address);
-        Assert.NotNull(NetworkGuard.Refusal(ip, allowPrivateNetwork: false));
-        Assert.Null(NetworkGuard.Refusal(ip, allowPrivateNetwork: true));
+        var asListed = ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4().ToString() : address;
+        Assert.NotNull(NetworkGuard.Refusal(ip, "svc.internal", PrivateNetworkAllowlist.None));
+        Assert.Null(NetworkGuard.Refusal(ip, "svc.internal", new PrivateNetworkAllowlist([asListed])));
+        Assert.Null(NetworkGuard.Refusal(ip, "svc.internal", new PrivateNetworkAllowlist(["svc.internal"])));
+        Assert.Null(NetworkGuard.Refusal(ip, "svc.internal", Everything));
+        Assert.NotNull(NetworkGuard.Refusal(ip, "other.internal", new PrivateNetworkAllowlist(["svc.internal"])));
+    }
+
+    [Theory]
+    [InlineData("10.20.30.40", "10.20.0.0/16", true)]
+    [InlineData("10.21.0.1", "10.20.0.0/16", false)]
+    [InlineData("::ffff:10.20.0.9", "10.20.0.0/16", true)]
+    [InlineData("fd00:1::5", "fd00:1::/64", true)]
+    [InlineData("fd00:2::5", "fd00:1::/64", false)]
+    [InlineData("127.0.0.1", "[::1]", false)]
+    [InlineData("::1", "[::1]", true)]
+    public void Refusal_CidrEntries_CoverExactlyTheirRange(string address, string entry, bool allowed)
+    {
+        var refusal = NetworkGuard.Refusal(IPAddress.Parse(address), "svc.internal", new PrivateNetworkAllowlist([entry]));
+        Assert.Equal(allowed, refusal is null);
     }
 
     [Theory]
     [InlineData("169.254.169.254")]
     [InlineData("fd00:ec2::254")]
     [InlineData("::ffff:169.254.169.254")]
+    [InlineData("100.100.100.200")]
+    [InlineData("168.63.129.16")]
+    [InlineData("::ffff:168.63.129.16")]
     [InlineData("0.0.0.0")]
+    [InlineData("0.1.2.3")]
     [InlineData("::")]
     [InlineData("224.0.0.251")]
+    [InlineData("239.1.2.3")]
     [InlineData("ff02::fb")]
     [InlineData("255.255.255.255")]
-    public void Refusal_MetadataUnspecifiedMulticast_RefusedEvenWithAllowPrivate(string address)
+    [InlineData("192.0.2.10")]
+    [InlineData("198.51.100.7")]
+    [InlineData("203.0.113.99")]
+    [InlineData("2001:db8::1")]
+    [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2")]
+    [InlineData("2001::1")]
+    [InlineData("64:ff9b:1::a00:1")]
+    [InlineData("64:ff9b:1:ffff::1")]
+    [InlineData("64:ff9b::a9fe:a9fe")]
+    public void Refusal_AlwaysRefusedRanges_RefusedWhateverTheSettingLists(string address)
     {
         var ip = IPAddress.Parse(address);
-        Assert.NotNull(NetworkGuard.Refusal(ip, allowPrivateNetwork: false));
-        Assert.NotNull(NetworkGuard.Refusal(ip, allowPrivateNetwork: true));
+        Assert.NotNull(NetworkGuard.Refusal(ip, "anything.example", PrivateNetworkAllowlist.None));
+        Assert.NotNull(NetworkGuard.Refusal(ip, "anything.example", Everything));
+        Assert.NotNull(NetworkGuard.Refusal(ip, "anything.example", new PrivateNetworkAllowlist([address, "anything.example"])));
+    }
+
+    [Theory]
+    [InlineData("168.63.129.16", AddressCategory.Metadata)]
+    [InlineData("100.100.100.200", AddressCategory.Metadata)]
+    [InlineData("192.0.2.1", AddressCategory.Documentation)]
+    [InlineData("198.51.100.1", AddressCategory.Documentation)]
+    [InlineData("203.0.113.1", AddressCategory.Documentation)]
+    [InlineData("2001:db8::1", AddressCategory.Documentation)]
+    [InlineData("2001::1", AddressCategory.Tunnel)]
+    [InlineData("64:ff9b:1::1", AddressCategory.Tunnel)]
+    [InlineData("2001:4860::8888", AddressCategory.Public)]
+    public void Classify_AddedRanges_GiveTheirCategory(string address, AddressCategory expected)
+    {
+        Assert.Equal(expected, NetworkGuard.Classify(IPAddress.Parse(address)));
+    }
+
+    [Theory]
+    [InlineData("10.0.0.0/33")]
+    [InlineData("not a host!")]
+    [InlineData("10.0.0.0/x")]
+    public void Allowlist_BadEntry_IsRefusedAtStart(string entry)
+    {
+        Assert.Throws<ArgumentException>(() => new PrivateNetworkAllowlist([entry]));
     }
 
     [Fact]
     public void Refusal_PublicAddress_Allowed()
     {
-        Assert.Null(NetworkGuard.Refusal(IPAddress.Parse("93.184.216.34"), allowPrivateNetwork: false));
+        Assert.Null(NetworkGuard.Refusal(IPAddress.Parse("93.184.216.34"), "example.com", PrivateNetworkAllowlist.None));
     }
 
     [Fact]
@@ -91,8 +150,8 @@ public sealed class NetworkGuardTests
         resolver.Map("mixed.example.test", "93.184.216.34", "10.0.0.8");
 
         var ex = await Assert.ThrowsAsync<BlockedDestinationException>(() =>
-            GuardedHttpHandler.ResolveCheckedAsync(resolver, allowPrivateNetwork: false, "mixed.example.test", CancellationToken.None));
+            GuardedHttpHandler.ResolveCheckedAsync(resolver, PrivateNetworkAllowlist.None, "mixed.example.test", CancellationToken.None));
 
-        Assert.Equal("private network address", ex.Reason);
+        Assert.StartsWith("private network address", ex.Reason);
     }
 }

@@ -21,6 +21,9 @@ public sealed class TestMcpServer : IAsyncDisposable
 
     public List<string> Methods { get; } = [];
 
+    /// <summary>When set, tools/list also offers <c>remote_ref</c>, whose input schema references this URL.</summary>
+    public string? RemoteSchemaUrl { get; set; }
+
     public static async Task<TestMcpServer> StartAsync()
     {
         var mcp = new TestMcpServer();
@@ -58,7 +61,7 @@ public sealed class TestMcpServer : IAsyncDisposable
             }),
             "tools/list" => Result(id, new JsonObject
             {
-                ["tools"] = new JsonArray
+                ["tools"] = WithRemoteRef(new JsonArray
                 {
                     new JsonObject
                     {
@@ -78,7 +81,7 @@ public sealed class TestMcpServer : IAsyncDisposable
                         ["description"] = "Always reports an error",
                         ["inputSchema"] = JsonNode.Parse("""{"type":"object"}"""),
                     },
-                },
+                }),
             }),
             "tools/call" => Call(id, message["params"]!.AsObject(), request.Header("Authorization")),
             _ => new JsonObject
@@ -91,6 +94,22 @@ public sealed class TestMcpServer : IAsyncDisposable
         context.Response.ContentType = "application/json";
         if (method == "initialize") context.Response.Headers["Mcp-Session-Id"] = "session-1";
         await context.Response.WriteAsync(response.ToJsonString());
+    }
+
+    private JsonArray WithRemoteRef(JsonArray tools)
+    {
+        if (RemoteSchemaUrl is null) return tools;
+        tools.Add(new JsonObject
+        {
+            ["name"] = "remote_ref",
+            ["description"] = "A schema that points at another server",
+            ["inputSchema"] = new JsonObject
+            {
+                ["type"] = "object",
+                ["properties"] = new JsonObject { ["query"] = new JsonObject { ["$ref"] = RemoteSchemaUrl } },
+            },
+        });
+        return tools;
     }
 
     private static JsonObject Call(JsonNode id, JsonObject parameters, string? authorization)

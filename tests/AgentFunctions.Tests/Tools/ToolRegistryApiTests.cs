@@ -5,13 +5,15 @@ namespace AgentFunctions.Tests.Tools;
 
 public sealed class ToolRegistryApiTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
-    private static object HttpTool(string name, object? schema = null, string url = "https://api.example.com/v1/contacts/{id}") => new
+    private static object HttpTool(string name, object? schema = null, string url = "https://api.example.com/v1/contacts/{id}", string? credentialId = null) => new
     {
         name,
         description = "Looks up a contact",
         kind = "http",
         input_schema = schema ?? new { type = "object", properties = new { id = new { type = "string" } }, required = new[] { "id" } },
-        http = new { method = "get", url_template = url, allowed_hosts = new[] { "api.example.com" }, credential_id = "cred_123", credential_placement = new { header = "Authorization", format = "Bearer {token}", field = "token" } },
+        http = credentialId is null
+            ? (object)new { method = "get", url_template = url, allowed_hosts = new[] { "api.example.com" } }
+            : new { method = "get", url_template = url, allowed_hosts = new[] { "api.example.com" }, credential_id = credentialId, credential_placement = new { header = "Authorization", format = "Bearer {token}", field = "token" } },
         timeout_seconds = 10,
         retries = 2,
         redact_fields = new[] { "email" },
@@ -22,8 +24,10 @@ public sealed class ToolRegistryApiTests(PlatformFactory factory) : IClassFixtur
     {
         var tenant = await factory.SeedTenantAsync();
         var client = tenant.First.Client;
-        var tool = await (await client.PostJsonAsync("/api/v1/tools/register", HttpTool("crm.get_contact"))).ExpectAsync(HttpStatusCode.Created);
+        var credentialId = await CredentialAsync(tenant);
+        var tool = await (await client.PostJsonAsync("/api/v1/tools/register", HttpTool("crm.get_contact", credentialId: credentialId))).ExpectAsync(HttpStatusCode.Created);
         Assert.Equal("GET", tool["http"]!["method"]!.GetValue<string>());
+        Assert.Equal(credentialId, tool["http"]!["credential_id"]!.GetValue<string>());
         Assert.Equal("http", tool["kind"]!.GetValue<string>());
 
         await (await client.PostJsonAsync("/api/v1/tools/register", HttpTool("crm.get_contact"))).ExpectProblemAsync(HttpStatusCode.Conflict);
@@ -113,9 +117,64 @@ public sealed class ToolRegistryApiTests(PlatformFactory factory) : IClassFixtur
         var created = await client.PostJsonAsync("/api/v1/tools/register", HttpTool("crm.v"));
         await created.ExpectAsync(HttpStatusCode.Created);
         var etag = created.Headers.ETag!.Tag;
+        var missing = await (await client.SendJsonAsync(HttpMethod.Put, "/api/v1/tools/crm.v", HttpTool("crm.v", credentialId: "cred_00000000000000000000"), etag)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(missing["errors"]!.AsObject().ContainsKey("http.credential_id"), missing.ToJsonString());
         var replaced = await (await client.SendJsonAsync(HttpMethod.Put, "/api/v1/tools/crm.v", HttpTool("crm.v"), etag)).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(2, replaced["version"]!.GetValue<int>());
         await (await client.SendJsonAsync(HttpMethod.Put, "/api/v1/tools/crm.v", HttpTool("crm.v"), etag)).ExpectProblemAsync(HttpStatusCode.PreconditionFailed);
+    }
+
+    [Fact]
+    public async Task Register_CredentialIdNotInTheTenant_Is400NamingTheField()
+    {
+        var tenant = await factory.SeedTenantAsync();
+        var elsewhere = await factory.SeedTenantAsync();
+        var foreign = await CredentialAsync(elsewhere);
+        foreach (var id in new[] { "cred_00000000000000000000", foreign, "cred_123" })
+        {
+            var problem = await (await tenant.First.Client.PostJsonAsync("/api/v1/tools/register", HttpTool("crm.cred", credentialId: id))).ExpectProblemAsync(HttpStatusCode.BadRequest);
+            Assert.True(problem["errors"]!.AsObject().ContainsKey("http.credential_id"), problem.ToJsonString());
+        }
+        var mcp = new
+        {
+            name = "crm.hub", description = "CRM over MCP", kind = "mcp", input_schema = new { type = "object" },
+            mcp = new { server_url = "https://mcp.example.com/mcp", allowed_hosts = new[] { "mcp.example.com" }, credential_id = foreign },
+        };
+        var mcpProblem = await (await tenant.First.Client.PostJsonAsync("/api/v1/tools/register", mcp)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(mcpProblem["errors"]!.AsObject().ContainsKey("mcp.credential_id"), mcpProblem.ToJsonString());
+        await (await tenant.First.Client.GetAsync("/api/v1/tools/crm.cred")).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await (await tenant.First.Client.GetAsync("/api/v1/tools/crm.hub")).ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("http")]
+    [InlineData("mcp")]
+    public async Task Register_AllowPrivateNetworkFlag_IsRefusedAsUnknown(string kind)
+    {
+        var tenant = await factory.SeedTenantAsync();
+        object body = kind == "http"
+            ? new
+            {
+                name = "net.private", description = "x", kind, input_schema = new { type = "object" },
+                http = new { method = "GET", url_template = "http://10.0.0.5/x", allowed_hosts = new[] { "10.0.0.5" }, allow_private_network = true },
+            }
+            : new
+            {
+                name = "net.private", description = "x", kind, input_schema = new { type = "object" },
+                mcp = new { server_url = "http://10.0.0.5/mcp", allowed_hosts = new[] { "10.0.0.5" }, allow_private_network = true },
+            };
+
+        var problem = await (await tenant.First.Client.PostJsonAsync("/api/v1/tools/register", body)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Contains("allow_private_network", problem.ToJsonString());
+        await (await tenant.First.Client.GetAsync("/api/v1/tools/net.private")).ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    private static async Task<string> CredentialAsync(SeededTenant tenant)
+    {
+        var created = await (await tenant.First.Client.PostJsonAsync($"/api/v1/tenants/{tenant.Tenant.Value}/credentials",
+            new { meta = new { system = "crm" }, credentials = new { token = "tok-" + Guid.NewGuid().ToString("N") }, allowed_hosts = new[] { "api.example.com" } })).ExpectAsync(HttpStatusCode.Created);
+        return created["credential_id"]!.GetValue<string>();
     }
 
     [Fact]

@@ -168,7 +168,7 @@ public static class AgentRunOrchestration
         {
             result = ToolResult.Failure(ex.Failure);
         }
-        run.ToolCalls.Add(new ToolCallRecord(callId, name, recorded,
+        run.ToolCalls.Add(new ToolCallRecord(callId, name, result.RecordedArguments ?? recorded,
             result.Succeeded ? ToolCallOutcome.Succeeded : ToolCallOutcome.Failed,
             result.Succeeded ? Preview(result.Content) : null, result.Error, result.Attempts, result.Duration.TotalMilliseconds));
         run.AddStep(context, RunStepKind.ToolCall, name, callId, result.Succeeded ? Preview(result.Content) : "failed: " + Preview(result.Error));

@@ -35,7 +35,19 @@ public static class ToolArgumentsValidator
             return [];
         }
 
-        var schema = SchemaFor(inputSchema.GetRawText());
+        if (AgentFunctions.Tools.SelfContainedSchema.Problem(inputSchema) is { } problem)
+        {
+            return [$"The tool's input schema cannot be used: it {problem}."];
+        }
+        JsonSchema schema;
+        try
+        {
+            schema = SchemaFor(inputSchema.GetRawText());
+        }
+        catch (Exception ex) when (ex is Newtonsoft.Json.JsonException or InvalidOperationException or NotSupportedException or ArgumentException)
+        {
+            return ["The tool's input schema cannot be used: it is not a valid self-contained JSON Schema."];
+        }
         return schema.Validate(arguments.GetRawText())
             .Select(e => string.IsNullOrEmpty(e.Path) || e.Path == "#" ? e.Kind.ToString() : $"{e.Path}: {e.Kind}")
             .ToList();
@@ -44,8 +56,8 @@ public static class ToolArgumentsValidator
     private static JsonSchema SchemaFor(string schemaJson)
     {
         if (Schemas.TryGetValue(schemaJson, out var cached)) return cached;
-        // A self-contained schema parses without I/O, so the task is already complete; orchestration code must not await.
-        var schema = JsonSchema.FromJsonAsync(schemaJson).GetAwaiter().GetResult();
+        // Local references only, so the parse does no I/O and a replay cannot depend on a remote file.
+        var schema = AgentFunctions.Tools.SelfContainedSchema.Load(schemaJson);
         if (Schemas.Count >= CacheLimit) Schemas.Clear();
         Schemas[schemaJson] = schema;
         return schema;

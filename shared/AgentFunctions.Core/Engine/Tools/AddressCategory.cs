@@ -14,4 +14,6 @@ public enum AddressCategory
     Multicast,
     Broadcast,
     Reserved,
+    Documentation,
+    Tunnel,
 }

@@ -7,8 +7,8 @@ namespace AgentFunctions.Engine.Tools;
 
 /// <summary>
 /// Tools every tenant has. <c>builtin.http_fetch</c> reaches only hosts the tenant allowed: its settings record is a
-/// registry entry with the same id (kind builtin) whose <c>http.allowed_hosts</c> (and <c>allow_private_network</c>)
-/// say where it may go; without one, every host is refused. That record's timeout, retries, rate limit and redaction
+/// registry entry with the same id (kind builtin) whose <c>http.allowed_hosts</c> say where it may go (private hosts
+/// only as far as the platform's setting allows, see <see cref="PrivateNetworkAllowlist"/>); without one, every host is refused. That record's timeout, retries, rate limit and redaction
 /// apply to the builtin too.
 /// </summary>
 public sealed class BuiltinTools(TimeProvider time, GuardedSender sender, ToolExecutionOptions options)
@@ -91,7 +91,7 @@ public sealed class BuiltinTools(TimeProvider time, GuardedSender sender, ToolEx
             return ToolOutcome.Failed($"host '{url.Host}' is not allowed for {BuiltinToolNames.HttpFetch}");
         }
         var (response, attempts) = await sender.SendAsync(
-            () => new HttpRequestMessage(HttpMethod.Get, url), settings.AllowPrivateNetwork, scope.Target.Retries, scope.Target.Name, cancellationToken).ConfigureAwait(false);
+            () => new HttpRequestMessage(HttpMethod.Get, url), scope.Target.Retries, scope.Target.Name, cancellationToken).ConfigureAwait(false);
         scope.Attempts = attempts;
         using (response)
         {

@@ -11,7 +11,7 @@ namespace AgentFunctions.Engine.Tools;
 /// </summary>
 public static class GuardedHttpHandler
 {
-    public static SocketsHttpHandler Create(IHostResolver resolver, bool allowPrivateNetwork) => new()
+    public static SocketsHttpHandler Create(IHostResolver resolver, PrivateNetworkAllowlist privateHosts) => new()
     {
         UseProxy = false,
         AllowAutoRedirect = false,
@@ -19,12 +19,12 @@ public static class GuardedHttpHandler
         AutomaticDecompression = DecompressionMethods.None,
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
         ConnectTimeout = TimeSpan.FromSeconds(10),
-        ConnectCallback = (context, cancellationToken) => ConnectAsync(resolver, allowPrivateNetwork, context.DnsEndPoint, cancellationToken),
+        ConnectCallback = (context, cancellationToken) => ConnectAsync(resolver, privateHosts, context.DnsEndPoint, cancellationToken),
     };
 
-    internal static async ValueTask<Stream> ConnectAsync(IHostResolver resolver, bool allowPrivateNetwork, DnsEndPoint endPoint, CancellationToken cancellationToken)
+    internal static async ValueTask<Stream> ConnectAsync(IHostResolver resolver, PrivateNetworkAllowlist privateHosts, DnsEndPoint endPoint, CancellationToken cancellationToken)
     {
-        var addresses = await ResolveCheckedAsync(resolver, allowPrivateNetwork, endPoint.Host, cancellationToken).ConfigureAwait(false);
+        var addresses = await ResolveCheckedAsync(resolver, privateHosts, endPoint.Host, cancellationToken).ConfigureAwait(false);
         SocketException? last = null;
         foreach (var address in addresses)
         {
@@ -52,7 +52,7 @@ public static class GuardedHttpHandler
     /// Resolves <paramref name="host"/> (or parses it when it is an IP literal) and refuses it when ANY answer is
     /// blocked: a name with one public and one internal record is treated as internal.
     /// </summary>
-    public static async Task<IPAddress[]> ResolveCheckedAsync(IHostResolver resolver, bool allowPrivateNetwork, string host, CancellationToken cancellationToken)
+    public static async Task<IPAddress[]> ResolveCheckedAsync(IHostResolver resolver, PrivateNetworkAllowlist privateHosts, string host, CancellationToken cancellationToken)
     {
         var bare = host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host;
         var addresses = IPAddress.TryParse(bare, out var literal)
@@ -64,7 +64,7 @@ public static class GuardedHttpHandler
         }
         foreach (var address in addresses)
         {
-            if (NetworkGuard.Refusal(address, allowPrivateNetwork) is { } reason)
+            if (NetworkGuard.Refusal(address, bare, privateHosts) is { } reason)
             {
                 throw new BlockedDestinationException(host, reason);
             }

@@ -17,9 +17,9 @@ public sealed class GuardedSender(IGuardedHttpClients clients, ToolExecutionOpti
 
     /// <summary>Returns the final response (caller disposes) and how many attempts were made.</summary>
     public async Task<(HttpResponseMessage Response, int Attempts)> SendAsync(
-        Func<HttpRequestMessage> createRequest, bool allowPrivateNetwork, int retries, string toolName, CancellationToken cancellationToken)
+        Func<HttpRequestMessage> createRequest, int retries, string toolName, CancellationToken cancellationToken)
     {
-        var client = clients.Get(allowPrivateNetwork);
+        var client = clients.Get();
         var attempt = 0;
         while (true)
         {

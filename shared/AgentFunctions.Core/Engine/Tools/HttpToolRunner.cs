@@ -35,7 +35,7 @@ public sealed class HttpToolRunner(GuardedSender sender, CredentialResolver cred
         }
 
         (string Name, string Value)? credential = spec.CredentialId is { Length: > 0 } credentialId
-            ? await credentials.HeaderAsync(scope, credentialId, spec.CredentialPlacement, cancellationToken).ConfigureAwait(false)
+            ? await credentials.HeaderAsync(scope, credentialId, spec.CredentialPlacement, url, cancellationToken).ConfigureAwait(false)
             : null;
         var body = hasBody ? RemainingArguments(arguments.RootElement, used) : null;
 
@@ -70,16 +70,17 @@ public sealed class HttpToolRunner(GuardedSender sender, CredentialResolver cred
             return request;
         }
 
-        var (response, attempts) = await sender.SendAsync(Create, spec.AllowPrivateNetwork, scope.Target.Retries, scope.Target.Name, cancellationToken).ConfigureAwait(false);
+        var (response, attempts) = await sender.SendAsync(Create, scope.Target.Retries, scope.Target.Name, cancellationToken).ConfigureAwait(false);
         scope.Attempts = attempts;
         using (response)
         {
-            return await ToOutcomeAsync(response, options.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
+            return await ToOutcomeAsync(response, options.MaxResponseBytes, cancellationToken, scope.Scrubber.Scrub).ConfigureAwait(false);
         }
     }
 
     /// <summary>2xx: the body. Redirects are reported, not followed. Anything else: status and the start of the body.</summary>
-    public static async Task<ToolOutcome> ToOutcomeAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
+    /// <remarks><paramref name="scrub"/> runs on the whole body before an excerpt is cut, so a cut cannot leave half a secret.</remarks>
+    public static async Task<ToolOutcome> ToOutcomeAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken, Func<string, string>? scrub = null)
     {
         var status = (int)response.StatusCode;
         if (status is >= 300 and < 400)
@@ -87,6 +88,7 @@ public sealed class HttpToolRunner(GuardedSender sender, CredentialResolver cred
             return ToolOutcome.Failed($"HTTP {status}: the tool answered with a redirect, which is not followed");
         }
         var text = await ResponseBody.ReadAsync(response, maxBytes, cancellationToken).ConfigureAwait(false);
+        if (scrub is not null) text = scrub(text);
         if (response.IsSuccessStatusCode)
         {
             return ToolOutcome.Ok(text);

@@ -1,19 +1,19 @@
 namespace AgentFunctions.Engine.Tools;
 
 /// <summary>
-/// HttpClients whose connections pass the network guard. Two pools, because a connection opened under a tenant's
-/// allow-private opt-in must never be reused by a request without it.
+/// The HttpClient whose connections pass the network guard. One pool: which private hosts are reachable is the
+/// platform's setting (<see cref="PrivateNetworkAllowlist"/>), the same for every tool, so no connection can carry a
+/// wider permission into a request that lacks it.
 /// </summary>
 public interface IGuardedHttpClients
 {
-    HttpClient Get(bool allowPrivateNetwork);
+    HttpClient Get();
 }
 
-/// <summary>Named clients from <see cref="IHttpClientFactory"/> (registered by AddToolExecution).</summary>
+/// <summary>The named client from <see cref="IHttpClientFactory"/> (registered by AddToolExecution).</summary>
 public sealed class GuardedHttpClients(IHttpClientFactory factory) : IGuardedHttpClients
 {
-    public const string PublicOnly = "AgentFunctions.Tools.Public";
-    public const string PrivateAllowed = "AgentFunctions.Tools.PrivateAllowed";
+    public const string Name = "AgentFunctions.Tools";
 
-    public HttpClient Get(bool allowPrivateNetwork) => factory.CreateClient(allowPrivateNetwork ? PrivateAllowed : PublicOnly);
+    public HttpClient Get() => factory.CreateClient(Name);
 }

@@ -22,7 +22,11 @@ public sealed record ToolInvocation(
     string ArgumentsJson,
     string CallId);
 
-public sealed record ToolResult(bool Succeeded, string Content, string? Error, int Attempts, TimeSpan Duration)
+/// <summary>
+/// What a tool call gave back. <see cref="RecordedArguments"/>, when set, is what the run must record instead of the
+/// arguments it holds: they held a value of a credential the call used, now scrubbed.
+/// </summary>
+public sealed record ToolResult(bool Succeeded, string Content, string? Error, int Attempts, TimeSpan Duration, string? RecordedArguments = null)
 {
     public static ToolResult Failure(string error, int attempts = 0, TimeSpan duration = default) =>
         new(false, error, error, attempts, duration);

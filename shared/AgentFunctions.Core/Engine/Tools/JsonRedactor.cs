@@ -28,19 +28,6 @@ public static class JsonRedactor
         return Walk(root, names) ? root.ToJsonString(ToolJson.Relaxed) : text;
     }
 
-    /// <summary>Replaces each occurrence of a secret value (e.g. an echoed token) with the marker.</summary>
-    public static string Scrub(string text, IEnumerable<string> secrets)
-    {
-        foreach (var secret in secrets)
-        {
-            if (secret.Length >= 4)
-            {
-                text = text.Replace(secret, Marker, StringComparison.Ordinal);
-            }
-        }
-        return text;
-    }
-
     private static bool Walk(JsonNode node, HashSet<string> names)
     {
         var changed = false;

@@ -1,23 +1,31 @@
 using AgentFunctions.Tools;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ModelContextProtocol.Client;
 
 namespace AgentFunctions.Engine.Tools;
 
 /// <summary>
 /// Opens an MCP client session (streamable HTTP) to a registry entry's server through the guarded HttpClient, so the
-/// host allowlist and the network guard (incl. the allow-private opt-in) apply exactly as for HTTP tools.
+/// host allowlist and the network guard (with the platform's private-host setting) apply exactly as for HTTP tools.
+/// The SDK gets no logger: at Debug and Trace it writes whole protocol messages (arguments, results, a server's echo of
+/// a secret) before any redaction; the executor logs each call itself, redacted and scrubbed.
 /// </summary>
-public sealed class McpConnector(IGuardedHttpClients clients, ILoggerFactory loggerFactory)
+public sealed class McpConnector(IGuardedHttpClients clients)
 {
+    private static readonly ILoggerFactory SdkLogs = NullLoggerFactory.Instance;
+
     public const string ProtocolVersion = "2025-11-25";
 
-    public async Task<McpClient> ConnectAsync(McpToolSpec spec, bool allowPrivateNetwork, (string Name, string Value)? credentialHeader, CancellationToken cancellationToken)
+    /// <summary>The server's URL, checked to be an absolute http(s) URL without user info.</summary>
+    public static Uri EndpointOf(McpToolSpec spec) =>
+        Uri.TryCreate(spec.ServerUrl, UriKind.Absolute, out var endpoint) && HostAllowlist.IsCallable(endpoint)
+            ? endpoint
+            : throw new ToolCallException("the MCP server URL is not an absolute http(s) URL");
+
+    public async Task<McpClient> ConnectAsync(McpToolSpec spec, (string Name, string Value)? credentialHeader, CancellationToken cancellationToken)
     {
-        if (!Uri.TryCreate(spec.ServerUrl, UriKind.Absolute, out var endpoint) || !HostAllowlist.IsCallable(endpoint))
-        {
-            throw new ToolCallException("the MCP server URL is not an absolute http(s) URL");
-        }
+        var endpoint = EndpointOf(spec);
         if (!HostAllowlist.Allows(spec.AllowedHosts, endpoint))
         {
             throw new ToolCallException($"MCP server host '{endpoint.Host}' is not in the tool's allowed hosts");
@@ -37,8 +45,8 @@ public sealed class McpConnector(IGuardedHttpClients clients, ILoggerFactory log
                 EnableStandaloneGetStream = false,
                 Name = "agentfunctions-tools",
             },
-            clients.Get(allowPrivateNetwork),
-            loggerFactory,
+            clients.Get(),
+            SdkLogs,
             ownsHttpClient: false);
         try
         {
@@ -51,7 +59,7 @@ public sealed class McpConnector(IGuardedHttpClients clients, ILoggerFactory log
                     // round trip on every call since each tool call opens its own session.
                     ProtocolVersion = ProtocolVersion,
                 },
-                loggerFactory,
+                SdkLogs,
                 cancellationToken).ConfigureAwait(false);
         }
         catch

@@ -16,11 +16,11 @@ public sealed class McpToolRunner(McpConnector connector, CredentialResolver cre
     public async Task<ToolOutcome> RunAsync(ToolCallScope scope, McpToolSpec spec, string mcpToolName, CancellationToken cancellationToken)
     {
         (string Name, string Value)? header = spec.CredentialId is { Length: > 0 } credentialId
-            ? await credentials.HeaderAsync(scope, credentialId, null, cancellationToken).ConfigureAwait(false)
+            ? await credentials.HeaderAsync(scope, credentialId, null, McpConnector.EndpointOf(spec), cancellationToken).ConfigureAwait(false)
             : null;
         var arguments = ParseArguments(scope.Invocation.ArgumentsJson);
         scope.Attempts = 1;
-        await using var client = await connector.ConnectAsync(spec, spec.AllowPrivateNetwork, header, cancellationToken).ConfigureAwait(false);
+        await using var client = await connector.ConnectAsync(spec, header, cancellationToken).ConfigureAwait(false);
         var result = await client.CallToolAsync(mcpToolName, arguments, progress: null, options: null, cancellationToken).ConfigureAwait(false);
         var text = ToText(result);
         if (Encoding.UTF8.GetByteCount(text) > options.MaxResponseBytes)

@@ -12,18 +12,22 @@ public static class NetworkGuard
     private static readonly IPAddress AwsMetadataV6 = IPAddress.Parse("fd00:ec2::254");
 
     /// <summary>
-    /// Returns why <paramref name="address"/> is refused, or null when it may be reached. With
-    /// <paramref name="allowPrivateNetwork"/> (a tenant's explicit opt-in for a host) loopback, private, CGNAT, ULA and
-    /// link-local become reachable; cloud metadata, unspecified, multicast, broadcast and reserved addresses never do.
+    /// Returns why a connection to <paramref name="host"/> at <paramref name="address"/> is refused, or null when it may
+    /// be made. Loopback, private, CGNAT, ULA and link-local addresses are reachable only when the platform's
+    /// <paramref name="privateHosts"/> lists the host or the address; cloud metadata, the Azure host address,
+    /// unspecified, multicast, broadcast, documentation (TEST-NET), tunnel (Teredo, local NAT64) and reserved
+    /// addresses never are, whatever the setting says.
     /// </summary>
-    public static string? Refusal(IPAddress address, bool allowPrivateNetwork)
+    public static string? Refusal(IPAddress address, string host, PrivateNetworkAllowlist privateHosts)
     {
         var category = Classify(address);
         return category switch
         {
             AddressCategory.Public => null,
             AddressCategory.Loopback or AddressCategory.Private or AddressCategory.LinkLocal or AddressCategory.SharedAddressSpace
-                or AddressCategory.UniqueLocal when allowPrivateNetwork => null,
+                or AddressCategory.UniqueLocal => privateHosts.Allows(host, address)
+                    ? null
+                    : DescribeCategory(category) + " (the platform setting " + PrivateNetworkAllowlist.SettingName + " does not list it)",
             _ => DescribeCategory(category),
         };
     }
@@ -45,6 +49,7 @@ public static class NetworkGuard
     {
         if (b[0] == 169 && b[1] == 254 && b[2] == 169 && b[3] == 254) return AddressCategory.Metadata;
         if (b[0] == 100 && b[1] == 100 && b[2] == 100 && b[3] == 200) return AddressCategory.Metadata; // Alibaba Cloud
+        if (b[0] == 168 && b[1] == 63 && b[2] == 129 && b[3] == 16) return AddressCategory.Metadata;    // Azure host (WireServer)
         if (b[0] == 0) return AddressCategory.Unspecified;                                                 // 0.0.0.0/8 "this network"
         if (b[0] == 127) return AddressCategory.Loopback;
         if (b[0] == 10) return AddressCategory.Private;
@@ -57,6 +62,10 @@ public static class NetworkGuard
         if (b[0] >= 240) return AddressCategory.Reserved;                                                 // 240.0.0.0/4
         if (b[0] == 192 && b[1] == 0 && b[2] == 0) return AddressCategory.Reserved;                       // 192.0.0.0/24 (IETF protocol)
         if (b[0] == 198 && (b[1] & 0xFE) == 18) return AddressCategory.Reserved;                          // 198.18.0.0/15 (benchmarking)
+        if ((b[0] == 192 && b[1] == 0 && b[2] == 2) || (b[0] == 198 && b[1] == 51 && b[2] == 100) || (b[0] == 203 && b[1] == 0 && b[2] == 113))
+        {
+            return AddressCategory.Documentation;                                                         // TEST-NET-1/2/3
+        }
         return AddressCategory.Public;
     }
 
@@ -82,6 +91,14 @@ public static class NetworkGuard
         {
             return AddressCategory.Reserved;                                                              // ::/96 IPv4-compatible (deprecated)
         }
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0x00 && b[5] == 0x01)
+        {
+            return AddressCategory.Tunnel;                                                                // 64:ff9b:1::/48 local-use NAT64
+        }
+        if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00)
+        {
+            return AddressCategory.Tunnel;                                                                // 2001::/32 Teredo
+        }
         if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && IsZero(b, 4, 12))
         {
             return EmbeddedV4(b, 12);                                                                     // 64:ff9b::/96 NAT64
@@ -90,7 +107,7 @@ public static class NetworkGuard
         {
             return EmbeddedV4(b, 2);                                                                      // 2002::/16 6to4
         }
-        if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) return AddressCategory.Reserved; // documentation
+        if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) return AddressCategory.Documentation; // 2001:db8::/32
         return AddressCategory.Public;
     }
 
@@ -116,7 +133,9 @@ public static class NetworkGuard
         AddressCategory.SharedAddressSpace => "shared (CGNAT) address",
         AddressCategory.LinkLocal => "link-local address",
         AddressCategory.UniqueLocal => "unique-local IPv6 address",
-        AddressCategory.Metadata => "cloud metadata address",
+        AddressCategory.Metadata => "cloud metadata or platform host address",
+        AddressCategory.Documentation => "documentation (TEST-NET) address",
+        AddressCategory.Tunnel => "tunnel (Teredo or local NAT64) address",
         AddressCategory.Unspecified => "unspecified address",
         AddressCategory.Multicast => "multicast address",
         AddressCategory.Broadcast => "broadcast address",

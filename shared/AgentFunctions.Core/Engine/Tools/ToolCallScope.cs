@@ -1,9 +1,15 @@
+using System.Text.Json;
+
 namespace AgentFunctions.Engine.Tools;
 
-/// <summary>One tool call in flight: what runs, and the secret values it touched (scrubbed from its result).</summary>
+/// <summary>
+/// One tool call in flight: what runs, and the secret values it touched. Everything recorded about the call (arguments,
+/// result, error, log lines) goes through <see cref="Scrubber"/> once a credential was injected.
+/// </summary>
 public sealed class ToolCallScope(ToolInvocation invocation, ToolTarget target)
 {
-    private readonly List<string> secrets = [];
+    /// <summary>String values of a credential shorter than this are not scrubbed (e.g. a region code beside a token).</summary>
+    public const int MinCredentialFieldLength = 8;
 
     public ToolInvocation Invocation { get; } = invocation;
 
@@ -11,7 +17,11 @@ public sealed class ToolCallScope(ToolInvocation invocation, ToolTarget target)
 
     public int Attempts { get; set; }
 
-    public IReadOnlyList<string> Secrets => secrets;
+    public SecretScrubber Scrubber { get; } = new();
 
-    public void RememberSecret(string value) => secrets.Add(value);
+    /// <summary>The value actually injected (the picked field, the formatted header).</summary>
+    public void RememberSecret(string value) => Scrubber.Add(value);
+
+    /// <summary>Every string of the credential's secret object, not only the field that was sent.</summary>
+    public void RememberSecretValues(JsonElement secret) => Scrubber.AddStrings(secret, MinCredentialFieldLength);
 }

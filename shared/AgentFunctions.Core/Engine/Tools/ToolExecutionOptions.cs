@@ -22,11 +22,18 @@ public sealed class ToolExecutionOptions
     /// <summary>How long an MCP server's tool list is reused before it is listed again.</summary>
     public TimeSpan McpListCacheDuration { get; set; } = DefaultMcpListCacheDuration;
 
+    /// <summary>
+    /// The private hosts, addresses and CIDR ranges tools may reach (<c>AgentFunctions:Network:AllowedPrivateHosts</c>);
+    /// empty: none. A deployment setting, never a tenant's: see <see cref="PrivateNetworkAllowlist"/>.
+    /// </summary>
+    public IReadOnlyList<string> AllowedPrivateHosts { get; set; } = [];
+
     public void Validate()
     {
         if (MaxResponseBytes is < 1024 or > 64 * 1024 * 1024) throw new ArgumentOutOfRangeException(nameof(MaxResponseBytes), "must be between 1 KiB and 64 MiB");
         if (DefaultToolTimeoutSeconds is < 1 or > MaxTimeoutSeconds) throw new ArgumentOutOfRangeException(nameof(DefaultToolTimeoutSeconds), "must be between 1 and 300");
         if (RetryBaseDelay < TimeSpan.Zero || RetryBaseDelay > TimeSpan.FromSeconds(30)) throw new ArgumentOutOfRangeException(nameof(RetryBaseDelay), "must be between 0 and 30 s");
         if (McpListCacheDuration < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(McpListCacheDuration), "must not be negative");
+        _ = new PrivateNetworkAllowlist(AllowedPrivateHosts);
     }
 }

@@ -7,7 +7,8 @@ namespace AgentFunctions.Engine.Tools;
 
 /// <summary>
 /// The dispatcher: resolves the tool, applies its rate limit and timeout, runs it by kind, then redacts the configured
-/// fields (and any secret it touched) from the result before it is logged, stored or returned. Every failure of the
+/// fields, and scrubs the values of any credential it injected (in every encoding <see cref="SecretScrubber"/> knows),
+/// from the result, the error, the recorded arguments and its log lines before they are logged, stored or returned. Every failure of the
 /// tool itself comes back as a failed <see cref="ToolResult"/>; only the caller's own cancellation propagates.
 /// </summary>
 public sealed class ToolExecutor(
@@ -104,24 +105,27 @@ public sealed class ToolExecutor(
             }
         }
 
-        var content = JsonRedactor.Scrub(JsonRedactor.Redact(outcome.Content, target.RedactFields), scope.Secrets);
+        var content = scope.Scrubber.Scrub(JsonRedactor.Redact(outcome.Content, target.RedactFields));
+        // Arguments come from the model, which may have been handed the secret elsewhere: what the run records is scrubbed too.
+        var scrubbedArguments = scope.Scrubber.Scrub(redactedArguments);
+        var recordArguments = string.Equals(scrubbedArguments, redactedArguments, StringComparison.Ordinal) ? null : scrubbedArguments;
         var duration = time.GetElapsedTime(started);
         var attempts = Math.Max(scope.Attempts, 1);
         if (outcome.Succeeded)
         {
             logger.LogInformation(
                 "Tool {ToolName} ({ToolKind}) succeeded for run {RunId} call {CallId} in {DurationMs} ms after {Attempts} attempt(s); arguments {Arguments}; result {ResultLength} chars",
-                target.Name, target.Kind, invocation.RunId, invocation.CallId, (long)duration.TotalMilliseconds, attempts, Truncate(redactedArguments), content.Length);
+                target.Name, target.Kind, invocation.RunId, invocation.CallId, (long)duration.TotalMilliseconds, attempts, Truncate(scrubbedArguments), content.Length);
         }
         else
         {
             logger.LogWarning(
                 "Tool {ToolName} ({ToolKind}) failed for run {RunId} call {CallId} in {DurationMs} ms after {Attempts} attempt(s); arguments {Arguments}; error {Error}",
-                target.Name, target.Kind, invocation.RunId, invocation.CallId, (long)duration.TotalMilliseconds, attempts, Truncate(redactedArguments), Truncate(content));
+                target.Name, target.Kind, invocation.RunId, invocation.CallId, (long)duration.TotalMilliseconds, attempts, Truncate(scrubbedArguments), Truncate(content));
         }
         return outcome.Succeeded
-            ? new ToolResult(true, content, null, attempts, duration)
-            : new ToolResult(false, content, content, attempts, duration);
+            ? new ToolResult(true, content, null, attempts, duration, recordArguments)
+            : new ToolResult(false, content, content, attempts, duration, recordArguments);
     }
 
     private Task<ToolOutcome> RunAsync(ToolCallScope scope, CancellationToken cancellationToken)
