@@ -46,6 +46,7 @@ public static class PlatformServices
         services.AddSingleton<LocalEventBus>();
         services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<LocalEventBus>());
         services.AddHostedService(sp => sp.GetRequiredService<LocalEventBus>());
+        services.AddOptions<LocalTimerOptions>().BindConfiguration("AgentFunctions:Triggers:Clock");
         services.AddHostedService<LocalTimerService>();
         return services;
     }

@@ -37,6 +37,8 @@ public sealed class TriggerTestHost : IAsyncDisposable
             ConfigureTestServices = services =>
             {
                 if (time is not null) services.AddSingleton<TimeProvider>(time);
+                // The tests tick the schedulers themselves, so what a test counts is what it caused.
+                services.Configure<LocalTimerOptions>(o => o.Enabled = false);
             },
         };
         var tenant = await factory.SeedTenantAsync();

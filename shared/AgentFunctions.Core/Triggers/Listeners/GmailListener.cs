@@ -17,6 +17,8 @@ public sealed class GmailListener(IListenerHttp http, ListenerEndpoints endpoint
 
     public string ResourceOf(Trigger trigger) => trigger.Options.LabelId ?? "INBOX";
 
+    public string HostOf(Trigger trigger) => endpoints.Gmail.Host;
+
     public async Task<PollResult> PollAsync(ListenerPoll poll, ListenerCursor cursor, CancellationToken cancellationToken)
     {
         if (!cursor.Initialized || cursor.Token is null)

@@ -11,7 +11,7 @@ public sealed class GuardedListenerHttp(IGuardedHttpClients clients) : IListener
         HttpResponseMessage response;
         try
         {
-            response = await clients.Get(allowPrivateNetwork: false).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            response = await clients.Get().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException ex) when (GuardedSender.FindBlocked(ex) is { } blocked)
         {

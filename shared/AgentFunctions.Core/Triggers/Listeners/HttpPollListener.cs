@@ -16,6 +16,8 @@ public sealed class HttpPollListener(IListenerHttp http) : ITriggerListener
 
     public string ResourceOf(Trigger trigger) => trigger.Options.Url ?? string.Empty;
 
+    public string HostOf(Trigger trigger) => Uri.TryCreate(trigger.Options.Url, UriKind.Absolute, out var url) ? url.Host : string.Empty;
+
     public async Task<PollResult> PollAsync(ListenerPoll poll, ListenerCursor cursor, CancellationToken cancellationToken)
     {
         var options = poll.Trigger.Options;

@@ -21,6 +21,8 @@ public sealed class HubSpotListener(IListenerHttp http, ListenerEndpoints endpoi
 
     public string ResourceOf(Trigger trigger) => trigger.Options.ObjectType ?? "contacts";
 
+    public string HostOf(Trigger trigger) => endpoints.HubSpot.Host;
+
     public async Task<PollResult> PollAsync(ListenerPoll poll, ListenerCursor cursor, CancellationToken cancellationToken)
     {
         if (!cursor.Initialized && !poll.Backfill)

@@ -11,6 +11,9 @@ public interface ITriggerListener
     /// <summary>What the poll reads (a URL, a mailbox, a CRM object type): with the credential, the sharing key.</summary>
     string ResourceOf(Trigger trigger);
 
+    /// <summary>The host the poll sends the credential to: checked against the credential's allowed hosts.</summary>
+    string HostOf(Trigger trigger);
+
     /// <summary>One poll: what is new since <paramref name="cursor"/>, and the cursor after it. Throws on a failed poll.</summary>
     Task<PollResult> PollAsync(ListenerPoll poll, ListenerCursor cursor, CancellationToken cancellationToken);
 }

@@ -78,7 +78,7 @@ public sealed class PollScheduler(
         try
         {
             var headers = first.CredentialId is { } credentialId
-                ? await HeadersAsync(first, credentialId, cancellationToken).ConfigureAwait(false)
+                ? await HeadersAsync(first, credentialId, listener.HostOf(first), cancellationToken).ConfigureAwait(false)
                 : [];
             var backfill = group.Any(t => t.Options.Backfill == true);
             result = await listener.PollAsync(new ListenerPoll(first, listener.ResourceOf(first), headers, backfill, now), cursor, cancellationToken).ConfigureAwait(false);
@@ -142,9 +142,9 @@ public sealed class PollScheduler(
         await bus.PublishAsync(new TriggerEventReceived(trigger.TenantId, eventId, trigger.Id), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<IReadOnlyList<KeyValuePair<string, string>>> HeadersAsync(Trigger trigger, string credentialId, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<KeyValuePair<string, string>>> HeadersAsync(Trigger trigger, string credentialId, string host, CancellationToken cancellationToken)
     {
-        var secret = await credentials.UseAsync(new CredentialUseRequest(trigger.TenantId, credentialId, trigger.AgentId, trigger.CreatedBy, $"trigger:{trigger.Id}", null), cancellationToken)
+        var secret = await credentials.UseAsync(new CredentialUseRequest(trigger.TenantId, credentialId, trigger.AgentId, trigger.CreatedBy, $"trigger:{trigger.Id}", null, host), cancellationToken)
             .ConfigureAwait(false);
         var (name, value, _) = CredentialHeader.Build(secret, null);
         return [new(name, value)];
