@@ -71,6 +71,7 @@ public sealed class WebhookIntake(IDocumentStore store, ISecretVault vault, IEve
             {
                 await bus.PublishAsync(new TriggerEventReceived(trigger.TenantId, eventId, trigger.Id), cancellationToken).ConfigureAwait(false);
             }
+            await TriggerStates.UpdateAsync(documents, trigger.Id, s => s with { DuplicateCount = s.DuplicateCount + 1 }, cancellationToken).ConfigureAwait(false);
             logger.LogInformation("Webhook delivery {WebhookId} to trigger {TriggerId} is a duplicate of event {EventId}", webhookId, trigger.Id, eventId);
             return new WebhookAccepted(eventId, Duplicate: true);
         }

@@ -72,6 +72,9 @@ public sealed class WebhookTriggerTests
         Assert.Single(await host.EventsAsync(triggerId));
         var runs = await host.Factory.Store.For(host.Tenant.Tenant).ListAsync<Run>();
         Assert.Single(runs);
+        var health = (await (await host.Client.GetAsync($"/api/v1/triggers/{triggerId}")).ExpectAsync(HttpStatusCode.OK))["health"]!;
+        Assert.Equal(1, health["event_count"]!.GetValue<long>());
+        Assert.Equal(1, health["duplicate_count"]!.GetValue<long>());
     }
 
     [Fact]
