@@ -11,6 +11,10 @@ public static class EngineEndpoints
     {
         api.MapPost("v1/agents/{agentId}/execute", (HttpContext http, string agentId, RunsApi h) => h.Execute(http, agentId))
             .WithName("ExecuteAgent").WithMetadata(AuthLevel.Anonymous);
+        api.MapGet("v1/agents/{agentId}/runs", (HttpContext http, string agentId, RunsApi h) => h.ListRuns(http, agentId))
+            .WithName("ListAgentRuns").WithMetadata(AuthLevel.Anonymous);
+        api.MapGet("v1/agents/{agentId}/sessions", (HttpContext http, string agentId, RunsApi h) => h.ListSessions(http, agentId))
+            .WithName("ListAgentSessions").WithMetadata(AuthLevel.Anonymous);
         api.MapPost("v1/agents/{agentId}/sessions", (HttpContext http, string agentId, RunsApi h) => h.CreateSession(http, agentId))
             .WithName("CreateSession").WithMetadata(AuthLevel.Anonymous);
         api.MapPost("v1/agents/{agentId}/sessions/{sessionId}/messages", (HttpContext http, string agentId, string sessionId, RunsApi h) => h.SendMessage(http, agentId, sessionId))

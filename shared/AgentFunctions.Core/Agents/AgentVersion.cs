@@ -3,7 +3,10 @@ using AgentFunctions.Storage;
 
 namespace AgentFunctions.Agents;
 
-/// <summary>An immutable snapshot of an agent's spec. Id is <c>{agentId}.v{number}</c>.</summary>
+/// <summary>
+/// An immutable snapshot of an agent's spec. Id is <c>{agentId}.v{number:D6}</c>: zero-padded, so the store's id order is
+/// version order and the versions list pages oldest first.
+/// </summary>
 public sealed record AgentVersion(
     string Id,
     TenantId TenantId,
@@ -15,5 +18,5 @@ public sealed record AgentVersion(
 {
     public static string Kind => "agent_version";
 
-    public static string IdFor(string agentId, int number) => $"{agentId}.v{number}";
+    public static string IdFor(string agentId, int number) => $"{agentId}.v{number.ToString("D6", System.Globalization.CultureInfo.InvariantCulture)}";
 }

@@ -8,5 +8,4 @@ public static class CredentialLimits
     public const int MaxMetaKeyLength = 64;
     public const int MaxMetaValueLength = 256;
     public const int MaxBodyBytes = 128 * 1024;
-    public const int MaxAuditPage = 500;
 }

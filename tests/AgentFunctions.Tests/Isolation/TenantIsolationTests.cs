@@ -134,7 +134,7 @@ public sealed class TenantIsolationTests(PlatformFactory factory, ITestOutputHel
         // Every tenant still sees exactly its own agents.
         foreach (var (tenant, index) in tenants.Select((t, i) => (t, i)))
         {
-            var listed = (await (await tenant.First.Client.GetAsync("/api/v1/tools")).ReadNodeAsync())["tools"]!.AsArray()
+            var listed = (await tenant.First.Client.ReadAllItemsAsync("/api/v1/tools"))
                 .Select(t => t!["id"]!.GetValue<string>()).ToHashSet();
             var expected = objects.Where(o => o.Kind == "tool" && o.Tenant == index).Select(o => o.Id).ToHashSet();
             Assert.Equal(expected, listed);
