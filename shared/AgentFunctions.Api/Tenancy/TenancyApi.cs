@@ -23,9 +23,8 @@ public sealed class TenancyApi(TenancyService tenancy, ApiKeyService keys)
         ApiResults.Ok(await tenancy.ListTenantsAsync(ListQuery.Read(http.Request), http.RequestAborted)));
 
     /// <summary>The platform key reads any tenant; a tenant key reads only its own (others are 404).</summary>
-    public Task<IResult> GetTenant(HttpContext http, string tenantId) => ApiCall.RunAnonymousAsync(http, async () =>
+    public Task<IResult> GetTenant(HttpContext http, string tenantId) => ApiCall.RunAnyKeyAsync(http, async caller =>
     {
-        var caller = await ApiCall.AuthenticateAsync(http);
         if (!TenantId.TryParse(tenantId, out var tenant) || (!caller.IsPlatform && caller.Tenant != tenant) || tenant == TenantId.Platform)
         {
             throw new NotFoundException("Tenant");
