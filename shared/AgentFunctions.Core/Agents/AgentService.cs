@@ -111,7 +111,7 @@ public sealed partial class AgentService(IDocumentStore store, ToolRegistryServi
     public async Task<AgentVersion> GetVersionAsync(Caller caller, string agentId, int number, CancellationToken cancellationToken = default)
     {
         await GetAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
-        return (await store.For(caller.Tenant).GetAsync<AgentVersion>(AgentVersion.IdFor(agentId, number), cancellationToken).ConfigureAwait(false))?.Value
+        return await FindVersionAsync(store.For(caller.Tenant), agentId, number, cancellationToken).ConfigureAwait(false)
             ?? throw new NotFoundException($"Version {number}");
     }
 
@@ -121,13 +121,17 @@ public sealed partial class AgentService(IDocumentStore store, ToolRegistryServi
         caller.Demand(Permission.ManageAgents);
         var current = await GetAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
         if (ifMatch is not null && ifMatch != current.ETag) throw new PreconditionFailedException("The agent changed since you read it.");
-        var version = (await store.For(caller.Tenant).GetAsync<AgentVersion>(AgentVersion.IdFor(agentId, number), cancellationToken).ConfigureAwait(false))?.Value
+        var version = await FindVersionAsync(store.For(caller.Tenant), agentId, number, cancellationToken).ConfigureAwait(false)
             ?? throw ValidationFailedException.For("version", $"version {number} does not exist");
         var updated = current.Value with { Version = number, Spec = version.Spec, UpdatedAt = time.GetUtcNow() };
         var result = await store.For(caller.Tenant).ReplaceAsync(updated, current.ETag, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Agent {AgentId} rolled back to version {Version} by {UserId}", agentId, number, caller.UserId);
         return result;
     }
+
+    private static async Task<AgentVersion?> FindVersionAsync(ITenantDocuments partition, string agentId, int number, CancellationToken cancellationToken) =>
+        (await partition.GetAsync<AgentVersion>(AgentVersion.IdFor(agentId, number), cancellationToken).ConfigureAwait(false)
+            ?? await partition.GetAsync<AgentVersion>(AgentVersion.LegacyIdFor(agentId, number), cancellationToken).ConfigureAwait(false))?.Value;
 
     public static bool IsVisible(Caller caller, Agent agent) => agent.Spec.Scope switch
     {

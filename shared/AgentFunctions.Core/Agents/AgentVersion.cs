@@ -18,5 +18,8 @@ public sealed record AgentVersion(
 {
     public static string Kind => "agent_version";
 
+    /// <summary>The id versions had before it was padded; still read, so agents made by earlier builds keep their history.</summary>
+    public static string LegacyIdFor(string agentId, int number) => $"{agentId}.v{number.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
     public static string IdFor(string agentId, int number) => $"{agentId}.v{number.ToString("D6", System.Globalization.CultureInfo.InvariantCulture)}";
 }

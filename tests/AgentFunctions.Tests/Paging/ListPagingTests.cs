@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using AgentFunctions.Access;
+using AgentFunctions.Agents;
+using AgentFunctions.Storage;
 using AgentFunctions.Tests.Support;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -225,5 +227,25 @@ public sealed class ListPagingTests(PlatformFactory factory) : IClassFixture<Pla
         var versions = await tenant.First.Client.ReadAllItemsAsync($"/api/v1/agents/{agentId}/versions", limit: 5);
 
         Assert.Equal(Enumerable.Range(1, 12), versions.Select(v => v!["number"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task AgentVersions_StoredUnderTheUnpaddedIdOfEarlierBuilds_StillReadAndRollBack()
+    {
+        var (tenant, agentId) = await SeedAsync();
+        var documents = factory.Store.For(tenant.Tenant);
+        var first = (await documents.GetAsync<AgentVersion>(AgentVersion.IdFor(agentId, 1)))!.Value;
+        await documents.CommitAsync(
+        [
+            DocumentWrite.Delete(AgentVersion.Kind, first.Id),
+            TypedDocuments.Write(DocumentWriteMode.Create, documents, first with { Id = $"{agentId}.v1" }),
+        ]);
+
+        var version = await (await tenant.First.Client.GetAsync($"/api/v1/agents/{agentId}/versions/1")).ExpectAsync(HttpStatusCode.OK);
+        var rolledBack = await (await tenant.First.Client.PostJsonAsync($"/api/v1/agents/{agentId}/rollback", new { version = 1 })).ExpectAsync(HttpStatusCode.OK);
+
+        Assert.Equal($"{agentId}.v1", version["id"]!.GetValue<string>());
+        Assert.Equal(1, rolledBack["version"]!.GetValue<int>());
+        Assert.Equal($"{agentId}.v000001", AgentVersion.IdFor(agentId, 1));
     }
 }
