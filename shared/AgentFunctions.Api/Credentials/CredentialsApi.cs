@@ -46,7 +46,7 @@ public sealed class CredentialsApi(CredentialService service)
                     throw ValidationFailedException.For(key, "Unknown query parameter; filter by meta with 'meta.<key>=<value>'.");
                 }
             }
-            var page = ListQuery.Read(http.Request);
+            var page = ListQuery.Read(http.Request, "user_id", MetaQueryPrefix + "*");
             var credentials = await service.ListAsync(caller, tenantId, UserIdQuery(http), meta, page, http.RequestAborted).ConfigureAwait(false);
             return Results.Json(credentials, PlatformJson.Options);
         });
@@ -70,8 +70,7 @@ public sealed class CredentialsApi(CredentialService service)
         ApiCall.RunAsync(http, Permission.ViewAudit, async caller =>
         {
             var query = http.Request.Query;
-            ListQuery.RefuseUnknown(http.Request, "credential_id", "agent_id", "actor_user_id", "allowed");
-            var page = ListQuery.Read(http.Request);
+            var page = ListQuery.Read(http.Request, "credential_id", "agent_id", "actor_user_id", "allowed");
             var validation = new Validation();
             bool? allowed = null;
             if (query.TryGetValue("allowed", out var allowedText))

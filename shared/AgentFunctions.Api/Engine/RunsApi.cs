@@ -43,8 +43,7 @@ public sealed class RunsApi(RunService runs, SessionService sessions, EngineOpti
     public Task<IResult> ListRuns(HttpContext http, string agentId) =>
         ApiCall.RunAsync(http, Permission.ViewRuns, async caller =>
         {
-            ListQuery.RefuseUnknown(http.Request, "status");
-            var page = ListQuery.Read(http.Request);
+            var page = ListQuery.Read(http.Request, "status");
             var status = ReadStatus(http.Request);
             return Results.Json(await runs.ListAsync(caller, agentId, status, page, http.RequestAborted).ConfigureAwait(false), PlatformJson.Options);
         });
@@ -52,7 +51,6 @@ public sealed class RunsApi(RunService runs, SessionService sessions, EngineOpti
     public Task<IResult> ListSessions(HttpContext http, string agentId) =>
         ApiCall.RunAsync(http, Permission.ViewRuns, async caller =>
         {
-            ListQuery.RefuseUnknown(http.Request);
             var page = ListQuery.Read(http.Request);
             return Results.Json(await sessions.ListAsync(caller, agentId, page, http.RequestAborted).ConfigureAwait(false), PlatformJson.Options);
         });

@@ -14,8 +14,13 @@ public static class ListQuery
 {
     public static readonly IReadOnlySet<string> Parameters = new HashSet<string>(StringComparer.Ordinal) { "limit", "cursor" };
 
-    public static ListRequest Read(HttpRequest request)
+    /// <summary>
+    /// Reads <c>limit</c> and <c>cursor</c>, and refuses any other parameter but the route's <paramref name="filters"/>
+    /// (a name ending in <c>*</c> allows every parameter with that prefix, e.g. <c>meta.*</c>).
+    /// </summary>
+    public static ListRequest Read(HttpRequest request, params string[] filters)
     {
+        RefuseUnknown(request, filters);
         var query = request.Query;
         var validation = new Validation();
         var limit = ListRequest.DefaultLimit;
@@ -42,12 +47,12 @@ public static class ListQuery
     }
 
     /// <summary>Refuses query parameters a route does not know (a misspelt filter must not silently list everything).</summary>
-    public static void RefuseUnknown(HttpRequest request, params string[] filters)
+    private static void RefuseUnknown(HttpRequest request, string[] filters)
     {
         var validation = new Validation();
         foreach (var key in request.Query.Keys)
         {
-            if (!Parameters.Contains(key) && !filters.Contains(key, StringComparer.Ordinal))
+            if (!Parameters.Contains(key) && !filters.Any(f => f.EndsWith('*') ? key.StartsWith(f[..^1], StringComparison.Ordinal) && key.Length > f.Length - 1 : key == f))
             {
                 validation.Add(key, "is not a parameter of this list" + (filters.Length > 0 ? $"; it takes {string.Join(", ", filters)}, limit and cursor" : "; it takes limit and cursor"));
             }

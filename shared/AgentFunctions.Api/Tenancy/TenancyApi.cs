@@ -90,7 +90,7 @@ public sealed class TenancyApi(TenancyService tenancy, ApiKeyService keys)
     public Task<IResult> ListKeys(HttpContext http) => ApiCall.RunAsync(http, Permission.None, async caller =>
     {
         var userId = http.Request.Query["user_id"].ToString();
-        var list = await keys.ListAsync(caller, string.IsNullOrEmpty(userId) ? null : userId, ListQuery.Read(http.Request), http.RequestAborted);
+        var list = await keys.ListAsync(caller, string.IsNullOrEmpty(userId) ? null : userId, ListQuery.Read(http.Request, "user_id"), http.RequestAborted);
         return ApiResults.Ok(list.Select(ApiKeyView.From));
     });
 

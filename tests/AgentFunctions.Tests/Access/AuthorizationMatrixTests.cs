@@ -2,8 +2,6 @@ using System.Net;
 using AgentFunctions.Access;
 using AgentFunctions.Api.Http;
 using AgentFunctions.Common;
-using AgentFunctions.Storage;
-using AgentFunctions.Tenancy;
 using AgentFunctions.Tests.Support;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -185,24 +183,23 @@ public sealed class AuthorizationMatrixTests(PlatformFactory factory, ITestOutpu
             new("no key", factory.CreateClient(), null, null),
             new("platform key", factory.ClientWithKey(factory.PlatformKey), null, null, Platform: true),
             new("admin", admin.Client, admin.UserId, Role.Admin),
-            new("admin's key narrowed to operator", await NarrowedAsync(world.Tenant, admin, Role.Operator), admin.UserId, Role.Operator),
-            new("admin's key narrowed to viewer", await NarrowedAsync(world.Tenant, admin, Role.Viewer), admin.UserId, Role.Viewer),
+            new("admin's key narrowed to operator", await NarrowedAsync(factory, admin, Role.Operator), admin.UserId, Role.Operator),
+            new("admin's key narrowed to viewer", await NarrowedAsync(factory, admin, Role.Viewer), admin.UserId, Role.Viewer),
             new("operator", operatorUser.Client, operatorUser.UserId, Role.Operator),
-            new("operator's key narrowed to viewer", await NarrowedAsync(world.Tenant, operatorUser, Role.Viewer), operatorUser.UserId, Role.Viewer),
+            new("operator's key narrowed to viewer", await NarrowedAsync(factory, operatorUser, Role.Viewer), operatorUser.UserId, Role.Viewer),
             new("viewer", viewer.Client, viewer.UserId, Role.Viewer),
             new("owner of the personal objects", owner.Client, owner.UserId, Role.Operator),
         ];
     }
 
-    /// <summary>A key of <paramref name="user"/> carrying a lower role, written as the key service writes one.</summary>
-    private async Task<HttpClient> NarrowedAsync(SeededTenant tenant, SeededUser user, Role role)
+    /// <summary>A key <paramref name="user"/> makes for itself with a lower role, through the API.</summary>
+    private static async Task<HttpClient> NarrowedAsync(PlatformFactory factory, SeededUser user, Role role)
     {
-        var token = ApiKeyToken.Issue(tenant.Tenant);
-        await factory.Store.For(tenant.Tenant).CreateAsync(new ApiKey(token.KeyId, tenant.Tenant, user.UserId, "narrowed", token.DisplayPrefix,
-            ApiKeyToken.Hash(token.Secret), role, DateTimeOffset.UtcNow, null, null));
-        var me = await (await factory.ClientWithKey(token.ToString()).GetAsync("/api/v1/me")).ExpectAsync(HttpStatusCode.OK);
+        var issued = await (await user.Client.PostJsonAsync("/api/v1/keys", new { name = "narrowed", role = role.ToString().ToLowerInvariant() })).ExpectAsync(HttpStatusCode.Created);
+        var client = factory.ClientWithKey(issued["key"]!.GetValue<string>());
+        var me = await (await client.GetAsync("/api/v1/me")).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(role.ToString().ToLowerInvariant(), me["effective_role"]!.GetValue<string>());
-        return factory.ClientWithKey(token.ToString());
+        return client;
     }
 
     /// <summary>The targets of one call; a route that uses up its target gets a fresh one of the variant's owner.</summary>

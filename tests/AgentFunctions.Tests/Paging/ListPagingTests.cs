@@ -71,6 +71,18 @@ public sealed class ListPagingTests(PlatformFactory factory) : IClassFixture<Pla
         }
     }
 
+    [Fact]
+    public async Task EveryListRoute_UnknownParameter_Answers400ProblemNamingIt()
+    {
+        var (tenant, agentId) = await SeedAsync();
+
+        foreach (var (name, url, platform) in ListRoutes(tenant, agentId))
+        {
+            var problem = await (await ClientFor(tenant, platform).GetAsync($"{url}?limt=5")).ExpectProblemAsync(HttpStatusCode.BadRequest);
+            Assert.True(problem["errors"]?["limt"] is not null, $"{name}: {problem.ToJsonString()}");
+        }
+    }
+
     [Theory]
     [InlineData("not-a-cursor")]
     [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
