@@ -283,10 +283,14 @@ public sealed partial class IsolationFuzz(Func<string, HttpClient> clientForKey,
     {
         foreach (Match token in Token().Matches(text))
         {
-            var value = token.Value.TrimEnd('.', '-');
-            if (owners.TryGetValue(value, out var owner) && owner != me.Index && !me.Sent.Contains(value))
+            // The whole token (tool names hold a dot) and its dotted parts (a version id is the agent id and ".v000001").
+            var whole = token.Value.TrimEnd('.', '-');
+            foreach (var value in whole.Split('.').Append(whole).Distinct(StringComparer.Ordinal))
             {
-                leaks.Add($"op {op}: {probe.Method} {probe.Url} answer names {value} of tenant {owner}: {Truncate(text)}");
+                if (owners.TryGetValue(value, out var owner) && owner != me.Index && !me.Sent.Contains(value))
+                {
+                    leaks.Add($"op {op}: {probe.Method} {probe.Url} answer names {value} of tenant {owner}: {Truncate(text)}");
+                }
             }
         }
     }
