@@ -22,6 +22,9 @@ public sealed class CosmosDocumentStore(Container container) : IDocumentStore
     /// <summary>The partition key path the container must be created with.</summary>
     public const string PartitionKeyPath = "/" + CosmosEnvelope.TenantProperty;
 
+    /// <summary>The largest continuation token a page query asks Cosmos for (the API cursor carries it in a URL).</summary>
+    public const int MaxContinuationKb = 1;
+
     /// <summary>Sub-status of a 404 that means the database or container is missing, not the item.</summary>
     private const string OwnerResourceMissing = "1003";
 
@@ -141,7 +144,13 @@ public sealed class CosmosDocumentStore(Container container) : IDocumentStore
             // than the page still has room for, so the token returned always points just past the last item kept.
             do
             {
-                var options = new QueryRequestOptions { PartitionKey = partitionKey, MaxItemCount = page.Limit - items.Count };
+                var options = new QueryRequestOptions
+                {
+                    PartitionKey = partitionKey,
+                    MaxItemCount = page.Limit - items.Count,
+                    // The token travels inside the API's cursor, in a query string: keep it short.
+                    ResponseContinuationTokenLimitInKb = MaxContinuationKb,
+                };
                 using var iterator = container.GetItemQueryStreamIterator(query, token, options);
                 if (!iterator.HasMoreResults)
                 {

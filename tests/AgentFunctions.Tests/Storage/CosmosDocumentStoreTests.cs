@@ -135,6 +135,7 @@ public sealed class CosmosDocumentStoreTests
         var call = Assert.Single(container.Calls);
         Assert.Equal(new PartitionKey("t-1"), call.QueryOptions!.PartitionKey);
         Assert.Equal(25, call.QueryOptions.MaxItemCount);
+        Assert.Equal(CosmosDocumentStore.MaxContinuationKb, call.QueryOptions.ResponseContinuationTokenLimitInKb);
         Assert.Null(call.Continuation);
         Assert.EndsWith(" ORDER BY c.docId DESC", call.Query!.QueryText, StringComparison.Ordinal);
         Assert.StartsWith("SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = @type AND (c.body[\"owner_id\"] = @v0", call.Query.QueryText, StringComparison.Ordinal);
