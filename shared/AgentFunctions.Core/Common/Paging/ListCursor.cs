@@ -57,7 +57,8 @@ public static class ListCursor
         {
             throw Refused();
         }
-        if (bytes.Length <= TagBytes) throw Refused();
+        // Only the exact text Seal wrote: a non-canonical spelling of the same bytes is an edited cursor too.
+        if (bytes.Length <= TagBytes || !string.Equals(Base64Url.EncodeToString(bytes), cursor, StringComparison.Ordinal)) throw Refused();
         var payload = bytes.AsSpan(TagBytes);
         if (!CryptographicOperations.FixedTimeEquals(bytes.AsSpan(0, TagBytes), Tag(tenant, list, payload)))
         {
