@@ -1,5 +1,12 @@
+using AgentFunctions.Benchmarks.Isolation;
 using BenchmarkDotNet.Running;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+if (args.Length > 0 && args[0] == IsolationSoak.Command)
+{
+    return await IsolationSoak.RunAsync(args);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(IsolationSoak).Assembly).Run(args);
+return 0;
 
 public partial class Program;

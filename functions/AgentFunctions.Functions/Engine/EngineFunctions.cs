@@ -21,6 +21,16 @@ public sealed class EngineFunctions(RunsApi api, DurableClientHolder durable)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/agents/{agentId}/sessions")] HttpRequest req, string agentId,
         [DurableClient] DurableTaskClient client) => Use(client).CreateSession(req.HttpContext, agentId);
 
+    [Function(nameof(ListAgentRuns))]
+    public Task<IResult> ListAgentRuns(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/agents/{agentId}/runs")] HttpRequest req, string agentId,
+        [DurableClient] DurableTaskClient client) => Use(client).ListRuns(req.HttpContext, agentId);
+
+    [Function(nameof(ListAgentSessions))]
+    public Task<IResult> ListAgentSessions(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/agents/{agentId}/sessions")] HttpRequest req, string agentId,
+        [DurableClient] DurableTaskClient client) => Use(client).ListSessions(req.HttpContext, agentId);
+
     [Function(nameof(SendSessionMessage))]
     public Task<IResult> SendSessionMessage(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/agents/{agentId}/sessions/{sessionId}/messages")] HttpRequest req,

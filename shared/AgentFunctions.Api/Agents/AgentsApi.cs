@@ -19,7 +19,7 @@ public sealed class AgentsApi(AgentService agents)
     });
 
     public Task<IResult> List(HttpContext http) => ApiCall.RunAsync(http, Permission.ViewAgents, async caller =>
-        ApiResults.Ok(new { agents = await agents.ListAsync(caller, http.RequestAborted) }));
+        ApiResults.Ok(await agents.ListAsync(caller, ListQuery.Read(http.Request), http.RequestAborted)));
 
     public Task<IResult> Get(HttpContext http, string agentId) => ApiCall.RunAsync(http, Permission.ViewAgents, async caller =>
     {
@@ -42,7 +42,7 @@ public sealed class AgentsApi(AgentService agents)
     });
 
     public Task<IResult> ListVersions(HttpContext http, string agentId) => ApiCall.RunAsync(http, Permission.ViewAgents, async caller =>
-        ApiResults.Ok(new { versions = await agents.ListVersionsAsync(caller, agentId, http.RequestAborted) }));
+        ApiResults.Ok(await agents.ListVersionsAsync(caller, agentId, ListQuery.Read(http.Request), http.RequestAborted)));
 
     public Task<IResult> GetVersion(HttpContext http, string agentId, string version) => ApiCall.RunAsync(http, Permission.ViewAgents, async caller =>
     {

@@ -41,13 +41,14 @@ public sealed class CredentialsApi(CredentialService service)
                 {
                     meta[key[MetaQueryPrefix.Length..]] = value.ToString();
                 }
-                else if (key != "user_id")
+                else if (key != "user_id" && !ListQuery.Parameters.Contains(key))
                 {
                     throw ValidationFailedException.For(key, "Unknown query parameter; filter by meta with 'meta.<key>=<value>'.");
                 }
             }
-            var credentials = await service.ListAsync(caller, tenantId, UserIdQuery(http), meta, http.RequestAborted).ConfigureAwait(false);
-            return Results.Json(new CredentialList(credentials), PlatformJson.Options);
+            var page = ListQuery.Read(http.Request, "user_id", MetaQueryPrefix + "*");
+            var credentials = await service.ListAsync(caller, tenantId, UserIdQuery(http), meta, page, http.RequestAborted).ConfigureAwait(false);
+            return Results.Json(credentials, PlatformJson.Options);
         });
 
     public Task<IResult> Rotate(HttpContext http, string tenantId, string credentialId) =>
@@ -69,6 +70,7 @@ public sealed class CredentialsApi(CredentialService service)
         ApiCall.RunAsync(http, Permission.ViewAudit, async caller =>
         {
             var query = http.Request.Query;
+            var page = ListQuery.Read(http.Request, "credential_id", "agent_id", "actor_user_id", "allowed");
             var validation = new Validation();
             bool? allowed = null;
             if (query.TryGetValue("allowed", out var allowedText))
@@ -76,16 +78,11 @@ public sealed class CredentialsApi(CredentialService service)
                 if (bool.TryParse(allowedText.ToString(), out var parsed)) allowed = parsed;
                 else validation.Add("allowed", "must be true or false");
             }
-            var limit = 100;
-            if (query.TryGetValue("limit", out var limitText) && !int.TryParse(limitText.ToString(), out limit))
-            {
-                validation.Add("limit", "must be a number");
-            }
             validation.ThrowIfInvalid();
             var records = await service.AuditAsync(caller, tenantId,
-                new CredentialAuditQuery(Text(query["credential_id"]), Text(query["agent_id"]), Text(query["actor_user_id"]), allowed, limit),
-                http.RequestAborted).ConfigureAwait(false);
-            return Results.Json(new CredentialAuditList(records), PlatformJson.Options);
+                new CredentialAuditQuery(Text(query["credential_id"]), Text(query["agent_id"]), Text(query["actor_user_id"]), allowed),
+                page, http.RequestAborted).ConfigureAwait(false);
+            return Results.Json(records, PlatformJson.Options);
         });
 
     private static string? UserIdQuery(HttpContext http) => Text(http.Request.Query["user_id"]);

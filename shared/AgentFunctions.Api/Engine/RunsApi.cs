@@ -40,6 +40,21 @@ public sealed class RunsApi(RunService runs, SessionService sessions, EngineOpti
             return await AnswerAsync(http, caller, run, request.Wait, request.WaitSeconds).ConfigureAwait(false);
         });
 
+    public Task<IResult> ListRuns(HttpContext http, string agentId) =>
+        ApiCall.RunAsync(http, Permission.ViewRuns, async caller =>
+        {
+            var page = ListQuery.Read(http.Request, "status");
+            var status = ReadStatus(http.Request);
+            return Results.Json(await runs.ListAsync(caller, agentId, status, page, http.RequestAborted).ConfigureAwait(false), PlatformJson.Options);
+        });
+
+    public Task<IResult> ListSessions(HttpContext http, string agentId) =>
+        ApiCall.RunAsync(http, Permission.ViewRuns, async caller =>
+        {
+            var page = ListQuery.Read(http.Request);
+            return Results.Json(await sessions.ListAsync(caller, agentId, page, http.RequestAborted).ConfigureAwait(false), PlatformJson.Options);
+        });
+
     public Task<IResult> GetConversation(HttpContext http, string sessionId) =>
         ApiCall.RunAsync(http, Permission.ViewRuns, async caller =>
             Results.Json(await sessions.GetConversationAsync(caller, sessionId, http.RequestAborted).ConfigureAwait(false), PlatformJson.Options));
@@ -83,6 +98,15 @@ public sealed class RunsApi(RunService runs, SessionService sessions, EngineOpti
         }
         http.Response.Headers.Location = $"/api/v1/runs/{run.Id}";
         return Results.Json(view, PlatformJson.Options, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>The <c>status</c> filter: one of the run statuses by its wire name, or absent.</summary>
+    private static RunStatus? ReadStatus(HttpRequest request)
+    {
+        if (!request.Query.TryGetValue("status", out var values)) return null;
+        var names = Enum.GetValues<RunStatus>().ToDictionary(s => JsonNamingPolicy.SnakeCaseLower.ConvertName(s.ToString()), StringComparer.Ordinal);
+        if (values.Count == 1 && values[0] is { } text && names.TryGetValue(text, out var status)) return status;
+        throw ValidationFailedException.For("status", "must be one of " + string.Join(", ", names.Keys));
     }
 
     // Checked before the run starts: a refused request must not leave a run (and its tool calls) behind.

@@ -1,3 +1,4 @@
+using AgentFunctions.Access;
 using AgentFunctions.Api.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -9,7 +10,7 @@ public static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder api)
     {
-        api.MapGet("v1/health", (Delegate)Health).WithName("GetHealth").WithMetadata(AuthLevel.Anonymous);
+        api.MapGet("v1/health", (Delegate)Health).WithName("GetHealth").WithMetadata(AuthLevel.Anonymous).Anonymous();
         return api;
     }
 

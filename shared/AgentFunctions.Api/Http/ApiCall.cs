@@ -16,6 +16,7 @@ public static class ApiCall
     public static Task<IResult> RunAsync(HttpContext http, Permission permission, Func<Caller, Task<IResult>> body) =>
         GuardAsync(http, async () =>
         {
+            RouteAccess.Verify(http, RouteCaller.Tenant, permission);
             var caller = await AuthenticateAsync(http).ConfigureAwait(false);
             if (caller.IsPlatform)
             {
@@ -29,6 +30,7 @@ public static class ApiCall
     public static Task<IResult> RunPlatformAsync(HttpContext http, Func<Caller, Task<IResult>> body) =>
         GuardAsync(http, async () =>
         {
+            RouteAccess.Verify(http, RouteCaller.Platform, Permission.None);
             var caller = await AuthenticateAsync(http).ConfigureAwait(false);
             if (!caller.IsPlatform)
             {
@@ -38,7 +40,20 @@ public static class ApiCall
         });
 
     /// <summary>Runs <paramref name="body"/> without a key (webhooks authenticate by signature, health by nothing).</summary>
-    public static Task<IResult> RunAnonymousAsync(HttpContext http, Func<Task<IResult>> body) => GuardAsync(http, body);
+    public static Task<IResult> RunAnonymousAsync(HttpContext http, Func<Task<IResult>> body) =>
+        GuardAsync(http, () =>
+        {
+            RouteAccess.Verify(http, RouteCaller.Anonymous, Permission.None);
+            return body();
+        });
+
+    /// <summary>Runs <paramref name="body"/> for any valid key, platform or tenant; the body decides what each may see.</summary>
+    public static Task<IResult> RunAnyKeyAsync(HttpContext http, Func<Caller, Task<IResult>> body) =>
+        GuardAsync(http, async () =>
+        {
+            RouteAccess.Verify(http, RouteCaller.AnyKey, Permission.None);
+            return await body(await AuthenticateAsync(http).ConfigureAwait(false)).ConfigureAwait(false);
+        });
 
     private static async Task<IResult> GuardAsync(HttpContext http, Func<Task<IResult>> body)
     {

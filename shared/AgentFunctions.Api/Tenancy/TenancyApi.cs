@@ -20,12 +20,11 @@ public sealed class TenancyApi(TenancyService tenancy, ApiKeyService keys)
     });
 
     public Task<IResult> ListTenants(HttpContext http) => ApiCall.RunPlatformAsync(http, async _ =>
-        ApiResults.Ok(new { tenants = await tenancy.ListTenantsAsync(http.RequestAborted) }));
+        ApiResults.Ok(await tenancy.ListTenantsAsync(ListQuery.Read(http.Request), http.RequestAborted)));
 
     /// <summary>The platform key reads any tenant; a tenant key reads only its own (others are 404).</summary>
-    public Task<IResult> GetTenant(HttpContext http, string tenantId) => ApiCall.RunAnonymousAsync(http, async () =>
+    public Task<IResult> GetTenant(HttpContext http, string tenantId) => ApiCall.RunAnyKeyAsync(http, async caller =>
     {
-        var caller = await ApiCall.AuthenticateAsync(http);
         if (!TenantId.TryParse(tenantId, out var tenant) || (!caller.IsPlatform && caller.Tenant != tenant) || tenant == TenantId.Platform)
         {
             throw new NotFoundException("Tenant");
@@ -49,7 +48,7 @@ public sealed class TenancyApi(TenancyService tenancy, ApiKeyService keys)
     });
 
     public Task<IResult> ListTeams(HttpContext http) => ApiCall.RunAsync(http, Permission.None, async caller =>
-        ApiResults.Ok(new { teams = await tenancy.ListTeamsAsync(caller, http.RequestAborted) }));
+        ApiResults.Ok(await tenancy.ListTeamsAsync(caller, ListQuery.Read(http.Request), http.RequestAborted)));
 
     public Task<IResult> CreateTeam(HttpContext http) => ApiCall.RunAsync(http, Permission.ManageUsers, async caller =>
     {
@@ -66,7 +65,7 @@ public sealed class TenancyApi(TenancyService tenancy, ApiKeyService keys)
     });
 
     public Task<IResult> ListUsers(HttpContext http) => ApiCall.RunAsync(http, Permission.ManageUsers, async caller =>
-        ApiResults.Ok(new { users = (await tenancy.ListUsersAsync(caller, http.RequestAborted)).Select(UserView.From) }));
+        ApiResults.Ok((await tenancy.ListUsersAsync(caller, ListQuery.Read(http.Request), http.RequestAborted)).Select(UserView.From)));
 
     public Task<IResult> GetUser(HttpContext http, string userId) => ApiCall.RunAsync(http, Permission.None, async caller =>
     {
@@ -91,8 +90,8 @@ public sealed class TenancyApi(TenancyService tenancy, ApiKeyService keys)
     public Task<IResult> ListKeys(HttpContext http) => ApiCall.RunAsync(http, Permission.None, async caller =>
     {
         var userId = http.Request.Query["user_id"].ToString();
-        var list = await keys.ListAsync(caller, string.IsNullOrEmpty(userId) ? null : userId, http.RequestAborted);
-        return ApiResults.Ok(new { api_keys = list.Select(ApiKeyView.From) });
+        var list = await keys.ListAsync(caller, string.IsNullOrEmpty(userId) ? null : userId, ListQuery.Read(http.Request, "user_id"), http.RequestAborted);
+        return ApiResults.Ok(list.Select(ApiKeyView.From));
     });
 
     public Task<IResult> RevokeKey(HttpContext http, string keyId) => ApiCall.RunAsync(http, Permission.None, async caller =>

@@ -18,7 +18,7 @@ public sealed class ToolsApi(ToolRegistryService registry)
     });
 
     public Task<IResult> List(HttpContext http) => ApiCall.RunAsync(http, Permission.ViewAgents, async caller =>
-        ApiResults.Ok(new { tools = await registry.ListAsync(caller, http.RequestAborted), builtin = BuiltinToolNames.All.Order() }));
+        ApiResults.Ok(await registry.ListAsync(caller, ListQuery.Read(http.Request), http.RequestAborted)));
 
     public Task<IResult> Get(HttpContext http, string toolName) => ApiCall.RunAsync(http, Permission.ViewAgents, async caller =>
     {

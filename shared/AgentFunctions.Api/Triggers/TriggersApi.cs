@@ -18,7 +18,7 @@ public sealed class TriggersApi(TriggerService triggers, WebhookIntake intake)
     });
 
     public Task<IResult> List(HttpContext http, string agentId) => ApiCall.RunAsync(http, Permission.ViewAgents, async caller =>
-        ApiResults.Ok(new { items = await triggers.ListAsync(caller, agentId, http.RequestAborted), next_cursor = (string?)null }));
+        ApiResults.Ok(await triggers.ListAsync(caller, agentId, ListQuery.Read(http.Request), http.RequestAborted)));
 
     public Task<IResult> Update(HttpContext http, string agentId, string triggerId) => ApiCall.RunAsync(http, Permission.ManageTriggers, async caller =>
     {
@@ -39,7 +39,22 @@ public sealed class TriggersApi(TriggerService triggers, WebhookIntake intake)
         ApiResults.Ok(await triggers.RotateSecretAsync(caller, triggerId, http.RequestAborted)));
 
     public Task<IResult> ListEvents(HttpContext http, string triggerId) => ApiCall.RunAsync(http, Permission.ViewRuns, async caller =>
-        ApiResults.Ok(new { items = await triggers.ListEventsAsync(caller, triggerId, http.RequestAborted), next_cursor = (string?)null }));
+    {
+        var request = ListQuery.Read(http.Request, "status");
+        return ApiResults.Ok(await triggers.ListEventsAsync(caller, triggerId, request, ReadStatus(http.Request), http.RequestAborted));
+    });
+
+    private static TriggerEventStatus? ReadStatus(HttpRequest request)
+    {
+        var value = request.Query["status"];
+        if (value.Count == 0) return null;
+        if (value.Count == 1 && value[0] is { Length: > 0 } text && char.IsAsciiLetter(text[0])
+            && Enum.TryParse<TriggerEventStatus>(text, ignoreCase: true, out var status) && Enum.IsDefined(status))
+        {
+            return status;
+        }
+        throw AgentFunctions.Common.ValidationFailedException.For("status", "must be one of 'queued', 'started', 'dropped'");
+    }
 
     /// <summary>Answers 202 with the event id as soon as the event is durable and queued; the run starts later.</summary>
     public Task<IResult> Receive(HttpContext http, string triggerId) => ApiCall.RunAnonymousAsync(http, async () =>

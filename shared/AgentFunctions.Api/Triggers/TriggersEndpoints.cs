@@ -1,3 +1,4 @@
+using AgentFunctions.Access;
 using AgentFunctions.Api.Http;
 using AgentFunctions.Triggers;
 using AgentFunctions.Triggers.Listeners;
@@ -32,14 +33,14 @@ public static class TriggersEndpoints
 
     public static IEndpointRouteBuilder MapTriggersApi(this IEndpointRouteBuilder api)
     {
-        api.MapPost("v1/agents/{agentId}/triggers", (HttpContext http, string agentId, TriggersApi h) => h.Create(http, agentId)).WithName("CreateTrigger").WithMetadata(AuthLevel.Anonymous);
-        api.MapGet("v1/agents/{agentId}/triggers", (HttpContext http, string agentId, TriggersApi h) => h.List(http, agentId)).WithName("ListTriggers").WithMetadata(AuthLevel.Anonymous);
-        api.MapPatch("v1/agents/{agentId}/triggers/{triggerId}", (HttpContext http, string agentId, string triggerId, TriggersApi h) => h.Update(http, agentId, triggerId)).WithName("UpdateTrigger").WithMetadata(AuthLevel.Anonymous);
-        api.MapGet("v1/triggers/{triggerId}", (HttpContext http, string triggerId, TriggersApi h) => h.Get(http, triggerId)).WithName("GetTrigger").WithMetadata(AuthLevel.Anonymous);
-        api.MapDelete("v1/triggers/{triggerId}", (HttpContext http, string triggerId, TriggersApi h) => h.Delete(http, triggerId)).WithName("DeleteTrigger").WithMetadata(AuthLevel.Anonymous);
-        api.MapPost("v1/triggers/{triggerId}/rotate-secret", (HttpContext http, string triggerId, TriggersApi h) => h.RotateSecret(http, triggerId)).WithName("RotateTriggerSecret").WithMetadata(AuthLevel.Anonymous);
-        api.MapGet("v1/triggers/{triggerId}/events", (HttpContext http, string triggerId, TriggersApi h) => h.ListEvents(http, triggerId)).WithName("ListTriggerEvents").WithMetadata(AuthLevel.Anonymous);
-        api.MapPost("v1/hooks/{triggerId}", (HttpContext http, string triggerId, TriggersApi h) => h.Receive(http, triggerId)).WithName("ReceiveWebhook").WithMetadata(AuthLevel.Anonymous);
+        api.MapPost("v1/agents/{agentId}/triggers", (HttpContext http, string agentId, TriggersApi h) => h.Create(http, agentId)).WithName("CreateTrigger").WithMetadata(AuthLevel.Anonymous).RequiresPermission(Permission.ManageTriggers);
+        api.MapGet("v1/agents/{agentId}/triggers", (HttpContext http, string agentId, TriggersApi h) => h.List(http, agentId)).WithName("ListTriggers").WithMetadata(AuthLevel.Anonymous).RequiresPermission(Permission.ViewAgents);
+        api.MapPatch("v1/agents/{agentId}/triggers/{triggerId}", (HttpContext http, string agentId, string triggerId, TriggersApi h) => h.Update(http, agentId, triggerId)).WithName("UpdateTrigger").WithMetadata(AuthLevel.Anonymous).RequiresPermission(Permission.ManageTriggers);
+        api.MapGet("v1/triggers/{triggerId}", (HttpContext http, string triggerId, TriggersApi h) => h.Get(http, triggerId)).WithName("GetTrigger").WithMetadata(AuthLevel.Anonymous).RequiresPermission(Permission.ViewAgents);
+        api.MapDelete("v1/triggers/{triggerId}", (HttpContext http, string triggerId, TriggersApi h) => h.Delete(http, triggerId)).WithName("DeleteTrigger").WithMetadata(AuthLevel.Anonymous).RequiresPermission(Permission.ManageTriggers);
+        api.MapPost("v1/triggers/{triggerId}/rotate-secret", (HttpContext http, string triggerId, TriggersApi h) => h.RotateSecret(http, triggerId)).WithName("RotateTriggerSecret").WithMetadata(AuthLevel.Anonymous).RequiresPermission(Permission.ManageTriggers);
+        api.MapGet("v1/triggers/{triggerId}/events", (HttpContext http, string triggerId, TriggersApi h) => h.ListEvents(http, triggerId)).WithName("ListTriggerEvents").WithMetadata(AuthLevel.Anonymous).RequiresPermission(Permission.ViewRuns);
+        api.MapPost("v1/hooks/{triggerId}", (HttpContext http, string triggerId, TriggersApi h) => h.Receive(http, triggerId)).WithName("ReceiveWebhook").WithMetadata(AuthLevel.Anonymous).Anonymous();
         return api;
     }
 }

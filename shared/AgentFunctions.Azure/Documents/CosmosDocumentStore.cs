@@ -22,6 +22,9 @@ public sealed class CosmosDocumentStore(Container container) : IDocumentStore
     /// <summary>The partition key path the container must be created with.</summary>
     public const string PartitionKeyPath = "/" + CosmosEnvelope.TenantProperty;
 
+    /// <summary>The largest continuation token a page query asks Cosmos for (the API cursor carries it in a URL).</summary>
+    public const int MaxContinuationKb = 1;
+
     /// <summary>Sub-status of a 404 that means the database or container is missing, not the item.</summary>
     private const string OwnerResourceMissing = "1003";
 
@@ -64,6 +67,18 @@ public sealed class CosmosDocumentStore(Container container) : IDocumentStore
             if (filter[i].Value is { } value) query = query.WithParameter($"@v{i}", value);
         }
         return query;
+    }
+
+    /// <summary>
+    /// The paged query: <see cref="BuildQuery"/> ordered by the record id. One ORDER BY on one path, which the container's
+    /// default range index (<c>/*</c>) serves; Cosmos resumes it from its own continuation token.
+    /// </summary>
+    internal static QueryDefinition BuildPageQuery(TenantId tenant, string kind, IReadOnlyList<FieldEquals> filter, bool descending)
+    {
+        var query = BuildQuery(tenant, kind, filter);
+        var paged = new QueryDefinition(query.QueryText + (descending ? " ORDER BY c.docId DESC" : " ORDER BY c.docId ASC"));
+        foreach (var (name, value) in query.GetQueryParameters()) paged = paged.WithParameter(name, value);
+        return paged;
     }
 
     private static bool IsMissingItem(ResponseMessage response) =>
@@ -115,6 +130,60 @@ public sealed class CosmosDocumentStore(Container container) : IDocumentStore
             // Same order as the local store, without asking Cosmos for an ORDER BY (which would need an index policy).
             results.Sort(static (a, b) => string.CompareOrdinal(a.Id, b.Id));
             return results;
+        }
+
+        public async Task<DocumentPage> QueryPageAsync(string kind, IReadOnlyList<FieldEquals> filter, DocumentPageRequest page, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(filter);
+            ArgumentNullException.ThrowIfNull(page);
+            page.Validate();
+            var query = BuildPageQuery(Tenant, kind, filter, page.Descending);
+            var items = new List<StoredDocument>(page.Limit);
+            var token = page.Continuation;
+            // Cosmos may answer with fewer items than asked (and a continuation); ask again for the rest, never for more
+            // than the page still has room for, so the token returned always points just past the last item kept.
+            do
+            {
+                var options = new QueryRequestOptions
+                {
+                    PartitionKey = partitionKey,
+                    MaxItemCount = page.Limit - items.Count,
+                    // The token travels inside the API's cursor, in a query string: keep it short.
+                    ResponseContinuationTokenLimitInKb = MaxContinuationKb,
+                };
+                using var iterator = container.GetItemQueryStreamIterator(query, token, options);
+                if (!iterator.HasMoreResults)
+                {
+                    token = null;
+                    break;
+                }
+                ResponseMessage response;
+                try
+                {
+                    response = await iterator.ReadNextAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.BadRequest && token is not null)
+                {
+                    throw new InvalidContinuationException("Cosmos DB refused the continuation token.");
+                }
+                using (response)
+                {
+                    if (response.StatusCode == HttpStatusCode.BadRequest && token is not null)
+                    {
+                        throw new InvalidContinuationException("Cosmos DB refused the continuation token.");
+                    }
+                    response.EnsureSuccessStatusCode();
+                    var bytes = await CosmosEnvelope.ReadAllAsync(response.Content, cancellationToken).ConfigureAwait(false);
+                    using var json = JsonDocument.Parse(bytes);
+                    foreach (var item in json.RootElement.GetProperty("Documents").EnumerateArray())
+                    {
+                        items.Add(CosmosEnvelope.Deserialize(item, etagHeader: null));
+                    }
+                    token = response.ContinuationToken;
+                }
+            }
+            while (token is not null && items.Count < page.Limit);
+            return new DocumentPage(items, token);
         }
 
         public Task<IReadOnlyList<string?>> CommitAsync(IReadOnlyList<DocumentWrite> writes, CancellationToken cancellationToken = default)

@@ -1,4 +1,5 @@
 using AgentFunctions.Common;
+using AgentFunctions.Common.Paging;
 using AgentFunctions.Storage;
 using AgentFunctions.Tenancy;
 using Microsoft.Extensions.Logging;
@@ -83,17 +84,17 @@ public sealed class ApiKeyService(IDocumentStore store, TimeProvider time, ILogg
 
     private static string Name(Role role) => role.ToString().ToLowerInvariant();
 
-    public async Task<IReadOnlyList<ApiKey>> ListAsync(Caller caller, string? userId, CancellationToken cancellationToken = default)
+    public async Task<ListPage<ApiKey>> ListAsync(Caller caller, string? userId, ListRequest request, CancellationToken cancellationToken = default)
     {
         var partition = store.For(caller.Tenant);
         if (!caller.Can(Permission.ManageKeys))
         {
             userId = caller.UserId;
         }
-        var keys = userId is null
-            ? await partition.ListAsync<ApiKey>(cancellationToken).ConfigureAwait(false)
-            : await partition.ListAsync<ApiKey>(cancellationToken, new FieldEquals("user_id", userId)).ConfigureAwait(false);
-        return keys.Select(k => k.Value).ToList();
+        var page = userId is null
+            ? await ListCursor.ReadAsync<ApiKey>(partition, "keys", request, newestFirst: false, cancellationToken).ConfigureAwait(false)
+            : await ListCursor.ReadAsync<ApiKey>(partition, $"keys:{userId}", request, newestFirst: false, cancellationToken, new FieldEquals("user_id", userId)).ConfigureAwait(false);
+        return page.Select(k => k.Value);
     }
 
     public async Task<ApiKey> RevokeAsync(Caller caller, string keyId, CancellationToken cancellationToken = default)

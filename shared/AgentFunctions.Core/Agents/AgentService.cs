@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using AgentFunctions.Access;
 using AgentFunctions.Common;
 using AgentFunctions.Engine.Models;
+using AgentFunctions.Common.Paging;
 using AgentFunctions.Storage;
 using AgentFunctions.Tools;
 using Microsoft.Extensions.Logging;
@@ -51,11 +52,12 @@ public sealed partial class AgentService(IDocumentStore store, ToolRegistryServi
         return agent;
     }
 
-    public async Task<IReadOnlyList<Agent>> ListAsync(Caller caller, CancellationToken cancellationToken = default)
+    /// <summary>One page of the agents the caller may see (others' personal agents are left out of the page).</summary>
+    public async Task<ListPage<Agent>> ListAsync(Caller caller, ListRequest request, CancellationToken cancellationToken = default)
     {
         caller.Demand(Permission.ViewAgents);
-        var agents = await store.For(caller.Tenant).ListAsync<Agent>(cancellationToken).ConfigureAwait(false);
-        return agents.Select(a => a.Value).Where(a => IsVisible(caller, a)).ToList();
+        var page = await ListCursor.ReadAsync<Agent>(store.For(caller.Tenant), "agents", request, newestFirst: false, cancellationToken).ConfigureAwait(false);
+        return new ListPage<Agent>(page.Items.Select(a => a.Value).Where(a => IsVisible(caller, a)).ToList(), page.NextCursor);
     }
 
     /// <summary>PUT (<paramref name="merge"/> false: absent fields reset to defaults) or PATCH (merge: absent fields kept).</summary>
@@ -98,17 +100,19 @@ public sealed partial class AgentService(IDocumentStore store, ToolRegistryServi
         logger.LogInformation("Agent {AgentId} deleted with {VersionCount} versions by {UserId}", agentId, versions.Count, caller.UserId);
     }
 
-    public async Task<IReadOnlyList<AgentVersion>> ListVersionsAsync(Caller caller, string agentId, CancellationToken cancellationToken = default)
+    /// <summary>One page of an agent's versions, oldest first.</summary>
+    public async Task<ListPage<AgentVersion>> ListVersionsAsync(Caller caller, string agentId, ListRequest request, CancellationToken cancellationToken = default)
     {
         await GetAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
-        var versions = await store.For(caller.Tenant).ListAsync<AgentVersion>(cancellationToken, new FieldEquals("agent_id", agentId)).ConfigureAwait(false);
-        return versions.Select(v => v.Value).OrderBy(v => v.Number).ToList();
+        var page = await ListCursor.ReadAsync<AgentVersion>(store.For(caller.Tenant), $"agent_versions:{agentId}", request, newestFirst: false,
+            cancellationToken, new FieldEquals("agent_id", agentId)).ConfigureAwait(false);
+        return page.Select(v => v.Value);
     }
 
     public async Task<AgentVersion> GetVersionAsync(Caller caller, string agentId, int number, CancellationToken cancellationToken = default)
     {
         await GetAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
-        return (await store.For(caller.Tenant).GetAsync<AgentVersion>(AgentVersion.IdFor(agentId, number), cancellationToken).ConfigureAwait(false))?.Value
+        return await FindVersionAsync(store.For(caller.Tenant), agentId, number, cancellationToken).ConfigureAwait(false)
             ?? throw new NotFoundException($"Version {number}");
     }
 
@@ -118,13 +122,17 @@ public sealed partial class AgentService(IDocumentStore store, ToolRegistryServi
         caller.Demand(Permission.ManageAgents);
         var current = await GetAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
         if (!current.Matches(ifMatch)) throw new PreconditionFailedException("The agent changed since you read it.");
-        var version = (await store.For(caller.Tenant).GetAsync<AgentVersion>(AgentVersion.IdFor(agentId, number), cancellationToken).ConfigureAwait(false))?.Value
+        var version = await FindVersionAsync(store.For(caller.Tenant), agentId, number, cancellationToken).ConfigureAwait(false)
             ?? throw ValidationFailedException.For("version", $"version {number} does not exist");
         var updated = current.Value with { Version = number, Spec = version.Spec, UpdatedAt = time.GetUtcNow() };
         var result = await store.For(caller.Tenant).ReplaceAsync(updated, current.ETag, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Agent {AgentId} rolled back to version {Version} by {UserId}", agentId, number, caller.UserId);
         return result;
     }
+
+    private static async Task<AgentVersion?> FindVersionAsync(ITenantDocuments partition, string agentId, int number, CancellationToken cancellationToken) =>
+        (await partition.GetAsync<AgentVersion>(AgentVersion.IdFor(agentId, number), cancellationToken).ConfigureAwait(false)
+            ?? await partition.GetAsync<AgentVersion>(AgentVersion.LegacyIdFor(agentId, number), cancellationToken).ConfigureAwait(false))?.Value;
 
     public static bool IsVisible(Caller caller, Agent agent) => agent.Spec.Scope switch
     {

@@ -3,7 +3,10 @@ using AgentFunctions.Storage;
 
 namespace AgentFunctions.Agents;
 
-/// <summary>An immutable snapshot of an agent's spec. Id is <c>{agentId}.v{number}</c>.</summary>
+/// <summary>
+/// An immutable snapshot of an agent's spec. Id is <c>{agentId}.v{number:D6}</c>: zero-padded, so the store's id order is
+/// version order and the versions list pages oldest first.
+/// </summary>
 public sealed record AgentVersion(
     string Id,
     TenantId TenantId,
@@ -15,5 +18,8 @@ public sealed record AgentVersion(
 {
     public static string Kind => "agent_version";
 
-    public static string IdFor(string agentId, int number) => $"{agentId}.v{number}";
+    /// <summary>The id versions had before it was padded; still read, so agents made by earlier builds keep their history.</summary>
+    public static string LegacyIdFor(string agentId, int number) => $"{agentId}.v{number.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    public static string IdFor(string agentId, int number) => $"{agentId}.v{number.ToString("D6", System.Globalization.CultureInfo.InvariantCulture)}";
 }

@@ -22,6 +22,13 @@ public static class Ids
         });
     }
 
+    /// <summary>
+    /// An id that sorts by creation time (<c>run_{ticks:x16}{random}</c>), for records listed newest first: the store pages
+    /// in id order, so the time must lead. Same alphabet and shape rules as <see cref="New"/>.
+    /// </summary>
+    public static string NewSortable(string prefix, DateTimeOffset at, int randomChars = 10) =>
+        $"{prefix}_{at.UtcTicks:x16}{New("x", randomChars)[2..]}";
+
     /// <summary>True when <paramref name="id"/> could be an id we issued: short, ASCII, no path or query characters.</summary>
     public static bool LooksValid(string? id) =>
         !string.IsNullOrEmpty(id) && id.Length <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.');

@@ -8,6 +8,5 @@ public static class CredentialLimits
     public const int MaxMetaKeyLength = 64;
     public const int MaxMetaValueLength = 256;
     public const int MaxBodyBytes = 128 * 1024;
-    public const int MaxAuditPage = 500;
     public const int MaxAllowedHosts = 32;
 }

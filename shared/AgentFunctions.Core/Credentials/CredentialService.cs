@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AgentFunctions.Access;
 using AgentFunctions.Common;
+using AgentFunctions.Common.Paging;
 using AgentFunctions.Storage;
 using AgentFunctions.Tenancy;
 using Microsoft.Extensions.Logging;
@@ -76,26 +77,25 @@ public sealed class CredentialService(IDocumentStore store, ISecretVault vault, 
     }
 
     /// <summary>Metadata only: the tenant's credentials, plus the caller's personal ones when they pass their own user id; filtered by meta.</summary>
-    public async Task<IReadOnlyList<CredentialView>> ListAsync(Caller caller, string routeTenant, string? userId, IReadOnlyDictionary<string, string> metaFilter, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// One page in credential id order. The tenant's and the caller's own credentials come from one store query, and the
+    /// meta filter is applied to the page (meta is nested): a page may hold fewer than the limit while a next one follows.
+    /// </remarks>
+    public async Task<ListPage<CredentialView>> ListAsync(Caller caller, string routeTenant, string? userId, IReadOnlyDictionary<string, string> metaFilter,
+        ListRequest request, CancellationToken cancellationToken = default)
     {
         var documents = await OpenTenantAsync(caller, routeTenant, cancellationToken).ConfigureAwait(false);
-        var found = new List<Credential>();
-        foreach (var versioned in await documents.ListAsync<Credential>(cancellationToken, new FieldEquals("user_id", null)).ConfigureAwait(false))
-        {
-            found.Add(versioned.Value);
-        }
-        if (userId is not null && userId == caller.UserId)
-        {
-            foreach (var versioned in await documents.ListAsync<Credential>(cancellationToken, new FieldEquals("user_id", userId)).ConfigureAwait(false))
-            {
-                found.Add(versioned.Value);
-            }
-        }
-        return found
+        var own = userId is not null && userId == caller.UserId;
+        var list = "credentials:" + (own ? userId : "") + ":" + string.Join("&", metaFilter.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key}={f.Value}"));
+        var page = own
+            ? await ListCursor.ReadAsync<Credential>(documents, list, request, newestFirst: false, cancellationToken).ConfigureAwait(false)
+            : await ListCursor.ReadAsync<Credential>(documents, list, request, newestFirst: false, cancellationToken, new FieldEquals("user_id", null)).ConfigureAwait(false);
+        var items = page.Items.Select(v => v.Value)
+            .Where(c => c.UserId is null || (own && c.UserId == userId))
             .Where(c => metaFilter.All(f => c.Meta.TryGetValue(f.Key, out var v) && v == f.Value))
-            .OrderBy(c => c.CreatedAt).ThenBy(c => c.Id, StringComparer.Ordinal)
             .Select(c => CredentialView.From(c))
             .ToList();
+        return new ListPage<CredentialView>(items, page.NextCursor);
     }
 
     /// <summary>
@@ -173,18 +173,18 @@ public sealed class CredentialService(IDocumentStore store, ISecretVault vault, 
         logger.LogInformation("Credential {CredentialId} of tenant {TenantId} deleted by user {UserId}", current.Value.Id, documents.Tenant.Value, caller.UserId);
     }
 
-    public async Task<IReadOnlyList<CredentialAuditRecord>> AuditAsync(Caller caller, string routeTenant, CredentialAuditQuery query, CancellationToken cancellationToken = default)
+    /// <summary>One page of audit records, newest first, read page by page from the store (ids sort by time).</summary>
+    public async Task<ListPage<CredentialAuditRecord>> AuditAsync(Caller caller, string routeTenant, CredentialAuditQuery query, ListRequest request,
+        CancellationToken cancellationToken = default)
     {
         var documents = await OpenTenantAsync(caller, routeTenant, cancellationToken).ConfigureAwait(false);
-        var validation = new Validation().Require(query.Limit is > 0 and <= CredentialLimits.MaxAuditPage, "limit", $"must be between 1 and {CredentialLimits.MaxAuditPage}");
-        validation.ThrowIfInvalid();
         var filter = new List<FieldEquals>();
         if (query.CredentialId is not null) filter.Add(new FieldEquals("credential_id", query.CredentialId));
         if (query.AgentId is not null) filter.Add(new FieldEquals("agent_id", query.AgentId));
         if (query.ActorUserId is not null) filter.Add(new FieldEquals("actor_user_id", query.ActorUserId));
         if (query.Allowed is { } allowed) filter.Add(new FieldEquals("allowed", allowed ? "true" : "false"));
-        var records = await documents.ListAsync<CredentialAuditRecord>(cancellationToken, [.. filter]).ConfigureAwait(false);
-        return records.Select(r => r.Value).OrderByDescending(r => r.Id, StringComparer.Ordinal).Take(query.Limit).ToList();
+        var page = await ListCursor.ReadAsync<CredentialAuditRecord>(documents, query.ListKey, request, newestFirst: true, cancellationToken, [.. filter]).ConfigureAwait(false);
+        return page.Select(r => r.Value);
     }
 
     /// <inheritdoc />

@@ -23,6 +23,13 @@ public interface ITenantDocuments
     Task<IReadOnlyList<StoredDocument>> QueryAsync(string kind, IReadOnlyList<FieldEquals> filter, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// One page of the documents of a kind matching <paramref name="filter"/>, ordered by id. The store reads no more
+    /// than the page needs from its own paging (Cosmos continuation tokens; the local store's id order). Throws
+    /// <see cref="InvalidContinuationException"/> for a continuation it did not issue for this query.
+    /// </summary>
+    Task<DocumentPage> QueryPageAsync(string kind, IReadOnlyList<FieldEquals> filter, DocumentPageRequest page, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Applies the writes atomically: all of them or none. Throws <see cref="DocumentConflictException"/> when a create
     /// finds the id taken, <see cref="DocumentPreconditionFailedException"/> when an If-Match no longer matches, and
     /// <see cref="DocumentMissingException"/> when a replace or delete finds nothing. Returns the new ETag of each write

@@ -24,6 +24,15 @@ public static class TypedDocuments
         return stored.Select(s => new Versioned<T>(Materialise<T>(s), s.ETag)).ToList();
     }
 
+    /// <summary>One page of a kind in id order; the continuation is the store's (wrap it before it leaves the service).</summary>
+    public static async Task<(IReadOnlyList<Versioned<T>> Items, string? Continuation)> PageAsync<T>(this ITenantDocuments store, DocumentPageRequest page,
+        CancellationToken cancellationToken = default, params FieldEquals[] filter)
+        where T : IDocument
+    {
+        var stored = await store.QueryPageAsync(T.Kind, filter, page, cancellationToken).ConfigureAwait(false);
+        return (stored.Items.Select(s => new Versioned<T>(Materialise<T>(s), s.ETag)).ToList(), stored.Continuation);
+    }
+
     public static async Task<Versioned<T>> CreateAsync<T>(this ITenantDocuments store, T document, CancellationToken cancellationToken = default)
         where T : IDocument
     {

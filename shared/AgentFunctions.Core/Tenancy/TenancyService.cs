@@ -1,5 +1,6 @@
 using AgentFunctions.Access;
 using AgentFunctions.Common;
+using AgentFunctions.Common.Paging;
 using AgentFunctions.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -56,8 +57,9 @@ public sealed class TenancyService(IDocumentStore store, TimeProvider time, ILog
         return new TenantCreated(tenant, admin, key, token.ToString());
     }
 
-    public async Task<IReadOnlyList<TenantDirectoryEntry>> ListTenantsAsync(CancellationToken cancellationToken = default) =>
-        (await store.For(TenantId.Platform).ListAsync<TenantDirectoryEntry>(cancellationToken).ConfigureAwait(false)).Select(v => v.Value).ToList();
+    public async Task<ListPage<TenantDirectoryEntry>> ListTenantsAsync(ListRequest request, CancellationToken cancellationToken = default) =>
+        (await ListCursor.ReadAsync<TenantDirectoryEntry>(store.For(TenantId.Platform), "tenants", request, newestFirst: false, cancellationToken).ConfigureAwait(false))
+            .Select(v => v.Value);
 
     public async Task<Tenant> GetTenantAsync(TenantId tenant, CancellationToken cancellationToken = default) =>
         (await store.For(tenant).GetAsync<Tenant>(tenant.Value, cancellationToken).ConfigureAwait(false))?.Value
@@ -80,8 +82,8 @@ public sealed class TenancyService(IDocumentStore store, TimeProvider time, ILog
         return updated;
     }
 
-    public async Task<IReadOnlyList<Team>> ListTeamsAsync(Caller caller, CancellationToken cancellationToken = default) =>
-        (await store.For(caller.Tenant).ListAsync<Team>(cancellationToken).ConfigureAwait(false)).Select(v => v.Value).ToList();
+    public async Task<ListPage<Team>> ListTeamsAsync(Caller caller, ListRequest request, CancellationToken cancellationToken = default) =>
+        (await ListCursor.ReadAsync<Team>(store.For(caller.Tenant), "teams", request, newestFirst: false, cancellationToken).ConfigureAwait(false)).Select(v => v.Value);
 
     public async Task<Team> CreateTeamAsync(Caller caller, string? name, CancellationToken cancellationToken = default)
     {
@@ -111,11 +113,8 @@ public sealed class TenancyService(IDocumentStore store, TimeProvider time, ILog
         return user;
     }
 
-    public async Task<IReadOnlyList<User>> ListUsersAsync(Caller caller, CancellationToken cancellationToken = default)
-    {
-        var users = await store.For(caller.Tenant).ListAsync<User>(cancellationToken).ConfigureAwait(false);
-        return users.Select(u => u.Value).ToList();
-    }
+    public async Task<ListPage<User>> ListUsersAsync(Caller caller, ListRequest request, CancellationToken cancellationToken = default) =>
+        (await ListCursor.ReadAsync<User>(store.For(caller.Tenant), "users", request, newestFirst: false, cancellationToken).ConfigureAwait(false)).Select(u => u.Value);
 
     public async Task<User> GetUserAsync(Caller caller, string userId, CancellationToken cancellationToken = default) =>
         (await store.For(caller.Tenant).GetAsync<User>(userId, cancellationToken).ConfigureAwait(false))?.Value

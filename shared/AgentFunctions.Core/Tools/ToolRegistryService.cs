@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using AgentFunctions.Access;
 using AgentFunctions.Agents;
 using AgentFunctions.Common;
+using AgentFunctions.Common.Paging;
 using AgentFunctions.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -42,10 +43,11 @@ public sealed partial class ToolRegistryService(IDocumentStore store, TimeProvid
             ?? throw new NotFoundException("Tool");
     }
 
-    public async Task<IReadOnlyList<ToolDefinition>> ListAsync(Caller caller, CancellationToken cancellationToken = default)
+    public async Task<ListPage<ToolDefinition>> ListAsync(Caller caller, ListRequest request, CancellationToken cancellationToken = default)
     {
         caller.Demand(Permission.ViewAgents);
-        return (await store.For(caller.Tenant).ListAsync<ToolDefinition>(cancellationToken).ConfigureAwait(false)).Select(t => t.Value).ToList();
+        var page = await ListCursor.ReadAsync<ToolDefinition>(store.For(caller.Tenant), "tools", request, newestFirst: false, cancellationToken).ConfigureAwait(false);
+        return page.Select(t => t.Value);
     }
 
     public async Task<Versioned<ToolDefinition>> ReplaceAsync(Caller caller, string name, ToolInput input, string? ifMatch, CancellationToken cancellationToken = default)

@@ -39,7 +39,7 @@ public sealed class EventDispatcher(IDocumentStore store, RunService runs, ILogg
             return;
         }
 
-        var runId = EventIds.RunFor(e.Id);
+        var runId = EventIds.RunFor(e);
         if (await documents.GetAsync<Run>(runId, cancellationToken).ConfigureAwait(false) is null)
         {
             try

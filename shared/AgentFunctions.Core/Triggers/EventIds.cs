@@ -17,7 +17,8 @@ public static class EventIds
 
     public static string ForItem(string triggerId, string itemId) => Derive("evt", $"item\n{triggerId}\n{itemId}");
 
-    public static string RunFor(string eventId) => Derive("run", "event\n" + eventId);
+    /// <summary>Time-ordered like every run id (the agent's runs list pages newest first by id), and derived from the event.</summary>
+    public static string RunFor(TriggerEvent e) => $"run_{e.Timestamp.UtcTicks:x16}{Derive("x", "event\n" + e.Id)[2..12]}";
 
     private static string Derive(string prefix, string source)
     {

@@ -16,10 +16,9 @@ public sealed class TimerScheduler(IDocumentStore store, IEventBus bus, TimeProv
     public async Task<int> TickAsync(CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
-        var entries = await store.For(TenantId.Platform).ListAsync<TriggerDirectoryEntry>(cancellationToken,
-            new FieldEquals("system", "timer"), new FieldEquals("active", "true")).ConfigureAwait(false);
+        var entries = await store.For(TenantId.Platform).ListAsync<TriggerDirectoryEntry>(cancellationToken).ConfigureAwait(false);
         var fired = 0;
-        foreach (var entry in entries)
+        foreach (var entry in entries.Where(e => e.Value is { System: TriggerSystem.Timer, Active: true }))
         {
             try
             {
@@ -33,7 +32,31 @@ public sealed class TimerScheduler(IDocumentStore store, IEventBus bus, TimeProv
                     cancellationToken).ConfigureAwait(false);
             }
         }
+        await SweepQueuedAsync(entries.Select(e => e.Value.Owner), now, cancellationToken).ConfigureAwait(false);
         return fired;
+    }
+
+    /// <summary>How long an event may stay queued before the tick puts it on the bus again.</summary>
+    public static readonly TimeSpan QueuedTooLong = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// The outbox sweep: an event recorded but never published (its writer died between the two) is published again,
+    /// for every tenant that has triggers. The bus and the dispatcher dedupe, so a slow one published twice is harmless.
+    /// </summary>
+    public async Task<int> SweepQueuedAsync(IEnumerable<TenantId> tenants, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var republished = 0;
+        foreach (var tenant in tenants.Distinct())
+        {
+            var queued = await store.For(tenant).ListAsync<TriggerEvent>(cancellationToken, new FieldEquals("status", "queued")).ConfigureAwait(false);
+            foreach (var e in queued.Where(e => now - e.Value.RecordedAt > QueuedTooLong))
+            {
+                await bus.PublishAsync(new TriggerEventReceived(tenant, e.Value.Id, e.Value.TriggerId), cancellationToken).ConfigureAwait(false);
+                republished++;
+            }
+        }
+        if (republished > 0) logger.LogWarning("Republished {Count} events that stayed queued for over {Minutes} minutes", republished, QueuedTooLong.TotalMinutes);
+        return republished;
     }
 
     private async Task<int> TickTriggerAsync(TenantId tenant, string triggerId, DateTimeOffset now, CancellationToken cancellationToken)
@@ -52,7 +75,6 @@ public sealed class TimerScheduler(IDocumentStore store, IEventBus bus, TimeProv
         var fired = 0;
         foreach (var instant in due)
         {
-            var eventId = EventIds.ForSchedule(trigger.Id, instant);
             var payload = JsonSerializer.SerializeToElement(new Dictionary<string, object?>
             {
                 ["scheduled_at"] = instant,
@@ -61,22 +83,14 @@ public sealed class TimerScheduler(IDocumentStore store, IEventBus bus, TimeProv
                 ["time_zone"] = trigger.Options.TimeZone ?? "UTC",
                 ["late"] = now - instant > TimerSchedule.OnTimeGrace,
             });
-            var e = new TriggerEvent(eventId, tenant, trigger.Id, trigger.AgentId, TriggerSystem.Timer, instant, payload, TriggerEventStatus.Queued, null, null, instant.ToString("O"));
-            try
-            {
-                await documents.CreateAsync(e, cancellationToken).ConfigureAwait(false);
-            }
-            catch (DocumentConflictException)
-            {
-                // Another instance, or an earlier tick that died before moving the cursor: publish again unless it has
-                // been handled (the bus and the dispatcher dedupe). Absent means the other writer's create is still
-                // being made durable: publishing too is harmless, and the event is not left waiting on that writer.
-                var existing = await documents.GetAsync<TriggerEvent>(eventId, cancellationToken).ConfigureAwait(false);
-                if (existing is not null && existing.Value.Status != TriggerEventStatus.Queued) continue;
-            }
-            await bus.PublishAsync(new TriggerEventReceived(tenant, eventId, trigger.Id), cancellationToken).ConfigureAwait(false);
+            var e = new TriggerEvent(string.Empty, tenant, trigger.Id, trigger.AgentId, TriggerSystem.Timer, instant, payload, TriggerEventStatus.Queued, null, null, instant.ToString("O"), now);
+            // Another instance ticking, or an earlier tick that died before moving the cursor, finds the key taken.
+            var recorded = await EventRecorder.RecordAsync(documents, e, EventIds.ForSchedule(trigger.Id, instant), cancellationToken).ConfigureAwait(false);
+            if (!recorded.NeedsPublish || recorded.EventId.Length == 0) continue;
+            await bus.PublishAsync(new TriggerEventReceived(tenant, recorded.EventId, trigger.Id), cancellationToken).ConfigureAwait(false);
+            if (recorded.Duplicate) continue;
             fired++;
-            logger.LogInformation("Timer trigger {TriggerId} fired for {ScheduledAt} as event {EventId}", trigger.Id, instant, eventId);
+            logger.LogInformation("Timer trigger {TriggerId} fired for {ScheduledAt} as event {EventId}", trigger.Id, instant, recorded.EventId);
         }
         await TriggerStates.UpdateAsync(documents, triggerId, s => s.LastFiredInstant is { } known && known >= cursor ? s : s with { LastFiredInstant = cursor }, cancellationToken)
             .ConfigureAwait(false);

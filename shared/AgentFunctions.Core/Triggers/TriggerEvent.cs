@@ -26,7 +26,8 @@ public sealed record TriggerEvent(
     TriggerEventStatus Status,
     string? RunId,
     string? DropReason,
-    string SourceKey) : IDocument
+    string SourceKey,
+    DateTimeOffset RecordedAt) : IDocument
 {
     public static string Kind => "trigger_event";
 }

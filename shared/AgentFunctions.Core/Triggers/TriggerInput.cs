@@ -47,4 +47,5 @@ public sealed record TriggerEventView(
 }
 
 /// <summary>The webhook intake's answer: 202 before any run work.</summary>
-public sealed record WebhookAccepted(string EventId, bool Duplicate);
+/// <remarks><see cref="EventId"/> is null only for a duplicate whose first delivery is still being recorded this instant.</remarks>
+public sealed record WebhookAccepted(string? EventId, bool Duplicate);

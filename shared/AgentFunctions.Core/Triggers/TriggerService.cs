@@ -3,6 +3,7 @@ using System.Text;
 using AgentFunctions.Access;
 using AgentFunctions.Agents;
 using AgentFunctions.Common;
+using AgentFunctions.Common.Paging;
 using AgentFunctions.Credentials;
 using AgentFunctions.Storage;
 using Microsoft.Extensions.Logging;
@@ -37,7 +38,7 @@ public sealed partial class TriggerService(
         if (existing.Count >= MaxTriggersPerAgent) throw new ConflictException($"An agent may have at most {MaxTriggersPerAgent} triggers.");
 
         var now = time.GetUtcNow();
-        var id = Ids.New("trg");
+        var id = Ids.NewSortable("trg", now);
         string? secret = null;
         var keys = new List<SigningKeyVersion>();
         if (system == TriggerSystem.Webhook)
@@ -53,18 +54,20 @@ public sealed partial class TriggerService(
         return View(trigger, state: null) with { SigningSecret = secret };
     }
 
-    public async Task<IReadOnlyList<TriggerView>> ListAsync(Caller caller, string agentId, CancellationToken cancellationToken = default)
+    /// <summary>One page of an agent's triggers, newest first.</summary>
+    public async Task<ListPage<TriggerView>> ListAsync(Caller caller, string agentId, ListRequest request, CancellationToken cancellationToken = default)
     {
         await agents.GetAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
         var documents = store.For(caller.Tenant);
-        var triggers = await documents.ListAsync<Trigger>(cancellationToken, new FieldEquals("agent_id", agentId)).ConfigureAwait(false);
-        var views = new List<TriggerView>(triggers.Count);
-        foreach (var trigger in triggers.OrderByDescending(t => t.Value.CreatedAt).ThenBy(t => t.Value.Id, StringComparer.Ordinal))
+        var page = await ListCursor.ReadAsync<Trigger>(documents, $"triggers:{agentId}", request, newestFirst: true, cancellationToken,
+            new FieldEquals("agent_id", agentId)).ConfigureAwait(false);
+        var views = new List<TriggerView>(page.Items.Count);
+        foreach (var trigger in page.Items)
         {
             var state = await documents.GetAsync<TriggerState>(trigger.Value.Id, cancellationToken).ConfigureAwait(false);
             views.Add(View(trigger.Value, state?.Value));
         }
-        return views;
+        return new ListPage<TriggerView>(views, page.NextCursor);
     }
 
     public async Task<TriggerView> GetAsync(Caller caller, string triggerId, CancellationToken cancellationToken = default)
@@ -156,14 +159,16 @@ public sealed partial class TriggerService(
         return View(updated, state?.Value) with { SigningSecret = secret };
     }
 
-    /// <summary>The trigger's events, newest first.</summary>
-    public async Task<IReadOnlyList<TriggerEventView>> ListEventsAsync(Caller caller, string triggerId, CancellationToken cancellationToken = default)
+    /// <summary>One page of the trigger's events, newest first (event ids sort by time), each with its run or drop reason.</summary>
+    public async Task<ListPage<TriggerEventView>> ListEventsAsync(Caller caller, string triggerId, ListRequest request, TriggerEventStatus? status, CancellationToken cancellationToken = default)
     {
         caller.Demand(Permission.ViewRuns);
         await GetVisibleAsync(caller, triggerId, cancellationToken).ConfigureAwait(false);
-        var events = await store.For(caller.Tenant).ListAsync<TriggerEvent>(cancellationToken, new FieldEquals("trigger_id", triggerId)).ConfigureAwait(false);
-        return events.Select(e => e.Value).OrderByDescending(e => e.Timestamp).ThenByDescending(e => e.Id, StringComparer.Ordinal)
-            .Select(TriggerEventView.From).ToList();
+        var filter = new List<FieldEquals> { new("trigger_id", triggerId) };
+        if (status is { } s) filter.Add(new FieldEquals("status", System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(s.ToString())));
+        var page = await ListCursor.ReadAsync<TriggerEvent>(store.For(caller.Tenant), $"trigger_events:{triggerId}:{status}", request, newestFirst: true,
+            cancellationToken, [.. filter]).ConfigureAwait(false);
+        return new ListPage<TriggerEventView>(page.Items.Select(e => TriggerEventView.From(e.Value)).ToList(), page.NextCursor);
     }
 
     public static SecretLocator Locator(TenantId tenant, string triggerId) => new(tenant, "whk_" + triggerId, null);

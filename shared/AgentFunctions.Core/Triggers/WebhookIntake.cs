@@ -49,35 +49,26 @@ public sealed class WebhookIntake(IDocumentStore store, ISecretVault vault, IEve
         await VerifyAsync(trigger, payload, headers, cancellationToken).ConfigureAwait(false);
 
         var now = time.GetUtcNow();
-        var eventId = EventIds.ForWebhook(trigger.Id, webhookId);
         var documents = store.For(trigger.TenantId);
-        var recorded = new TriggerEvent(eventId, trigger.TenantId, trigger.Id, trigger.AgentId, TriggerSystem.Webhook, now, ParsePayload(payload),
-            TriggerEventStatus.Queued, null, null, webhookId);
-        var duplicate = false;
-        try
+        var e = new TriggerEvent(string.Empty, trigger.TenantId, trigger.Id, trigger.AgentId, TriggerSystem.Webhook, now, ParsePayload(payload),
+            TriggerEventStatus.Queued, null, null, webhookId, now);
+        var recorded = await EventRecorder.RecordAsync(documents, e, EventIds.ForWebhook(trigger.Id, webhookId), cancellationToken).ConfigureAwait(false);
+        // A duplicate still queued may have been recorded and never reached the bus: publishing again is harmless
+        // (the bus and the dispatcher dedupe by event id).
+        if (recorded.NeedsPublish && recorded.EventId.Length > 0)
         {
-            await documents.CreateAsync(recorded, cancellationToken).ConfigureAwait(false);
+            await bus.PublishAsync(new TriggerEventReceived(trigger.TenantId, recorded.EventId, trigger.Id), cancellationToken).ConfigureAwait(false);
         }
-        catch (DocumentConflictException)
+        if (recorded.Duplicate)
         {
-            duplicate = true;
-        }
-        if (duplicate)
-        {
-            var existing = await documents.GetAsync<TriggerEvent>(eventId, cancellationToken).ConfigureAwait(false);
-            // Still queued (or its create still being made durable by a concurrent delivery): the first delivery may
-            // have been recorded and never reached the bus; publishing again is harmless (bus and dispatcher dedupe).
-            if (existing is null || existing.Value.Status == TriggerEventStatus.Queued)
-            {
-                await bus.PublishAsync(new TriggerEventReceived(trigger.TenantId, eventId, trigger.Id), cancellationToken).ConfigureAwait(false);
-            }
             await TriggerStates.UpdateAsync(documents, trigger.Id, s => s with { DuplicateCount = s.DuplicateCount + 1 }, cancellationToken).ConfigureAwait(false);
-            logger.LogInformation("Webhook delivery {WebhookId} to trigger {TriggerId} is a duplicate of event {EventId}", webhookId, trigger.Id, eventId);
-            return new WebhookAccepted(eventId, Duplicate: true);
+            logger.LogInformation("Webhook delivery {WebhookId} to trigger {TriggerId} is a duplicate of event {EventId}", webhookId, trigger.Id, recorded.EventId);
         }
-        await bus.PublishAsync(new TriggerEventReceived(trigger.TenantId, eventId, trigger.Id), cancellationToken).ConfigureAwait(false);
-        logger.LogInformation("Webhook delivery {WebhookId} to trigger {TriggerId} recorded as event {EventId}", webhookId, trigger.Id, eventId);
-        return new WebhookAccepted(eventId, Duplicate: false);
+        else
+        {
+            logger.LogInformation("Webhook delivery {WebhookId} to trigger {TriggerId} recorded as event {EventId}", webhookId, trigger.Id, recorded.EventId);
+        }
+        return new WebhookAccepted(recorded.EventId.Length > 0 ? recorded.EventId : null, recorded.Duplicate);
     }
 
     private async Task<Trigger?> FindAsync(string triggerId, CancellationToken cancellationToken)

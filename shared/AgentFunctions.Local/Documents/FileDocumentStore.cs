@@ -693,6 +693,36 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
             return Task.FromResult<IReadOnlyList<StoredDocument>>(matches);
         }
 
+        public Task<DocumentPage> QueryPageAsync(string kind, IReadOnlyList<FieldEquals> filter, DocumentPageRequest page, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(filter);
+            ArgumentNullException.ThrowIfNull(page);
+            page.Validate();
+            var after = page.Continuation is null ? null : LocalContinuation.Decode(page.Continuation, page.Descending);
+            // Ids first (no JSON touched), ordered; then bodies are matched only until the page is full, plus one to
+            // know whether another page follows.
+            var candidates = partition.List(kind);
+            if (after is not null)
+            {
+                candidates.RemoveAll(d => page.Descending ? string.CompareOrdinal(d.Id, after) >= 0 : string.CompareOrdinal(d.Id, after) <= 0);
+            }
+            candidates.Sort(page.Descending ? static (a, b) => string.CompareOrdinal(b.Id, a.Id) : static (a, b) => string.CompareOrdinal(a.Id, b.Id));
+            var items = new List<StoredDocument>(Math.Min(page.Limit, candidates.Count));
+            var more = false;
+            foreach (var document in candidates)
+            {
+                if (!Matches(document, filter)) continue;
+                if (items.Count == page.Limit)
+                {
+                    more = true;
+                    break;
+                }
+                items.Add(document);
+            }
+            var continuation = more ? LocalContinuation.Encode(items[^1].Id, page.Descending) : null;
+            return Task.FromResult(new DocumentPage(items, continuation));
+        }
+
         public Task<IReadOnlyList<string?>> CommitAsync(IReadOnlyList<DocumentWrite> writes, CancellationToken cancellationToken = default)
         {
             try

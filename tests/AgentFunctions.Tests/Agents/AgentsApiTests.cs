@@ -40,7 +40,7 @@ public sealed class AgentsApiTests(PlatformFactory factory) : IClassFixture<Plat
         await (await client.SendJsonAsync(HttpMethod.Put, $"/api/v1/agents/{id}", Spec("no etag"))).ExpectProblemAsync((HttpStatusCode)428);
 
         var versions = await (await client.GetAsync($"/api/v1/agents/{id}/versions")).ExpectAsync(HttpStatusCode.OK);
-        Assert.Equal(2, versions["versions"]!.AsArray().Count);
+        Assert.Equal(2, versions["items"]!.AsArray().Count);
 
         var rolled = await (await client.PostJsonAsync($"/api/v1/agents/{id}/rollback", new { version = 1 })).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(1, rolled["version"]!.GetValue<int>());
@@ -84,7 +84,7 @@ public sealed class AgentsApiTests(PlatformFactory factory) : IClassFixture<Plat
 
         await (await colleague.Client.GetAsync($"/api/v1/agents/{mine}")).ExpectProblemAsync(HttpStatusCode.NotFound);
         await (await colleague.Client.GetAsync($"/api/v1/agents/{ours}")).ExpectAsync(HttpStatusCode.OK);
-        var list = (await (await colleague.Client.GetAsync("/api/v1/agents")).ExpectAsync(HttpStatusCode.OK))["agents"]!.AsArray();
+        var list = (await (await colleague.Client.GetAsync("/api/v1/agents")).ExpectAsync(HttpStatusCode.OK))["items"]!.AsArray();
         Assert.Contains(list, a => a!["id"]!.GetValue<string>() == ours);
         Assert.DoesNotContain(list, a => a!["id"]!.GetValue<string>() == mine);
         await (await colleague.Client.DeleteAsync($"/api/v1/agents/{mine}")).ExpectProblemAsync(HttpStatusCode.NotFound);

@@ -34,7 +34,7 @@ public sealed class RestartTests
             var agent = await (await client.GetAsync($"/api/v1/agents/{agentId}")).ExpectAsync(HttpStatusCode.OK);
             Assert.Equal("keeper v2", agent["spec"]!["name"]!.GetValue<string>());
             var versions = await (await client.GetAsync($"/api/v1/agents/{agentId}/versions")).ExpectAsync(HttpStatusCode.OK);
-            Assert.Equal(2, versions["versions"]!.AsArray().Count);
+            Assert.Equal(2, versions["items"]!.AsArray().Count);
         }
         Assert.False(Directory.Exists(second.DataDirectory));
     }

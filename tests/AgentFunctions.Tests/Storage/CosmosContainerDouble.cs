@@ -46,6 +46,9 @@ internal sealed partial class CosmosContainerDouble
 
     public Container Container { get; }
 
+    /// <summary>The most items one query page answers, whatever MaxItemCount asked for.</summary>
+    public int MaxItemCountCap { get; set; } = int.MaxValue;
+
     /// <summary>Every call the adapter made, in order.</summary>
     public List<CosmosCall> Calls { get; } = [];
 
@@ -129,24 +132,42 @@ internal sealed partial class CosmosContainerDouble
     {
         lock (gate)
         {
-            Calls.Add(new CosmosCall("Query", options?.PartitionKey ?? default, Query: query, QueryOptions: options));
+            Calls.Add(new CosmosCall("Query", options?.PartitionKey ?? default, Query: query, QueryOptions: options, Continuation: continuationToken));
             if (options?.PartitionKey is not { } pk) throw new InvalidOperationException("The adapter sent a cross-partition query.");
-            if (continuationToken is not null) throw new InvalidOperationException("The adapter resumed a query it never started.");
-            var predicate = CompileQuery(query);
-            var matches = items.Where(pair => pair.Key.Partition == pk.ToString() && predicate(pair.Value)).Select(pair => pair.Value.DeepClone()).ToList();
-            var pages = matches.Chunk(PageSize).Select(page => new JsonObject
+            var (predicate, order) = CompileQuery(query);
+            if (continuationToken is not null && order is null) throw new InvalidOperationException("The adapter resumed an unordered query.");
+            var matches = items.Where(pair => pair.Key.Partition == pk.ToString() && predicate(pair.Value)).Select(pair => (JsonObject)pair.Value.DeepClone()).ToList();
+            if (order is { } descending)
+            {
+                matches.Sort((a, b) => descending ? string.CompareOrdinal(DocId(b), DocId(a)) : string.CompareOrdinal(DocId(a), DocId(b)));
+                if (continuationToken is not null)
+                {
+                    // Cosmos answers 400 to a token it cannot read; the double's tokens name the last docId and the direction.
+                    if (ContinuationToken().Match(continuationToken) is not { Success: true } token || (token.Groups["d"].Value == "desc") != descending)
+                    {
+                        return new FailingIterator(HttpStatusCode.BadRequest);
+                    }
+                    var last = Encoding.UTF8.GetString(Convert.FromBase64String(token.Groups["last"].Value));
+                    matches = matches.Where(m => descending ? string.CompareOrdinal(DocId(m), last) < 0 : string.CompareOrdinal(DocId(m), last) > 0).ToList();
+                }
+            }
+            // Cosmos may answer with fewer items than MaxItemCount; MaxItemCountCap makes the double do so.
+            var size = Math.Min(options.MaxItemCount is > 0 and var max ? max : PageSize, MaxItemCountCap);
+            var pages = matches.Chunk(size).Select(page => (Body: new JsonObject
             {
                 ["_rid"] = "container",
-                ["Documents"] = new JsonArray(page.ToArray()),
+                ["Documents"] = new JsonArray(page.ToArray<JsonNode>()),
                 ["_count"] = page.Length,
-            }.ToJsonString()).ToList();
-            if (pages.Count == 0) pages.Add("""{"_rid":"container","Documents":[],"_count":0}""");
-            return new PagedIterator(pages);
+            }.ToJsonString(), Last: DocId(page[^1]))).ToList();
+            if (pages.Count == 0) pages.Add(("""{"_rid":"container","Documents":[],"_count":0}""", ""));
+            return new PagedIterator(pages, order is true ? "desc" : "asc", order is not null);
         }
     }
 
-    /// <summary>Recognises the adapter's query template and nothing else; see the class comment.</summary>
-    private static Func<JsonObject, bool> CompileQuery(QueryDefinition query)
+    private static string DocId(JsonObject item) => item["docId"]!.GetValue<string>();
+
+    /// <summary>Recognises the adapter's query template and nothing else; see the class comment. Order: null, or descending.</summary>
+    private static (Func<JsonObject, bool> Predicate, bool? Descending) CompileQuery(QueryDefinition query)
     {
         const string Prefix = "SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = @type";
         var parameters = query.GetQueryParameters().ToDictionary(p => p.Name, p => p.Value);
@@ -160,6 +181,12 @@ internal sealed partial class CosmosContainerDouble
         };
 
         var rest = query.QueryText[Prefix.Length..];
+        bool? descending = null;
+        if (OrderClause().Match(rest) is { Success: true } order)
+        {
+            descending = order.Groups["d"].Value == "DESC";
+            rest = rest[..order.Index];
+        }
         while (rest.Length > 0)
         {
             if (NullClause().Match(rest) is { Success: true } isNull)
@@ -185,8 +212,14 @@ internal sealed partial class CosmosContainerDouble
                 throw new NotSupportedException($"Unexpected query clause: {rest}");
             }
         }
-        return item => conditions.All(condition => condition(item));
+        return (item => conditions.All(condition => condition(item)), descending);
     }
+
+    [GeneratedRegex(""" ORDER BY c\.docId (?<d>ASC|DESC)$""")]
+    private static partial Regex OrderClause();
+
+    [GeneratedRegex("""^\{"last":"(?<last>[A-Za-z0-9+/=]*)","d":"(?<d>asc|desc)"\}$""")]
+    private static partial Regex ContinuationToken();
 
     [GeneratedRegex("""^ AND \(NOT IS_DEFINED\(c\.body\["(?<f>\w+)"\]\) OR IS_NULL\(c\.body\["\k<f>"\]\)\)""")]
     private static partial Regex NullClause();
@@ -213,7 +246,7 @@ internal sealed partial class CosmosContainerDouble
         public const string Etag = "_etag";
     }
 
-    private sealed class PagedIterator(List<string> pages) : FeedIterator
+    private sealed class PagedIterator(List<(string Body, string Last)> pages, string direction, bool resumable) : FeedIterator
     {
         private int next;
 
@@ -222,9 +255,28 @@ internal sealed partial class CosmosContainerDouble
         public override Task<ResponseMessage> ReadNextAsync(CancellationToken cancellationToken = default)
         {
             var page = pages[next++];
-            var response = Respond(HttpStatusCode.OK, null, page);
-            if (next < pages.Count) response.Headers.Set("x-ms-continuation", $"page-{next}");
+            var response = Respond(HttpStatusCode.OK, null, page.Body);
+            if (next < pages.Count)
+            {
+                // An ordered query's token resumes after the page's last item (as a real token would); others are just markers.
+                response.Headers.Set("x-ms-continuation", resumable
+                    ? $$"""{"last":"{{Convert.ToBase64String(Encoding.UTF8.GetBytes(page.Last))}}","d":"{{direction}}"}"""
+                    : $"page-{next}");
+            }
             return Task.FromResult(response);
+        }
+    }
+
+    private sealed class FailingIterator(HttpStatusCode status) : FeedIterator
+    {
+        private bool read;
+
+        public override bool HasMoreResults => !read;
+
+        public override Task<ResponseMessage> ReadNextAsync(CancellationToken cancellationToken = default)
+        {
+            read = true;
+            return Task.FromResult(new ResponseMessage(status));
         }
     }
 
@@ -322,6 +374,7 @@ internal sealed record CosmosCall(
     QueryDefinition? Query = null,
     QueryRequestOptions? QueryOptions = null,
     JsonObject? Body = null,
+    string? Continuation = null,
     ItemRequestOptions? Options = null,
     IReadOnlyList<BatchOperation>? Batch = null);
 

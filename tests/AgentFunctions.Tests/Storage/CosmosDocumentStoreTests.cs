@@ -128,6 +128,61 @@ public sealed class CosmosDocumentStoreTests
     }
 
     [Fact]
+    public async Task QueryPage_Always_SendsOrderedQueryWithMaxItemCountInTenantPartition()
+    {
+        await Sut.QueryPageAsync("agent", [new FieldEquals("owner_id", "u1")], new DocumentPageRequest(25, Descending: true));
+
+        var call = Assert.Single(container.Calls);
+        Assert.Equal(new PartitionKey("t-1"), call.QueryOptions!.PartitionKey);
+        Assert.Equal(25, call.QueryOptions.MaxItemCount);
+        Assert.Equal(CosmosDocumentStore.MaxContinuationKb, call.QueryOptions.ResponseContinuationTokenLimitInKb);
+        Assert.Null(call.Continuation);
+        Assert.EndsWith(" ORDER BY c.docId DESC", call.Query!.QueryText, StringComparison.Ordinal);
+        Assert.StartsWith("SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = @type AND (c.body[\"owner_id\"] = @v0", call.Query.QueryText, StringComparison.Ordinal);
+        Assert.Equal([("@tenantId", (object)"t-1"), ("@type", "agent"), ("@v0", "u1")], call.Query.GetQueryParameters().Select(p => (p.Name, p.Value)));
+    }
+
+    [Fact]
+    public async Task QueryPage_NextPage_ResumesWithCosmosContinuationToken()
+    {
+        for (var i = 0; i < 5; i++) await Sut.CreateAsync(new ContractWidget($"w{i}", Tenant, "red", i, true, null));
+        var first = await Sut.QueryPageAsync(ContractWidget.Kind, [], new DocumentPageRequest(3));
+        container.Calls.Clear();
+
+        var second = await Sut.QueryPageAsync(ContractWidget.Kind, [], new DocumentPageRequest(3, first.Continuation));
+
+        // The token goes back to the SDK exactly as Cosmos issued it: the adapter adds no paging of its own.
+        var call = Assert.Single(container.Calls);
+        Assert.NotNull(first.Continuation);
+        Assert.Equal(first.Continuation, call.Continuation);
+        Assert.Equal(3, call.QueryOptions!.MaxItemCount);
+        Assert.Equal(["w3", "w4"], second.Items.Select(d => d.Id));
+        Assert.Null(second.Continuation);
+    }
+
+    [Fact]
+    public async Task QueryPage_CosmosAnswersShortPages_AsksOnlyForTheRoomLeft()
+    {
+        for (var i = 0; i < 5; i++) await Sut.CreateAsync(new ContractWidget($"w{i}", Tenant, "red", i, true, null));
+        container.MaxItemCountCap = 2;
+        container.Calls.Clear();
+
+        var page = await Sut.QueryPageAsync(ContractWidget.Kind, [], new DocumentPageRequest(3));
+
+        Assert.Equal(["w0", "w1", "w2"], page.Items.Select(d => d.Id));
+        Assert.Equal([3, 1], container.Calls.Select(c => c.QueryOptions!.MaxItemCount!.Value));
+        Assert.NotNull(page.Continuation);
+    }
+
+    [Fact]
+    public async Task QueryPage_TokenCosmosRefuses_ThrowsInvalidContinuation()
+    {
+        await Sut.CreateAsync(new ContractWidget("w1", Tenant, "red", 1, true, null));
+
+        await Assert.ThrowsAsync<InvalidContinuationException>(() => Sut.QueryPageAsync(ContractWidget.Kind, [], new DocumentPageRequest(3, "{\"token\":\"forged\"}")));
+    }
+
+    [Fact]
     public async Task Commit_SeveralWrites_SendsOneTransactionalBatchInTenantPartition()
     {
         var existing = await Sut.CreateAsync(new ContractWidget("old", Tenant, "red", 1, true, null));

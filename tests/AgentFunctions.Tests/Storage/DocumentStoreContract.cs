@@ -301,6 +301,109 @@ public abstract class DocumentStoreContract
         Assert.Equal(["absent", "explicit"], result.Select(d => d.Id));
     }
 
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(3, true)]
+    [InlineData(7, true)]
+    [InlineData(50, false)]
+    public async Task QueryPage_FollowingContinuations_ReturnsEachMatchOnceInIdOrder(int limit, bool descending)
+    {
+        for (var i = 0; i < 11; i++) await A.CreateAsync(Widget(TenantA, $"w{i:D2}", i % 3 == 0 ? "skip" : "keep"));
+        await B.CreateAsync(Widget(TenantB, "w99", "keep"));
+        await A.CommitAsync([Raw(DocumentWriteMode.Create, "other_kind", "w50", """{"name":"keep"}""")]);
+
+        var seen = new List<string>();
+        string? continuation = null;
+        var pages = 0;
+        do
+        {
+            var page = await A.QueryPageAsync(ContractWidget.Kind, [new FieldEquals("name", "keep")], new DocumentPageRequest(limit, continuation, descending));
+            Assert.True(page.Items.Count <= limit, $"a page of {page.Items.Count} over the limit {limit}");
+            seen.AddRange(page.Items.Select(d => d.Id));
+            continuation = page.Continuation;
+            Assert.True(++pages <= 20, "the continuations never ended");
+        }
+        while (continuation is not null);
+
+        var expected = Enumerable.Range(0, 11).Where(i => i % 3 != 0).Select(i => $"w{i:D2}").ToList();
+        if (descending) expected.Reverse();
+        Assert.Equal(expected, seen);
+        Assert.True(pages >= (expected.Count + limit - 1) / limit, "fewer pages than the limit allows");
+    }
+
+    [Fact]
+    public async Task QueryPage_LastPage_HasNoContinuation()
+    {
+        for (var i = 0; i < 3; i++) await A.CreateAsync(Widget(TenantA, $"w{i}", "x"));
+
+        var page = await A.PageAsync<ContractWidget>(new DocumentPageRequest(10));
+
+        Assert.Equal(["w0", "w1", "w2"], page.Items.Select(v => v.Value.Id));
+        Assert.All(page.Items, v => Assert.False(string.IsNullOrEmpty(v.ETag)));
+        Assert.Null(page.Continuation);
+    }
+
+    [Fact]
+    public async Task QueryPage_WritesBetweenPages_ResumeAfterTheLastItemSeen()
+    {
+        foreach (var id in new[] { "b", "d", "f" }) await A.CreateAsync(Widget(TenantA, id, "x"));
+        var first = await A.QueryPageAsync(ContractWidget.Kind, [], new DocumentPageRequest(2));
+        Assert.Equal(["b", "d"], first.Items.Select(d => d.Id));
+
+        await A.CreateAsync(Widget(TenantA, "a", "x"));
+        await A.CreateAsync(Widget(TenantA, "e", "x"));
+        var rest = new List<string>();
+        var continuation = first.Continuation;
+        while (continuation is not null)
+        {
+            var page = await A.QueryPageAsync(ContractWidget.Kind, [], new DocumentPageRequest(2, continuation));
+            rest.AddRange(page.Items.Select(d => d.Id));
+            continuation = page.Continuation;
+        }
+
+        Assert.Equal(["e", "f"], rest);
+    }
+
+    [Fact]
+    public async Task QueryPage_ContinuationUsedInAnotherTenant_SeesNothingOfTheFirst()
+    {
+        for (var i = 0; i < 4; i++) await A.CreateAsync(Widget(TenantA, $"w{i}", "x"));
+        var fromA = await A.QueryPageAsync(ContractWidget.Kind, [], new DocumentPageRequest(2));
+
+        var inB = await B.QueryPageAsync(ContractWidget.Kind, [], new DocumentPageRequest(2, fromA.Continuation));
+
+        Assert.Empty(inB.Items);
+    }
+
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("")]
+    public async Task QueryPage_ContinuationNotIssued_ThrowsInvalidContinuation(string continuation)
+    {
+        for (var i = 0; i < 4; i++) await A.CreateAsync(Widget(TenantA, $"w{i}", "x"));
+
+        await Assert.ThrowsAsync<InvalidContinuationException>(() => A.QueryPageAsync(ContractWidget.Kind, [], new DocumentPageRequest(2, continuation)));
+    }
+
+    [Fact]
+    public async Task QueryPage_ContinuationOfTheOtherDirection_ThrowsInvalidContinuation()
+    {
+        for (var i = 0; i < 4; i++) await A.CreateAsync(Widget(TenantA, $"w{i}", "x"));
+        var ascending = await A.QueryPageAsync(ContractWidget.Kind, [], new DocumentPageRequest(2));
+
+        await Assert.ThrowsAsync<InvalidContinuationException>(() => A.QueryPageAsync(ContractWidget.Kind, [], new DocumentPageRequest(2, ascending.Continuation, Descending: true)));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(DocumentPageRequest.MaxLimit + 1)]
+    public async Task QueryPage_LimitOutOfRange_ThrowsArgument(int limit)
+    {
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => A.QueryPageAsync(ContractWidget.Kind, [], new DocumentPageRequest(limit)));
+    }
+
     [Fact]
     public async Task Query_ValueLookingLikeSql_IsJustAValue()
     {

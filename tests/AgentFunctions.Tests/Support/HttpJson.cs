@@ -24,6 +24,23 @@ public static class HttpJson
         return await client.SendAsync(request);
     }
 
+    /// <summary>Every item of a list route, following <c>next_cursor</c> until it is null.</summary>
+    public static async Task<List<JsonNode>> ReadAllItemsAsync(this HttpClient client, string url, int limit = 200)
+    {
+        var items = new List<JsonNode>();
+        string? cursor = null;
+        for (var pages = 0; pages < 10_000; pages++)
+        {
+            var separator = url.Contains('?', StringComparison.Ordinal) ? '&' : '?';
+            var page = await (await client.GetAsync($"{url}{separator}limit={limit}" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))))
+                .ExpectAsync(System.Net.HttpStatusCode.OK);
+            items.AddRange(page["items"]!.AsArray().Select(i => i!.DeepClone()));
+            cursor = page["next_cursor"]?.GetValue<string>();
+            if (cursor is null) return items;
+        }
+        throw new InvalidOperationException($"{url} never stopped paging");
+    }
+
     public static async Task<JsonNode> ReadNodeAsync(this HttpResponseMessage response) =>
         JsonNode.Parse(await response.Content.ReadAsStringAsync()) ?? throw new InvalidOperationException("empty body");
 

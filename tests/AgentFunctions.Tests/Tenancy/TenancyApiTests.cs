@@ -1,4 +1,5 @@
 using System.Net;
+using AgentFunctions.Common;
 using AgentFunctions.Tenancy;
 using AgentFunctions.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -57,14 +58,14 @@ public sealed class TenancyApiTests(PlatformFactory factory) : IClassFixture<Pla
     [Fact]
     public async Task CreateTenant_InvalidBody_ListsFieldErrorsAndStoresNothing()
     {
-        var before = (await factory.Services.GetRequiredService<TenancyService>().ListTenantsAsync()).Count;
+        var before = (await factory.Store.For(TenantId.Platform).QueryAsync(TenantDirectoryEntry.Kind, [])).Count;
         var problem = await (await Platform.PostJsonAsync("/api/v1/tenants", new { name = "", plan = "gold", admin = new { email = "nope" } }))
             .ExpectProblemAsync(HttpStatusCode.BadRequest);
         var errors = problem["errors"]!.AsObject();
         Assert.True(errors.ContainsKey("name"));
         Assert.True(errors.ContainsKey("plan"));
         Assert.True(errors.ContainsKey("admin.email"));
-        Assert.Equal(before, (await factory.Services.GetRequiredService<TenancyService>().ListTenantsAsync()).Count);
+        Assert.Equal(before, (await factory.Store.For(TenantId.Platform).QueryAsync(TenantDirectoryEntry.Kind, [])).Count);
     }
 
     [Fact]

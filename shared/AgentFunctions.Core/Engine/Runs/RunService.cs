@@ -3,6 +3,7 @@ using System.Text.Json;
 using AgentFunctions.Access;
 using AgentFunctions.Agents;
 using AgentFunctions.Common;
+using AgentFunctions.Common.Paging;
 using AgentFunctions.Engine.Orchestration;
 using AgentFunctions.Engine.Sessions;
 using AgentFunctions.Storage;
@@ -45,9 +46,11 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
             if (session.AgentId != agentId) throw new NotFoundException($"Session '{sessionId}' of agent '{agentId}'");
         }
 
-        runId ??= Ids.New("run");
+        var now = time.GetUtcNow();
+        // Time-ordered, so the agent's runs list pages newest first from the store's id order.
+        runId ??= Ids.NewSortable("run", now);
         var input = new AgentRunInput(caller.Tenant, runId, agentId, caller.UserId, sessionId, message!);
-        var run = AgentRunActivities.NewRun(input, agent.Version, agent.Spec.Scope, agent.TeamId, time.GetUtcNow());
+        var run = AgentRunActivities.NewRun(input, agent.Version, agent.Spec.Scope, agent.TeamId, now);
         // The record and the orchestration are made durable side by side (one wait instead of two). If the host dies
         // between them, the run's first activity writes a missing record, and a record whose orchestration never
         // started is closed as failed when read (see CloseOrphanAsync).
@@ -83,6 +86,32 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
             }
         }
         return RunView.From(run.Value, ReadProgress(state));
+    }
+
+    /// <summary>
+    /// One page of an agent's runs that the caller may see, newest first. <paramref name="status"/> filters in the store;
+    /// a run awaiting approval is stored as running until it closes, so that status is read from its orchestration
+    /// (only for the running runs of the page).
+    /// </summary>
+    public async Task<ListPage<RunSummary>> ListAsync(Caller caller, string agentId, RunStatus? status, ListRequest request, CancellationToken cancellationToken = default)
+    {
+        caller.Demand(Permission.ViewRuns);
+        await GetVisibleAgentAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
+        var filter = new List<FieldEquals> { new("agent_id", agentId) };
+        if (status is { } wanted) filter.Add(new FieldEquals("status", Wire(wanted == RunStatus.AwaitingApproval ? RunStatus.Running : wanted)));
+        var page = await ListCursor.ReadAsync<Run>(store.For(caller.Tenant), $"runs:{agentId}:{status}", request, newestFirst: true,
+            cancellationToken, [.. filter]).ConfigureAwait(false);
+        var items = new List<RunSummary>(page.Items.Count);
+        foreach (var run in page.Items.Select(v => v.Value).Where(r => IsVisible(caller, r)))
+        {
+            var current = run.Status;
+            if (!run.IsFinished && ReadProgress(await orchestrations.GetStateAsync(run.Id, cancellationToken).ConfigureAwait(false)) is { Status: RunStatus.AwaitingApproval })
+            {
+                current = RunStatus.AwaitingApproval;
+            }
+            if (status is null || current == status) items.Add(RunSummary.From(run, current));
+        }
+        return new ListPage<RunSummary>(items, page.NextCursor);
     }
 
     /// <summary>The run's steps as they happen, then one <c>end</c> event. Visibility is checked before the first item.</summary>
@@ -177,10 +206,12 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
     {
         if (!Ids.LooksValid(runId)) throw new NotFoundException($"Run '{runId}'");
         var run = await store.For(caller.Tenant).GetAsync<Run>(runId, cancellationToken).ConfigureAwait(false);
-        var visible = run is not null && (run.Value.UserId == caller.UserId || caller.Role == Role.Admin
-            || (run.Value.Scope == AgentScope.Team && caller.TeamIds.Contains(run.Value.TeamId)));
-        return visible ? run! : throw new NotFoundException($"Run '{runId}'");
+        return run is not null && IsVisible(caller, run.Value) ? run : throw new NotFoundException($"Run '{runId}'");
     }
+
+    /// <summary>A run is visible to its user, to an admin, and to the team of a team agent's run.</summary>
+    private static bool IsVisible(Caller caller, Run run) =>
+        run.UserId == caller.UserId || caller.Role == Role.Admin || (run.Scope == AgentScope.Team && caller.TeamIds.Contains(run.TeamId));
 
     private async IAsyncEnumerable<RunEvent> Stream(Caller caller, string runId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

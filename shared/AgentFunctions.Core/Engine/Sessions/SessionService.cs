@@ -1,5 +1,6 @@
 using AgentFunctions.Access;
 using AgentFunctions.Common;
+using AgentFunctions.Common.Paging;
 using AgentFunctions.Engine.Runs;
 using AgentFunctions.Storage;
 
@@ -13,9 +14,24 @@ public sealed class SessionService(IDocumentStore store, RunService runs, TimePr
         new Validation().Require(title is null || title.Length <= 200, "title", "must be at most 200 characters").ThrowIfInvalid();
         await runs.GetVisibleAgentAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
-        var session = new Session(Ids.New("ses"), caller.Tenant, agentId, caller.UserId, title, now, now);
+        // Time-ordered, so the agent's sessions list pages newest first from the store's id order.
+        var session = new Session(Ids.NewSortable("ses", now), caller.Tenant, agentId, caller.UserId, title, now, now);
         await store.For(caller.Tenant).CreateAsync(session, cancellationToken).ConfigureAwait(false);
         return session;
+    }
+
+    /// <summary>One page of an agent's sessions, newest first: the caller's own, or every user's for an admin.</summary>
+    public async Task<ListPage<Session>> ListAsync(Caller caller, string agentId, ListRequest request, CancellationToken cancellationToken = default)
+    {
+        caller.Demand(Permission.ViewRuns);
+        await runs.GetVisibleAgentAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
+        var documents = store.For(caller.Tenant);
+        var page = caller.Role == Role.Admin
+            ? await ListCursor.ReadAsync<Session>(documents, $"sessions:{agentId}:*", request, newestFirst: true, cancellationToken,
+                new FieldEquals("agent_id", agentId)).ConfigureAwait(false)
+            : await ListCursor.ReadAsync<Session>(documents, $"sessions:{agentId}:{caller.UserId}", request, newestFirst: true, cancellationToken,
+                new FieldEquals("agent_id", agentId), new FieldEquals("user_id", caller.UserId)).ConfigureAwait(false);
+        return page.Select(s => s.Value);
     }
 
     public async Task<Conversation> GetConversationAsync(Caller caller, string sessionId, CancellationToken cancellationToken = default)

@@ -128,18 +128,11 @@ public sealed class PollScheduler(
 
     private async Task EmitAsync(ITenantDocuments documents, Trigger trigger, PolledItem item, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var eventId = EventIds.ForItem(trigger.Id, item.Id);
-        var e = new TriggerEvent(eventId, trigger.TenantId, trigger.Id, trigger.AgentId, trigger.System, item.Timestamp ?? now, item.Payload, TriggerEventStatus.Queued, null, null, item.Id);
-        try
-        {
-            await documents.CreateAsync(e, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DocumentConflictException)
-        {
-            var existing = await documents.GetAsync<TriggerEvent>(eventId, cancellationToken).ConfigureAwait(false);
-            if (existing is not null && existing.Value.Status != TriggerEventStatus.Queued) return;
-        }
-        await bus.PublishAsync(new TriggerEventReceived(trigger.TenantId, eventId, trigger.Id), cancellationToken).ConfigureAwait(false);
+        var e = new TriggerEvent(string.Empty, trigger.TenantId, trigger.Id, trigger.AgentId, trigger.System, item.Timestamp ?? now, item.Payload,
+            TriggerEventStatus.Queued, null, null, item.Id, now);
+        var recorded = await EventRecorder.RecordAsync(documents, e, EventIds.ForItem(trigger.Id, item.Id), cancellationToken).ConfigureAwait(false);
+        if (!recorded.NeedsPublish || recorded.EventId.Length == 0) return;
+        await bus.PublishAsync(new TriggerEventReceived(trigger.TenantId, recorded.EventId, trigger.Id), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<IReadOnlyList<KeyValuePair<string, string>>> HeadersAsync(Trigger trigger, string credentialId, string host, CancellationToken cancellationToken)

@@ -1,5 +1,0 @@
-using AgentFunctions.Credentials;
-
-namespace AgentFunctions.Api.Credentials;
-
-public sealed record CredentialAuditList(IReadOnlyList<CredentialAuditRecord> Items);
