@@ -43,7 +43,9 @@ public static class PlatformServices
         services.AddSingleton<IDocumentStore>(_ => new FileDocumentStore(Path.Combine(dataDirectory, "documents")));
         services.AddLocalSecretVault(dataDirectory);
         services.AddLocalEngine(dataDirectory);
-        services.AddSingleton<LocalEventBus>();
+        services.AddOptions<LocalEventBusOptions>().BindConfiguration("AgentFunctions:Triggers:Bus");
+        services.AddSingleton(sp => new LocalEventBus(sp.GetRequiredService<IDocumentStore>(), sp.GetServices<IBusSubscription>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<LocalEventBus>>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<LocalEventBusOptions>>().Value));
         services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<LocalEventBus>());
         services.AddHostedService(sp => sp.GetRequiredService<LocalEventBus>());
         services.AddOptions<LocalTimerOptions>().BindConfiguration("AgentFunctions:Triggers:Clock");

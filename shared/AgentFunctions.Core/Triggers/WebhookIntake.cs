@@ -20,8 +20,8 @@ public sealed class WebhookIntake(IDocumentStore store, ISecretVault vault, IEve
 {
     public const int MaxBodyBytes = 256 * 1024;
 
-    // Secret versions never change once written, so a decrypted value can be kept for the process's life.
-    private readonly ConcurrentDictionary<(string Trigger, string Version), string> secrets = new();
+    // Secret versions never change once written, so a verifier built from one can be kept for the process's life.
+    private readonly ConcurrentDictionary<(string Trigger, string Version), StandardWebhook> verifiers = new();
 
     /// <exception cref="NotFoundException">No such trigger, not a webhook, or switched off: one answer, no oracle.</exception>
     /// <exception cref="WebhookUnauthorizedException">Missing or bad signature, or a timestamp outside the tolerance.</exception>
@@ -91,9 +91,8 @@ public sealed class WebhookIntake(IDocumentStore store, ISecretVault vault, IEve
         foreach (var key in trigger.SigningKeys)
         {
             if (key.ExpiresAt is { } expires && expires <= now) continue;
-            var secret = await SecretAsync(trigger, key.VaultVersion, cancellationToken).ConfigureAwait(false);
-            if (secret is null) continue;
-            var webhook = new StandardWebhook(secret);
+            var webhook = await VerifierAsync(trigger, key.VaultVersion, cancellationToken).ConfigureAwait(false);
+            if (webhook is null) continue;
             foreach (var signature in signatures)
             {
                 var single = new HeaderDictionary
@@ -115,14 +114,14 @@ public sealed class WebhookIntake(IDocumentStore store, ISecretVault vault, IEve
         throw new WebhookUnauthorizedException("The webhook signature does not match, or its timestamp is more than 5 minutes away.");
     }
 
-    private async Task<string?> SecretAsync(Trigger trigger, string version, CancellationToken cancellationToken)
+    private async Task<StandardWebhook?> VerifierAsync(Trigger trigger, string version, CancellationToken cancellationToken)
     {
-        if (secrets.TryGetValue((trigger.Id, version), out var cached)) return cached;
+        if (verifiers.TryGetValue((trigger.Id, version), out var cached)) return cached;
         var bytes = await vault.GetAsync(TriggerService.Locator(trigger.TenantId, trigger.Id), version, cancellationToken).ConfigureAwait(false);
         if (bytes is null) return null;
-        var secret = Encoding.UTF8.GetString(bytes);
-        secrets[(trigger.Id, version)] = secret;
-        return secret;
+        var verifier = new StandardWebhook(Encoding.UTF8.GetString(bytes));
+        verifiers[(trigger.Id, version)] = verifier;
+        return verifier;
     }
 
     private static JsonElement ParsePayload(string payload)

@@ -18,10 +18,11 @@ public sealed class LocalEventBus(
     IDocumentStore store,
     IEnumerable<IBusSubscription> subscriptions,
     TimeProvider time,
-    ILogger<LocalEventBus> logger) : IEventBus, IHostedService, IAsyncDisposable
+    ILogger<LocalEventBus> logger,
+    LocalEventBusOptions? options = null) : IEventBus, IHostedService, IAsyncDisposable
 {
     public const int MaxAttempts = 5;
-    private const int Consumers = 4;
+    private readonly int consumers = (options ?? new LocalEventBusOptions()).Consumers;
 
     private readonly Channel<string> ready = Channel.CreateUnbounded<string>();
     private readonly ConcurrentDictionary<string, byte> inFlight = new();
@@ -69,7 +70,7 @@ public sealed class LocalEventBus(
         {
             ready.Writer.TryWrite(waiting.Value.Id);
         }
-        workers = Enumerable.Range(0, Consumers).Select(_ => Task.Run(() => ConsumeAsync(stopping.Token))).ToArray();
+        workers = Enumerable.Range(0, consumers).Select(_ => Task.Run(() => ConsumeAsync(stopping.Token))).ToArray();
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -147,4 +148,10 @@ public sealed class LocalEventBus(
         {
         }
     }
+}
+
+/// <summary>Section <c>AgentFunctions:Triggers:Bus</c>. <see cref="Consumers"/> 0 queues without consuming (a load run measuring intake alone).</summary>
+public sealed class LocalEventBusOptions
+{
+    public int Consumers { get; set; } = 4;
 }

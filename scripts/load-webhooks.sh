@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Load figure for the README: signed webhook intake (Standard Webhooks check, dedupe, durable enqueue) on the local host,
+# beside Node-RED 4 answering a bare two-node flow (http in -> http response 202: no signature, no storage), in the
+# same run. Loopback only; stops by itself. Installs wrk (Debian) and node-red@4 (npm, into a temp folder) if missing.
+# Usage: scripts/load-webhooks.sh [duration-seconds=10] [connections=16]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+duration=${1:-10}
+connections=${2:-16}
+threads=1
+
+if ! command -v wrk >/dev/null; then
+  (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build -c Release -v q -nologo functions/AgentFunctions.LocalHost >/dev/null
+
+data=$(mktemp -d)
+platform_key="afp.load-$(date +%s)-platform-key"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$data"; }
+trap cleanup EXIT
+
+(cd "$data" && npm install --silent --no-audit --no-fund node-red@4 >/dev/null 2>&1)
+mkdir -p "$data/nr"
+cp scripts/load/node-red-flow.json "$data/nr/flows.json"
+"$data/node_modules/.bin/node-red" -u "$data/nr" -p 7077 "$data/nr/flows.json" >"$data/node-red.log" 2>&1 &
+pids+=($!)
+
+# The dispatcher is paused (consumers = 0) so the figure is the intake alone; the queue it fills is drained after.
+AgentFunctions__DataDirectory="$data/af" AgentFunctions__PlatformKey="$platform_key" AgentFunctions__Quiet=true \
+  AgentFunctions__Triggers__Bus__Consumers=0 AgentFunctions__Triggers__Clock__Enabled=false \
+  Logging__LogLevel__Default=Warning ASPNETCORE_URLS=http://127.0.0.1:7079 \
+  dotnet functions/AgentFunctions.LocalHost/bin/Release/net10.0/AgentFunctions.LocalHost.dll >"$data/host.log" 2>&1 &
+pids+=($!)
+
+for _ in $(seq 1 150); do
+  curl -sf http://127.0.0.1:7079/api/v1/health >/dev/null && curl -s -o /dev/null -X POST http://127.0.0.1:7077/hook && break
+  sleep 0.2
+done
+
+key=$(curl -sf -X POST http://127.0.0.1:7079/api/v1/tenants -H "Authorization: Bearer $platform_key" -H 'content-type: application/json' \
+  -d '{"name":"Load","admin":{"email":"load@example.test"}}' | sed -E 's/.*"key":"([^"]+)".*/\1/')
+agent=$(curl -sf -X POST http://127.0.0.1:7079/api/v1/agents -H "Authorization: Bearer $key" -H 'content-type: application/json' \
+  -d '{"name":"hook target","scope":"team","system_prompt":"/answer ok"}' | sed -E 's/^\{"id":"([^"]+)".*/\1/')
+trigger=$(curl -sf -X POST "http://127.0.0.1:7079/api/v1/agents/$agent/triggers" -H "Authorization: Bearer $key" -H 'content-type: application/json' \
+  -d '{"system":"webhook"}')
+trigger_id=$(sed -E 's/^\{"id":"([^"]+)".*/\1/' <<<"$trigger")
+secret=$(sed -E 's/.*"signing_secret":"([^"]+)".*/\1/' <<<"$trigger")
+
+# Unique deliveries for the warm-up and the run (a replayed id would be a cheaper duplicate).
+count=$(( (duration + 2) * 40000 ))
+node scripts/load/sign-deliveries.js "$secret" "$count" "$data/deliveries.tsv"
+
+run() { # name url path
+  local out rps p50 p99 non2xx
+  DELIVERIES="$data/deliveries.tsv" HOOK_PATH="$3" wrk -t$threads -c"$connections" -d2s -s scripts/load/replay.lua "$2" >/dev/null
+  out=$(DELIVERIES="$data/deliveries.tsv" HOOK_PATH="$3" wrk -t$threads -c"$connections" -d"${duration}s" --latency -s scripts/load/replay.lua "$2")
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+  printf '%-44s %10s req/s   p50 %8s   p99 %8s   non-2xx %s\n' "$1" "$rps" "$p50" "$p99" "${non2xx:-0}"
+  eval "${4}=$rps"
+}
+
+echo "wrk: $threads thread, $connections connections, ${duration}s, loopback, $(nproc) cores shared by client and servers"
+run "Node-RED 4 (http in -> 202, nothing else)" "http://127.0.0.1:7077" "/hook" nr_rps
+run "POST /api/v1/hooks/{id} (signed, deduped, queued)" "http://127.0.0.1:7079" "/api/v1/hooks/$trigger_id" af_rps
+awk -v a="$af_rps" -v b="$nr_rps" 'BEGIN { printf "ratio webhooks/Node-RED: %.2f\n", a / b }'
