@@ -48,6 +48,7 @@ public static class PlatformServices
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<LocalEventBus>>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<LocalEventBusOptions>>().Value));
         services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<LocalEventBus>());
         services.AddHostedService(sp => sp.GetRequiredService<LocalEventBus>());
+        services.AddHostedService<QueuedEventsResume>();
         services.AddOptions<LocalTimerOptions>().BindConfiguration("AgentFunctions:Triggers:Clock");
         services.AddHostedService<LocalTimerService>();
         return services;

@@ -22,6 +22,9 @@ public sealed class ServiceBusEventBus(ServiceBusClient client) : IEventBus, IAs
         return sender.SendMessageAsync(ToMessage(message), cancellationToken);
     }
 
+    public Task NotifyAsync<T>(T message, CancellationToken cancellationToken = default)
+        where T : IBusMessage => PublishAsync(message, cancellationToken);
+
     public static ServiceBusMessage ToMessage<T>(T message)
         where T : IBusMessage =>
         new(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(message, PlatformJson.Stored)))

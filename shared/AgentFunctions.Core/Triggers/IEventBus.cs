@@ -17,6 +17,14 @@ public interface IEventBus
     /// <summary>Durable when the task completes. Publishing the same message id twice delivers it once while it is queued.</summary>
     Task PublishAsync<T>(T message, CancellationToken cancellationToken = default)
         where T : IBusMessage;
+
+    /// <summary>
+    /// For a message whose own record is durable already and is published again if it is lost (an outbox: a trigger
+    /// event left queued is swept up by the clock): the local bus delivers it from memory, without a second durable
+    /// write; Service Bus sends it as <see cref="PublishAsync"/> does.
+    /// </summary>
+    Task NotifyAsync<T>(T message, CancellationToken cancellationToken = default)
+        where T : IBusMessage;
 }
 
 /// <summary>A consumer of one topic, as a bus adapter calls it. Handlers are idempotent: delivery is at least once.</summary>

@@ -43,20 +43,27 @@ public sealed class TimerScheduler(IDocumentStore store, IEventBus bus, TimeProv
     /// The outbox sweep: an event recorded but never published (its writer died between the two) is published again,
     /// for every tenant that has triggers. The bus and the dispatcher dedupe, so a slow one published twice is harmless.
     /// </summary>
-    public async Task<int> SweepQueuedAsync(IEnumerable<TenantId> tenants, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<int> SweepQueuedAsync(IEnumerable<TenantId> tenants, DateTimeOffset now, CancellationToken cancellationToken, TimeSpan? minimumAge = null)
     {
         var republished = 0;
         foreach (var tenant in tenants.Distinct())
         {
             var queued = await store.For(tenant).ListAsync<TriggerEvent>(cancellationToken, new FieldEquals("status", "queued")).ConfigureAwait(false);
-            foreach (var e in queued.Where(e => now - e.Value.RecordedAt > QueuedTooLong))
+            foreach (var e in queued.Where(e => now - e.Value.RecordedAt >= (minimumAge ?? QueuedTooLong)))
             {
-                await bus.PublishAsync(new TriggerEventReceived(tenant, e.Value.Id, e.Value.TriggerId), cancellationToken).ConfigureAwait(false);
+                await bus.NotifyAsync(new TriggerEventReceived(tenant, e.Value.Id, e.Value.TriggerId), cancellationToken).ConfigureAwait(false);
                 republished++;
             }
         }
-        if (republished > 0) logger.LogWarning("Republished {Count} events that stayed queued for over {Minutes} minutes", republished, QueuedTooLong.TotalMinutes);
+        if (republished > 0) logger.LogWarning("Republished {Count} events that stayed queued", republished);
         return republished;
+    }
+
+    /// <summary>At start: every event a previous process recorded and did not get to dispatch goes on the bus again.</summary>
+    public async Task<int> ResumeQueuedAsync(CancellationToken cancellationToken = default)
+    {
+        var entries = await store.For(TenantId.Platform).ListAsync<TriggerDirectoryEntry>(cancellationToken).ConfigureAwait(false);
+        return await SweepQueuedAsync(entries.Select(e => e.Value.Owner), time.GetUtcNow(), cancellationToken, TimeSpan.Zero).ConfigureAwait(false);
     }
 
     private async Task<int> TickTriggerAsync(TenantId tenant, string triggerId, DateTimeOffset now, CancellationToken cancellationToken)
@@ -87,7 +94,7 @@ public sealed class TimerScheduler(IDocumentStore store, IEventBus bus, TimeProv
             // Another instance ticking, or an earlier tick that died before moving the cursor, finds the key taken.
             var recorded = await EventRecorder.RecordAsync(documents, e, EventIds.ForSchedule(trigger.Id, instant), cancellationToken).ConfigureAwait(false);
             if (!recorded.NeedsPublish || recorded.EventId.Length == 0) continue;
-            await bus.PublishAsync(new TriggerEventReceived(tenant, recorded.EventId, trigger.Id), cancellationToken).ConfigureAwait(false);
+            await bus.NotifyAsync(new TriggerEventReceived(tenant, recorded.EventId, trigger.Id), cancellationToken).ConfigureAwait(false);
             if (recorded.Duplicate) continue;
             fired++;
             logger.LogInformation("Timer trigger {TriggerId} fired for {ScheduledAt} as event {EventId}", trigger.Id, instant, recorded.EventId);

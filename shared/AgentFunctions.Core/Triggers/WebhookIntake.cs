@@ -57,7 +57,7 @@ public sealed class WebhookIntake(IDocumentStore store, ISecretVault vault, IEve
         // (the bus and the dispatcher dedupe by event id).
         if (recorded.NeedsPublish && recorded.EventId.Length > 0)
         {
-            await bus.PublishAsync(new TriggerEventReceived(trigger.TenantId, recorded.EventId, trigger.Id), cancellationToken).ConfigureAwait(false);
+            await bus.NotifyAsync(new TriggerEventReceived(trigger.TenantId, recorded.EventId, trigger.Id), cancellationToken).ConfigureAwait(false);
         }
         if (recorded.Duplicate)
         {

@@ -26,6 +26,9 @@ public sealed class LocalEventBus(
 
     private readonly Channel<string> ready = Channel.CreateUnbounded<string>();
     private readonly ConcurrentDictionary<string, byte> inFlight = new();
+
+    // Outbox-backed messages (NotifyAsync): held in memory until handled; their durable copy is the sender's record.
+    private readonly ConcurrentDictionary<string, QueuedMessage> notified = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IBusSubscription> handlers = subscriptions.ToDictionary(s => s.Topic, StringComparer.Ordinal);
     private readonly CancellationTokenSource stopping = new();
     private Task[] workers = [];
@@ -50,6 +53,16 @@ public sealed class LocalEventBus(
         ready.Writer.TryWrite(id);
     }
 
+    public Task NotifyAsync<T>(T message, CancellationToken cancellationToken = default)
+        where T : IBusMessage
+    {
+        var id = T.Topic + ":" + message.MessageId;
+        var held = new QueuedMessage(id, TenantId.Platform, T.Topic, message.MessageId, JsonSerializer.SerializeToElement(message, PlatformJson.Stored),
+            time.GetUtcNow(), 0, false, null);
+        if (notified.TryAdd(id, held)) ready.Writer.TryWrite(id);
+        return Task.CompletedTask;
+    }
+
     /// <summary>Waits until nothing is queued or in flight (dead letters aside); for tests and orderly shutdown.</summary>
     public async Task DrainAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
@@ -57,7 +70,7 @@ public sealed class LocalEventBus(
         while (true)
         {
             var pending = await Queue.ListAsync<QueuedMessage>(cancellationToken, new FieldEquals("dead_lettered", "false")).ConfigureAwait(false);
-            if (pending.Count == 0 && inFlight.IsEmpty) return;
+            if (pending.Count == 0 && inFlight.IsEmpty && notified.IsEmpty) return;
             if (time.GetUtcNow() > deadline) throw new TimeoutException($"{pending.Count} messages still queued.");
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
         }
@@ -109,32 +122,77 @@ public sealed class LocalEventBus(
 
     private async Task DeliverAsync(string id, CancellationToken cancellationToken)
     {
+        if (notified.TryGetValue(id, out var held))
+        {
+            await DeliverHeldAsync(id, held, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         var queued = await Queue.GetAsync<QueuedMessage>(id, cancellationToken).ConfigureAwait(false);
         if (queued is null || queued.Value.DeadLettered) return;
         var message = queued.Value;
         try
         {
-            if (!handlers.TryGetValue(message.Topic, out var handler))
-            {
-                throw new InvalidOperationException($"No consumer for topic '{message.Topic}'.");
-            }
-            await handler.HandleAsync(JsonSerializer.SerializeToUtf8Bytes(message.Body), cancellationToken).ConfigureAwait(false);
+            await HandleAsync(message, cancellationToken).ConfigureAwait(false);
             await Queue.DeleteAsync<QueuedMessage>(id, queued.ETag, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var attempts = message.Attempts + 1;
             var dead = attempts >= MaxAttempts;
-            var reason = $"{ex.GetType().Name}: {ex.Message}";
-            await Queue.ReplaceAsync(message with { Attempts = attempts, DeadLettered = dead, LastError = reason }, queued.ETag, cancellationToken).ConfigureAwait(false);
+            await Queue.ReplaceAsync(message with { Attempts = attempts, DeadLettered = dead, LastError = Reason(ex) }, queued.ETag, cancellationToken).ConfigureAwait(false);
+            AfterFailure(id, message, attempts, dead, ex, cancellationToken);
+        }
+    }
+
+    private async Task DeliverHeldAsync(string id, QueuedMessage held, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await HandleAsync(held, cancellationToken).ConfigureAwait(false);
+            notified.TryRemove(id, out _);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var attempts = held.Attempts + 1;
+            var dead = attempts >= MaxAttempts;
             if (dead)
             {
-                logger.LogError(ex, "Message {MessageId} on {Topic} dead-lettered after {Attempts} attempts", message.MessageId, message.Topic, attempts);
-                return;
+                // The dead letter is written down, so it is seen and not swept up again as if it were merely lost.
+                notified.TryRemove(id, out _);
+                var letter = held with { Attempts = attempts, DeadLettered = true, LastError = Reason(ex) };
+                try
+                {
+                    await Queue.UpsertAsync(letter, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception writeFailure) when (writeFailure is not OperationCanceledException)
+                {
+                    logger.LogError(writeFailure, "Dead letter {MessageId} on {Topic} could not be written", held.MessageId, held.Topic);
+                }
             }
-            logger.LogWarning(ex, "Message {MessageId} on {Topic} failed (attempt {Attempts}); retrying", message.MessageId, message.Topic, attempts);
-            _ = RetryLaterAsync(id, TimeSpan.FromMilliseconds(100 * Math.Pow(4, attempts - 1)), cancellationToken);
+            else
+            {
+                notified[id] = held with { Attempts = attempts, LastError = Reason(ex) };
+            }
+            AfterFailure(id, held, attempts, dead, ex, cancellationToken);
         }
+    }
+
+    private Task HandleAsync(QueuedMessage message, CancellationToken cancellationToken) =>
+        handlers.TryGetValue(message.Topic, out var handler)
+            ? handler.HandleAsync(JsonSerializer.SerializeToUtf8Bytes(message.Body), cancellationToken)
+            : throw new InvalidOperationException($"No consumer for topic '{message.Topic}'.");
+
+    private static string Reason(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";
+
+    private void AfterFailure(string id, QueuedMessage message, int attempts, bool dead, Exception ex, CancellationToken cancellationToken)
+    {
+        if (dead)
+        {
+            logger.LogError(ex, "Message {MessageId} on {Topic} dead-lettered after {Attempts} attempts", message.MessageId, message.Topic, attempts);
+            return;
+        }
+        logger.LogWarning(ex, "Message {MessageId} on {Topic} failed (attempt {Attempts}); retrying", message.MessageId, message.Topic, attempts);
+        _ = RetryLaterAsync(id, TimeSpan.FromMilliseconds(100 * Math.Pow(4, attempts - 1)), cancellationToken);
     }
 
     private async Task RetryLaterAsync(string id, TimeSpan delay, CancellationToken cancellationToken)

@@ -268,3 +268,41 @@ public sealed class WebhookTriggerTests
         Assert.Empty(await host.Factory.Store.For(host.Tenant.Tenant).ListAsync<Trigger>());
     }
 }
+
+public sealed class WebhookRestartTests
+{
+    [Fact]
+    public async Task EventsAcceptedBeforeACrash_AreDispatchedAfterRestart_EachOnce()
+    {
+        // First life: the consumer never runs (as if the process died right after answering 202).
+        var first = new PlatformFactory
+        {
+            ConfigureTestServices = services =>
+            {
+                services.Configure<AgentFunctions.Local.Events.LocalTimerOptions>(o => o.Enabled = false);
+                services.Configure<AgentFunctions.Local.Events.LocalEventBusOptions>(o => o.Consumers = 0);
+            },
+        };
+        var tenant = await first.SeedTenantAsync();
+        var agent = await (await tenant.First.Client.PostJsonAsync("/api/v1/agents", new { name = "a", scope = "team", system_prompt = "/answer ok" })).ExpectAsync(HttpStatusCode.Created);
+        var agentId = agent["id"]!.GetValue<string>();
+        var trigger = await (await tenant.First.Client.PostJsonAsync($"/api/v1/agents/{agentId}/triggers", new { system = "webhook" })).ExpectAsync(HttpStatusCode.Created);
+        var triggerId = trigger["id"]!.GetValue<string>();
+        var secret = trigger["signing_secret"]!.GetValue<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            await (await first.CreateClient().SendAsync(TriggerTestHost.Signed(triggerId, secret, $$"""{"n":{{i}}}""", $"msg_{i}"))).ExpectAsync(HttpStatusCode.Accepted);
+        }
+        var queued = await first.Store.For(tenant.Tenant).ListAsync<TriggerEvent>();
+        Assert.Equal(5, queued.Count);
+        Assert.All(queued, e => Assert.Equal(TriggerEventStatus.Queued, e.Value.Status));
+
+        await using var second = first.Restarted();
+        first.Dispose();
+        _ = second.Services; // starts the host: the resume sweep puts the queued events back on the bus
+        await second.Services.GetRequiredService<AgentFunctions.Local.Events.LocalEventBus>().DrainAsync(TimeSpan.FromSeconds(30));
+        var events = await second.Store.For(tenant.Tenant).ListAsync<TriggerEvent>();
+        Assert.All(events, e => Assert.Equal(TriggerEventStatus.Started, e.Value.Status));
+        Assert.Equal(5, (await second.Store.For(tenant.Tenant).ListAsync<Run>()).Count);
+    }
+}

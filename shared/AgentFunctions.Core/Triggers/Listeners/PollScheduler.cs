@@ -132,7 +132,7 @@ public sealed class PollScheduler(
             TriggerEventStatus.Queued, null, null, item.Id, now);
         var recorded = await EventRecorder.RecordAsync(documents, e, EventIds.ForItem(trigger.Id, item.Id), cancellationToken).ConfigureAwait(false);
         if (!recorded.NeedsPublish || recorded.EventId.Length == 0) return;
-        await bus.PublishAsync(new TriggerEventReceived(trigger.TenantId, recorded.EventId, trigger.Id), cancellationToken).ConfigureAwait(false);
+        await bus.NotifyAsync(new TriggerEventReceived(trigger.TenantId, recorded.EventId, trigger.Id), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<IReadOnlyList<KeyValuePair<string, string>>> HeadersAsync(Trigger trigger, string credentialId, string host, CancellationToken cancellationToken)
