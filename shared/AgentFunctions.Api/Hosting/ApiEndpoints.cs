@@ -3,6 +3,7 @@ using AgentFunctions.Api.Engine;
 using AgentFunctions.Api.Tenancy;
 using AgentFunctions.Api.Tools;
 using AgentFunctions.Api.Credentials;
+using AgentFunctions.Api.Knowledge;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 
@@ -20,6 +21,7 @@ public static class ApiEndpoints
         api.MapToolsApi();
         api.MapCredentialsApi();
         api.MapEngineApi();
+        api.MapKnowledgeApi();
         return endpoints;
     }
 }

@@ -4,6 +4,8 @@ using AgentFunctions.Api.Engine;
 using AgentFunctions.Api.Tenancy;
 using AgentFunctions.Api.Tools;
 using AgentFunctions.Api.Credentials;
+using AgentFunctions.Api.Knowledge;
+using AgentFunctions.Local.Knowledge;
 using AgentFunctions.Local.Documents;
 using AgentFunctions.Local.Orchestration;
 using AgentFunctions.Local.Vault;
@@ -29,6 +31,7 @@ public static class PlatformServices
         services.AddToolExecution();
         services.AddCredentialsFeature();
         services.AddEngineFeature();
+        services.AddKnowledgeFeature();
         return services;
     }
 
@@ -39,6 +42,7 @@ public static class PlatformServices
         services.AddSingleton<IDocumentStore>(_ => new FileDocumentStore(Path.Combine(dataDirectory, "documents")));
         services.AddLocalSecretVault(dataDirectory);
         services.AddLocalEngine(dataDirectory);
+        services.AddLocalKnowledge(dataDirectory);
         return services;
     }
 }

@@ -30,6 +30,7 @@ public static class Problems
         QuotaExceededException q => Status(StatusCodes.Status429TooManyRequests, "Too many requests", q.Message),
         UnauthorizedException u => Unauthorized(u.Message),
         PayloadTooLargeException t => Status(StatusCodes.Status413PayloadTooLarge, "Payload too large", t.Message),
+        AgentFunctions.Knowledge.UnsupportedDocumentTypeException d => Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", d.Message),
         UnsupportedMediaTypeException m => Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", m.Message),
         DocumentConflictException => Status(StatusCodes.Status409Conflict, "Conflict", "The object exists already."),
         DocumentPreconditionFailedException => Status(StatusCodes.Status412PreconditionFailed, "Precondition failed", "The object changed since it was read; read it again and retry with its new ETag."),
