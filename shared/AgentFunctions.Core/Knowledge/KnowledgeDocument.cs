@@ -14,7 +14,7 @@ public sealed record KnowledgeDocument(
     string KnowledgeBaseId,
     string Name,
     string ContentType,
-    DocumentFormat Format,
+    FileFormat Format,
     long SizeBytes,
     string ContentHash,
     int Version,

@@ -192,7 +192,7 @@ public sealed class KnowledgeService(
         return (input.Query!, topK, input.Mode ?? SearchMode.Hybrid);
     }
 
-    private (string Name, DocumentFormat Format) CheckUpload(string? name, string? mediaType, ReadOnlyMemory<byte> file)
+    private (string Name, FileFormat Format) CheckUpload(string? name, string? mediaType, ReadOnlyMemory<byte> file)
     {
         var v = new Validation().RequireName(name, "name", 255);
         if (name is not null && (name.Contains('/') || name.Contains('\\') || name.Contains("..", StringComparison.Ordinal) || name.Trim() is "." or ""))
@@ -207,15 +207,15 @@ public sealed class KnowledgeService(
         return (name!.Trim(), format);
     }
 
-    private static string ContentTypeOf(string? mediaType, DocumentFormat format) =>
+    private static string ContentTypeOf(string? mediaType, FileFormat format) =>
         string.IsNullOrWhiteSpace(mediaType) || mediaType.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase)
             ? format switch
             {
-                DocumentFormat.Text => "text/plain",
-                DocumentFormat.Markdown => "text/markdown",
-                DocumentFormat.Html => "text/html",
-                DocumentFormat.Json => "application/json",
-                DocumentFormat.Pdf => "application/pdf",
+                FileFormat.Text => "text/plain",
+                FileFormat.Markdown => "text/markdown",
+                FileFormat.Html => "text/html",
+                FileFormat.Json => "application/json",
+                FileFormat.Pdf => "application/pdf",
                 _ => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             }
             : mediaType.Split(';')[0].Trim().ToLowerInvariant();

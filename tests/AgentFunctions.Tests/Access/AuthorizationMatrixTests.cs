@@ -125,6 +125,8 @@ public sealed class AuthorizationMatrixTests(PlatformFactory factory, ITestOutpu
                 "session" => userId == (ownerOfPersonal ?? world.Admin.UserId) || role == Role.Admin,
                 // A personal credential: its own user only, even for an admin.
                 "credential" => ownerOfPersonal is null || userId == ownerOfPersonal,
+                // Knowledge bases and their documents are the tenant's, like tools.
+                "knowledge_base" or "document" => true,
                 "user" or "key" => ownerOfPersonal is null || userId == ownerOfPersonal || access.ForOthers == Permission.None || RolePermissions.Grants(role, access.ForOthers),
                 _ => throw new UnknownRouteException($"{route}: no visibility rule for family '{family}'"),
             };
@@ -166,10 +168,13 @@ public sealed class AuthorizationMatrixTests(PlatformFactory factory, ITestOutpu
         var personalSession = await CreateAsync(owner.Client, $"/api/v1/agents/{personalAgent}/sessions", new { title = "mine" });
         var personalCredential = await CreateCredentialAsync(owner.Client, tenant.Tenant, owner.UserId);
 
+        var knowledgeBase = await CreateAsync(admin.Client, "/api/v1/knowledge-bases", new { name = "matrix" });
+        var document = await UploadAsync(admin.Client, knowledgeBase);
+
         var targets = new Dictionary<Variant, RouteTargets>
         {
-            [Variant.Shared] = new(tenant.Tenant.Value, sharedAgent, "1", tool, sharedCredential, null, "", "", sharedRun, sharedSession),
-            [Variant.Personal] = new(tenant.Tenant.Value, personalAgent, "1", tool, personalCredential, owner.UserId, owner.UserId, "", personalRun, personalSession),
+            [Variant.Shared] = new(tenant.Tenant.Value, sharedAgent, "1", tool, sharedCredential, null, "", "", sharedRun, sharedSession, knowledgeBase, document),
+            [Variant.Personal] = new(tenant.Tenant.Value, personalAgent, "1", tool, personalCredential, owner.UserId, owner.UserId, "", personalRun, personalSession, knowledgeBase, document),
         };
         return new World(tenant, admin, owner, targets);
     }
@@ -218,6 +223,10 @@ public sealed class AuthorizationMatrixTests(PlatformFactory factory, ITestOutpu
                     ? await CreateCredentialAsync(world.Owner.Client, world.Tenant.Tenant, world.Owner.UserId)
                     : await CreateCredentialAsync(world.Admin.Client, world.Tenant.Tenant, null);
                 return targets with { CredentialId = credential };
+            case "knowledge_base":
+                return targets with { KnowledgeBaseId = await CreateAsync(world.Admin.Client, "/api/v1/knowledge-bases", new { name = "to delete" }) };
+            case "document":
+                return targets with { DocumentId = await UploadAsync(world.Admin.Client, targets.KnowledgeBaseId) };
             default:
                 return targets with { KeyId = "key_not_used_by_this_route" };
         }
@@ -225,6 +234,12 @@ public sealed class AuthorizationMatrixTests(PlatformFactory factory, ITestOutpu
 
     private static async Task<string> CreateAsync(HttpClient client, string url, object body, HttpStatusCode status = HttpStatusCode.Created) =>
         (await (await client.PostJsonAsync(url, body)).ExpectAsync(status))["id"]!.GetValue<string>();
+
+    private static async Task<string> UploadAsync(HttpClient client, string knowledgeBaseId)
+    {
+        using var content = new StringContent("Matrix document.", System.Text.Encoding.UTF8, "text/plain");
+        return (await (await client.PostAsync($"/api/v1/knowledge-bases/{knowledgeBaseId}/documents?name=matrix.txt", content)).ExpectAsync(HttpStatusCode.Accepted))["id"]!.GetValue<string>();
+    }
 
     private static async Task<string> CreateCredentialAsync(HttpClient client, TenantId tenant, string? userId) =>
         (await (await client.PostJsonAsync($"/api/v1/tenants/{tenant.Value}/credentials",

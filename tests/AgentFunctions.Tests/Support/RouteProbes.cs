@@ -11,7 +11,9 @@ public sealed record RouteTargets(
     string UserId,
     string KeyId,
     string RunId,
-    string SessionId);
+    string SessionId,
+    string KnowledgeBaseId = "none",
+    string DocumentId = "none");
 
 /// <summary>One request: method, URL (route filled in, query included), JSON body, If-Match.</summary>
 public sealed record Probe(ApiRoute Route, HttpMethod Method, string Url, object? Body, string? IfMatch);
@@ -41,6 +43,8 @@ public static class RouteProbes
         ["keyId"] = "key",
         ["runId"] = "run",
         ["sessionId"] = "session",
+        ["knowledgeBaseId"] = "knowledge_base",
+        ["documentId"] = "document",
     };
 
     public const string StaleETag = "\"stale-etag\"";
@@ -53,6 +57,8 @@ public static class RouteProbes
     {
         "RevokeApiKey" => "key",
         "DeleteCredential" => "credential",
+        "DeleteKnowledgeBase" => "knowledge_base",
+        "DeleteDocument" => "document",
         _ => null,
     };
 
@@ -93,6 +99,12 @@ public static class RouteProbes
             "ExecuteAgent" => P(new { input = $"probe {serial}" }, null, ""),
             "CreateSession" => P(new { title = $"probe {serial}" }, null, ""),
             "SendSessionMessage" => P(new { content = $"probe {serial}" }, null, ""),
+            "CreateKnowledgeBase" => P(new { name = $"probe {serial}" }, null, ""),
+            "ListKnowledgeBases" or "GetKnowledgeBase" or "DeleteKnowledgeBase" or "ListDocuments" or "GetDocument" or "DeleteDocument" => P(null, null, ""),
+            // A JSON body is a JSON document: the probe uploads (and replaces) a real one, which ingestion then indexes.
+            "UploadDocument" => P(new { probe = serial, text = "probe document" }, null, $"?name=probe{serial}.json"),
+            "ReplaceDocument" => P(new { probe = serial, text = "probe replacement" }, null, ""),
+            "QueryKnowledgeBase" or "QueryAgentKnowledge" => P(new { query = $"probe {serial}", top_k = 3, mode = "hybrid" }, null, ""),
             _ => throw new UnknownRouteException($"{route}: RouteProbes has no generator for this route; add one (and its row in the authorization rules)."),
         };
         var path = route.Template;
@@ -110,6 +122,8 @@ public static class RouteProbes
                     "keyId" => targets.KeyId,
                     "runId" => targets.RunId,
                     "sessionId" => targets.SessionId,
+                    "knowledgeBaseId" => targets.KnowledgeBaseId,
+                    "documentId" => targets.DocumentId,
                     _ => throw new UnknownRouteException($"{route}: parameter '{parameter}' has a family but no target"),
                 }
                 : throw new UnknownRouteException($"{route}: no generator fills route parameter '{parameter}'; add it to RouteProbes.Families and RouteTargets");

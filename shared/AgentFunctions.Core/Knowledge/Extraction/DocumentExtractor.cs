@@ -28,16 +28,16 @@ public static partial class DocumentExtractor
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UsePipeTables().UseGridTables().Build();
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public static IReadOnlyList<TextBlock> Extract(DocumentFormat format, ReadOnlySpan<byte> content)
+    public static IReadOnlyList<TextBlock> Extract(FileFormat format, ReadOnlySpan<byte> content)
     {
         if (content.IsEmpty) throw new ExtractionFailedException("The file is empty.");
         var blocks = format switch
         {
-            DocumentFormat.Text or DocumentFormat.Json => Paragraphs(Decode(content), page: null),
-            DocumentFormat.Markdown => FromMarkdown(Decode(content)),
-            DocumentFormat.Html => FromHtml(Decode(content)),
-            DocumentFormat.Docx => FromDocx(content.ToArray()),
-            DocumentFormat.Pdf => FromPdf(content.ToArray()),
+            FileFormat.Text or FileFormat.Json => Paragraphs(Decode(content), page: null),
+            FileFormat.Markdown => FromMarkdown(Decode(content)),
+            FileFormat.Html => FromHtml(Decode(content)),
+            FileFormat.Docx => FromDocx(content.ToArray()),
+            FileFormat.Pdf => FromPdf(content.ToArray()),
             _ => throw new ExtractionFailedException($"The format '{format}' is not supported."),
         };
         var kept = blocks.Where(b => !string.IsNullOrWhiteSpace(b.Text)).ToList();

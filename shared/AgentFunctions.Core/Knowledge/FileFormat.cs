@@ -1,7 +1,7 @@
 namespace AgentFunctions.Knowledge;
 
 /// <summary>The formats ingestion reads. JSON is read as text.</summary>
-public enum DocumentFormat
+public enum FileFormat
 {
     Text,
     Markdown,
