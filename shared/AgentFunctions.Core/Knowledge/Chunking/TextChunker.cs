@@ -5,8 +5,8 @@ using Microsoft.ML.Tokenizers;
 namespace AgentFunctions.Knowledge.Chunking;
 
 /// <summary>
-/// Splits extracted blocks into chunks of at most <see cref="ChunkingOptions.ChunkTokens"/> o200k tokens. A heading starts
-/// a new chunk; paragraphs are packed whole, and split on sentence boundaries (then on words) only when one alone is too
+/// Splits extracted blocks into chunks of at most <see cref="ChunkingOptions.ChunkTokens"/> o200k tokens. A heading (or a
+/// new page) starts a new chunk; paragraphs are packed whole, and split on sentence boundaries (then on words) only when one alone is too
 /// long; a table row is never split unless one row alone exceeds the size. Consecutive chunks of a section share up to
 /// <see cref="ChunkingOptions.OverlapTokens"/> tokens of whole sentences or rows. Finally every chunk is checked against
 /// the embedder's window with the embedder's own count and halved until it fits: nothing is cut off silently.
@@ -45,6 +45,8 @@ public static partial class TextChunker
                 headings.Add((block.Level, block.Text));
                 continue;
             }
+            // A new page starts a new chunk too, so a chunk's page is the page its text is on.
+            if (section.Count > 0 && block.Page != section[^1].Page) FlushSection();
             var tokens = CountTokens(block.Text);
             if (tokens <= options.ChunkTokens)
             {
