@@ -98,7 +98,8 @@ public sealed class KnowledgeIngestion(
         var tenants = await store.For(TenantId.Platform).ListAsync<TenantDirectoryEntry>(cancellationToken).ConfigureAwait(false);
         foreach (var tenant in tenants)
         {
-            var pending = await store.For(tenant.Value.TenantId).ListAsync<KnowledgeDocument>(cancellationToken,
+            // A directory entry lives in the platform partition; its id is the tenant id.
+            var pending = await store.For(new TenantId(tenant.Value.Id)).ListAsync<KnowledgeDocument>(cancellationToken,
                 new FieldEquals("status", "indexing")).ConfigureAwait(false);
             jobs.AddRange(pending.Select(d => new IngestionJob(d.Value.TenantId, d.Value.KnowledgeBaseId, d.Value.Id, d.Value.Version)));
         }

@@ -16,10 +16,14 @@ namespace AgentFunctions.Tests.Paging;
 /// </summary>
 public sealed class ListPagingTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
+    private readonly Dictionary<string, string> knowledgeBases = new(StringComparer.Ordinal);
+
     private async Task<(SeededTenant Tenant, string AgentId)> SeedAsync()
     {
         var tenant = await factory.SeedTenantAsync(Role.Admin);
         var agent = await (await tenant.First.Client.PostJsonAsync("/api/v1/agents", new { name = "pager", scope = "team" })).ExpectAsync(HttpStatusCode.Created);
+        var kb = await (await tenant.First.Client.PostJsonAsync("/api/v1/knowledge-bases", new { name = "pager" })).ExpectAsync(HttpStatusCode.Created);
+        knowledgeBases[tenant.Tenant.Value] = kb["id"]!.GetValue<string>();
         return (tenant, agent["id"]!.GetValue<string>());
     }
 
@@ -31,7 +35,8 @@ public sealed class ListPagingTests(PlatformFactory factory) : IClassFixture<Pla
             .Select(e => (Name: e.Metadata.GetMetadata<IEndpointNameMetadata>()!.EndpointName, Template: "/" + e.RoutePattern.RawText!.TrimStart('/')))
             .ToList();
         Assert.True(routes.Count >= 10, $"only {routes.Count} list routes found");
-        return routes.Select(r => (r.Name, Url: r.Template.Replace("{tenantId}", tenant.Tenant.Value, StringComparison.Ordinal).Replace("{agentId}", agentId, StringComparison.Ordinal),
+        return routes.Select(r => (r.Name, Url: r.Template.Replace("{tenantId}", tenant.Tenant.Value, StringComparison.Ordinal).Replace("{agentId}", agentId, StringComparison.Ordinal)
+            .Replace("{knowledgeBaseId}", knowledgeBases[tenant.Tenant.Value], StringComparison.Ordinal),
             Platform: r.Name == "ListTenants")).ToList();
     }
 
