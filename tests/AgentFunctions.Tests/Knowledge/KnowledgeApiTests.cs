@@ -142,6 +142,34 @@ public sealed class KnowledgeApiTests(PlatformFactory factory) : IClassFixture<P
     }
 
     [Fact]
+    public async Task KnowledgeSearchTool_AgentCallsIt_AndReadsPassagesOfItsOwnKnowledgeBasesOnly()
+    {
+        var tenant = await factory.SeedTenantAsync(Role.Admin);
+        var client = tenant.First.Client;
+        var kb = (await (await client.PostJsonAsync("/api/v1/knowledge-bases", new { name = "ops" })).ExpectAsync(HttpStatusCode.Created))["id"]!.GetValue<string>();
+        var other = (await (await client.PostJsonAsync("/api/v1/knowledge-bases", new { name = "not attached" })).ExpectAsync(HttpStatusCode.Created))["id"]!.GetValue<string>();
+        var dock = await UploadRawAsync(client, kb, "dock.txt", "text/plain", "The loading dock closes at 17:30 on weekdays."u8.ToArray());
+        var hidden = await UploadRawAsync(client, other, "dock-secret.txt", "text/plain", "The loading dock secret code is 9911."u8.ToArray());
+        await WaitIndexedAsync(client, kb, dock["id"]!.GetValue<string>());
+        await WaitIndexedAsync(client, other, hidden["id"]!.GetValue<string>());
+        var agent = (await (await client.PostJsonAsync("/api/v1/agents", new
+        {
+            name = "searcher", scope = "team", tools = new[] { "builtin.knowledge_search" },
+            system_prompt = "/call builtin.knowledge_search {\"query\":\"loading dock\",\"top_k\":5}",
+            knowledge = new { enabled = false, knowledge_base_ids = new[] { kb } },
+        })).ExpectAsync(HttpStatusCode.Created))["id"]!.GetValue<string>();
+
+        var run = await (await client.PostJsonAsync($"/api/v1/agents/{agent}/execute", new { input = "When does the dock close?" })).ExpectAsync(HttpStatusCode.OK);
+
+        var call = run["tool_calls"]!.AsArray()[0]!;
+        Assert.Equal("builtin.knowledge_search", call["tool"]!.GetValue<string>());
+        var result = call["result"]!.GetValue<string>();
+        Assert.Contains("17:30", result, StringComparison.Ordinal);
+        Assert.Contains(dock["id"]!.GetValue<string>(), result, StringComparison.Ordinal);
+        Assert.DoesNotContain("9911", result, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Viewer_ReadsAndQueries_ButCannotChange()
     {
         var tenant = await factory.SeedTenantAsync(Role.Admin);
