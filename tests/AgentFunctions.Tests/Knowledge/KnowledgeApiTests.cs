@@ -170,6 +170,45 @@ public sealed class KnowledgeApiTests(PlatformFactory factory) : IClassFixture<P
     }
 
     [Fact]
+    public async Task Replace_SameBytes_Answers200AndKeepsTheVersion_NothingReindexed()
+    {
+        var tenant = await factory.SeedTenantAsync(Role.Admin);
+        var client = tenant.First.Client;
+        var kb = (await (await client.PostJsonAsync("/api/v1/knowledge-bases", new { name = "same" })).ExpectAsync(HttpStatusCode.Created))["id"]!.GetValue<string>();
+        var bytes = "Badge photos are retaken every three years."u8.ToArray();
+        var document = await UploadRawAsync(client, kb, "badges.txt", "text/plain", bytes);
+        var id = document["id"]!.GetValue<string>();
+        var indexed = await WaitIndexedAsync(client, kb, id);
+
+        using var same = new ByteArrayContent(bytes);
+        same.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+        var answer = await (await client.PutAsync($"/api/v1/knowledge-bases/{kb}/documents/{id}", same)).ExpectAsync(HttpStatusCode.OK);
+
+        Assert.Equal(1, answer["version"]!.GetValue<int>());
+        Assert.Equal("indexed", answer["status"]!.GetValue<string>());
+        Assert.Equal(indexed["updated_at"]!.GetValue<string>(), answer["updated_at"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AgentQuery_AnotherUsersPersonalAgent_Is404_AndMinScoreFilters()
+    {
+        var tenant = await factory.SeedTenantAsync(Role.Admin);
+        var owner = await tenant.AddUserAsync(Role.Operator);
+        var kb = (await (await owner.Client.PostJsonAsync("/api/v1/knowledge-bases", new { name = "personal" })).ExpectAsync(HttpStatusCode.Created))["id"]!.GetValue<string>();
+        var document = await UploadRawAsync(owner.Client, kb, "notes.txt", "text/plain", "My desk is in room 4.12."u8.ToArray());
+        var other = await UploadRawAsync(owner.Client, kb, "food.txt", "text/plain", "The cafeteria opens at noon."u8.ToArray());
+        await WaitIndexedAsync(owner.Client, kb, document["id"]!.GetValue<string>());
+        await WaitIndexedAsync(owner.Client, kb, other["id"]!.GetValue<string>());
+        var strict = (await (await owner.Client.PostJsonAsync("/api/v1/agents", new { name = "mine", scope = "user",
+            knowledge = new { enabled = true, min_score = 1.0, knowledge_base_ids = new[] { kb } } })).ExpectAsync(HttpStatusCode.Created))["id"]!.GetValue<string>();
+
+        (await tenant.First.Client.PostJsonAsync($"/api/v1/agents/{strict}/knowledge/query", new { query = "desk room" })).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        // Hybrid scores are fused ranks normalised to [0, 1]: 1.0 only for the chunk first in both lists.
+        var hits = await QueryAsync(owner.Client, $"/api/v1/agents/{strict}/knowledge/query", "desk room", top: 5);
+        Assert.Equal(document["id"]!.GetValue<string>(), Assert.Single(hits)!["document_id"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Viewer_ReadsAndQueries_ButCannotChange()
     {
         var tenant = await factory.SeedTenantAsync(Role.Admin);
