@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using AgentFunctions.Common;
 using AgentFunctions.Storage;
 
@@ -19,9 +20,9 @@ public sealed record KnowledgeDocument(
     string ContentHash,
     int Version,
     DocumentStatus Status,
-    string? Reason,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Reason,
     int ChunkCount,
-    int? IndexedVersion,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? IndexedVersion,
     string CreatedBy,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt) : IDocument

@@ -26,6 +26,8 @@ public sealed class KnowledgeService(
     TimeProvider time,
     ILogger<KnowledgeService> logger)
 {
+    private const int DeleteBatch = 90;
+
     public async Task<KnowledgeBase> CreateAsync(Caller caller, KnowledgeBaseInput input, CancellationToken cancellationToken = default)
     {
         caller.Demand(Permission.ManageKnowledge);
@@ -64,9 +66,13 @@ public sealed class KnowledgeService(
         var partition = store.For(caller.Tenant);
         await index.DeleteKnowledgeBasesAsync(IndexScope.Of(caller.Tenant, kb.Id), cancellationToken).ConfigureAwait(false);
         var documents = await partition.ListAsync<KnowledgeDocument>(cancellationToken, new FieldEquals("knowledge_base_id", kb.Id)).ConfigureAwait(false);
-        var writes = new List<DocumentWrite> { DocumentWrite.Delete(KnowledgeBase.Kind, kb.Id) };
-        writes.AddRange(documents.Select(d => DocumentWrite.Delete(KnowledgeDocument.Kind, d.Value.Id)));
-        await partition.CommitAsync(writes, cancellationToken).ConfigureAwait(false);
+        // Documents first, in batches a Cosmos transactional batch accepts (at most 100 operations), the knowledge base
+        // last: an interrupted delete leaves the knowledge base in place, so it can be deleted again.
+        foreach (var batch in documents.Chunk(DeleteBatch))
+        {
+            await partition.CommitAsync(batch.Select(d => DocumentWrite.Delete(KnowledgeDocument.Kind, d.Value.Id)).ToList(), cancellationToken).ConfigureAwait(false);
+        }
+        await partition.CommitAsync([DocumentWrite.Delete(KnowledgeBase.Kind, kb.Id)], cancellationToken).ConfigureAwait(false);
         await content.DeleteKnowledgeBaseAsync(caller.Tenant, kb.Id, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Knowledge base {KnowledgeBaseId} deleted with {DocumentCount} documents by {UserId}", kb.Id, documents.Count, caller.UserId);
     }
