@@ -4,6 +4,7 @@ using AgentFunctions.Api.Tenancy;
 using AgentFunctions.Api.Tools;
 using AgentFunctions.Api.Triggers;
 using AgentFunctions.Api.Credentials;
+using AgentFunctions.Api.Knowledge;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 
@@ -22,6 +23,7 @@ public static class ApiEndpoints
         api.MapCredentialsApi();
         api.MapEngineApi();
         api.MapTriggersApi();
+        api.MapKnowledgeApi();
         return endpoints;
     }
 }

@@ -7,6 +7,8 @@ using AgentFunctions.Api.Triggers;
 using AgentFunctions.Local.Events;
 using AgentFunctions.Triggers;
 using AgentFunctions.Api.Credentials;
+using AgentFunctions.Api.Knowledge;
+using AgentFunctions.Local.Knowledge;
 using AgentFunctions.Local.Documents;
 using AgentFunctions.Local.Orchestration;
 using AgentFunctions.Local.Vault;
@@ -33,6 +35,7 @@ public static class PlatformServices
         services.AddCredentialsFeature();
         services.AddEngineFeature();
         services.AddTriggersFeature();
+        services.AddKnowledgeFeature();
         return services;
     }
 
@@ -51,6 +54,7 @@ public static class PlatformServices
         services.AddHostedService<QueuedEventsResume>();
         services.AddOptions<LocalTimerOptions>().BindConfiguration("AgentFunctions:Triggers:Clock");
         services.AddHostedService<LocalTimerService>();
+        services.AddLocalKnowledge(dataDirectory);
         return services;
     }
 }

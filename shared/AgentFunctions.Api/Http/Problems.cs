@@ -31,6 +31,7 @@ public static class Problems
         UnauthorizedException u => Unauthorized(u.Message),
         AgentFunctions.Triggers.WebhookUnauthorizedException w => Unauthorized(w.Message),
         PayloadTooLargeException t => Status(StatusCodes.Status413PayloadTooLarge, "Payload too large", t.Message),
+        AgentFunctions.Knowledge.UnsupportedDocumentTypeException d => Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", d.Message),
         UnsupportedMediaTypeException m => Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", m.Message),
         DocumentConflictException => Status(StatusCodes.Status409Conflict, "Conflict", "The object exists already."),
         DocumentPreconditionFailedException => Status(StatusCodes.Status412PreconditionFailed, "Precondition failed", "The object changed since it was read; read it again and retry with its new ETag."),

@@ -201,6 +201,17 @@ public sealed partial class AgentService(IDocumentStore store, ToolRegistryServi
             v.Add("model", $"no configured model endpoint serves '{spec.Model}'; use 'offline' (or 'scripted:...'), or configure AgentFunctions:Models:OpenAI");
         }
 
+        var knowledgeBases = spec.Knowledge.KnowledgeBaseIds ?? [];
+        v.Require(knowledgeBases.Count <= 20, "knowledge.knowledge_base_ids", "at most 20 knowledge bases");
+        var partition = store.For(caller.Tenant);
+        foreach (var id in knowledgeBases.Distinct(StringComparer.Ordinal).Take(20))
+        {
+            if (!Ids.LooksValid(id) || await partition.GetAsync<Knowledge.KnowledgeBase>(id, cancellationToken).ConfigureAwait(false) is null)
+            {
+                v.Add("knowledge.knowledge_base_ids", $"knowledge base '{id}' does not exist in this tenant");
+            }
+        }
+
         var missing = await tools.MissingAsync(caller.Tenant, spec.Tools, cancellationToken).ConfigureAwait(false);
         foreach (var name in missing)
         {

@@ -19,7 +19,8 @@ public enum AgentScope
     Team,
 }
 
-public sealed record KnowledgeSettings(bool Enabled, int TopK = 4, double MinScore = 0.0)
+/// <summary>Retrieval before each model call from the knowledge bases named in <see cref="KnowledgeBaseIds"/> (of the agent's tenant).</summary>
+public sealed record KnowledgeSettings(bool Enabled, int TopK = 4, double MinScore = 0.0, IReadOnlyList<string>? KnowledgeBaseIds = null)
 {
     public static readonly KnowledgeSettings Off = new(false);
 }

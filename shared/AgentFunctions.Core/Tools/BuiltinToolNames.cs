@@ -7,7 +7,7 @@ public static class BuiltinToolNames
     public const string HttpFetch = "builtin.http_fetch";
     public const string KnowledgeSearch = "builtin.knowledge_search";
 
-    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { CurrentTime, HttpFetch };
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { CurrentTime, HttpFetch, KnowledgeSearch };
 
     public static bool IsBuiltin(string name) => All.Contains(name);
 }

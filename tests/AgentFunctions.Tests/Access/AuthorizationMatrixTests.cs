@@ -127,6 +127,8 @@ public sealed class AuthorizationMatrixTests(PlatformFactory factory, ITestOutpu
                 "credential" => ownerOfPersonal is null || userId == ownerOfPersonal,
                 // A trigger is visible with its agent.
                 "trigger" => ownerOfPersonal is null || userId == ownerOfPersonal,
+                // Knowledge bases and their documents are the tenant's, like tools.
+                "knowledge_base" or "document" => true,
                 "user" or "key" => ownerOfPersonal is null || userId == ownerOfPersonal || access.ForOthers == Permission.None || RolePermissions.Grants(role, access.ForOthers),
                 _ => throw new UnknownRouteException($"{route}: no visibility rule for family '{family}'"),
             };
@@ -170,12 +172,15 @@ public sealed class AuthorizationMatrixTests(PlatformFactory factory, ITestOutpu
         var sharedTrigger = await (await admin.Client.PostJsonAsync($"/api/v1/agents/{sharedAgent}/triggers", new { system = "webhook" })).ExpectAsync(HttpStatusCode.Created);
         var personalTrigger = await (await owner.Client.PostJsonAsync($"/api/v1/agents/{personalAgent}/triggers", new { system = "webhook" })).ExpectAsync(HttpStatusCode.Created);
 
+        var knowledgeBase = await CreateAsync(admin.Client, "/api/v1/knowledge-bases", new { name = "matrix" });
+        var document = await UploadAsync(admin.Client, knowledgeBase);
+
         var targets = new Dictionary<Variant, RouteTargets>
         {
             [Variant.Shared] = new(tenant.Tenant.Value, sharedAgent, "1", tool, sharedCredential, null, "", "", sharedRun, sharedSession,
-                sharedTrigger["id"]!.GetValue<string>(), sharedTrigger["signing_secret"]!.GetValue<string>()),
+                sharedTrigger["id"]!.GetValue<string>(), sharedTrigger["signing_secret"]!.GetValue<string>(), knowledgeBase, document),
             [Variant.Personal] = new(tenant.Tenant.Value, personalAgent, "1", tool, personalCredential, owner.UserId, owner.UserId, "", personalRun, personalSession,
-                personalTrigger["id"]!.GetValue<string>(), personalTrigger["signing_secret"]!.GetValue<string>()),
+                personalTrigger["id"]!.GetValue<string>(), personalTrigger["signing_secret"]!.GetValue<string>(), knowledgeBase, document),
         };
         return new World(tenant, admin, owner, targets);
     }
@@ -229,6 +234,10 @@ public sealed class AuthorizationMatrixTests(PlatformFactory factory, ITestOutpu
                     ? await CreateAsync(world.Owner.Client, $"/api/v1/agents/{targets.AgentId}/triggers", new { system = "webhook" })
                     : await CreateAsync(world.Admin.Client, $"/api/v1/agents/{targets.AgentId}/triggers", new { system = "webhook" });
                 return targets with { TriggerId = trigger, KeyId = "key_not_used_by_this_route" };
+            case "knowledge_base":
+                return targets with { KnowledgeBaseId = await CreateAsync(world.Admin.Client, "/api/v1/knowledge-bases", new { name = "to delete" }) };
+            case "document":
+                return targets with { DocumentId = await UploadAsync(world.Admin.Client, targets.KnowledgeBaseId) };
             default:
                 return targets with { KeyId = "key_not_used_by_this_route" };
         }
@@ -236,6 +245,12 @@ public sealed class AuthorizationMatrixTests(PlatformFactory factory, ITestOutpu
 
     private static async Task<string> CreateAsync(HttpClient client, string url, object body, HttpStatusCode status = HttpStatusCode.Created) =>
         (await (await client.PostJsonAsync(url, body)).ExpectAsync(status))["id"]!.GetValue<string>();
+
+    private static async Task<string> UploadAsync(HttpClient client, string knowledgeBaseId)
+    {
+        using var content = new StringContent("Matrix document.", System.Text.Encoding.UTF8, "text/plain");
+        return (await (await client.PostAsync($"/api/v1/knowledge-bases/{knowledgeBaseId}/documents?name=matrix.txt", content)).ExpectAsync(HttpStatusCode.Accepted))["id"]!.GetValue<string>();
+    }
 
     private static async Task<string> CreateCredentialAsync(HttpClient client, TenantId tenant, string? userId) =>
         (await (await client.PostJsonAsync($"/api/v1/tenants/{tenant.Value}/credentials",

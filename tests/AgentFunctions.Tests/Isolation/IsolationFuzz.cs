@@ -59,6 +59,7 @@ public sealed partial class IsolationFuzz(Func<string, HttpClient> clientForKey,
         public Dictionary<string, List<Owned>> Pools { get; } = new(StringComparer.Ordinal)
         {
             ["agent"] = [], ["run"] = [], ["session"] = [], ["tool"] = [], ["credential"] = [], ["user"] = [], ["key"] = [], ["trigger"] = [],
+            ["knowledge_base"] = [], ["document"] = [],
         };
     }
 
@@ -201,6 +202,32 @@ public sealed partial class IsolationFuzz(Func<string, HttpClient> clientForKey,
             named.Add(session.Id);
             if (world != me) foreignNamed.Add((world, "session", session));
         }
+        // A document of its own knowledge base when both are own (its parent); otherwise each side drawn on its own.
+        Owned? knowledgeBase = null;
+        Owned? document = null;
+        if (families.Contains("document"))
+        {
+            var world = foreignFamilies.Contains("document") ? other : me;
+            var pool = world.Pools["document"];
+            if (pool.Count == 0 || (world == me && consumes == "document" && pool.Count < 2)) return (null, named, foreignNamed);
+            document = pool[random.Next(pool.Count)];
+            named.Add(document.Id);
+            if (world != me) foreignNamed.Add((world, "document", document));
+            if (world == me && !foreignFamilies.Contains("knowledge_base"))
+            {
+                knowledgeBase = me.Pools["knowledge_base"].FirstOrDefault(k => k.Id == document.Parent);
+                if (knowledgeBase is null) return (null, named, foreignNamed);
+                named.Add(knowledgeBase.Id);
+            }
+            else
+            {
+                knowledgeBase = Pick("knowledge_base");
+            }
+        }
+        else if (families.Contains("knowledge_base"))
+        {
+            knowledgeBase = Pick("knowledge_base");
+        }
         var run = families.Contains("run") ? Pick("run") : null;
         var tool = families.Contains("tool") ? Pick("tool") : null;
         var credential = families.Contains("credential") ? Pick("credential") : null;
@@ -215,12 +242,13 @@ public sealed partial class IsolationFuzz(Func<string, HttpClient> clientForKey,
         }
         if ((families.Contains("agent") && agent is null) || (families.Contains("run") && run is null) || (families.Contains("tool") && tool is null)
             || (families.Contains("credential") && credential is null) || (families.Contains("user") && user is null) || (families.Contains("key") && key is null)
-            || (families.Contains("trigger") && trigger is null))
+            || (families.Contains("trigger") && trigger is null)
+            || (families.Contains("knowledge_base") && knowledgeBase is null))
         {
             return (null, named, foreignNamed);
         }
         var targets = new RouteTargets(tenant.TenantId, agent?.Id ?? "none", "1", tool?.Id ?? "none.none", credential?.Id ?? "none",
-            credential?.Parent, user?.Id ?? actor.UserId, key?.Id ?? "none", run?.Id ?? "none", session?.Id ?? "none", trigger?.Id ?? "none");
+            credential?.Parent, user?.Id ?? actor.UserId, key?.Id ?? "none", run?.Id ?? "none", session?.Id ?? "none", trigger?.Id ?? "none", null, knowledgeBase?.Id ?? "none", document?.Id ?? "none");
         return (targets, named, foreignNamed);
     }
 
@@ -264,6 +292,13 @@ public sealed partial class IsolationFuzz(Func<string, HttpClient> clientForKey,
             case "trigger":
                 me.Pools["trigger"].RemoveAll(t => t.Id == targets.TriggerId);
                 return;
+            case "knowledge_base":
+                me.Pools["knowledge_base"].RemoveAll(k => k.Id == targets.KnowledgeBaseId);
+                me.Pools["document"].RemoveAll(d => d.Parent == targets.KnowledgeBaseId);
+                return;
+            case "document":
+                me.Pools["document"].RemoveAll(d => d.Id == targets.DocumentId);
+                return;
         }
         var (family, path) = route.Name switch
         {
@@ -275,13 +310,15 @@ public sealed partial class IsolationFuzz(Func<string, HttpClient> clientForKey,
             "CreateUser" => ("user", "id"),
             "CreateApiKey" => ("key", "api_key.id"),
             "CreateTrigger" => ("trigger", "id"),
+            "CreateKnowledgeBase" => ("knowledge_base", "id"),
+            "UploadDocument" => ("document", "id"),
             _ => (null, null),
         };
         if (family is null) return;
         var node = JsonNode.Parse(text);
         foreach (var part in path!.Split('.')) node = node?[part];
         if (node?.GetValue<string>() is not { } id) return;
-        me.Pools[family].Add(new Owned(id, actor, family == "session" ? targets.AgentId : null));
+        me.Pools[family].Add(new Owned(id, actor, family switch { "session" => targets.AgentId, "document" => targets.KnowledgeBaseId, _ => null }));
         owners[id] = me.Index;
     }
 
@@ -354,6 +391,12 @@ public sealed partial class IsolationFuzz(Func<string, HttpClient> clientForKey,
         var personal = await PostAsync(operatorActor.Client, $"/api/v1/tenants/{world.TenantId}/credentials", new { user_id = operatorId, credentials = new { token = "fuzz" } });
         world.Pools["credential"].Add(new Owned(personal["credential_id"]!.GetValue<string>(), operatorActor, operatorId));
         owners[world.Pools["credential"][^1].Id] = index;
+        for (var i = 0; i < 2; i++)
+        {
+            await AddAsync("knowledge_base", admin, "/api/v1/knowledge-bases", new { name = $"fuzz {i}" });
+            var knowledgeBase = world.Pools["knowledge_base"][^1].Id;
+            await AddAsync("document", admin, $"/api/v1/knowledge-bases/{knowledgeBase}/documents?name=fuzz{i}.json", new { text = $"fuzz document {index} {i}" }, parent: knowledgeBase);
+        }
         for (var i = 0; i < 2; i++)
         {
             var issued = await PostAsync(admin.Client, "/api/v1/keys", new { name = $"fuzz {i}", user_id = operatorId });

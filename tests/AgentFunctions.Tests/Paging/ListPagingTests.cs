@@ -16,6 +16,8 @@ namespace AgentFunctions.Tests.Paging;
 /// </summary>
 public sealed class ListPagingTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
+    private readonly Dictionary<string, string> knowledgeBases = new(StringComparer.Ordinal);
+
     private async Task<(SeededTenant Tenant, string AgentId)> SeedAsync()
     {
         var tenant = await factory.SeedTenantAsync(Role.Admin);
@@ -23,6 +25,8 @@ public sealed class ListPagingTests(PlatformFactory factory) : IClassFixture<Pla
         var agentId = agent["id"]!.GetValue<string>();
         var trigger = await (await tenant.First.Client.PostJsonAsync($"/api/v1/agents/{agentId}/triggers", new { system = "webhook" })).ExpectAsync(HttpStatusCode.Created);
         triggers[agentId] = trigger["id"]!.GetValue<string>();
+        var kb = await (await tenant.First.Client.PostJsonAsync("/api/v1/knowledge-bases", new { name = "pager" })).ExpectAsync(HttpStatusCode.Created);
+        knowledgeBases[tenant.Tenant.Value] = kb["id"]!.GetValue<string>();
         return (tenant, agentId);
     }
 
@@ -37,7 +41,8 @@ public sealed class ListPagingTests(PlatformFactory factory) : IClassFixture<Pla
             .ToList();
         Assert.True(routes.Count >= 10, $"only {routes.Count} list routes found");
         return routes.Select(r => (r.Name, Url: r.Template.Replace("{tenantId}", tenant.Tenant.Value, StringComparison.Ordinal).Replace("{agentId}", agentId, StringComparison.Ordinal)
-            .Replace("{triggerId}", triggers[agentId], StringComparison.Ordinal),
+            .Replace("{triggerId}", triggers[agentId], StringComparison.Ordinal)
+            .Replace("{knowledgeBaseId}", knowledgeBases[tenant.Tenant.Value], StringComparison.Ordinal),
             Platform: r.Name == "ListTenants")).ToList();
     }
 

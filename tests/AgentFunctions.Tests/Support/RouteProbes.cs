@@ -13,7 +13,9 @@ public sealed record RouteTargets(
     string RunId,
     string SessionId,
     string TriggerId = "none",
-    string? WebhookSecret = null);
+    string? WebhookSecret = null,
+    string KnowledgeBaseId = "none",
+    string DocumentId = "none");
 
 /// <summary>One request: method, URL (route filled in, query included), JSON body, If-Match.</summary>
 public sealed record Probe(ApiRoute Route, HttpMethod Method, string Url, object? Body, string? IfMatch, IReadOnlyDictionary<string, string>? Headers = null);
@@ -44,6 +46,8 @@ public static class RouteProbes
         ["runId"] = "run",
         ["sessionId"] = "session",
         ["triggerId"] = "trigger",
+        ["knowledgeBaseId"] = "knowledge_base",
+        ["documentId"] = "document",
     };
 
     public const string StaleETag = "\"stale-etag\"";
@@ -57,6 +61,8 @@ public static class RouteProbes
         "RevokeApiKey" => "key",
         "DeleteCredential" => "credential",
         "DeleteTrigger" => "trigger",
+        "DeleteKnowledgeBase" => "knowledge_base",
+        "DeleteDocument" => "document",
         _ => null,
     };
 
@@ -103,6 +109,12 @@ public static class RouteProbes
             "ListTriggers" or "GetTrigger" or "ListTriggerEvents" or "DeleteTrigger" or "RotateTriggerSecret" => P(null, null, ""),
             "UpdateTrigger" => P(new { active = true }, null, ""),
             "ReceiveWebhook" => P(new { probe = serial }, null, ""),
+            "CreateKnowledgeBase" => P(new { name = $"probe {serial}" }, null, ""),
+            "ListKnowledgeBases" or "GetKnowledgeBase" or "DeleteKnowledgeBase" or "ListDocuments" or "GetDocument" or "DeleteDocument" => P(null, null, ""),
+            // A JSON body is a JSON document: the probe uploads (and replaces) a real one, which ingestion then indexes.
+            "UploadDocument" => P(new { probe = serial, text = "probe document" }, null, $"?name=probe{serial}.json"),
+            "ReplaceDocument" => P(new { probe = serial, text = "probe replacement" }, null, ""),
+            "QueryKnowledgeBase" or "QueryAgentKnowledge" => P(new { query = $"probe {serial}", top_k = 3, mode = "hybrid" }, null, ""),
             _ => throw new UnknownRouteException($"{route}: RouteProbes has no generator for this route; add one (and its row in the authorization rules)."),
         };
         var path = route.Template;
@@ -121,6 +133,8 @@ public static class RouteProbes
                     "runId" => targets.RunId,
                     "sessionId" => targets.SessionId,
                     "triggerId" => targets.TriggerId,
+                    "knowledgeBaseId" => targets.KnowledgeBaseId,
+                    "documentId" => targets.DocumentId,
                     _ => throw new UnknownRouteException($"{route}: parameter '{parameter}' has a family but no target"),
                 }
                 : throw new UnknownRouteException($"{route}: no generator fills route parameter '{parameter}'; add it to RouteProbes.Families and RouteTargets");

@@ -66,11 +66,11 @@ public sealed class AgentRunActivities(
             ? []
             : await LoadHistoryAsync(documents, input.SessionId, spec.MemoryWindow, cancellationToken).ConfigureAwait(false);
         var snippets = spec.Knowledge.Enabled
-            ? await knowledge.RetrieveAsync(new KnowledgeQuery(input.Tenant, agent.Id, input.Message, spec.Knowledge.TopK, spec.Knowledge.MinScore), cancellationToken).ConfigureAwait(false)
+            ? await knowledge.RetrieveAsync(new KnowledgeQuery(input.Tenant, agent.Id, input.Message, spec.Knowledge.TopK, spec.Knowledge.MinScore, spec.Knowledge.KnowledgeBaseIds), cancellationToken).ConfigureAwait(false)
             : [];
 
         return new RunPreparation(true, null, agent.OwnerId, agent.Version, spec.Model, PromptBuilder.Build(spec, snippets, history), resolved, spec.Limits,
-            snippets.Select(s => new Citation(s.DocumentId, s.ChunkId, s.Title, s.Score)).ToList(), options.ApprovalTimeoutSeconds, spec.Scope, agent.TeamId);
+            snippets.Select(s => new Citation(s.DocumentId, s.ChunkId, s.Title, s.Score, s.HeadingPath, s.Page)).ToList(), options.ApprovalTimeoutSeconds, spec.Scope, agent.TeamId);
     }
 
     public Task<ChatCompletion> CallModelAsync(ModelCallInput input, CancellationToken cancellationToken) =>

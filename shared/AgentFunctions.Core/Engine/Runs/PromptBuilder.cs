@@ -14,6 +14,10 @@ public static class PromptBuilder
     public const string ContextOpen = "<untrusted_context>";
     public const string ContextClose = "</untrusted_context>";
 
+    private static string Clean(string value) =>
+        value.Replace(ContextOpen, string.Empty, StringComparison.OrdinalIgnoreCase).Replace(ContextClose, string.Empty, StringComparison.OrdinalIgnoreCase)
+            .Replace('\n', ' ').Replace('\r', ' ').Replace(']', ')');
+
     public static IReadOnlyList<ChatMessage> Build(AgentSpec spec, IReadOnlyList<KnowledgeSnippet> knowledge, IReadOnlyList<ChatMessage> history)
     {
         var messages = new List<ChatMessage>(history.Count + 2);
@@ -36,7 +40,14 @@ public static class PromptBuilder
                 // Strip the delimiters from the text itself so a document cannot close the block early.
                 var text = snippet.Text.Replace(ContextOpen, string.Empty, StringComparison.OrdinalIgnoreCase)
                     .Replace(ContextClose, string.Empty, StringComparison.OrdinalIgnoreCase);
-                context.Append("[source: ").Append(snippet.DocumentId).Append('#').Append(snippet.ChunkId).Append("]\n").Append(text).Append('\n');
+                context.Append("[source: ").Append(snippet.DocumentId).Append('#').Append(snippet.ChunkId);
+                // Where the passage is, so the model can cite it: document name, headings, page (delimiters stripped too).
+                var place = new List<string>();
+                if (!string.IsNullOrWhiteSpace(snippet.Title)) place.Add(Clean(snippet.Title));
+                if (snippet.HeadingPath is { Count: > 0 } headings) place.Add(Clean(string.Join(" > ", headings)));
+                if (snippet.Page is { } page) place.Add("page " + page.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                if (place.Count > 0) context.Append(" | ").Append(string.Join(" | ", place));
+                context.Append("]\n").Append(text).Append('\n');
             }
             context.Append(ContextClose);
             messages.Add(ChatMessage.System(context.ToString()));

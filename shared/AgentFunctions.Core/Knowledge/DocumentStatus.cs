@@ -1,0 +1,8 @@
+namespace AgentFunctions.Knowledge;
+
+public enum DocumentStatus
+{
+    Indexing,
+    Indexed,
+    Failed,
+}

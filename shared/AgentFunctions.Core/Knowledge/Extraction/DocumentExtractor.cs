@@ -1,0 +1,253 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using DocumentFormat.OpenXml.Packaging;
+using Paragraph = DocumentFormat.OpenXml.Wordprocessing.Paragraph;
+using WordTable = DocumentFormat.OpenXml.Wordprocessing.Table;
+using WordTableRow = DocumentFormat.OpenXml.Wordprocessing.TableRow;
+using WordTableCell = DocumentFormat.OpenXml.Wordprocessing.TableCell;
+using OpenXmlPackageException = DocumentFormat.OpenXml.Packaging.OpenXmlPackageException;
+using HtmlAgilityPack;
+using Markdig;
+using MdTable = Markdig.Extensions.Tables.Table;
+using MdTableCell = Markdig.Extensions.Tables.TableCell;
+using MdTableRow = Markdig.Extensions.Tables.TableRow;
+using Markdig.Syntax;
+using Markdig.Syntax.Inlines;
+using UglyToad.PdfPig;
+using UglyToad.PdfPig.DocumentLayoutAnalysis.TextExtractor;
+
+namespace AgentFunctions.Knowledge.Extraction;
+
+/// <summary>
+/// Turns a file into <see cref="TextBlock"/>s, keeping headings (markdown, HTML, DOCX heading styles), page numbers (PDF)
+/// and table rows (one block per row, cells joined by " | "). A file its format cannot read throws
+/// <see cref="ExtractionFailedException"/> with a reason a user can act on.
+/// </summary>
+public static partial class DocumentExtractor
+{
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UsePipeTables().UseGridTables().Build();
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public static IReadOnlyList<TextBlock> Extract(FileFormat format, ReadOnlySpan<byte> content)
+    {
+        if (content.IsEmpty) throw new ExtractionFailedException("The file is empty.");
+        var blocks = format switch
+        {
+            FileFormat.Text or FileFormat.Json => Paragraphs(Decode(content), page: null),
+            FileFormat.Markdown => FromMarkdown(Decode(content)),
+            FileFormat.Html => FromHtml(Decode(content)),
+            FileFormat.Docx => FromDocx(content.ToArray()),
+            FileFormat.Pdf => FromPdf(content.ToArray()),
+            _ => throw new ExtractionFailedException($"The format '{format}' is not supported."),
+        };
+        var kept = blocks.Where(b => !string.IsNullOrWhiteSpace(b.Text)).ToList();
+        if (kept.Count == 0) throw new ExtractionFailedException("The file holds no text (a scanned PDF needs OCR, which is not supported).");
+        return kept;
+    }
+
+    private static string Decode(ReadOnlySpan<byte> content)
+    {
+        try
+        {
+            var text = StrictUtf8.GetString(content.StartsWith("\uFEFF"u8) ? content[3..] : content);
+            if (text.Contains('\0')) throw new ExtractionFailedException("The file is binary, not text.");
+            return text;
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw new ExtractionFailedException("The file is not UTF-8 text.", ex);
+        }
+    }
+
+    private static List<TextBlock> Paragraphs(string text, int? page) =>
+        BlankLines().Split(text.Replace("\r\n", "\n", StringComparison.Ordinal))
+            .Select(p => Normalize(p))
+            .Where(p => p.Length > 0)
+            .Select(p => new TextBlock(BlockKind.Paragraph, p, Page: page))
+            .ToList();
+
+    private static List<TextBlock> FromMarkdown(string text)
+    {
+        var blocks = new List<TextBlock>();
+        void Walk(IEnumerable<Block> children)
+        {
+            foreach (var block in children)
+            {
+                switch (block)
+                {
+                    case HeadingBlock heading:
+                        blocks.Add(new TextBlock(BlockKind.Heading, Normalize(InlineText(heading.Inline)), heading.Level));
+                        break;
+                    case MdTable table:
+                        foreach (var row in table.OfType<MdTableRow>())
+                        {
+                            blocks.Add(new TextBlock(BlockKind.TableRow, string.Join(" | ", row.OfType<MdTableCell>().Select(c => Normalize(CellText(c))))));
+                        }
+                        break;
+                    case ParagraphBlock paragraph:
+                        blocks.Add(new TextBlock(BlockKind.Paragraph, Normalize(InlineText(paragraph.Inline))));
+                        break;
+                    case LeafBlock leaf:
+                        blocks.Add(new TextBlock(BlockKind.Paragraph, leaf.Lines.ToString().Trim()));
+                        break;
+                    case ContainerBlock container:
+                        Walk(container);
+                        break;
+                }
+            }
+        }
+        Walk(Markdown.Parse(text, Pipeline));
+        return blocks;
+    }
+
+    private static string CellText(MdTableCell cell)
+    {
+        var text = new StringBuilder();
+        foreach (var block in cell.OfType<ParagraphBlock>()) text.Append(InlineText(block.Inline)).Append(' ');
+        return text.ToString();
+    }
+
+    private static string InlineText(ContainerInline? inline)
+    {
+        var text = new StringBuilder();
+        void Walk(Inline? node)
+        {
+            for (; node is not null; node = node.NextSibling)
+            {
+                switch (node)
+                {
+                    case LiteralInline literal: text.Append(literal.Content.ToString()); break;
+                    case CodeInline code: text.Append(code.Content); break;
+                    case LineBreakInline: text.Append(' '); break;
+                    case ContainerInline container: Walk(container.FirstChild); break;
+                }
+            }
+        }
+        Walk(inline?.FirstChild);
+        return text.ToString();
+    }
+
+    private static readonly HashSet<string> HtmlBlocks = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "p", "div", "li", "pre", "blockquote", "section", "article", "main", "header", "footer", "aside", "td", "th", "dd", "dt", "figcaption", "caption", "body",
+    };
+
+    private static List<TextBlock> FromHtml(string html)
+    {
+        var document = new HtmlDocument();
+        document.LoadHtml(html);
+        var blocks = new List<TextBlock>();
+        foreach (var node in document.DocumentNode.Descendants().Where(n => n.Name is "script" or "style" or "noscript" or "template" or "head").ToList())
+        {
+            node.Remove();
+        }
+        void Walk(HtmlNode node)
+        {
+            foreach (var child in node.ChildNodes)
+            {
+                var name = child.Name.ToLowerInvariant();
+                if (name.Length == 2 && name[0] == 'h' && name[1] is >= '1' and <= '6')
+                {
+                    blocks.Add(new TextBlock(BlockKind.Heading, Text(child), name[1] - '0'));
+                }
+                else if (name == "tr")
+                {
+                    blocks.Add(new TextBlock(BlockKind.TableRow, string.Join(" | ", child.ChildNodes.Where(c => c.Name is "td" or "th").Select(Text))));
+                }
+                else if (child.NodeType == HtmlNodeType.Text)
+                {
+                    var text = Normalize(HtmlEntity.DeEntitize(child.InnerText));
+                    if (text.Length > 0) blocks.Add(new TextBlock(BlockKind.Paragraph, text));
+                }
+                else if (HtmlBlocks.Contains(name) && !child.Descendants().Any(d => HtmlBlocks.Contains(d.Name) || d.Name is "tr" || IsHeading(d.Name)))
+                {
+                    blocks.Add(new TextBlock(BlockKind.Paragraph, Text(child)));
+                }
+                else
+                {
+                    Walk(child);
+                }
+            }
+        }
+        Walk(document.DocumentNode);
+        return blocks;
+    }
+
+
+    private static bool IsHeading(string name) => name.Length == 2 && name[0] is 'h' or 'H' && name[1] is >= '1' and <= '6';
+
+    private static string Text(HtmlNode node) => Normalize(HtmlEntity.DeEntitize(node.InnerText));
+
+    private static List<TextBlock> FromDocx(byte[] bytes)
+    {
+        try
+        {
+            using var stream = new MemoryStream(bytes, writable: false);
+            using var document = WordprocessingDocument.Open(stream, false);
+            var body = document.MainDocumentPart?.Document?.Body ?? throw new ExtractionFailedException("The DOCX file has no document body.");
+            var blocks = new List<TextBlock>();
+            foreach (var element in body.ChildElements)
+            {
+                switch (element)
+                {
+                    case Paragraph paragraph:
+                        var text = Normalize(paragraph.InnerText);
+                        var style = paragraph.ParagraphProperties?.ParagraphStyleId?.Val?.Value;
+                        var level = HeadingLevel(style);
+                        blocks.Add(level > 0 ? new TextBlock(BlockKind.Heading, text, level) : new TextBlock(BlockKind.Paragraph, text));
+                        break;
+                    case WordTable table:
+                        foreach (var row in table.Elements<WordTableRow>())
+                        {
+                            blocks.Add(new TextBlock(BlockKind.TableRow, string.Join(" | ", row.Elements<WordTableCell>().Select(c => Normalize(c.InnerText)))));
+                        }
+                        break;
+                }
+            }
+            return blocks;
+        }
+        catch (Exception ex) when (ex is OpenXmlPackageException or InvalidDataException or FileFormatException or System.Xml.XmlException or ArgumentException)
+        {
+            throw new ExtractionFailedException("The file is not a readable DOCX document.", ex);
+        }
+    }
+
+    private static int HeadingLevel(string? style)
+    {
+        if (style is null) return 0;
+        if (style.Equals("Title", StringComparison.OrdinalIgnoreCase)) return 1;
+        return style.StartsWith("Heading", StringComparison.OrdinalIgnoreCase) && int.TryParse(style.AsSpan(7), out var level) && level is >= 1 and <= 9 ? level : 0;
+    }
+
+    private static List<TextBlock> FromPdf(byte[] bytes)
+    {
+        try
+        {
+            using var pdf = PdfDocument.Open(bytes);
+            var blocks = new List<TextBlock>();
+            foreach (var page in pdf.GetPages())
+            {
+                var text = ContentOrderTextExtractor.GetText(page);
+                blocks.AddRange(Paragraphs(text, page.Number));
+            }
+            return blocks;
+        }
+        catch (ExtractionFailedException)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // PdfPig reports damaged and encrypted files with several exception types; the reason is what matters here.
+            throw new ExtractionFailedException("The file is not a readable PDF document (damaged, encrypted, or not a PDF).", ex);
+        }
+    }
+
+    private static string Normalize(string text) => Whitespace().Replace(text, " ").Trim();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
+
+    [GeneratedRegex(@"\n[ \t]*\n+")]
+    private static partial Regex BlankLines();
+}

@@ -1,0 +1,8 @@
+namespace AgentFunctions.Knowledge;
+
+public enum SearchMode
+{
+    Hybrid,
+    Keyword,
+    Vector,
+}

@@ -1,0 +1,280 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AgentFunctions.Common;
+using AgentFunctions.Knowledge;
+using Microsoft.Data.Sqlite;
+
+namespace AgentFunctions.Local.Knowledge;
+
+/// <summary>
+/// The local search index: one SQLite file (WAL) with a chunk table, an FTS5 table (porter stemming, bm25) beside it, and
+/// each chunk's vector stored as a blob and scored by brute force with <see cref="TensorPrimitives"/>. Every statement
+/// filters on the tenant and the scope's knowledge bases in its WHERE clause. A document's chunks are replaced in one
+/// transaction, so a reader (its own snapshot under WAL) sees the old set or the new one.
+/// </summary>
+public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
+{
+    private readonly string connectionString;
+    private readonly SemaphoreSlim writer = new(1, 1);
+
+    public SqliteKnowledgeIndex(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        using var connection = Open();
+        Execute(connection, """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            CREATE TABLE IF NOT EXISTS chunks (
+                id INTEGER PRIMARY KEY,
+                chunk_id TEXT NOT NULL UNIQUE,
+                tenant_id TEXT NOT NULL,
+                kb_id TEXT NOT NULL,
+                document_id TEXT NOT NULL,
+                document_name TEXT NOT NULL,
+                ordinal INTEGER NOT NULL,
+                content TEXT NOT NULL,
+                content_hash TEXT NOT NULL,
+                heading_path TEXT NOT NULL,
+                page INTEGER,
+                start_offset INTEGER NOT NULL,
+                end_offset INTEGER NOT NULL,
+                vector BLOB NOT NULL);
+            CREATE INDEX IF NOT EXISTS chunks_scope ON chunks (tenant_id, kb_id, document_id);
+            CREATE INDEX IF NOT EXISTS chunks_hash ON chunks (tenant_id, content_hash);
+            CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (content, headings, tokenize = 'porter unicode61 remove_diacritics 2');
+            """);
+    }
+
+    public async Task ReplaceDocumentAsync(IndexScope scope, string documentId, IReadOnlyList<IndexedChunk> chunks, CancellationToken cancellationToken = default)
+    {
+        if (chunks.Any(c => c.DocumentId != documentId)) throw new ArgumentException("Every chunk must belong to the document being replaced.", nameof(chunks));
+        var kb = SingleKnowledgeBase(scope);
+        await writer.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var connection = Open();
+            using var transaction = connection.BeginTransaction();
+            DeleteWhere(connection, transaction, "tenant_id = $tenant AND kb_id = $kb AND document_id = $document", scope.Tenant, kb, documentId);
+            using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO chunks (chunk_id, tenant_id, kb_id, document_id, document_name, ordinal, content, content_hash, heading_path, page, start_offset, end_offset, vector)
+                VALUES ($chunk, $tenant, $kb, $document, $name, $ordinal, $content, $hash, $headings, $page, $start, $end, $vector);
+                INSERT INTO chunks_fts (rowid, content, headings) VALUES (last_insert_rowid(), $content, $headingText);
+                """;
+            foreach (var chunk in chunks)
+            {
+                insert.Parameters.Clear();
+                insert.Parameters.AddWithValue("$chunk", chunk.ChunkId);
+                insert.Parameters.AddWithValue("$tenant", scope.Tenant.Value);
+                insert.Parameters.AddWithValue("$kb", kb);
+                insert.Parameters.AddWithValue("$document", documentId);
+                insert.Parameters.AddWithValue("$name", chunk.DocumentName);
+                insert.Parameters.AddWithValue("$ordinal", chunk.Ordinal);
+                insert.Parameters.AddWithValue("$content", chunk.Content);
+                insert.Parameters.AddWithValue("$hash", chunk.ContentHash);
+                insert.Parameters.AddWithValue("$headings", JsonSerializer.Serialize(chunk.Citation.HeadingPath));
+                insert.Parameters.AddWithValue("$headingText", string.Join(" > ", chunk.Citation.HeadingPath));
+                insert.Parameters.AddWithValue("$page", (object?)chunk.Citation.Page ?? DBNull.Value);
+                insert.Parameters.AddWithValue("$start", chunk.Citation.Start);
+                insert.Parameters.AddWithValue("$end", chunk.Citation.End);
+                insert.Parameters.AddWithValue("$vector", MemoryMarshal.AsBytes(chunk.Vector.AsSpan()).ToArray());
+                insert.ExecuteNonQuery();
+            }
+            transaction.Commit();
+        }
+        finally
+        {
+            writer.Release();
+        }
+    }
+
+    public Task DeleteDocumentAsync(IndexScope scope, string documentId, CancellationToken cancellationToken = default) =>
+        WriteAsync(connection =>
+        {
+            using var transaction = connection.BeginTransaction();
+            DeleteWhere(connection, transaction, "tenant_id = $tenant AND kb_id = $kb AND document_id = $document", scope.Tenant, SingleKnowledgeBase(scope), documentId);
+            transaction.Commit();
+        }, cancellationToken);
+
+    public Task DeleteKnowledgeBasesAsync(IndexScope scope, CancellationToken cancellationToken = default) =>
+        WriteAsync(connection =>
+        {
+            using var transaction = connection.BeginTransaction();
+            foreach (var kb in scope.KnowledgeBaseIds)
+            {
+                DeleteWhere(connection, transaction, "tenant_id = $tenant AND kb_id = $kb", scope.Tenant, kb, null);
+            }
+            transaction.Commit();
+        }, cancellationToken);
+
+    public Task<IReadOnlyDictionary<string, float[]>> FindVectorsAsync(TenantId tenant, IReadOnlyCollection<string> contentHashes, CancellationToken cancellationToken = default)
+    {
+        var found = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        if (contentHashes.Count == 0) return Task.FromResult<IReadOnlyDictionary<string, float[]>>(found);
+        using var connection = Open();
+        foreach (var batch in contentHashes.Distinct(StringComparer.Ordinal).Chunk(200))
+        {
+            using var command = connection.CreateCommand();
+            var names = batch.Select((_, i) => "$h" + i).ToList();
+            command.CommandText = $"SELECT content_hash, vector FROM chunks WHERE tenant_id = $tenant AND content_hash IN ({string.Join(", ", names)}) GROUP BY content_hash";
+            command.Parameters.AddWithValue("$tenant", tenant.Value);
+            for (var i = 0; i < batch.Length; i++) command.Parameters.AddWithValue(names[i], batch[i]);
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) found[reader.GetString(0)] = ToVector((byte[])reader[1]);
+        }
+        return Task.FromResult<IReadOnlyDictionary<string, float[]>>(found);
+    }
+
+    public Task<IReadOnlyList<KnowledgeHit>> SearchAsync(IndexSearch search, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(search.TopK, 1);
+        if (search.Mode != SearchMode.Keyword && search.Vector is null) throw new ArgumentException("Vector and hybrid searches need the query's vector.", nameof(search));
+        using var connection = Open();
+        IReadOnlyList<KnowledgeHit> hits = search.Mode switch
+        {
+            SearchMode.Keyword => Keyword(connection, search.Scope, search.Text, search.TopK),
+            SearchMode.Vector => Vector(connection, search.Scope, search.Vector!, search.TopK),
+            _ => RankFusion.Fuse(
+                [Keyword(connection, search.Scope, search.Text, Candidates(search.TopK)), Vector(connection, search.Scope, search.Vector!, Candidates(search.TopK))],
+                search.TopK),
+        };
+        return Task.FromResult(hits);
+    }
+
+    private static int Candidates(int topK) => Math.Max(topK * 4, 20);
+
+    private List<KnowledgeHit> Keyword(SqliteConnection connection, IndexScope scope, string text, int limit)
+    {
+        var match = MatchExpression(text);
+        if (match is null) return [];
+        using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT c.chunk_id, c.document_id, c.document_name, c.content, c.heading_path, c.page, c.start_offset, c.end_offset, bm25(chunks_fts) AS rank
+            FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
+            WHERE chunks_fts MATCH $match AND c.tenant_id = $tenant AND c.kb_id IN ({ScopeParameters(command, scope)})
+            ORDER BY rank, c.chunk_id LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$match", match);
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var hits = new List<KnowledgeHit>();
+        while (reader.Read())
+        {
+            var rank = -reader.GetDouble(8);
+            hits.Add(ReadHit(reader, Math.Round(Math.Max(0, rank) / (1 + Math.Max(0, rank)), 6)));
+        }
+        return hits;
+    }
+
+    private List<KnowledgeHit> Vector(SqliteConnection connection, IndexScope scope, float[] query, int limit)
+    {
+        var best = new PriorityQueue<long, float>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT id, vector FROM chunks WHERE tenant_id = $tenant AND kb_id IN ({ScopeParameters(command, scope)})";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var blob = (byte[])reader[1];
+                var vector = MemoryMarshal.Cast<byte, float>(blob.AsSpan());
+                if (vector.Length != query.Length) continue;
+                var score = TensorPrimitives.CosineSimilarity(query, vector);
+                if (best.Count < limit) best.Enqueue(reader.GetInt64(0), score);
+                else if (best.TryPeek(out _, out var worst) && score > worst) best.EnqueueDequeue(reader.GetInt64(0), score);
+            }
+        }
+        var ranked = new List<(long Id, float Score)>();
+        while (best.TryDequeue(out var id, out var score)) ranked.Add((id, score));
+        ranked.Reverse();
+        if (ranked.Count == 0) return [];
+        using var details = connection.CreateCommand();
+        var names = ranked.Select((_, i) => "$id" + i).ToList();
+        details.CommandText = $"""
+            SELECT chunk_id, document_id, document_name, content, heading_path, page, start_offset, end_offset, id
+            FROM chunks WHERE tenant_id = $tenant AND kb_id IN ({ScopeParameters(details, scope)}) AND id IN ({string.Join(", ", names)})
+            """;
+        for (var i = 0; i < ranked.Count; i++) details.Parameters.AddWithValue(names[i], ranked[i].Id);
+        var byId = new Dictionary<long, KnowledgeHit>();
+        using (var reader = details.ExecuteReader())
+        {
+            while (reader.Read()) byId[reader.GetInt64(8)] = ReadHit(reader, 0);
+        }
+        return ranked.Where(r => byId.ContainsKey(r.Id)).Select(r => byId[r.Id] with { Score = Math.Round(Math.Clamp((double)r.Score, 0, 1), 6) }).ToList();
+    }
+
+    private static KnowledgeHit ReadHit(SqliteDataReader reader, double score) => new(
+        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), score,
+        new ChunkCitation(JsonSerializer.Deserialize<List<string>>(reader.GetString(4)) ?? [], reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7)));
+
+    /// <summary>Adds the tenant and knowledge-base parameters to a command and returns the IN list.</summary>
+    private static string ScopeParameters(SqliteCommand command, IndexScope scope)
+    {
+        command.Parameters.AddWithValue("$tenant", scope.Tenant.Value);
+        var names = new List<string>(scope.KnowledgeBaseIds.Count);
+        for (var i = 0; i < scope.KnowledgeBaseIds.Count; i++)
+        {
+            names.Add("$kb" + i);
+            command.Parameters.AddWithValue("$kb" + i, scope.KnowledgeBaseIds[i]);
+        }
+        return string.Join(", ", names);
+    }
+
+    /// <summary>The query's words as an FTS5 OR of quoted terms: user text never reaches FTS5's query syntax.</summary>
+    internal static string? MatchExpression(string text)
+    {
+        var terms = Term().Matches(text).Select(m => m.Value.ToLowerInvariant()).Distinct(StringComparer.Ordinal).Take(64).ToList();
+        return terms.Count == 0 ? null : string.Join(" OR ", terms.Select(t => "\"" + t.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""));
+    }
+
+    private static void DeleteWhere(SqliteConnection connection, SqliteTransaction transaction, string where, TenantId tenant, string kb, string? documentId)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE {where}); DELETE FROM chunks WHERE {where};";
+        command.Parameters.AddWithValue("$tenant", tenant.Value);
+        command.Parameters.AddWithValue("$kb", kb);
+        if (documentId is not null) command.Parameters.AddWithValue("$document", documentId);
+        command.ExecuteNonQuery();
+    }
+
+    private async Task WriteAsync(Action<SqliteConnection> write, CancellationToken cancellationToken)
+    {
+        await writer.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var connection = Open();
+            write(connection);
+        }
+        finally
+        {
+            writer.Release();
+        }
+    }
+
+    private static string SingleKnowledgeBase(IndexScope scope) =>
+        scope.KnowledgeBaseIds.Count == 1 ? scope.KnowledgeBaseIds[0] : throw new ArgumentException("A document belongs to one knowledge base.", nameof(scope));
+
+    private static float[] ToVector(byte[] blob) => MemoryMarshal.Cast<byte, float>(blob.AsSpan()).ToArray();
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    [GeneratedRegex(@"[\p{L}\p{N}]+")]
+    private static partial Regex Term();
+}

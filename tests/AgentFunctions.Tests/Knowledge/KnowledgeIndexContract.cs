@@ -1,0 +1,151 @@
+using AgentFunctions.Common;
+using AgentFunctions.Knowledge;
+using AgentFunctions.Local.Knowledge;
+
+namespace AgentFunctions.Tests.Knowledge;
+
+/// <summary>
+/// What every <see cref="IKnowledgeIndex"/> adapter must do: search only inside the scope's tenant and knowledge bases,
+/// replace a document's chunks as a whole, delete, reuse vectors by content hash within a tenant, and rank in each mode.
+/// </summary>
+public abstract class KnowledgeIndexContract
+{
+    protected abstract IKnowledgeIndex CreateIndex();
+
+    private static readonly ITextEmbedder Embedder = MiniLmEmbedder.Shared;
+
+    private static readonly TenantId TenantA = new("ten_contract_a");
+    private static readonly TenantId TenantB = new("ten_contract_b");
+
+    protected static async Task<IndexedChunk> ChunkAsync(string documentId, int ordinal, string content, string name = "handbook.md", int? page = null) =>
+        new($"{documentId}-v1-{ordinal}", documentId, name, ordinal, content, KnowledgeIngestion.ChunkHash(content),
+            new ChunkCitation(["Handbook", "Section"], page, ordinal * 100, ordinal * 100 + content.Length), (await Embedder.EmbedAsync([content]))[0]);
+
+    private static async Task<IReadOnlyList<KnowledgeHit>> SearchAsync(IKnowledgeIndex index, IndexScope scope, string text, SearchMode mode, int topK = 5) =>
+        await index.SearchAsync(new IndexSearch(scope, text, mode == SearchMode.Keyword ? null : (await Embedder.EmbedAsync([text]))[0], topK, mode));
+
+    [Theory]
+    [InlineData(SearchMode.Keyword)]
+    [InlineData(SearchMode.Vector)]
+    [InlineData(SearchMode.Hybrid)]
+    public async Task Search_LookAlikeChunksOfAnotherTenantOrKnowledgeBase_AreNeverReturned(SearchMode mode)
+    {
+        var index = CreateIndex();
+        const string secret = "The vault combination for the Berlin office is 4471.";
+        await index.ReplaceDocumentAsync(IndexScope.Of(TenantA, "kb_a"), "doc_a", [await ChunkAsync("doc_a", 0, secret)]);
+        // Look-alikes: the same text in another tenant (same knowledge base id, too) and in another knowledge base of the tenant.
+        await index.ReplaceDocumentAsync(IndexScope.Of(TenantB, "kb_a"), "doc_b", [await ChunkAsync("doc_b", 0, secret)]);
+        await index.ReplaceDocumentAsync(IndexScope.Of(TenantA, "kb_other"), "doc_c", [await ChunkAsync("doc_c", 0, secret)]);
+
+        var hits = await SearchAsync(index, IndexScope.Of(TenantA, "kb_a"), "vault combination Berlin", mode, topK: 10);
+
+        Assert.Equal("doc_a", Assert.Single(hits).DocumentId);
+        var fromB = await SearchAsync(index, IndexScope.Of(TenantB, "kb_a"), "vault combination Berlin", mode, topK: 10);
+        Assert.Equal("doc_b", Assert.Single(fromB).DocumentId);
+    }
+
+    [Theory]
+    [InlineData(SearchMode.Keyword)]
+    [InlineData(SearchMode.Vector)]
+    [InlineData(SearchMode.Hybrid)]
+    public async Task Search_RanksTheRelevantChunkFirst_WithCitationAndScoreInRange(SearchMode mode)
+    {
+        var index = CreateIndex();
+        var scope = IndexScope.Of(TenantA, "kb_rank");
+        await index.ReplaceDocumentAsync(scope, "doc_1",
+        [
+            await ChunkAsync("doc_1", 0, "Parking permits are issued by the facilities team every January."),
+            await ChunkAsync("doc_1", 1, "Expense reports are due on the fifth working day of each month.", page: 3),
+            await ChunkAsync("doc_1", 2, "The cafeteria serves vegetarian lunch on Fridays."),
+        ]);
+
+        var hits = await SearchAsync(index, scope, "When are expense reports due?", mode);
+
+        Assert.Equal("doc_1-v1-1", hits[0].ChunkId);
+        Assert.Equal(3, hits[0].Citation.Page);
+        Assert.Equal(["Handbook", "Section"], hits[0].Citation.HeadingPath);
+        Assert.Equal(100, hits[0].Citation.Start);
+        Assert.All(hits, h => Assert.InRange(h.Score, 0, 1));
+        Assert.Equal(hits.OrderByDescending(h => h.Score).Select(h => h.ChunkId), hits.Select(h => h.ChunkId));
+    }
+
+    [Fact]
+    public async Task ReplaceDocument_RemovesEveryOldChunk_AndDeleteRemovesTheRest()
+    {
+        var index = CreateIndex();
+        var scope = IndexScope.Of(TenantA, "kb_replace");
+        await index.ReplaceDocumentAsync(scope, "doc_r", [await ChunkAsync("doc_r", 0, "Old opening hours are nine to five."), await ChunkAsync("doc_r", 1, "Old holiday rules.")]);
+        await index.ReplaceDocumentAsync(scope, "doc_r", [await ChunkAsync("doc_r", 0, "New opening hours are eight to six.") with { ChunkId = "doc_r-v2-0" }]);
+
+        var hits = await SearchAsync(index, scope, "opening hours holiday rules", SearchMode.Hybrid, topK: 10);
+        Assert.Equal("doc_r-v2-0", Assert.Single(hits).ChunkId);
+
+        await index.DeleteDocumentAsync(scope, "doc_r");
+        Assert.Empty(await SearchAsync(index, scope, "opening hours", SearchMode.Hybrid));
+    }
+
+    [Fact]
+    public async Task DeleteKnowledgeBases_RemovesOnlyThatTenantsKnowledgeBase()
+    {
+        var index = CreateIndex();
+        await index.ReplaceDocumentAsync(IndexScope.Of(TenantA, "kb_del"), "doc_x", [await ChunkAsync("doc_x", 0, "Quarterly targets were met.")]);
+        await index.ReplaceDocumentAsync(IndexScope.Of(TenantB, "kb_del"), "doc_y", [await ChunkAsync("doc_y", 0, "Quarterly targets were met.")]);
+
+        await index.DeleteKnowledgeBasesAsync(IndexScope.Of(TenantA, "kb_del"));
+
+        Assert.Empty(await SearchAsync(index, IndexScope.Of(TenantA, "kb_del"), "quarterly targets", SearchMode.Keyword));
+        Assert.Single(await SearchAsync(index, IndexScope.Of(TenantB, "kb_del"), "quarterly targets", SearchMode.Keyword));
+    }
+
+    [Fact]
+    public async Task FindVectors_ReturnsStoredVectorsOfTheTenantOnly()
+    {
+        var index = CreateIndex();
+        var chunk = await ChunkAsync("doc_v", 0, "Vectors are reused for equal text.");
+        await index.ReplaceDocumentAsync(IndexScope.Of(TenantA, "kb_v"), "doc_v", [chunk]);
+
+        var mine = await index.FindVectorsAsync(TenantA, [chunk.ContentHash, "unknown"]);
+        var theirs = await index.FindVectorsAsync(TenantB, [chunk.ContentHash]);
+
+        Assert.Equal(chunk.Vector, Assert.Single(mine).Value);
+        Assert.Empty(theirs);
+    }
+
+    [Fact]
+    public async Task Search_QueryTextWithFtsSyntax_IsTreatedAsWords()
+    {
+        var index = CreateIndex();
+        var scope = IndexScope.Of(TenantA, "kb_syntax");
+        await index.ReplaceDocumentAsync(scope, "doc_s", [await ChunkAsync("doc_s", 0, "Invoices NEAR the deadline are escalated.")]);
+
+        var hits = await SearchAsync(index, scope, "invoices\" OR * NEAR( AND -deadline ^", SearchMode.Keyword);
+
+        Assert.Equal("doc_s", Assert.Single(hits).DocumentId);
+        Assert.Empty(await SearchAsync(index, scope, "\"*()^", SearchMode.Keyword));
+    }
+}
+
+public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, IDisposable
+{
+    private readonly string directory = Path.Combine(Path.GetTempPath(), "af-kb-index-" + Guid.NewGuid().ToString("N"));
+
+    protected override IKnowledgeIndex CreateIndex() => new SqliteKnowledgeIndex(Path.Combine(directory, Guid.NewGuid().ToString("N") + ".db"));
+
+    [Fact]
+    public async Task Reopen_KeepsChunks()
+    {
+        var path = Path.Combine(directory, "reopen.db");
+        var scope = IndexScope.Of(new TenantId("ten_reopen"), "kb_1");
+        await new SqliteKnowledgeIndex(path).ReplaceDocumentAsync(scope, "doc_1", [await ChunkAsync("doc_1", 0, "Durable chunks survive a restart.")]);
+
+        var hits = await new SqliteKnowledgeIndex(path).SearchAsync(new IndexSearch(scope, "durable restart", null, 5, SearchMode.Keyword));
+
+        Assert.Equal("doc_1", Assert.Single(hits).DocumentId);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+    }
+}

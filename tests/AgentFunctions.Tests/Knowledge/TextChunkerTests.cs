@@ -1,0 +1,78 @@
+using AgentFunctions.Knowledge.Chunking;
+using AgentFunctions.Knowledge.Extraction;
+using AgentFunctions.Local.Knowledge;
+
+namespace AgentFunctions.Tests.Knowledge;
+
+public sealed class TextChunkerTests
+{
+    private static readonly MiniLmEmbedder Embedder = MiniLmEmbedder.Shared;
+
+    private static ChunkingOptions Options(int size = 64, int overlap = 12) => new(size, overlap, Embedder.MaxInputTokens, Embedder.CountInputTokens);
+
+    [Fact]
+    public void Split_HeadingsStartChunks_AndCarryTheirPath()
+    {
+        var chunks = TextChunker.Split(
+        [
+            new TextBlock(BlockKind.Heading, "Manual", 1),
+            new TextBlock(BlockKind.Paragraph, "Intro text."),
+            new TextBlock(BlockKind.Heading, "Install", 2),
+            new TextBlock(BlockKind.Paragraph, "Run the installer."),
+            new TextBlock(BlockKind.Heading, "Uninstall", 2),
+            new TextBlock(BlockKind.Paragraph, "Remove the folder."),
+        ], Options());
+
+        Assert.Equal(3, chunks.Count);
+        Assert.Equal(["Manual"], chunks[0].HeadingPath);
+        Assert.Equal(["Manual", "Install"], chunks[1].HeadingPath);
+        Assert.Equal(["Manual", "Uninstall"], chunks[2].HeadingPath);
+        Assert.Equal("Remove the folder.", chunks[2].Content);
+    }
+
+    [Fact]
+    public void Split_LongSection_RespectsSizeWithOverlap_AndOffsetsPointIntoTheText()
+    {
+        var sentences = Enumerable.Range(1, 60).Select(i => $"Sentence number {i} explains one more detail of the procedure.").ToList();
+        var blocks = sentences.Select(s => new TextBlock(BlockKind.Paragraph, s)).ToList();
+        var joined = string.Join("\n\n", blocks.Select(b => b.Text));
+
+        var chunks = TextChunker.Split(blocks, Options(size: 64, overlap: 16));
+
+        Assert.True(chunks.Count > 5);
+        Assert.All(chunks, c => Assert.True(TextChunker.CountTokens(c.Content) <= 64 + 2, $"{TextChunker.CountTokens(c.Content)} tokens: {c.Content}"));
+        // Overlap: each chunk after the first starts with the last sentence of the one before.
+        for (var i = 1; i < chunks.Count; i++)
+        {
+            Assert.Equal(chunks[i - 1].Content.Split('\n')[^1], chunks[i].Content.Split('\n')[0]);
+        }
+        Assert.All(chunks, c => Assert.StartsWith(c.Content.Split('\n')[0], joined[c.Start..c.End], StringComparison.Ordinal));
+        // Every sentence is in some chunk.
+        Assert.All(sentences, s => Assert.Contains(chunks, c => c.Content.Contains(s, StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Split_TableRowsStayWhole()
+    {
+        var rows = Enumerable.Range(1, 40).Select(i => new TextBlock(BlockKind.TableRow, $"Item {i} | {i * 3} units | warehouse {i % 4}")).ToList();
+
+        var chunks = TextChunker.Split(rows, Options(size: 48, overlap: 0));
+
+        var lines = chunks.SelectMany(c => c.Content.Split('\n')).ToList();
+        Assert.All(rows, r => Assert.Contains(r.Text, lines));
+        Assert.Equal(rows.Count, lines.Count);
+    }
+
+    [Fact]
+    public void Split_NeverExceedsTheEmbedderWindow_EvenWhenChunkTokensAreLarge()
+    {
+        // Word pieces outnumber o200k tokens for rare words: 500 o200k tokens of these run far past MiniLM's 256.
+        var text = string.Join(" ", Enumerable.Range(0, 400).Select(i => $"xylophonic{i}quandary"));
+
+        var chunks = TextChunker.Split([new TextBlock(BlockKind.Heading, "Glossary", 1), new TextBlock(BlockKind.Paragraph, text)], Options(size: 500, overlap: 0));
+
+        Assert.True(chunks.Count > 1);
+        Assert.All(chunks, c => Assert.True(Embedder.CountInputTokens(c.EmbeddingText) <= Embedder.MaxInputTokens));
+        Assert.Equal(text.Split(' ').Length, chunks.Sum(c => c.Content.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length));
+    }
+}
