@@ -1,6 +1,5 @@
 using AgentFunctions.Access;
 using AgentFunctions.Api.Hosting;
-using AgentFunctions.Azure.Models;
 using AgentFunctions.Common;
 using AgentFunctions.Storage;
 using AgentFunctions.Tenancy;
@@ -22,8 +21,7 @@ public static class LocalPlatform
             builder.WebHost.UseUrls(DefaultUrl);
         }
         builder.Services.AddPlatformCore();
-        builder.Services.AddLocalAdapters(dataDirectory);
-        builder.Services.AddOpenAIChatModel(builder.Configuration);
+        builder.Services.AddLocalAdapters(dataDirectory, builder.Configuration);
         builder.Services.AddOpenApi("v1");
         return builder;
     }
