@@ -11,9 +11,10 @@ namespace AgentFunctions.Functions.Engine;
 /// The orchestration client port over <see cref="DurableTaskClient"/>: the <c>[DurableClient]</c> binding of the function
 /// being served (see <see cref="DurableClientBinding"/>), or any client a test host hands out.
 /// </summary>
-public sealed class DurableOrchestrationClient(DurableTaskClient client, TimeProvider time) : IOrchestrationClient
+public sealed class DurableOrchestrationClient(DurableTaskClient client, TimeProvider time, TimeSpan? pollInterval = null) : IOrchestrationClient
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    /// <summary>How often a watcher re-reads an instance (Durable has no change feed for one instance).</summary>
+    private readonly TimeSpan pollInterval = pollInterval ?? TimeSpan.FromSeconds(1);
 
     public async Task StartAsync<TInput>(string orchestrationName, string instanceId, TInput input, CancellationToken cancellationToken = default)
     {
@@ -59,7 +60,7 @@ public sealed class DurableOrchestrationClient(DurableTaskClient client, TimePro
             {
                 return state;
             }
-            await Task.Delay(PollInterval, time, cancellationToken);
+            await Task.Delay(pollInterval, time, cancellationToken);
         }
     }
 
@@ -75,7 +76,9 @@ public sealed class DurableOrchestrationClient(DurableTaskClient client, TimePro
         },
         Unwrap(metadata.SerializedCustomStatus),
         metadata.SerializedOutput,
-        metadata.RuntimeStatus == DurableStatus.Failed ? "The orchestration failed; see the Functions logs for instance " + metadata.InstanceId : null,
+        metadata.RuntimeStatus == DurableStatus.Failed
+            ? metadata.FailureDetails is { } failure ? $"The orchestration failed: {failure.ErrorType}: {failure.ErrorMessage}" : "The orchestration failed; see the Functions logs for instance " + metadata.InstanceId
+            : null,
         metadata.LastUpdatedAt.UtcTicks);
 
     /// <summary>The orchestration stores its progress as a JSON string (see <see cref="DurableOrchestrationContext.SetCustomStatus"/>).</summary>
