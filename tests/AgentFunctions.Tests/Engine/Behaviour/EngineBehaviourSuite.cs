@@ -45,6 +45,27 @@ public abstract class EngineWaitingBehaviourSuite
     }
 
     [Fact]
+    public async Task Progress_AtMaximumBudgets_CustomStatusStaysUnderDurablesLimit()
+    {
+        // 49 tool calls with full 240-character previews, then an approval wait: the largest progress a run publishes.
+        await using var engine = await CreateAsync();
+        var agent = await engine.SeedAgentAsync(tools: [FakeToolCatalog.Secretive, FakeToolCatalog.Guarded], limits: new AgentLimits(64, 50, 10_000_000, 3_600));
+        var text = new string('x', 400);
+        var started = await engine.StartAsync(agent.Id, $"/repeat 49 test.secretive {{\"text\":\"{text}\"}}\n/call test.guarded {{}}");
+
+        var progress = await engine.WaitProgressAsync(started.Id, p => p.PendingApprovalCallId is not null);
+        var state = await engine.Orchestrations.GetStateAsync(started.Id);
+        // Stored the way the Durable adapter stores it: the progress JSON as one JSON string.
+        var stored = System.Text.Json.JsonSerializer.Serialize(state!.SerializedCustomStatus);
+
+        Assert.Equal(49, engine.Tools.TotalExecutions);
+        Assert.InRange(stored.Length, 1_000, AgentRunOrchestration.MaxCustomStatusCharacters);
+        Assert.Equal(99, progress.Steps[^1].Index);
+        Assert.Equal(Enumerable.Range(100 - progress.Steps.Count, progress.Steps.Count), progress.Steps.Select(s => s.Index));
+        Assert.Equal(RunStatus.AwaitingApproval, (await engine.Runs.GetAsync(engine.Caller, started.Id)).Status);
+    }
+
+    [Fact]
     public async Task Cancel_WhileWaiting_TerminatesAndKeepsStepsAndUsage()
     {
         await using var engine = await CreateAsync();
