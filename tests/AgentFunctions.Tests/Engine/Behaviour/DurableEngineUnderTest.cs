@@ -135,13 +135,7 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
 
     public async Task<Run> WaitFinishedAsync(string runId)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        var state = await Orchestrations.GetStateAsync(runId);
-        while (state?.IsTerminal != true && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(PollInterval);
-            state = await Orchestrations.GetStateAsync(runId);
-        }
+        var state = await Orchestrations.WaitForCompletionAsync(runId, TimeSpan.FromSeconds(30));
         var run = (await Store.For(Tenant).GetAsync<Run>(runId))!.Value;
         if (state?.IsTerminal != true)
         {
@@ -265,7 +259,9 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException);
             throw;
         }
-        await task.ConfigureAwait(false);
+        // No ConfigureAwait(false): an orchestrator's continuations must stay on the engine's synchronization context,
+        // or the episode ends before the function returns and the completion never reaches the task hub.
+        await task;
         return task.GetType().GetProperty(nameof(Task<object>.Result))!.GetValue(task);
     }
 }

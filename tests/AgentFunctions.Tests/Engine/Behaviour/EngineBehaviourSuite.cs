@@ -11,9 +11,8 @@ namespace AgentFunctions.Tests.Engine.Behaviour;
 /// (<see cref="DurableEngineBehaviourTests"/>). Where the two disagree, the Durable engine is right.
 /// </summary>
 /// <summary>
-/// The part of the behaviour suite that holds a run open (approval wait, terminate, the client adapter meanwhile).
-/// Both runners pass it. See <see cref="EngineBehaviourSuite"/> for the rest, and docs/engine.md for why the Durable
-/// engine runs only this part in process today.
+/// The part of the behaviour suite that holds a run open (approval wait, terminate, the client adapter meanwhile);
+/// <see cref="EngineBehaviourSuite"/> adds the runs that end by themselves. Both runners run both parts.
 /// </summary>
 public abstract class EngineWaitingBehaviourSuite
 {
@@ -327,10 +326,8 @@ public sealed class LocalRunnerBehaviourTests : EngineBehaviourSuite
     protected override Task<IEngineUnderTest> CreateAsync(EngineSetup setup) => Task.FromResult<IEngineUnderTest>(new LocalEngineUnderTest(setup));
 }
 
-/// <summary>
-/// The waiting part of the suite on the real Durable Task engine, running the Functions app's own functions.
-/// </summary>
-public sealed class DurableEngineBehaviourTests : EngineWaitingBehaviourSuite
+/// <summary>The behaviour suite on the real Durable Task engine, running the Functions app's own functions.</summary>
+public sealed class DurableEngineBehaviourTests : EngineBehaviourSuite
 {
     protected override async Task<IEngineUnderTest> CreateAsync(EngineSetup setup) => await DurableEngineUnderTest.StartAsync(setup);
 }
