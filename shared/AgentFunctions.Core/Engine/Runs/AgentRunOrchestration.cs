@@ -273,10 +273,21 @@ public static class AgentRunOrchestration
         return run.Steps.GetRange(run.Steps.Count - count, count).ToArray();
     }
 
-    /// <summary>A step's size inside the published progress: its JSON, escaped as part of a JSON string.</summary>
-    private static int EncodedCharacters(RunStep step) =>
-        // The outer encoding with the default (strictest) escaping, as a data converter with default options writes it.
-        JsonSerializer.Serialize(JsonSerializer.Serialize(step, Common.PlatformJson.Options)).Length - 2;
+    /// <summary>
+    /// A step's size inside the published progress: its JSON, escaped as part of a JSON string with the default
+    /// (strictest) encoder, as a data converter with default options writes it. Counted, not serialized twice.
+    /// </summary>
+    private static int EncodedCharacters(RunStep step)
+    {
+        var json = JsonSerializer.Serialize(step, Common.PlatformJson.Options);
+        var characters = json.Length;
+        foreach (var c in json)
+        {
+            if (c is '"' or '\\') characters += 1;
+            else if (c < 0x20 || c > 0x7E || c is '<' or '>' or '&' or '\'' or '+' or '`') characters += 5;
+        }
+        return characters;
+    }
 
     // The model reads this, not a browser: keep quotes and apostrophes readable.
     private static readonly JsonSerializerOptions ToolErrorJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
