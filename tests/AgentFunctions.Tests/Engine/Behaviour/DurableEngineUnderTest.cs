@@ -59,6 +59,14 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
 
     public RunService Runs { get; private set; } = null!;
 
+    /// <summary>
+    /// Bytes of payload the engine keeps in history: every activity's input and output (and each orchestrator's input and
+    /// output) as the default data converter writes them (UTF-8 JSON). Event envelopes come on top.
+    /// </summary>
+    public long HistoryPayloadBytes => Interlocked.Read(ref historyPayloadBytes);
+
+    private long historyPayloadBytes;
+
     public IOrchestrationClient Orchestrations { get; private set; } = null!;
 
     /// <summary>The client of the current worker (a restart brings a new one, as a new process would).</summary>
@@ -222,7 +230,7 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
             }
             else if (trigger.GetCustomAttribute<ActivityTriggerAttribute>() is not null)
             {
-                registry.AddActivity(function.Name, new FunctionActivity(method, targets[method.DeclaringType!], trigger.ParameterType));
+                registry.AddActivity(function.Name, new FunctionActivity(method, targets[method.DeclaringType!], trigger.ParameterType, this));
             }
         }
     }
@@ -238,13 +246,19 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
     }
 
     /// <summary>An <c>[ActivityTrigger]</c> function of the app: its input deserialized to the trigger parameter's type.</summary>
-    private sealed class FunctionActivity(MethodInfo method, object target, Type inputType) : ITaskActivity
+    private sealed class FunctionActivity(MethodInfo method, object target, Type inputType, DurableEngineUnderTest engine) : ITaskActivity
     {
         public Type InputType => inputType;
 
         public Type OutputType => method.ReturnType.GetGenericArguments()[0];
 
-        public Task<object?> RunAsync(TaskActivityContext context, object? input) => InvokeAsync(method, target, [input, CancellationToken.None]);
+        public async Task<object?> RunAsync(TaskActivityContext context, object? input)
+        {
+            var output = await InvokeAsync(method, target, [input, CancellationToken.None]);
+            Interlocked.Add(ref engine.historyPayloadBytes,
+                System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(input).LongLength + System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(output).LongLength);
+            return output;
+        }
     }
 
     private static async Task<object?> InvokeAsync(MethodInfo method, object? target, object?[] arguments)
