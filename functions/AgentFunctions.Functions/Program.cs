@@ -1,17 +1,17 @@
 using AgentFunctions.Api.Hosting;
-using AgentFunctions.Azure.Models;
 using AgentFunctions.Functions.Engine;
+using AgentFunctions.Functions.Hosting;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 
 // The Functions app: the isolated worker with ASP.NET Core integration (HTTP functions take HttpRequest and return
-// IResult, exactly like the local host's handlers), the shared platform services, then the Azure adapters.
+// IResult, exactly like the local host's handlers), the shared platform services, then this host's own adapters:
+// Azure ones and the Durable engine. No local adapter assembly is referenced.
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddPlatformCore();
 builder.Services.AddAzureAdapters(builder.Configuration);
 builder.Services.AddDurableEngine();
-builder.Services.AddOpenAIChatModel(builder.Configuration);
 builder.Build().Run();
 
 /// <summary>

@@ -1,6 +1,5 @@
 using AgentFunctions.Access;
 using AgentFunctions.Api.Hosting;
-using AgentFunctions.Azure.Models;
 using AgentFunctions.Common;
 using AgentFunctions.Engine.Tools;
 using AgentFunctions.Storage;
@@ -36,8 +35,7 @@ public static class LocalPlatform
             builder.Configuration.AddInMemoryCollection([new(PrivateNetworkAllowlist.SettingName, DefaultAllowedPrivateHosts)]);
         }
         builder.Services.AddPlatformCore();
-        builder.Services.AddLocalAdapters(dataDirectory);
-        builder.Services.AddOpenAIChatModel(builder.Configuration);
+        builder.Services.AddLocalAdapters(dataDirectory, builder.Configuration);
         builder.Services.AddOpenApi("v1");
         return builder;
     }

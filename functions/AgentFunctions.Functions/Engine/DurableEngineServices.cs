@@ -1,6 +1,7 @@
-using AgentFunctions.Engine.Knowledge;
+using AgentFunctions.Api.Engine;
 using AgentFunctions.Engine.Orchestration;
-using AgentFunctions.Local.Knowledge;
+using AgentFunctions.Engine.Runs;
+using AgentFunctions.Engine.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -8,12 +9,18 @@ namespace AgentFunctions.Functions.Engine;
 
 public static class DurableEngineServices
 {
-    /// <summary>The engine's Azure side: orchestration client over Durable Functions. Knowledge retrieves nothing until the knowledge base lands.</summary>
+    /// <summary>
+    /// The engine on Durable Functions. The orchestration client is the invocation's own <c>[DurableClient]</c> binding,
+    /// so it and everything that starts, reads or signals runs live per invocation (scoped), never in a process-wide slot.
+    /// </summary>
     public static IServiceCollection AddDurableEngine(this IServiceCollection services)
     {
-        services.TryAddSingleton<DurableClientHolder>();
-        services.TryAddSingleton<IOrchestrationClient, DurableOrchestrationClient>();
-        services.TryAddSingleton<IKnowledgeRetriever, EmptyKnowledgeRetriever>();
+        services.AddScoped<DurableClientBinding>();
+        services.Replace(ServiceDescriptor.Scoped<IOrchestrationClient>(sp =>
+            new DurableOrchestrationClient(sp.GetRequiredService<DurableClientBinding>().Client, sp.GetRequiredService<TimeProvider>())));
+        services.Replace(ServiceDescriptor.Scoped<RunService, RunService>());
+        services.Replace(ServiceDescriptor.Scoped<SessionService, SessionService>());
+        services.Replace(ServiceDescriptor.Scoped<RunsApi, RunsApi>());
         return services;
     }
 }

@@ -8,28 +8,29 @@ using PortStatus = AgentFunctions.Engine.Orchestration.OrchestrationRuntimeStatu
 namespace AgentFunctions.Functions.Engine;
 
 /// <summary>
-/// The orchestration client port over <see cref="DurableTaskClient"/>. The client comes from the <c>[DurableClient]</c>
-/// binding of the HTTP function being served (see <see cref="DurableClientHolder"/>).
+/// The orchestration client port over <see cref="DurableTaskClient"/>: the <c>[DurableClient]</c> binding of the function
+/// being served (see <see cref="DurableClientBinding"/>), or any client a test host hands out.
 /// </summary>
-internal sealed class DurableOrchestrationClient(DurableClientHolder holder, TimeProvider time) : IOrchestrationClient
+public sealed class DurableOrchestrationClient(DurableTaskClient client, TimeProvider time, TimeSpan? pollInterval = null) : IOrchestrationClient
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    /// <summary>How often a watcher re-reads an instance (Durable has no change feed for one instance).</summary>
+    private readonly TimeSpan pollInterval = pollInterval ?? TimeSpan.FromSeconds(1);
 
     public async Task StartAsync<TInput>(string orchestrationName, string instanceId, TInput input, CancellationToken cancellationToken = default)
     {
-        if (await holder.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not null) return;
-        await holder.Client.ScheduleNewOrchestrationInstanceAsync(orchestrationName, input, new StartOrchestrationOptions(instanceId), cancellationToken);
+        if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not null) return;
+        await client.ScheduleNewOrchestrationInstanceAsync(orchestrationName, input, new StartOrchestrationOptions(instanceId), cancellationToken);
     }
 
     public Task RaiseEventAsync<TPayload>(string instanceId, string eventName, TPayload payload, CancellationToken cancellationToken = default) =>
-        holder.Client.RaiseEventAsync(instanceId, eventName, payload, cancellationToken);
+        client.RaiseEventAsync(instanceId, eventName, payload, cancellationToken);
 
     public Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken = default) =>
-        holder.Client.TerminateInstanceAsync(instanceId, new TerminateInstanceOptions(output: reason, recursive: true), cancellationToken);
+        client.TerminateInstanceAsync(instanceId, new TerminateInstanceOptions { Output = reason, Recursive = true }, cancellationToken);
 
     public async Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default)
     {
-        var metadata = await holder.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
+        var metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
         return metadata is null ? null : Map(metadata);
     }
 
@@ -39,7 +40,7 @@ internal sealed class DurableOrchestrationClient(DurableClientHolder holder, Tim
         limit.CancelAfter(maxWait);
         try
         {
-            return Map(await holder.Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, limit.Token));
+            return Map(await client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, limit.Token));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -59,7 +60,7 @@ internal sealed class DurableOrchestrationClient(DurableClientHolder holder, Tim
             {
                 return state;
             }
-            await Task.Delay(PollInterval, time, cancellationToken);
+            await Task.Delay(pollInterval, time, cancellationToken);
         }
     }
 
@@ -75,7 +76,9 @@ internal sealed class DurableOrchestrationClient(DurableClientHolder holder, Tim
         },
         Unwrap(metadata.SerializedCustomStatus),
         metadata.SerializedOutput,
-        metadata.RuntimeStatus == DurableStatus.Failed ? "The orchestration failed; see the Functions logs for instance " + metadata.InstanceId : null,
+        metadata.RuntimeStatus == DurableStatus.Failed
+            ? metadata.FailureDetails is { } failure ? $"The orchestration failed: {failure.ErrorType}: {failure.ErrorMessage}" : "The orchestration failed; see the Functions logs for instance " + metadata.InstanceId
+            : null,
         metadata.LastUpdatedAt.UtcTicks);
 
     /// <summary>The orchestration stores its progress as a JSON string (see <see cref="DurableOrchestrationContext.SetCustomStatus"/>).</summary>

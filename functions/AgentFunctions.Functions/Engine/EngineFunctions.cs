@@ -7,9 +7,10 @@ namespace AgentFunctions.Functions.Engine;
 
 /// <summary>
 /// The engine's HTTP routes as Functions: same names, methods, templates and auth levels as <see cref="EngineEndpoints"/>.
-/// Each binds the Durable client and hands it to the shared services before calling the shared handler.
+/// Each hands its own <c>[DurableClient]</c> binding to the invocation's services before calling the shared handler
+/// (the class, <see cref="RunsApi"/> and <see cref="DurableClientBinding"/> are all per invocation).
 /// </summary>
-public sealed class EngineFunctions(RunsApi api, DurableClientHolder durable)
+public sealed class EngineFunctions(RunsApi api, DurableClientBinding durable)
 {
     [Function(nameof(ExecuteAgent))]
     public Task<IResult> ExecuteAgent(
@@ -68,7 +69,7 @@ public sealed class EngineFunctions(RunsApi api, DurableClientHolder durable)
 
     private RunsApi Use(DurableTaskClient client)
     {
-        durable.Use(client);
+        durable.Bind(client);
         return api;
     }
 }

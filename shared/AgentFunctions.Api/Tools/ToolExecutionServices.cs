@@ -44,8 +44,6 @@ public static class ToolExecutionServices
         // A factory, so the host validates without the credentials service registered yet (another feature adds
         // ICredentialAccess); it is required the first time a tool runs.
         services.TryAddSingleton(sp => new CredentialResolver(sp.GetRequiredService<ICredentialAccess>()));
-        // builtin.knowledge_search asks the engine's knowledge port; a host without knowledge adapters finds nothing.
-        services.TryAddSingleton<AgentFunctions.Engine.Knowledge.IKnowledgeRetriever, AgentFunctions.Local.Knowledge.EmptyKnowledgeRetriever>();
         services.TryAddSingleton<BuiltinTools>();
         services.TryAddSingleton<HttpToolRunner>();
         services.TryAddSingleton<McpConnector>();

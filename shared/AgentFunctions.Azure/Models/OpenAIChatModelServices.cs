@@ -23,6 +23,8 @@ public static class OpenAIChatModelServices
         services.TryAddSingleton(options);
         services.TryAddSingleton(sp => new OpenAIChatModel(
             sp.GetRequiredService<OpenAIChatModelOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<OpenAIChatModel>>()));
+        // The unkeyed chat model the router sends every non-offline model to.
+        services.TryAddSingleton<AgentFunctions.Engine.Models.IChatModel>(sp => sp.GetRequiredService<OpenAIChatModel>());
         return services;
     }
 }

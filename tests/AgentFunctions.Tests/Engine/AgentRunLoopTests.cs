@@ -152,8 +152,9 @@ public sealed class AgentRunLoopTests
         var events = new List<RunEvent>();
         await foreach (var item in await harness.Runs.WatchAsync(harness.Caller, started.Id)) events.Add(item);
 
-        // 20 x (model call, tool call), a model call, the approval request: 42 steps, the latest 32 published.
-        Assert.Equal(Enumerable.Range(10, 32), progress.Steps.Select(s => s.Index));
+        // 20 x (model call, tool call), a model call, the approval request: 42 steps; the latest ones that fit published.
+        Assert.InRange(progress.Steps.Count, 10, 32);
+        Assert.Equal(Enumerable.Range(42 - progress.Steps.Count, progress.Steps.Count), progress.Steps.Select(s => s.Index));
         Assert.Equal(RunStatus.Completed, run.Status);
         Assert.Equal(Enumerable.Range(0, run.Steps.Count), run.Steps.Select(s => s.Index));
         Assert.Equal(run.Steps.Select(s => s.Index), events.Where(e => e.Type == RunEvent.Step).Select(e => ((RunStep)e.Data).Index));

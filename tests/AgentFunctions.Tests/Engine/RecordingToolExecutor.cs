@@ -15,11 +15,14 @@ public sealed class RecordingToolExecutor : IToolExecutor
 
     public int TotalExecutions => ExecutionsByCallId.Values.Sum();
 
+    /// <summary>Characters appended to every result, for runs with large tool results.</summary>
+    public int ResultPadding { get; set; }
+
     public Task<ToolResult> ExecuteAsync(ToolInvocation invocation, CancellationToken cancellationToken = default)
     {
         ExecutionsByCallId.AddOrUpdate(invocation.CallId, 1, (_, n) => n + 1);
         Invocations.Enqueue(invocation);
         OnExecute?.Invoke(invocation);
-        return Task.FromResult(new ToolResult(true, $"{invocation.ToolName} ok {invocation.ArgumentsJson}", null, 1, TimeSpan.FromMilliseconds(1)));
+        return Task.FromResult(new ToolResult(true, $"{invocation.ToolName} ok {invocation.ArgumentsJson}" + new string('r', ResultPadding), null, 1, TimeSpan.FromMilliseconds(1)));
     }
 }

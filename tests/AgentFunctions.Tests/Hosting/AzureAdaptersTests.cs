@@ -1,3 +1,4 @@
+using AgentFunctions.Functions.Hosting;
 using AgentFunctions.Api.Hosting;
 using AgentFunctions.Azure.Documents;
 using AgentFunctions.Storage;

@@ -6,9 +6,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AgentFunctions.Tests.Hosting;
 
 /// <summary>
-/// The Functions app and the local host serve the same API: every route exists in both with the same name, method,
-/// template and auth level. The Functions side is read from the twin assembly (the app's own source compiled against
-/// the stand-ins), so a route added to one host and not the other fails here, listing every difference at once.
+/// The Functions app's [Function] methods, read by reflection from the real app assembly, against the local host's
+/// routes (FunctionsMetadataTests checks the generated functions.metadata the same way): a route added to one host and
+/// not the other fails here, listing every difference at once.
 /// </summary>
 public sealed class RouteParityTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
@@ -56,7 +56,7 @@ public sealed class RouteParityTests(PlatformFactory factory) : IClassFixture<Pl
     }
 
     [Fact]
-    public void FunctionRoutes_TwinAssembly_ReadsHealthFunctionAsDeclared()
+    public void FunctionRoutes_AppAssembly_ReadsHealthFunctionAsDeclared()
     {
         var health = Assert.Single(RouteParity.FunctionRoutes(FunctionsApp), r => r.Name == "GetHealth");
 

@@ -32,6 +32,8 @@ public sealed class ToolTestHost : IAsyncDisposable
         services.AddSingleton<ICredentialAccess>(Credentials);
         services.AddSingleton<TimeProvider>(Clock);
         services.AddSingleton<IHostResolver>(Resolver);
+        // The hosts register their knowledge retriever with their adapters; builtin.knowledge_search needs one.
+        services.AddSingleton<AgentFunctions.Engine.Knowledge.IKnowledgeRetriever, AgentFunctions.Local.Knowledge.EmptyKnowledgeRetriever>();
         services.AddToolExecution(o =>
         {
             o.RetryBaseDelay = TimeSpan.Zero;

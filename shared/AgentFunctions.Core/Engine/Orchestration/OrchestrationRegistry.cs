@@ -32,6 +32,10 @@ public sealed class OrchestrationRegistry
         return this;
     }
 
+    public IReadOnlyCollection<string> ActivityNames => activities.Keys;
+
+    public IReadOnlyCollection<string> OrchestrationNames => orchestrations.Keys;
+
     public OrchestrationRegistration Orchestration(string name) =>
         orchestrations.TryGetValue(name, out var registration) ? registration : throw new InvalidOperationException($"No orchestration named '{name}' is registered.");
 

@@ -19,6 +19,17 @@ public static class AgentRunOrchestration
     private const int PreviewLength = 240;
     private const int ProgressSteps = 32;
 
+    /// <summary>
+    /// Durable fails an orchestration whose custom status passes 16 KB of UTF-16 (8,192 characters; the Durable extension's
+    /// check, azure-functions-durable-extension PR #3113). Progress is stored as a JSON string, so what counts is each
+    /// step's JSON as encoded inside that string; the steps get this much, the rest of the progress record stays far
+    /// below the remainder.
+    /// </summary>
+    public const int ProgressStepCharacters = 5_500;
+
+    /// <summary>The most characters a published progress record may take, stored as a JSON string.</summary>
+    public const int MaxCustomStatusCharacters = 8_192;
+
     public static async Task<RunOutcome> RunAsync(IOrchestrationContext context, AgentRunInput input)
     {
         var run = new RunState(context.CurrentUtcDateTime);
@@ -235,8 +246,9 @@ public static class AgentRunOrchestration
         context.CurrentUtcDateTime - run.StartedAt - run.WaitedForApproval > TimeSpan.FromSeconds(maxSeconds);
 
     /// <summary>
-    /// Live progress carries the latest steps only: Durable caps custom status at 16 KB. Steps keep their index, so a
-    /// watcher never misses or repeats one; the run record holds them all once the run ends.
+    /// Live progress carries the latest steps only, bounded by size (<see cref="ProgressStepCharacters"/>) as well as by
+    /// count: Durable caps custom status at 16 KB. Steps keep their index, so a watcher never repeats one; the run
+    /// record holds them all once the run ends.
     /// </summary>
     private static void Publish(IOrchestrationContext context, RunState run) =>
         context.SetCustomStatus(new RunProgress(
@@ -248,8 +260,34 @@ public static class AgentRunOrchestration
         new(run.Usage.InputTokens - run.Nested.InputTokens, run.Usage.OutputTokens - run.Nested.OutputTokens,
             run.Usage.ModelCalls - run.Nested.ModelCalls, run.Usage.ToolCalls - run.Nested.ToolCalls);
 
-    private static RunStep[] LatestSteps(RunState run) =>
-        run.Steps.Count <= ProgressSteps ? run.Steps.ToArray() : run.Steps.GetRange(run.Steps.Count - ProgressSteps, ProgressSteps).ToArray();
+    private static RunStep[] LatestSteps(RunState run)
+    {
+        var count = 0;
+        var characters = 0;
+        for (var i = run.Steps.Count - 1; i >= 0 && count < ProgressSteps; i--)
+        {
+            characters += run.StepCharacters[i] + 1;
+            if (characters > ProgressStepCharacters) break;
+            count++;
+        }
+        return run.Steps.GetRange(run.Steps.Count - count, count).ToArray();
+    }
+
+    /// <summary>
+    /// A step's size inside the published progress: its JSON, escaped as part of a JSON string with the default
+    /// (strictest) encoder, as a data converter with default options writes it. Counted, not serialized twice.
+    /// </summary>
+    private static int EncodedCharacters(RunStep step)
+    {
+        var json = JsonSerializer.Serialize(step, Common.PlatformJson.Options);
+        var characters = json.Length;
+        foreach (var c in json)
+        {
+            if (c is '"' or '\\') characters += 1;
+            else if (c < 0x20 || c > 0x7E || c is '<' or '>' or '&' or '\'' or '+' or '`') characters += 5;
+        }
+        return characters;
+    }
 
     // The model reads this, not a browser: keep quotes and apostrophes readable.
     private static readonly JsonSerializerOptions ToolErrorJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -288,6 +326,9 @@ public static class AgentRunOrchestration
 
         public List<RunStep> Steps { get; } = [];
 
+        /// <summary>Each step's encoded size, measured once when it is added.</summary>
+        public List<int> StepCharacters { get; } = [];
+
         public List<ToolCallRecord> ToolCalls { get; } = [];
 
         public RunUsage Usage { get; set; } = RunUsage.Zero;
@@ -303,7 +344,11 @@ public static class AgentRunOrchestration
 
         public TimeSpan WaitedForApproval { get; set; }
 
-        public void AddStep(IOrchestrationContext context, RunStepKind kind, string? tool = null, string? callId = null, string? detail = null, TokenUsage? usage = null) =>
-            Steps.Add(new RunStep(Steps.Count, kind, context.CurrentUtcDateTime, tool, callId, detail, usage));
+        public void AddStep(IOrchestrationContext context, RunStepKind kind, string? tool = null, string? callId = null, string? detail = null, TokenUsage? usage = null)
+        {
+            var step = new RunStep(Steps.Count, kind, context.CurrentUtcDateTime, tool, callId, detail, usage);
+            Steps.Add(step);
+            StepCharacters.Add(EncodedCharacters(step));
+        }
     }
 }

@@ -1,5 +1,9 @@
+using AgentFunctions.Api.Engine;
+using AgentFunctions.Api.Hosting;
 using AgentFunctions.Azure.Documents;
 using AgentFunctions.Azure.KeyVault;
+using AgentFunctions.Azure.Models;
+using AgentFunctions.Engine.Knowledge;
 using AgentFunctions.Azure.ServiceBus;
 using AgentFunctions.Storage;
 using AgentFunctions.Triggers;
@@ -7,13 +11,14 @@ using Azure.Identity;
 using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace AgentFunctions.Api.Hosting;
+namespace AgentFunctions.Functions.Hosting;
 
 /// <summary>
-/// The Azure adapters the Functions app runs on, in place of <see cref="PlatformServices.AddLocalAdapters"/>. Every
-/// adapter authenticates with the app's managed identity; the settings it reads are listed in docs/deploy.md and set by
-/// infra/app/function.bicep.
+/// The Functions app's composition root for adapters: Cosmos DB, Key Vault and Azure OpenAI, each authenticated with the
+/// app's managed identity (settings in docs/deploy.md, set by infra/app/function.bicep). The Durable engine is added
+/// by <see cref="Engine.DurableEngineServices.AddDurableEngine"/>. No local adapter is referenced by this app.
 /// </summary>
 public static class AzureAdapters
 {
@@ -22,6 +27,9 @@ public static class AzureAdapters
         AddDocumentStore(services, configuration);
         services.AddKeyVaultSecretVault(configuration);
         AddEventBus(services, configuration);
+        services.AddOpenAIChatModel(configuration);
+        // Until the AI Search adapter lands, an agent with knowledge enabled fails to prepare with a reason.
+        services.TryAddSingleton<IKnowledgeRetriever, UnconfiguredKnowledgeRetriever>();
         services.AddHostedService<PlatformKeySeeder>();
         return services;
     }

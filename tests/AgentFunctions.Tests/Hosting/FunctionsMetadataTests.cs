@@ -1,0 +1,94 @@
+using System.Reflection;
+using AgentFunctions.Engine.Orchestration;
+using AgentFunctions.Engine.Runs;
+using AgentFunctions.Tests.Support;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentFunctions.Tests.Hosting;
+
+/// <summary>
+/// functions.metadata, written at build by the Functions SDK's source generator, is what the Functions host indexes:
+/// it is the source of truth for what the deployed app serves. These tests read it from the app's build output.
+/// </summary>
+public sealed class FunctionsMetadataTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+{
+    private static readonly IReadOnlyList<FunctionMetadata> Metadata = FunctionsAppBuild.ReadMetadata();
+
+    [Fact]
+    public void HttpFunctions_GeneratedMetadataAndLocalHostRoutes_MatchInBothDirections()
+    {
+        var functionRoutes = FunctionsAppBuild.HttpRoutes(Metadata);
+        var (localRoutes, localProblems) = RouteParity.LocalRoutes(factory.Services.GetRequiredService<EndpointDataSource>());
+        Assert.True(functionRoutes.Count > 30, $"only {functionRoutes.Count} HTTP routes read from functions.metadata");
+        Assert.NotEmpty(localRoutes);
+
+        var mismatches = localProblems.Concat(RouteParity.Compare(functionRoutes, localRoutes)).ToList();
+
+        Assert.True(mismatches.Count == 0,
+            $"{mismatches.Count} difference(s) between functions.metadata and the local host:\n  " + string.Join("\n  ", mismatches));
+    }
+
+    [Fact]
+    public void EveryFunction_HasExactlyOneTrigger()
+    {
+        var wrong = Metadata.Where(f => f.Bindings.Count(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal)) != 1)
+            .Select(f => $"{f.Name}: {string.Join(", ", f.BindingTypes)}").ToList();
+
+        Assert.True(wrong.Count == 0, "Functions without exactly one trigger:\n  " + string.Join("\n  ", wrong));
+    }
+
+    [Fact]
+    public void Orchestration_AgentRun_IsAnOrchestrationTriggerOnly()
+    {
+        var run = Assert.Single(Metadata, f => f.Name == EngineNames.AgentRun);
+
+        Assert.Equal(["orchestrationTrigger"], run.BindingTypes);
+        Assert.Equal("AgentFunctions.Functions.Engine.AgentRunOrchestrator.RunAgent", run.EntryPoint);
+    }
+
+    [Fact]
+    public void Activities_InMetadata_AreExactlyTheLoopsActivities()
+    {
+        // The local runner's registry is the loop's own list of activities; FailRun is the Durable side's way to close a
+        // run whose orchestrator threw (the local runner does that in its failure handler).
+        var registry = AgentRunActivities.Register(new OrchestrationRegistry(), () => throw new InvalidOperationException("not used"));
+        var expected = registry.ActivityNames.Append(EngineNames.FailRun).Order(StringComparer.Ordinal).ToList();
+
+        var activities = Metadata.Where(f => f.TriggerType == "activityTrigger").ToList();
+
+        Assert.Equal(expected, activities.Select(f => f.Name).Order(StringComparer.Ordinal));
+        Assert.All(activities, a => Assert.Equal(["activityTrigger"], a.BindingTypes));
+    }
+
+    [Fact]
+    public void EngineHttpFunctions_EachBindsItsOwnDurableClient()
+    {
+        // Every HTTP function whose class reaches the runs API needs the Durable client of its own invocation.
+        var engineFunctions = Metadata.Where(f => f.EntryPoint.StartsWith("AgentFunctions.Functions.Engine.EngineFunctions.", StringComparison.Ordinal)).ToList();
+        var withClient = Metadata.Where(f => f.BindingTypes.Contains("durableClient")).Select(f => f.Name).Order(StringComparer.Ordinal).ToList();
+
+        Assert.NotEmpty(engineFunctions);
+        Assert.Equal(engineFunctions.Select(f => f.Name).Order(StringComparer.Ordinal), withClient);
+        Assert.All(engineFunctions, f => Assert.Equal(["httpTrigger", "durableClient", "http"], f.BindingTypes));
+    }
+
+    [Fact]
+    public void NonHttpFunctions_AreOnlyTheKindsTheAppDeclares()
+    {
+        // Later issues add timer, blob and Service Bus functions; each new kind must be named here with its bindings.
+        var kinds = Metadata.Select(f => f.TriggerType).Where(t => t != "httpTrigger").Distinct().Order(StringComparer.Ordinal).ToList();
+
+        Assert.Equal(["activityTrigger", "orchestrationTrigger"], kinds);
+    }
+
+    [Fact]
+    public void Metadata_EntryPoints_AreFunctionMethodsOfTheApp()
+    {
+        var app = typeof(AgentFunctions.Functions.Hosting.HealthFunctions).Assembly;
+        var declared = RouteParity.Functions(app).ToDictionary(f => $"{f.Method.DeclaringType!.FullName}.{f.Method.Name}", f => f.Name);
+
+        Assert.Equal(declared.Count, Metadata.Count);
+        Assert.All(Metadata, f => Assert.Equal(f.Name, declared[f.EntryPoint]));
+    }
+}
