@@ -2,6 +2,7 @@ using AgentFunctions.Api.Engine;
 using AgentFunctions.Engine.Orchestration;
 using AgentFunctions.Engine.Runs;
 using AgentFunctions.Engine.Sessions;
+using AgentFunctions.Triggers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -21,6 +22,8 @@ public static class DurableEngineServices
         services.Replace(ServiceDescriptor.Scoped<RunService, RunService>());
         services.Replace(ServiceDescriptor.Scoped<SessionService, SessionService>());
         services.Replace(ServiceDescriptor.Scoped<RunsApi, RunsApi>());
+        // The Service Bus consumer starts runs with the Durable client of its own invocation.
+        services.Replace(ServiceDescriptor.Scoped<EventDispatcher, EventDispatcher>());
         return services;
     }
 }

@@ -30,6 +30,11 @@ public static class AzureAdapters
         services.AddOpenAIChatModel(configuration);
         // Until the AI Search adapter lands, an agent with knowledge enabled fails to prepare with a reason.
         services.TryAddSingleton<IKnowledgeRetriever, UnconfiguredKnowledgeRetriever>();
+        services.TryAddSingleton<KnowledgeNotDeployed>();
+        services.TryAddSingleton<AgentFunctions.Knowledge.IKnowledgeIndex>(sp => sp.GetRequiredService<KnowledgeNotDeployed>());
+        services.TryAddSingleton<AgentFunctions.Knowledge.IKnowledgeContent>(sp => sp.GetRequiredService<KnowledgeNotDeployed>());
+        services.TryAddSingleton<AgentFunctions.Knowledge.IIngestionQueue>(sp => sp.GetRequiredService<KnowledgeNotDeployed>());
+        services.TryAddSingleton<AgentFunctions.Knowledge.ITextEmbedder>(sp => sp.GetRequiredService<KnowledgeNotDeployed>());
         services.AddHostedService<PlatformKeySeeder>();
         return services;
     }

@@ -3,7 +3,7 @@ using Microsoft.Azure.Functions.Worker.Extensions.Abstractions;
 namespace Microsoft.Azure.Functions.Worker;
 
 /// <summary>Compile-only copy (see the project file): a Service Bus queue or topic-subscription trigger.</summary>
-public sealed class ServiceBusTriggerAttribute : TriggerBindingAttribute
+public sealed class ServiceBusTriggerAttribute : TriggerBindingAttribute, ISupportCardinality
 {
     public ServiceBusTriggerAttribute(string queueName) => QueueName = queueName;
 
@@ -23,5 +23,13 @@ public sealed class ServiceBusTriggerAttribute : TriggerBindingAttribute
 
     public bool IsSessionsEnabled { get; set; }
 
+    /// <remarks>The Functions SDK's metadata generator reads the default from this attribute (it fails without it).</remarks>
+    [DefaultValue(false)]
     public bool IsBatched { get; set; }
+
+    Cardinality ISupportCardinality.Cardinality
+    {
+        get => IsBatched ? Cardinality.Many : Cardinality.One;
+        set => IsBatched = value == Cardinality.Many;
+    }
 }

@@ -27,6 +27,7 @@ public static class Problems
         ConflictException c => Status(StatusCodes.Status409Conflict, "Conflict", c.Message),
         PreconditionRequiredException r => Status(StatusCodes.Status428PreconditionRequired, "Precondition required", r.Message),
         PreconditionFailedException p => Status(StatusCodes.Status412PreconditionFailed, "Precondition failed", p.Message),
+        FeatureUnavailableException f => Status(StatusCodes.Status503ServiceUnavailable, "Not available in this deployment", f.Message),
         QuotaExceededException q => Status(StatusCodes.Status429TooManyRequests, "Too many requests", q.Message),
         UnauthorizedException u => Unauthorized(u.Message),
         AgentFunctions.Triggers.WebhookUnauthorizedException w => Unauthorized(w.Message),

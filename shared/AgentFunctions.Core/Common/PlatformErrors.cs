@@ -32,3 +32,6 @@ public sealed class QuotaExceededException(string message) : PlatformException(m
 
 /// <summary>428: the change needs an If-Match the caller did not send.</summary>
 public sealed class PreconditionRequiredException(string message) : PlatformException(message);
+
+/// <summary>503: the feature is not available in this deployment (a port without an adapter here yet).</summary>
+public sealed class FeatureUnavailableException(string message) : PlatformException(message);

@@ -2,6 +2,7 @@ using AgentFunctions.Functions.Hosting;
 using AgentFunctions.Api.Hosting;
 using AgentFunctions.Azure.Documents;
 using AgentFunctions.Storage;
+using AgentFunctionsApp = AgentFunctions.Functions.Hosting.HealthFunctions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -33,6 +34,49 @@ public sealed class AzureAdaptersTests
         });
         Assert.IsType<CosmosDocumentStore>(provider.GetRequiredService<IDocumentStore>());
         Assert.IsType<AgentFunctions.Azure.ServiceBus.ServiceBusEventBus>(provider.GetRequiredService<AgentFunctions.Triggers.IEventBus>());
+    }
+
+    /// <summary>
+    /// The Functions app's whole composition (platform services, Azure adapters, the Durable engine) builds every class
+    /// that holds a [Function] method, in the per-invocation scope the worker gives it: a port a feature needs and the
+    /// app does not wire fails here, not on the first request in Azure.
+    /// </summary>
+    [Fact]
+    public async Task FunctionsApp_Composition_BuildsEveryFunctionClass()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AgentFunctions:Cosmos:Endpoint"] = "https://cosmos-test.documents.azure.com:443/",
+            ["ServiceBusConnection:fullyQualifiedNamespace"] = "sb-test.servicebus.windows.net",
+            ["AgentFunctions:KeyVault:Uri"] = "https://kv-test.vault.azure.net/",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddPlatformCore();
+        services.AddAzureAdapters(configuration);
+        AgentFunctions.Functions.Engine.DurableEngineServices.AddDurableEngine(services);
+        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+        await using var scope = provider.CreateAsyncScope();
+        // What the worker does per invocation for a function that binds [DurableClient].
+        scope.ServiceProvider.GetRequiredService<AgentFunctions.Functions.Engine.DurableClientBinding>()
+            .Bind(new Moq.Mock<Microsoft.DurableTask.Client.DurableTaskClient>("test-hub").Object);
+
+        var functionClasses = RouteParity.Functions(typeof(AgentFunctionsApp).Assembly).Select(f => f.Method.DeclaringType!).Where(t => !t.IsAbstract).Distinct().ToList();
+        Assert.True(functionClasses.Count >= 8, $"only {functionClasses.Count} function classes found");
+        var failures = new List<string>();
+        foreach (var type in functionClasses)
+        {
+            try
+            {
+                ActivatorUtilities.CreateInstance(scope.ServiceProvider, type);
+            }
+            catch (InvalidOperationException ex)
+            {
+                failures.Add($"{type.Name}: {ex.Message}");
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
     [Fact]

@@ -19,6 +19,18 @@ public static class FunctionsAppBuild
     public static string OutputDirectory { get; } = typeof(FunctionsAppBuild).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "FunctionsAppOutput").Value!;
 
+    /// <summary>The repository's root folder (the one holding AgentFunctions.sln), found upward from the test output.</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "AgentFunctions.sln"))) return directory.FullName;
+        }
+        throw new InvalidOperationException("AgentFunctions.sln not found above " + AppContext.BaseDirectory);
+    }
+
     public static IReadOnlyList<FunctionMetadata> ReadMetadata()
     {
         var path = Path.Combine(OutputDirectory, "functions.metadata");

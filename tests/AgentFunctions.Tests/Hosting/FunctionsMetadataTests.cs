@@ -66,7 +66,7 @@ public sealed class FunctionsMetadataTests(PlatformFactory factory) : IClassFixt
     {
         // Every HTTP function whose class reaches the runs API needs the Durable client of its own invocation.
         var engineFunctions = Metadata.Where(f => f.EntryPoint.StartsWith("AgentFunctions.Functions.Engine.EngineFunctions.", StringComparison.Ordinal)).ToList();
-        var withClient = Metadata.Where(f => f.BindingTypes.Contains("durableClient")).Select(f => f.Name).Order(StringComparer.Ordinal).ToList();
+        var withClient = Metadata.Where(f => f.TriggerType == "httpTrigger" && f.BindingTypes.Contains("durableClient")).Select(f => f.Name).Order(StringComparer.Ordinal).ToList();
 
         Assert.NotEmpty(engineFunctions);
         Assert.Equal(engineFunctions.Select(f => f.Name).Order(StringComparer.Ordinal), withClient);
@@ -79,7 +79,37 @@ public sealed class FunctionsMetadataTests(PlatformFactory factory) : IClassFixt
         // Later issues add timer, blob and Service Bus functions; each new kind must be named here with its bindings.
         var kinds = Metadata.Select(f => f.TriggerType).Where(t => t != "httpTrigger").Distinct().Order(StringComparer.Ordinal).ToList();
 
-        Assert.Equal(["activityTrigger", "orchestrationTrigger"], kinds);
+        Assert.Equal(["activityTrigger", "orchestrationTrigger", "serviceBusTrigger", "timerTrigger"], kinds);
+    }
+
+    [Fact]
+    public void TriggerClock_IsATimerEveryMinute()
+    {
+        var clock = Assert.Single(Metadata, f => f.TriggerType == "timerTrigger");
+
+        Assert.Equal("TriggerClock", clock.Name);
+        Assert.Equal(["timerTrigger"], clock.BindingTypes);
+        Assert.Equal("0 * * * * *", clock.Bindings[0].GetProperty("schedule").GetString());
+    }
+
+    [Fact]
+    public void DispatchTriggerEvent_ConsumesTheTopicAndSubscriptionTheBicepDeclares_WithItsOwnDurableClient()
+    {
+        var dispatch = Assert.Single(Metadata, f => f.TriggerType == "serviceBusTrigger");
+        var trigger = dispatch.Bindings[0];
+
+        Assert.Equal("DispatchTriggerEvent", dispatch.Name);
+        Assert.Equal(["serviceBusTrigger", "durableClient"], dispatch.BindingTypes);
+        Assert.Equal(AgentFunctions.Triggers.TriggerEventReceived.Topic, trigger.GetProperty("topicName").GetString());
+        Assert.Equal("engine", trigger.GetProperty("subscriptionName").GetString());
+        Assert.Equal("One", trigger.GetProperty("cardinality").GetString());
+        // The connection is the identity-based setting group the Bicep sets, and the sender reads the same one.
+        var connection = trigger.GetProperty("connection").GetString()!;
+        var bicep = File.ReadAllText(Path.Combine(FunctionsAppBuild.RepositoryRoot, "infra", "main.bicep"));
+        Assert.Contains($"{connection}__fullyQualifiedNamespace", bicep, StringComparison.Ordinal);
+        Assert.Contains($"'{AgentFunctions.Triggers.TriggerEventReceived.Topic}'", bicep, StringComparison.Ordinal);
+        var subscriptions = File.ReadAllText(Path.Combine(FunctionsAppBuild.RepositoryRoot, "infra", "app", "servicebus.bicep"));
+        Assert.Contains("name: 'engine'", subscriptions, StringComparison.Ordinal);
     }
 
     [Fact]
