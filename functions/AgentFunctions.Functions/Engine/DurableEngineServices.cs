@@ -18,7 +18,10 @@ public static class DurableEngineServices
     {
         services.AddScoped<DurableClientBinding>();
         services.Replace(ServiceDescriptor.Scoped<IOrchestrationClient>(sp =>
-            new DurableOrchestrationClient(sp.GetRequiredService<DurableClientBinding>().Client, sp.GetRequiredService<TimeProvider>())));
+            {
+                var binding = sp.GetRequiredService<DurableClientBinding>();
+                return new DurableOrchestrationClient(() => binding.Client, sp.GetRequiredService<TimeProvider>());
+            }));
         services.Replace(ServiceDescriptor.Scoped<RunService, RunService>());
         services.Replace(ServiceDescriptor.Scoped<SessionService, SessionService>());
         services.Replace(ServiceDescriptor.Scoped<RunsApi, RunsApi>());

@@ -11,26 +11,35 @@ namespace AgentFunctions.Functions.Engine;
 /// The orchestration client port over <see cref="DurableTaskClient"/>: the <c>[DurableClient]</c> binding of the function
 /// being served (see <see cref="DurableClientBinding"/>), or any client a test host hands out.
 /// </summary>
-public sealed class DurableOrchestrationClient(DurableTaskClient client, TimeProvider time, TimeSpan? pollInterval = null) : IOrchestrationClient
+public sealed class DurableOrchestrationClient(Func<DurableTaskClient> clientOf, TimeProvider time, TimeSpan? pollInterval = null) : IOrchestrationClient
 {
+    public DurableOrchestrationClient(DurableTaskClient client, TimeProvider time, TimeSpan? pollInterval = null)
+        : this(() => client, time, pollInterval)
+    {
+    }
+
+    // Read at each call, not at construction: the Functions worker builds a function's class (and so this client)
+    // before the function's own [DurableClient] binding is handed to DurableClientBinding.
+    private DurableTaskClient Client => clientOf();
+
     /// <summary>How often a watcher re-reads an instance (Durable has no change feed for one instance).</summary>
     private readonly TimeSpan pollInterval = pollInterval ?? TimeSpan.FromSeconds(1);
 
     public async Task StartAsync<TInput>(string orchestrationName, string instanceId, TInput input, CancellationToken cancellationToken = default)
     {
-        if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not null) return;
-        await client.ScheduleNewOrchestrationInstanceAsync(orchestrationName, input, new StartOrchestrationOptions(instanceId), cancellationToken);
+        if (await Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not null) return;
+        await Client.ScheduleNewOrchestrationInstanceAsync(orchestrationName, input, new StartOrchestrationOptions(instanceId), cancellationToken);
     }
 
     public Task RaiseEventAsync<TPayload>(string instanceId, string eventName, TPayload payload, CancellationToken cancellationToken = default) =>
-        client.RaiseEventAsync(instanceId, eventName, payload, cancellationToken);
+        Client.RaiseEventAsync(instanceId, eventName, payload, cancellationToken);
 
     public Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken = default) =>
-        client.TerminateInstanceAsync(instanceId, new TerminateInstanceOptions { Output = reason, Recursive = true }, cancellationToken);
+        Client.TerminateInstanceAsync(instanceId, new TerminateInstanceOptions { Output = reason, Recursive = true }, cancellationToken);
 
     public async Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default)
     {
-        var metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
+        var metadata = await Client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
         return metadata is null ? null : Map(metadata);
     }
 
@@ -40,7 +49,7 @@ public sealed class DurableOrchestrationClient(DurableTaskClient client, TimePro
         limit.CancelAfter(maxWait);
         try
         {
-            return Map(await client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, limit.Token));
+            return Map(await Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, limit.Token));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -58,9 +58,6 @@ public sealed class AzureAdaptersTests
         AgentFunctions.Functions.Engine.DurableEngineServices.AddDurableEngine(services);
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         await using var scope = provider.CreateAsyncScope();
-        // What the worker does per invocation for a function that binds [DurableClient].
-        scope.ServiceProvider.GetRequiredService<AgentFunctions.Functions.Engine.DurableClientBinding>()
-            .Bind(new Moq.Mock<Microsoft.DurableTask.Client.DurableTaskClient>("test-hub").Object);
 
         var functionClasses = RouteParity.Functions(typeof(AgentFunctionsApp).Assembly).Select(f => f.Method.DeclaringType!).Where(t => !t.IsAbstract).Distinct().ToList();
         Assert.True(functionClasses.Count >= 8, $"only {functionClasses.Count} function classes found");
@@ -77,6 +74,14 @@ public sealed class AzureAdaptersTests
             }
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+
+        // As the worker does: the class is built first, then the function hands over its [DurableClient] binding, and
+        // only then is the client read.
+        var hub = new Moq.Mock<Microsoft.DurableTask.Client.DurableTaskClient>("test-hub");
+        scope.ServiceProvider.GetRequiredService<AgentFunctions.Functions.Engine.DurableClientBinding>().Bind(hub.Object);
+        var orchestrations = scope.ServiceProvider.GetRequiredService<AgentFunctions.Engine.Orchestration.IOrchestrationClient>();
+        await orchestrations.RaiseEventAsync("run_x", "approval", new { approved = true });
+        hub.Verify(c => c.RaiseEventAsync("run_x", "approval", Moq.It.IsAny<object>(), default), Moq.Times.Once);
     }
 
     [Fact]
