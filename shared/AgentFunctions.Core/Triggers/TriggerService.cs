@@ -86,11 +86,13 @@ public sealed partial class TriggerService(
         var options = input.Options ?? current.Value.Options;
         var credentialId = input.CredentialId ?? current.Value.CredentialId;
         await ValidateAsync(caller, current.Value.System, credentialId, options, cancellationToken).ConfigureAwait(false);
+        // Whoever changes a trigger is who its runs act as from then on: an editor cannot make runs act as someone else.
         var updated = current.Value with
         {
             Options = options,
             CredentialId = credentialId,
             Active = input.Active ?? current.Value.Active,
+            CreatedBy = caller.UserId,
             UpdatedAt = time.GetUtcNow(),
         };
         var documents = store.For(caller.Tenant);

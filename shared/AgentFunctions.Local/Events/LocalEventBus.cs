@@ -109,6 +109,13 @@ public sealed class LocalEventBus(
                 {
                     await DeliverAsync(id, cancellationToken).ConfigureAwait(false);
                 }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // The queue itself failed (a store error while recording an attempt): the worker keeps going, and
+                    // the message is tried again later.
+                    logger.LogError(ex, "Delivering {QueuedId} failed outside its handler; retrying later", id);
+                    _ = RetryLaterAsync(id, TimeSpan.FromSeconds(5), cancellationToken);
+                }
                 finally
                 {
                     inFlight.TryRemove(id, out _);

@@ -293,6 +293,12 @@ public sealed class PollingListenerTests
             else
             {
                 var id = path[(path.LastIndexOf('/') + 1)..];
+                if (id == "gone")
+                {
+                    context.Response.StatusCode = 404; // deleted between arriving and being read
+                    await context.Response.WriteAsync("""{"error":{"code":404}}""");
+                    return;
+                }
                 await context.Response.WriteAsync(JsonSerializer.Serialize(new { id, threadId = "t-" + id, snippet = "Hello from " + id, payload = new { headers = new[] { new { name = "Subject", value = "About " + id } } } }));
             }
         });
@@ -307,7 +313,7 @@ public sealed class PollingListenerTests
         await polls.TickAsync();
         Assert.EndsWith("/gmail/v1/users/me/profile", server.Requests.Single().PathAndQuery);
 
-        added.AddRange(["m1", "m2"]);
+        added.AddRange(["m1", "gone", "m2"]);
         time.Advance(TimeSpan.FromSeconds(61));
         await polls.TickAsync();
         await host.DrainAsync();
@@ -316,6 +322,8 @@ public sealed class PollingListenerTests
         var events = await EventsAsync(host, triggerId);
         Assert.Equal(["m1", "m2"], events.Select(e => e.SourceKey).Order());
         Assert.Equal("Hello from m1", events.Single(e => e.SourceKey == "m1").Payload.GetProperty("snippet").GetString());
+        var healthy = await (await host.Client.GetAsync($"/api/v1/triggers/{triggerId}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Null(healthy["health"]!["last_error"]); // a deleted message does not stall the listener
 
         // Gmail dropped the history: the listener restarts from the current position and says so on the trigger.
         expired = true;

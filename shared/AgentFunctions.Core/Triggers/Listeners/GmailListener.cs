@@ -26,9 +26,12 @@ public sealed class GmailListener(IListenerHttp http, ListenerEndpoints endpoint
             return new PollResult([], cursor with { Initialized = true, Token = await CurrentHistoryIdAsync(poll, cancellationToken).ConfigureAwait(false) });
         }
 
-        var added = new List<JsonElement>();
+        // History records in order, each with the messages it added. The cursor moves past a record only when all of
+        // its messages were read: a capped poll continues from the last whole record next time, never skipping one.
+        var records = new List<(string Id, List<JsonElement> Messages)>();
         string? pageToken = null;
         string? latest = null;
+        var complete = false;
         for (var page = 0; page < MaxPagesPerPoll; page++)
         {
             var query = $"gmail/v1/users/me/history?startHistoryId={Uri.EscapeDataString(cursor.Token)}&historyTypes=messageAdded&labelId={Uri.EscapeDataString(poll.Resource)}&maxResults=100"
@@ -52,28 +55,58 @@ public sealed class GmailListener(IListenerHttp http, ListenerEndpoints endpoint
                 {
                     foreach (var entry in history.EnumerateArray())
                     {
-                        if (!entry.TryGetProperty("messagesAdded", out var messages) || messages.ValueKind != JsonValueKind.Array) continue;
-                        foreach (var m in messages.EnumerateArray())
+                        var id = HttpPollListener.Field(entry, "id") ?? throw new ListenerPollException("A Gmail history record has no id.");
+                        var messages = new List<JsonElement>();
+                        if (entry.TryGetProperty("messagesAdded", out var added) && added.ValueKind == JsonValueKind.Array)
                         {
-                            if (m.TryGetProperty("message", out var message)) added.Add(message.Clone());
+                            foreach (var m in added.EnumerateArray())
+                            {
+                                if (m.TryGetProperty("message", out var message)) messages.Add(message.Clone());
+                            }
                         }
+                        records.Add((id, messages));
                     }
                 }
                 pageToken = root.TryGetProperty("nextPageToken", out var next) ? next.GetString() : null;
             }
-            if (pageToken is null) break;
+            if (pageToken is null)
+            {
+                complete = true;
+                break;
+            }
+        }
+
+        var taken = new List<JsonElement>();
+        string? lastWhole = null;
+        foreach (var (id, messages) in records)
+        {
+            if (taken.Count > 0 && taken.Count + messages.Count > MaxMessagesPerPoll)
+            {
+                complete = false;
+                break;
+            }
+            taken.AddRange(messages);
+            lastWhole = id;
         }
 
         var items = new List<PolledItem>();
-        foreach (var message in added.DistinctBy(m => HttpPollListener.Field(m, "id")).Take(MaxMessagesPerPoll))
+        foreach (var message in taken.DistinctBy(m => HttpPollListener.Field(m, "id")))
         {
             var id = HttpPollListener.Field(message, "id") ?? throw new ListenerPollException("A Gmail history entry has a message without an id.");
-            using var metadata = await http.GetJsonAsync(Get(poll,
-                $"gmail/v1/users/me/messages/{Uri.EscapeDataString(id)}?format=metadata&metadataHeaders=From&metadataHeaders=Subject&metadataHeaders=Date"), 1024 * 1024, cancellationToken).ConfigureAwait(false);
-            items.Add(new PolledItem(id, null, metadata.RootElement.Clone()));
+            try
+            {
+                using var metadata = await http.GetJsonAsync(Get(poll,
+                    $"gmail/v1/users/me/messages/{Uri.EscapeDataString(id)}?format=metadata&metadataHeaders=From&metadataHeaders=Subject&metadataHeaders=Date"), 1024 * 1024, cancellationToken).ConfigureAwait(false);
+                items.Add(new PolledItem(id, null, metadata.RootElement.Clone()));
+            }
+            catch (ListenerPollException ex) when (ex.Message.Contains(" 404 ", StringComparison.Ordinal))
+            {
+                // Deleted between arriving and being read: nothing to wake the agent for, and no reason to stall the rest.
+            }
         }
         var result = ItemCursor.Advance(cursor, items, emitOnFirstPoll: false);
-        return result with { Cursor = result.Cursor with { Token = latest ?? cursor.Token } };
+        var token = complete ? latest ?? lastWhole ?? cursor.Token : lastWhole ?? cursor.Token;
+        return result with { Cursor = result.Cursor with { Token = token } };
     }
 
     private async Task<string> CurrentHistoryIdAsync(ListenerPoll poll, CancellationToken cancellationToken)

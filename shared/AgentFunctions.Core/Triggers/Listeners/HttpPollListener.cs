@@ -14,14 +14,16 @@ public sealed class HttpPollListener(IListenerHttp http) : ITriggerListener
 
     public TriggerSystem System => TriggerSystem.HttpPoll;
 
-    public string ResourceOf(Trigger trigger) => trigger.Options.Url ?? string.Empty;
+    /// <summary>The URL with how its answer is read: two triggers on one URL that read it differently are two listeners.</summary>
+    public string ResourceOf(Trigger trigger) =>
+        $"{trigger.Options.Url}\n{trigger.Options.ItemsPath}\n{trigger.Options.IdField ?? "id"}\n{trigger.Options.TimestampField}";
 
     public string HostOf(Trigger trigger) => Uri.TryCreate(trigger.Options.Url, UriKind.Absolute, out var url) ? url.Host : string.Empty;
 
     public async Task<PollResult> PollAsync(ListenerPoll poll, ListenerCursor cursor, CancellationToken cancellationToken)
     {
         var options = poll.Trigger.Options;
-        using var request = new HttpRequestMessage(HttpMethod.Get, poll.Resource);
+        using var request = new HttpRequestMessage(HttpMethod.Get, options.Url);
         request.Headers.Accept.ParseAdd("application/json");
         foreach (var (name, value) in poll.Headers) request.Headers.TryAddWithoutValidation(name, value);
         using var document = await http.GetJsonAsync(request, MaxResponseBytes, cancellationToken).ConfigureAwait(false);
