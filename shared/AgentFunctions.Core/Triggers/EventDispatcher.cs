@@ -14,11 +14,42 @@ namespace AgentFunctions.Triggers;
 /// </summary>
 public sealed class EventDispatcher(IDocumentStore store, RunService runs, ILogger<EventDispatcher> logger)
 {
+    /// <summary>After this many failed dispatches an event is dropped with the last error, not retried forever.</summary>
+    public const int MaxDispatchAttempts = 5;
+
     public async Task DispatchAsync(TriggerEventReceived message, CancellationToken cancellationToken = default)
     {
         var documents = store.For(message.Tenant);
         var recorded = await documents.GetAsync<TriggerEvent>(message.EventId, cancellationToken).ConfigureAwait(false);
         if (recorded is null || recorded.Value.Status != TriggerEventStatus.Queued) return;
+        try
+        {
+            await DispatchRecordedAsync(documents, recorded, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The bus redelivers a failed message; the count on the event makes the last attempt drop it with the reason
+            // (a poison event is neither retried forever nor left queued for the sweep to send again).
+            var attempts = recorded.Value.DispatchAttempts + 1;
+            if (attempts >= MaxDispatchAttempts)
+            {
+                var error = ex.Message.Length > 300 ? ex.Message[..300] + "..." : ex.Message;
+                await DropAsync(documents, recorded, $"Dispatch failed {attempts} times; the last error: {ex.GetType().Name}: {error}", cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            try
+            {
+                await documents.ReplaceAsync(recorded.Value with { DispatchAttempts = attempts }, recorded.ETag, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DocumentPreconditionFailedException)
+            {
+            }
+            throw;
+        }
+    }
+
+    private async Task DispatchRecordedAsync(ITenantDocuments documents, Versioned<TriggerEvent> recorded, CancellationToken cancellationToken)
+    {
         var e = recorded.Value;
 
         var trigger = await documents.GetAsync<Trigger>(e.TriggerId, cancellationToken).ConfigureAwait(false);
@@ -40,28 +71,27 @@ public sealed class EventDispatcher(IDocumentStore store, RunService runs, ILogg
         }
 
         var runId = EventIds.RunFor(e);
-        if (await documents.GetAsync<Run>(runId, cancellationToken).ConfigureAwait(false) is null)
+        // Starting is idempotent for a derived run id (both orchestration clients start an instance id once; the run
+        // record tolerates being written twice), so a redelivery after a crash simply finishes what the first began.
+        try
         {
-            try
+            await runs.StartAsync(caller, e.AgentId, EventInput.Render(e, trigger.Value.Options.InputTemplate), sessionId: null, cancellationToken, runId: runId)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ConflictException or NotFoundException or ValidationFailedException)
+        {
+            if (await documents.GetAsync<Run>(runId, cancellationToken).ConfigureAwait(false) is null)
             {
-                await runs.StartAsync(caller, e.AgentId, EventInput.Render(e, trigger.Value.Options.InputTemplate), sessionId: null, cancellationToken, runId: runId)
-                    .ConfigureAwait(false);
-            }
-            catch (ConflictException ex)
-            {
-                await DropAsync(documents, recorded, ex.Message, cancellationToken).ConfigureAwait(false);
+                var reason = ex switch
+                {
+                    NotFoundException => $"The agent '{e.AgentId}' no longer exists or is not visible to the trigger's creator.",
+                    ValidationFailedException v => "The event's input was refused: " + string.Join("; ", v.Errors.Select(p => $"{p.Key} {string.Join(", ", p.Value)}")),
+                    _ => ex.Message,
+                };
+                await DropAsync(documents, recorded, reason, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (NotFoundException)
-            {
-                await DropAsync(documents, recorded, $"The agent '{e.AgentId}' no longer exists or is not visible to the trigger's creator.", cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (ValidationFailedException ex)
-            {
-                await DropAsync(documents, recorded, "The event's input was refused: " + string.Join("; ", ex.Errors.Select(p => $"{p.Key} {string.Join(", ", p.Value)}")), cancellationToken).ConfigureAwait(false);
-                return;
-            }
+            // An earlier delivery started the run before the agent changed: that run stands.
         }
         await MarkAsync(documents, recorded, e with { Status = TriggerEventStatus.Started, RunId = runId }, dropped: false, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Event {EventId} of trigger {TriggerId} started run {RunId} of agent {AgentId}", e.Id, e.TriggerId, runId, e.AgentId);

@@ -27,7 +27,8 @@ public sealed record TriggerEvent(
     string? RunId,
     string? DropReason,
     string SourceKey,
-    DateTimeOffset RecordedAt) : IDocument
+    DateTimeOffset RecordedAt,
+    int DispatchAttempts = 0) : IDocument
 {
     public static string Kind => "trigger_event";
 }

@@ -98,6 +98,11 @@ public sealed partial class TriggerService(
         var documents = store.For(caller.Tenant);
         await documents.ReplaceAsync(updated, current.ETag, cancellationToken).ConfigureAwait(false);
         await store.For(TenantId.Platform).UpsertAsync(Directory(updated), cancellationToken).ConfigureAwait(false);
+        if (updated.Active && !current.Value.Active && updated.System is TriggerSystem.HttpPoll or TriggerSystem.Gmail or TriggerSystem.Hubspot)
+        {
+            // Switched back on alone: what arrived while it was off is not for it; the listener starts afresh.
+            await ReleaseListenerAsync(documents, triggerId, cancellationToken).ConfigureAwait(false);
+        }
         if (updated.Active && !current.Value.Active && updated.System == TriggerSystem.Timer)
         {
             // Switched back on: instants missed while off are not "missed downtime"; the schedule starts from now.
@@ -130,6 +135,7 @@ public sealed partial class TriggerService(
         {
             await vault.DeleteAsync(Locator(caller.Tenant, triggerId), cancellationToken).ConfigureAwait(false);
         }
+        await ReleaseListenerAsync(documents, triggerId, cancellationToken).ConfigureAwait(false);
         // Its events stay: they are the record of what ran and why.
         logger.LogInformation("Trigger {TriggerId} deleted by {UserId}", triggerId, caller.UserId);
     }
@@ -171,6 +177,28 @@ public sealed partial class TriggerService(
         var page = await ListCursor.ReadAsync<TriggerEvent>(store.For(caller.Tenant), $"trigger_events:{triggerId}:{status}", request, newestFirst: true,
             cancellationToken, [.. filter]).ConfigureAwait(false);
         return new ListPage<TriggerEventView>(page.Items.Select(e => TriggerEventView.From(e.Value)).ToList(), page.NextCursor);
+    }
+
+    /// <summary>
+    /// Forgets the position of a listener that served only this trigger, so a trigger made (or switched on) later for the
+    /// same source starts from its own first poll instead of replaying what arrived meanwhile.
+    /// </summary>
+    private static async Task ReleaseListenerAsync(ITenantDocuments documents, string triggerId, CancellationToken cancellationToken)
+    {
+        foreach (var cursor in await documents.ListAsync<Listeners.ListenerCursor>(cancellationToken).ConfigureAwait(false))
+        {
+            if (cursor.Value.TriggerIds is [var only] && only == triggerId)
+            {
+                try
+                {
+                    await documents.DeleteAsync<Listeners.ListenerCursor>(cursor.Value.Id, cursor.ETag, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is DocumentPreconditionFailedException or DocumentMissingException)
+                {
+                    // Polled meanwhile (by a group that now has other triggers too): that cursor stands.
+                }
+            }
+        }
     }
 
     public static SecretLocator Locator(TenantId tenant, string triggerId) => new(tenant, "whk_" + triggerId, null);

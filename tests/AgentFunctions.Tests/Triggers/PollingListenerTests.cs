@@ -110,6 +110,28 @@ public sealed class PollingListenerTests
     }
 
     [Fact]
+    public async Task DeletedTrigger_ItsListenerIsForgotten_ANewTriggerOnTheSameFeedDoesNotReplayWhatArrivedMeanwhile()
+    {
+        var feed = new Feed();
+        await using var server = await LoopbackServer.StartAsync((c, _) => feed.Handle(c));
+        var time = new ManualTimeProvider(Start);
+        await using var host = await TriggerTestHost.StartAsync(time);
+        var polls = host.Factory.Services.GetRequiredService<PollScheduler>();
+        var first = await host.CreateTriggerAsync(new { system = "http_poll", options = PollOptions(server.BaseAddress) });
+        await polls.TickAsync();
+        await (await host.Client.DeleteAsync($"/api/v1/triggers/{first["id"]}")).ExpectAsync(HttpStatusCode.NoContent);
+        Assert.Empty(await host.Factory.Store.For(host.Tenant.Tenant).ListAsync<ListenerCursor>());
+
+        // A month of items arrives while nobody watches; then a new trigger on the same feed.
+        for (var i = 0; i < 30; i++) feed.Add($"old-{i}", Start.AddDays(i), "while nobody watched");
+        time.Advance(TimeSpan.FromDays(31));
+        var second = await host.CreateTriggerAsync(new { system = "http_poll", options = PollOptions(server.BaseAddress) });
+        await polls.TickAsync();
+        await host.DrainAsync();
+        Assert.Empty(await EventsAsync(host, second["id"]!.GetValue<string>())); // its first poll only set the cursor
+    }
+
+    [Fact]
     public async Task HttpPoll_Backfill_EmitsWhatIsThereOnTheFirstPoll()
     {
         var feed = new Feed();

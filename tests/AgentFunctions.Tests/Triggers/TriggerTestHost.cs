@@ -30,7 +30,7 @@ public sealed class TriggerTestHost : IAsyncDisposable
 
     public HttpClient Client => Tenant.First.Client;
 
-    public static async Task<TriggerTestHost> StartAsync(ManualTimeProvider? time = null, string prompt = "/answer handled")
+    public static async Task<TriggerTestHost> StartAsync(ManualTimeProvider? time = null, string prompt = "/answer handled", Action<IServiceCollection>? configure = null)
     {
         var factory = new PlatformFactory
         {
@@ -39,6 +39,7 @@ public sealed class TriggerTestHost : IAsyncDisposable
                 if (time is not null) services.AddSingleton<TimeProvider>(time);
                 // The tests tick the schedulers themselves, so what a test counts is what it caused.
                 services.Configure<LocalTimerOptions>(o => o.Enabled = false);
+                configure?.Invoke(services);
             },
         };
         var tenant = await factory.SeedTenantAsync();

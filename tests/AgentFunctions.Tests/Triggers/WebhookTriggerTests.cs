@@ -215,6 +215,53 @@ public sealed class WebhookTriggerTests
         Assert.Equal(1, read["health"]!["dropped_count"]!.GetValue<long>());
     }
 
+    /// <summary>The engine refuses every run start: the event is retried by the bus, then dropped with the reason.</summary>
+    private sealed class FailingOrchestrations : AgentFunctions.Engine.Orchestration.IOrchestrationClient
+    {
+        public int Starts;
+
+        public Task StartAsync<TInput>(string orchestrationName, string instanceId, TInput input, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref Starts);
+            throw new InvalidOperationException("orchestration store unavailable");
+        }
+
+        public Task RaiseEventAsync<TPayload>(string instanceId, string eventName, TPayload payload, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task<AgentFunctions.Engine.Orchestration.OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default) =>
+            Task.FromResult<AgentFunctions.Engine.Orchestration.OrchestrationState?>(null);
+
+        public Task<AgentFunctions.Engine.Orchestration.OrchestrationState?> WaitForCompletionAsync(string instanceId, TimeSpan maxWait, CancellationToken cancellationToken = default) =>
+            Task.FromResult<AgentFunctions.Engine.Orchestration.OrchestrationState?>(null);
+
+        public Task<AgentFunctions.Engine.Orchestration.OrchestrationState?> WaitForChangeAsync(string instanceId, AgentFunctions.Engine.Orchestration.OrchestrationState? known, TimeSpan maxWait, CancellationToken cancellationToken = default) =>
+            Task.FromResult<AgentFunctions.Engine.Orchestration.OrchestrationState?>(null);
+    }
+
+    [Fact]
+    public async Task EventWhoseRunCannotStart_IsRetried_ThenDroppedWithTheReason_NotLeftQueued()
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var failing = new FailingOrchestrations();
+        await using var host = await TriggerTestHost.StartAsync(time, configure: services =>
+            services.AddSingleton<AgentFunctions.Engine.Orchestration.IOrchestrationClient>(failing));
+        var trigger = await host.CreateTriggerAsync(new { system = "webhook" });
+        var triggerId = trigger["id"]!.GetValue<string>();
+        await (await host.Factory.CreateClient().SendAsync(TriggerTestHost.Signed(triggerId, trigger["signing_secret"]!.GetValue<string>(), "{}"))).ExpectAsync(HttpStatusCode.Accepted);
+
+        for (var i = 0; i < 200 && (await host.EventsAsync(triggerId))[0]!["status"]!.GetValue<string>() == "queued"; i++)
+        {
+            await Task.Delay(10);
+            time.Advance(TimeSpan.FromSeconds(30)); // the bus's backoff between attempts
+        }
+        var only = Assert.Single(await host.EventsAsync(triggerId));
+        Assert.Equal("dropped", only!["status"]!.GetValue<string>());
+        Assert.Contains("orchestration store unavailable", only["drop_reason"]!.GetValue<string>());
+        Assert.Equal(EventDispatcher.MaxDispatchAttempts, failing.Starts);
+    }
+
     [Fact]
     public async Task InputTemplate_FillsPayloadFields()
     {

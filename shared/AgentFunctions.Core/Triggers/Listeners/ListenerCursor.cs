@@ -21,7 +21,8 @@ public sealed record ListenerCursor(
     DateTimeOffset? NextPollAt,
     string? LastError,
     int ConsecutiveFailures,
-    long PollCount) : IDocument
+    long PollCount,
+    IReadOnlyList<string>? TriggerIds = null) : IDocument
 {
     public static string Kind => "listener_cursor";
 

@@ -116,7 +116,11 @@ public sealed class PollScheduler(
                 await EmitAsync(documents, trigger, item, now, cancellationToken).ConfigureAwait(false);
             }
         }
-        var after = result.Cursor with { LastPollAt = now, NextPollAt = now + interval, LastError = null, ConsecutiveFailures = 0, PollCount = cursor.PollCount + 1 };
+        var after = result.Cursor with
+        {
+            LastPollAt = now, NextPollAt = now + interval, LastError = null, ConsecutiveFailures = 0, PollCount = cursor.PollCount + 1,
+            TriggerIds = group.Select(t => t.Id).ToList(),
+        };
         await SaveAsync(documents, stored, after, cancellationToken).ConfigureAwait(false);
         foreach (var trigger in group)
         {
