@@ -14,16 +14,7 @@ public static class JsonRedactor
     public static string Redact(string text, IReadOnlyCollection<string> fields)
     {
         if (fields.Count == 0 || string.IsNullOrWhiteSpace(text)) return text;
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(text);
-        }
-        catch (JsonException)
-        {
-            return text;
-        }
-        if (root is null) return text;
+        if (ToolJson.TryParseNode(text) is not { } root) return text;
         var names = new HashSet<string>(fields, StringComparer.OrdinalIgnoreCase);
         return Walk(root, names) ? root.ToJsonString(ToolJson.Relaxed) : text;
     }

@@ -59,16 +59,7 @@ public sealed partial class SecretScrubber
     {
         var start = text.AsSpan().TrimStart();
         if (start.IsEmpty || (start[0] != '{' && start[0] != '[' && start[0] != '"')) return text;
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(text);
-        }
-        catch (JsonException)
-        {
-            return text;
-        }
-        if (root is null) return text;
+        if (ToolJson.TryParseNode(text) is not { } root) return text;
         var changed = false;
         var scrubbed = Walk(root, ref changed);
         return changed ? scrubbed?.ToJsonString(ToolJson.Relaxed) ?? "null" : text;

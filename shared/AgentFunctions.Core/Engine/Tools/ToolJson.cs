@@ -10,4 +10,17 @@ namespace AgentFunctions.Engine.Tools;
 internal static class ToolJson
 {
     public static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The text as a JSON node, or null when it is not JSON (or is the literal null).</summary>
+    public static System.Text.Json.Nodes.JsonNode? TryParseNode(string text)
+    {
+        try
+        {
+            return System.Text.Json.Nodes.JsonNode.Parse(text);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
 }
