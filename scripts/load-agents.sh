@@ -8,24 +8,10 @@ duration=${1:-10}
 connections=${2:-16}
 threads=1
 
-if ! command -v wrk >/dev/null; then
-  (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
-fi
-
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet build -c Release -v q -nologo functions/AgentFunctions.LocalHost >/dev/null
+source scripts/load/common.sh
 dotnet build -c Release -v q -nologo tests/AgentFunctions.LoadBaseline >/dev/null
 
-data=$(mktemp -d)
-platform_key="afp.load-$(date +%s)-platform-key"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$data"; }
-trap cleanup EXIT
-
-AgentFunctions__DataDirectory="$data" AgentFunctions__PlatformKey="$platform_key" AgentFunctions__Quiet=true \
-  Logging__LogLevel__Default=Warning ASPNETCORE_URLS=http://127.0.0.1:7079 \
-  dotnet functions/AgentFunctions.LocalHost/bin/Release/net10.0/AgentFunctions.LocalHost.dll >"$data/host.log" 2>&1 &
-pids+=($!)
+start_local_host 7079
 ASPNETCORE_URLS=http://127.0.0.1:7078 dotnet tests/AgentFunctions.LoadBaseline/bin/Release/net10.0/AgentFunctions.LoadBaseline.dll >"$data/baseline.log" 2>&1 &
 pids+=($!)
 
@@ -34,8 +20,7 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
-key=$(curl -sf -X POST http://127.0.0.1:7079/api/v1/tenants -H "Authorization: Bearer $platform_key" -H 'content-type: application/json' \
-  -d '{"name":"Load","admin":{"email":"load@example.test"}}' | sed -E 's/.*"key":"([^"]+)".*/\1/')
+key=$(tenant_key 7079)
 agent=$(curl -sf -X POST http://127.0.0.1:7079/api/v1/agents -H "Authorization: Bearer $key" -H 'content-type: application/json' \
   -d '{"name":"load target","system_prompt":"You help.","tools":["builtin.current_time"]}' | sed -E 's/^\{"id":"([^"]+)".*/\1/')
 curl -sf -o /dev/null http://127.0.0.1:7079/api/v1/agents/$agent -H "Authorization: Bearer $key"

@@ -5,23 +5,11 @@
 # Usage: scripts/load-webhooks.sh [duration-seconds=10] [connections=16]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
 duration=${1:-10}
 connections=${2:-16}
 threads=1
 
-if ! command -v wrk >/dev/null; then
-  (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
-fi
-
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet build -c Release -v q -nologo functions/AgentFunctions.LocalHost >/dev/null
-
-data=$(mktemp -d)
-platform_key="afp.load-$(date +%s)-platform-key"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$data"; }
-trap cleanup EXIT
+source scripts/load/common.sh
 
 (cd "$data" && npm install --silent --no-audit --no-fund node-red@4 >/dev/null 2>&1)
 mkdir -p "$data/nr"
@@ -30,19 +18,14 @@ cp scripts/load/node-red-flow.json "$data/nr/flows.json"
 pids+=($!)
 
 # The dispatcher is paused (consumers = 0) so the figure is the intake alone; the queue it fills is drained after.
-AgentFunctions__DataDirectory="$data/af" AgentFunctions__PlatformKey="$platform_key" AgentFunctions__Quiet=true \
-  AgentFunctions__Triggers__Bus__Consumers=0 AgentFunctions__Triggers__Clock__Enabled=false \
-  Logging__LogLevel__Default=Warning ASPNETCORE_URLS=http://127.0.0.1:7079 \
-  dotnet functions/AgentFunctions.LocalHost/bin/Release/net10.0/AgentFunctions.LocalHost.dll >"$data/host.log" 2>&1 &
-pids+=($!)
+start_local_host 7079 AgentFunctions__Triggers__Bus__Consumers=0 AgentFunctions__Triggers__Clock__Enabled=false
 
 for _ in $(seq 1 150); do
   curl -sf http://127.0.0.1:7079/api/v1/health >/dev/null && curl -s -o /dev/null -X POST http://127.0.0.1:7077/hook && break
   sleep 0.2
 done
 
-key=$(curl -sf -X POST http://127.0.0.1:7079/api/v1/tenants -H "Authorization: Bearer $platform_key" -H 'content-type: application/json' \
-  -d '{"name":"Load","admin":{"email":"load@example.test"}}' | sed -E 's/.*"key":"([^"]+)".*/\1/')
+key=$(tenant_key 7079)
 agent=$(curl -sf -X POST http://127.0.0.1:7079/api/v1/agents -H "Authorization: Bearer $key" -H 'content-type: application/json' \
   -d '{"name":"hook target","scope":"team","system_prompt":"/answer ok"}' | sed -E 's/^\{"id":"([^"]+)".*/\1/')
 trigger=$(curl -sf -X POST "http://127.0.0.1:7079/api/v1/agents/$agent/triggers" -H "Authorization: Bearer $key" -H 'content-type: application/json' \
