@@ -12,7 +12,8 @@ namespace AgentFunctions.Local.Documents;
 /// disk and are read by index, so the local host's memory does not grow with them as it does with the file store, which
 /// keeps every record in memory.
 /// <list type="bullet">
-/// <item>One table keyed by (tenant, kind, id); every statement names the tenant, which comes from <see cref="For"/>.</item>
+/// <item>One table with a unique (tenant, kind, id) index (a rowid table: bodies of a kilobyte make poor
+/// WITHOUT ROWID rows); every statement names the tenant, which comes from <see cref="For"/>.</item>
 /// <item>Writes go through one writer connection. Commits that arrive together share one transaction (group commit),
 /// each inside its own savepoint, so a refused batch rolls back alone and the others still commit.</item>
 /// <item>WAL with <c>synchronous = NORMAL</c>: a committed batch survives the process being killed (the log is in the
@@ -30,6 +31,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IDisposable
     private readonly Channel<PendingCommit> commits = Channel.CreateUnbounded<PendingCommit>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Thread writerThread;
     private readonly SqliteConnection writer;
+    private readonly System.Collections.Concurrent.ConcurrentBag<PointReader> readers = [];
     private long etagCounter;
     private int disposed;
 
@@ -55,8 +57,8 @@ public sealed class SqliteDocumentStore : IDocumentStore, IDisposable
                 kind TEXT NOT NULL,
                 id TEXT NOT NULL,
                 etag TEXT NOT NULL,
-                body BLOB NOT NULL,
-                PRIMARY KEY (tenant, kind, id)) WITHOUT ROWID;
+                body BLOB NOT NULL);
+            CREATE UNIQUE INDEX IF NOT EXISTS documents_key ON documents (tenant, kind, id);
             """);
         foreach (var field in indexedFields)
         {
@@ -80,6 +82,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IDisposable
         commits.Writer.TryComplete();
         writerThread.Join();
         writer.Dispose();
+        while (readers.TryTake(out var reader)) reader.Dispose();
         SqliteConnection.ClearPool(new SqliteConnection(connectionString));
     }
 
@@ -101,14 +104,48 @@ public sealed class SqliteDocumentStore : IDocumentStore, IDisposable
 
     private StoredDocument? Read(TenantId tenant, string kind, string id)
     {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT etag, body FROM documents WHERE tenant = $tenant AND kind = $kind AND id = $id;";
-        command.Parameters.AddWithValue("$tenant", tenant.Value);
-        command.Parameters.AddWithValue("$kind", kind);
-        command.Parameters.AddWithValue("$id", id);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? new StoredDocument(kind, id, (byte[])reader.GetValue(1), reader.GetString(0)) : null;
+        // Point reads are the hot path (every dispatch and duplicate): each reader keeps its connection and prepared
+        // statement, and goes back to the pool after use.
+        if (!readers.TryTake(out var reader)) reader = new PointReader(Open());
+        try
+        {
+            return reader.Read(tenant, kind, id);
+        }
+        finally
+        {
+            if (Volatile.Read(ref disposed) == 1) reader.Dispose();
+            else readers.Add(reader);
+        }
+    }
+
+    private sealed class PointReader(SqliteConnection connection) : IDisposable
+    {
+        private readonly SqliteCommand command = Prepare(connection);
+
+        public StoredDocument? Read(TenantId tenant, string kind, string id)
+        {
+            command.Parameters["$tenant"].Value = tenant.Value;
+            command.Parameters["$kind"].Value = kind;
+            command.Parameters["$id"].Value = id;
+            using var reader = command.ExecuteReader();
+            return reader.Read() ? new StoredDocument(kind, id, (byte[])reader.GetValue(1), reader.GetString(0)) : null;
+        }
+
+        public void Dispose()
+        {
+            command.Dispose();
+            connection.Dispose();
+        }
+
+        private static SqliteCommand Prepare(SqliteConnection connection)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = "SELECT etag, body FROM documents WHERE tenant = $tenant AND kind = $kind AND id = $id;";
+            command.Parameters.Add("$tenant", SqliteType.Text);
+            command.Parameters.Add("$kind", SqliteType.Text);
+            command.Parameters.Add("$id", SqliteType.Text);
+            return command;
+        }
     }
 
     /// <summary>
@@ -186,6 +223,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IDisposable
 
     private void WriteLoop()
     {
+        using var statements = new WriterStatements(writer);
         var batch = new List<PendingCommit>();
         while (commits.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
@@ -193,16 +231,19 @@ public sealed class SqliteDocumentStore : IDocumentStore, IDisposable
             while (batch.Count < MaxBatchesPerTransaction && commits.Reader.TryRead(out var next)) batch.Add(next);
             if (batch.Count == 0) continue;
             var results = new (IReadOnlyList<string?>? ETags, Exception? Refusal)[batch.Count];
+            var etagsBefore = etagCounter;
             try
             {
                 using (var transaction = writer.BeginTransaction())
                 {
-                    for (var i = 0; i < batch.Count; i++) results[i] = Apply(transaction, batch[i]);
+                    statements.Transaction = transaction;
+                    for (var i = 0; i < batch.Count; i++) results[i] = Apply(statements, batch[i]);
                     transaction.Commit();
                 }
             }
             catch (Exception ex)
             {
+                etagCounter = etagsBefore; // nothing issued in it was stored
                 // The transaction did not commit: nothing of it is on disk, so every batch in it fails.
                 foreach (var pending in batch) pending.Done.TrySetException(new IOException("The document store could not commit.", ex));
                 continue;
@@ -215,58 +256,94 @@ public sealed class SqliteDocumentStore : IDocumentStore, IDisposable
         }
     }
 
-    private (IReadOnlyList<string?>? ETags, Exception? Refusal) Apply(SqliteTransaction transaction, PendingCommit pending)
+    /// <summary>
+    /// Checks every write of one batch against the state so far (this transaction included), then writes them all, or
+    /// nothing when one is refused. A batch never names a record twice, so checking first is the same as checking each
+    /// write just before it.
+    /// </summary>
+    private (IReadOnlyList<string?>? ETags, Exception? Refusal) Apply(WriterStatements statements, PendingCommit pending)
     {
-        transaction.Save("batch");
+        foreach (var write in pending.Writes)
+        {
+            var current = statements.CurrentETag(pending.Tenant, write.Kind, write.Id);
+            if (DocumentRules.Refusal(write, current, current is not null) is { } refusal) return (null, refusal);
+        }
         var etags = new string?[pending.Writes.Count];
-        var counterBefore = etagCounter;
         for (var i = 0; i < pending.Writes.Count; i++)
         {
             var write = pending.Writes[i];
-            var current = CurrentETag(transaction, pending.Tenant, write);
-            if (DocumentRules.Refusal(write, current, current is not null) is { } refusal)
-            {
-                transaction.Rollback("batch");
-                transaction.Release("batch");
-                etagCounter = counterBefore;
-                return (null, refusal);
-            }
-            using var command = writer.CreateCommand();
-            command.Transaction = transaction;
-            command.Parameters.AddWithValue("$tenant", pending.Tenant.Value);
-            command.Parameters.AddWithValue("$kind", write.Kind);
-            command.Parameters.AddWithValue("$id", write.Id);
             if (write.Mode == DocumentWriteMode.Delete)
             {
-                command.CommandText = "DELETE FROM documents WHERE tenant = $tenant AND kind = $kind AND id = $id;";
+                statements.Delete(pending.Tenant, write.Kind, write.Id);
+                continue;
             }
-            else
-            {
-                etags[i] = (++etagCounter).ToString("x", CultureInfo.InvariantCulture);
-                command.CommandText = "INSERT OR REPLACE INTO documents (tenant, kind, id, etag, body) VALUES ($tenant, $kind, $id, $etag, $body);";
-                command.Parameters.AddWithValue("$etag", etags[i]);
-                command.Parameters.Add("$body", SqliteType.Blob).Value = MemoryMarshalArray(write.Json);
-            }
-            command.ExecuteNonQuery();
+            etags[i] = (++etagCounter).ToString("x", CultureInfo.InvariantCulture);
+            statements.Upsert(pending.Tenant, write.Kind, write.Id, etags[i]!, ArrayOf(write.Json));
         }
-        transaction.Release("batch");
         return (etags, null);
     }
 
-    private static byte[] MemoryMarshalArray(ReadOnlyMemory<byte> json) =>
+    private static byte[] ArrayOf(ReadOnlyMemory<byte> json) =>
         System.Runtime.InteropServices.MemoryMarshal.TryGetArray(json, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
             ? segment.Array
             : json.ToArray();
 
-    private string? CurrentETag(SqliteTransaction transaction, TenantId tenant, DocumentWrite write)
+    /// <summary>The writer's statements, prepared once and bound again for each row.</summary>
+    private sealed class WriterStatements : IDisposable
     {
-        using var command = writer.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT etag FROM documents WHERE tenant = $tenant AND kind = $kind AND id = $id;";
-        command.Parameters.AddWithValue("$tenant", tenant.Value);
-        command.Parameters.AddWithValue("$kind", write.Kind);
-        command.Parameters.AddWithValue("$id", write.Id);
-        return command.ExecuteScalar() as string;
+        private readonly SqliteCommand select;
+        private readonly SqliteCommand upsert;
+        private readonly SqliteCommand delete;
+
+        public WriterStatements(SqliteConnection connection)
+        {
+            select = Prepare(connection, "SELECT etag FROM documents WHERE tenant = $tenant AND kind = $kind AND id = $id;");
+            upsert = Prepare(connection, "INSERT OR REPLACE INTO documents (tenant, kind, id, etag, body) VALUES ($tenant, $kind, $id, $etag, $body);", "$etag", "$body");
+            delete = Prepare(connection, "DELETE FROM documents WHERE tenant = $tenant AND kind = $kind AND id = $id;");
+        }
+
+        public SqliteTransaction? Transaction
+        {
+            set => select.Transaction = upsert.Transaction = delete.Transaction = value;
+        }
+
+        public string? CurrentETag(TenantId tenant, string kind, string id) => Bind(select, tenant, kind, id).ExecuteScalar() as string;
+
+        public void Upsert(TenantId tenant, string kind, string id, string etag, byte[] body)
+        {
+            Bind(upsert, tenant, kind, id);
+            upsert.Parameters["$etag"].Value = etag;
+            upsert.Parameters["$body"].Value = body;
+            upsert.ExecuteNonQuery();
+        }
+
+        public void Delete(TenantId tenant, string kind, string id) => Bind(delete, tenant, kind, id).ExecuteNonQuery();
+
+        public void Dispose()
+        {
+            select.Dispose();
+            upsert.Dispose();
+            delete.Dispose();
+        }
+
+        private static SqliteCommand Bind(SqliteCommand command, TenantId tenant, string kind, string id)
+        {
+            command.Parameters["$tenant"].Value = tenant.Value;
+            command.Parameters["$kind"].Value = kind;
+            command.Parameters["$id"].Value = id;
+            return command;
+        }
+
+        private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] more)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.Parameters.Add("$tenant", SqliteType.Text);
+            command.Parameters.Add("$kind", SqliteType.Text);
+            command.Parameters.Add("$id", SqliteType.Text);
+            foreach (var name in more) command.Parameters.Add(name, name == "$body" ? SqliteType.Blob : SqliteType.Text);
+            return command;
+        }
     }
 
     private sealed record PendingCommit(TenantId Tenant, IReadOnlyList<DocumentWrite> Writes, TaskCompletionSource<IReadOnlyList<string?>> Done);
