@@ -33,13 +33,15 @@ trigger=$(curl -sf -X POST "http://127.0.0.1:7079/api/v1/agents/$agent/triggers"
 trigger_id=$(sed -E 's/^\{"id":"([^"]+)".*/\1/' <<<"$trigger")
 secret=$(sed -E 's/.*"signing_secret":"([^"]+)".*/\1/' <<<"$trigger")
 
-# Unique deliveries for the warm-up and the run (a replayed id would be a cheaper duplicate).
-count=$(( (duration + 2) * 40000 ))
+# Unique deliveries: the run's from the top, the warm-up's after them (a repeated id would be a duplicate, which takes
+# another path: counted, not queued).
+run_count=$(( duration * 40000 ))
+count=$(( run_count + 2 * 40000 ))
 node scripts/load/sign-deliveries.js "$secret" "$count" "$data/deliveries.tsv"
 
 run() { # name url path
   local out rps p50 p99 non2xx
-  DELIVERIES="$data/deliveries.tsv" HOOK_PATH="$3" wrk -t$threads -c"$connections" -d2s -s scripts/load/replay.lua "$2" >/dev/null
+  START=$run_count DELIVERIES="$data/deliveries.tsv" HOOK_PATH="$3" wrk -t$threads -c"$connections" -d2s -s scripts/load/replay.lua "$2" >/dev/null
   out=$(DELIVERIES="$data/deliveries.tsv" HOOK_PATH="$3" wrk -t$threads -c"$connections" -d"${duration}s" --latency -s scripts/load/replay.lua "$2")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")

@@ -20,7 +20,11 @@ public static class LocalAdapters
     public static IServiceCollection AddLocalAdapters(this IServiceCollection services, string dataDirectory, IConfiguration configuration)
     {
         services.AddSingleton(new LocalDataDirectory(dataDirectory));
-        services.AddSingleton<IDocumentStore>(_ => new FileDocumentStore(Path.Combine(dataDirectory, "documents")));
+        // Records that only grow (trigger events and their dedupe keys) stay on disk in SQLite; the rest in the file store.
+        services.AddSingleton(_ => new FileDocumentStore(Path.Combine(dataDirectory, "documents")));
+        services.AddSingleton(_ => new SqliteDocumentStore(Path.Combine(dataDirectory, "documents", "append-heavy.db")));
+        services.AddSingleton<IDocumentStore>(sp => new KindRoutedDocumentStore(
+            sp.GetRequiredService<FileDocumentStore>(), sp.GetRequiredService<SqliteDocumentStore>(), LocalStoreKinds.AppendHeavy));
         services.AddLocalSecretVault(dataDirectory);
         services.AddLocalEngine(dataDirectory);
         services.TryAddKeyedSingleton<IChatModel, ScriptedChatModel>(ChatModelRouter.OfflineKey);
@@ -43,6 +47,12 @@ public static class LocalAdapters
         services.AddHostedService<LocalTimerService>();
         return services;
     }
+}
+
+/// <summary>Which kinds the local host keeps in SQLite rather than in the file store's memory.</summary>
+public static class LocalStoreKinds
+{
+    public static readonly IReadOnlyList<string> AppendHeavy = [TriggerEvent.Kind, TriggerEventKey.Kind];
 }
 
 /// <summary>Where the local host keeps its data (documents, vault, queues, runs, index).</summary>

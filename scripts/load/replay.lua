@@ -1,6 +1,7 @@
--- wrk: replays signed deliveries from DELIVERIES (one per request, in order, wrapping around) to PATH.
+-- wrk: replays signed deliveries from DELIVERIES (one per request, in order, wrapping around) to PATH, from line
+-- START + 1 (default 0): the warm-up and the measured run use separate deliveries, so the run sends no duplicates.
 local deliveries = {}
-local index = 0
+local index = tonumber(os.getenv("START") or "0")
 
 init = function(args)
   for line in io.lines(os.getenv("DELIVERIES")) do

@@ -1,9 +1,15 @@
 using AgentFunctions.Benchmarks.Isolation;
+using AgentFunctions.Benchmarks.Triggers;
 using BenchmarkDotNet.Running;
 
 if (args.Length > 0 && args[0] == IsolationSoak.Command)
 {
     return await IsolationSoak.RunAsync(args);
+}
+
+if (args.Length > 0 && args[0] == EventStoreLoad.Command)
+{
+    return await EventStoreLoad.RunAsync(args);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(IsolationSoak).Assembly).Run(args);

@@ -10,7 +10,8 @@ using AgentFunctions.Storage;
 //   upserts crash_slot w-0 .. w-3 to {"writer":w,"batch":n,...} (a torn batch would leave the slots disagreeing), and
 //   creates crash_marker w-n (so every acknowledged batch leaves a trace that must survive).
 // A tiny compaction threshold makes the store rewrite its log over and over, so kills also land mid-compaction.
-// Usage: AgentFunctions.StoreCrashWriter <directory> [writers]
+// With "sqlite" the same runs against the SqliteDocumentStore (one database file in the directory) instead.
+// Usage: AgentFunctions.StoreCrashWriter <directory> [writers] [file|sqlite]
 if (args.Length < 1)
 {
     Console.Error.WriteLine("usage: AgentFunctions.StoreCrashWriter <directory> [writers]");
@@ -19,7 +20,10 @@ if (args.Length < 1)
 
 var writers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
 var tenant = new TenantId("crash");
-using var store = new FileDocumentStore(args[0], new FileDocumentStoreOptions { CompactionMinimumBytes = 32 * 1024, CompactionRatio = 2 });
+using IDisposable owned = args.Length > 2 && args[2] == "sqlite"
+    ? new SqliteDocumentStore(Path.Combine(args[0], "crash.db"))
+    : new FileDocumentStore(args[0], new FileDocumentStoreOptions { CompactionMinimumBytes = 32 * 1024, CompactionRatio = 2 });
+var store = (IDocumentStore)owned;
 var documents = store.For(tenant);
 var padding = new string('p', 200);
 

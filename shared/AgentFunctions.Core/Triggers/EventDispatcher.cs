@@ -129,25 +129,3 @@ public sealed class EventDispatcher(IDocumentStore store, RunService runs, ILogg
         }, cancellationToken).ConfigureAwait(false);
     }
 }
-
-/// <summary>Read-modify-write of a trigger's state with ETag retries (ticks, polls and dispatches may race).</summary>
-public static class TriggerStates
-{
-    public static async Task UpdateAsync(ITenantDocuments documents, string triggerId, Func<TriggerState, TriggerState> change, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; attempt < 20; attempt++)
-        {
-            var current = await documents.GetAsync<TriggerState>(triggerId, cancellationToken).ConfigureAwait(false);
-            var next = change(current?.Value ?? new TriggerState(triggerId, documents.Tenant));
-            try
-            {
-                if (current is null) await documents.CreateAsync(next, cancellationToken).ConfigureAwait(false);
-                else await documents.ReplaceAsync(next, current.ETag, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex) when (ex is DocumentPreconditionFailedException or DocumentConflictException)
-            {
-            }
-        }
-    }
-}

@@ -207,8 +207,7 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
         ArgumentNullException.ThrowIfNull(writes);
         if (writes.Count == 0) return Task.FromResult<IReadOnlyList<string?>>([]);
         cancellationToken.ThrowIfCancellationRequested();
-        foreach (var write in writes) Validate(write);
-        RefuseDuplicates(writes);
+        DocumentRules.Validate(writes);
 
         var etags = new string?[writes.Count];
         Task durable;
@@ -251,36 +250,10 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
         return etags;
     }
 
-    private static void Validate(DocumentWrite write)
-    {
-        ArgumentNullException.ThrowIfNull(write);
-        // Same rule as the Cosmos adapter (the kind is part of the item id there), so a bad kind fails here first.
-        if (string.IsNullOrEmpty(write.Kind) || !write.Kind.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_'))
-        {
-            throw new ArgumentException($"'{write.Kind}' is not a document kind (snake_case expected).", nameof(write));
-        }
-        if (string.IsNullOrEmpty(write.Id)) throw new ArgumentException($"A {write.Kind} write needs an id.", nameof(write));
-        if (write.Mode == DocumentWriteMode.Delete) return;
-        if (!DocumentJson.IsSingleObject(write.Json.Span)) throw new ArgumentException($"The body of {write.Kind} '{write.Id}' is not one JSON object.", nameof(write));
-    }
-
     private void ThrowIfUnusable()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         if (failure is not null) throw new IOException("The document store failed to write durably earlier and refuses writes until reopened.", failure);
-    }
-
-    private static void RefuseDuplicates(IReadOnlyList<DocumentWrite> writes)
-    {
-        if (writes.Count == 1) return;
-        var seen = new HashSet<(string, string)>();
-        foreach (var write in writes)
-        {
-            if (!seen.Add((write.Kind, write.Id)))
-            {
-                throw new ArgumentException($"A batch may touch {write.Kind} '{write.Id}' only once.", nameof(writes));
-            }
-        }
     }
 
     /// <summary>
@@ -293,15 +266,7 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
         {
             var key = new DocumentKey(tenant, write.Kind, write.Id);
             var current = pendingState.TryGetValue(key, out var pending) ? pending : partition.Get(write.Kind, write.Id);
-            switch (write.Mode)
-            {
-                case DocumentWriteMode.Create when current is not null:
-                    return new DocumentConflictException(write.Kind, write.Id);
-                case DocumentWriteMode.Replace or DocumentWriteMode.Delete when current is null:
-                    return new DocumentMissingException(write.Kind, write.Id);
-                case DocumentWriteMode.Replace or DocumentWriteMode.Delete when write.IfMatch is not null && write.IfMatch != current!.ETag:
-                    return new DocumentPreconditionFailedException(write.Kind, write.Id);
-            }
+            if (DocumentRules.Refusal(write, current?.ETag, current is not null) is { } refusal) return refusal;
         }
         return null;
     }
@@ -560,27 +525,7 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
         }
     }
 
-    private static bool Matches(StoredDocument document, IReadOnlyList<FieldEquals> filter)
-    {
-        if (filter.Count == 0) return true;
-        using var json = JsonDocument.Parse(document.Json);
-        foreach (var condition in filter)
-        {
-            if (!json.RootElement.TryGetProperty(condition.Field, out var value))
-            {
-                if (condition.Value is null) continue;
-                return false;
-            }
-            var text = value.ValueKind switch
-            {
-                JsonValueKind.String => value.GetString(),
-                JsonValueKind.Null => null,
-                _ => value.GetRawText(),
-            };
-            if (!string.Equals(text, condition.Value, StringComparison.Ordinal)) return false;
-        }
-        return true;
-    }
+    private static bool Matches(StoredDocument document, IReadOnlyList<FieldEquals> filter) => DocumentRules.Matches(document.Json, filter);
 
     private readonly record struct DocumentKey(string Tenant, string Kind, string Id);
 

@@ -11,7 +11,8 @@ namespace AgentFunctions.Tests.Storage;
 /// kill -9 as a user would do it: a separate process (AgentFunctions.StoreCrashWriter) commits batches from several
 /// writers and prints each one the store acknowledged; we SIGKILL it mid-stream, reopen the store and check that every
 /// acknowledged batch is wholly there and that no batch is there in part. Repeated, resuming on the same folder, with a
-/// compaction threshold so small that kills also land inside compactions.
+/// compaction threshold so small that kills also land inside compactions. The same runs against the SQLite store that
+/// keeps the local host's append-heavy records.
 /// </summary>
 public sealed class FileDocumentStoreCrashTests : IDisposable
 {
@@ -25,24 +26,26 @@ public sealed class FileDocumentStoreCrashTests : IDisposable
         if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
     }
 
-    [Fact]
-    public async Task KillDuringWrites_Reopen_AcknowledgedBatchesWholeAndNoPartialBatch()
+    [Theory]
+    [InlineData("file")]
+    [InlineData("sqlite")]
+    public async Task KillDuringWrites_Reopen_AcknowledgedBatchesWholeAndNoPartialBatch(string kind)
     {
         var random = new Random(20261121);
         var acknowledged = new int[Writers];
         for (var round = 0; round < 5; round++)
         {
             var killAfter = random.Next(50, 400);
-            var acks = await RunWriterAndKillAsync(killAfter);
+            var acks = await RunWriterAndKillAsync(killAfter, kind);
 
             Assert.True(acks.Count >= killAfter, $"round {round}: only {acks.Count} acknowledgements");
             foreach (var (writer, batch) in acks) acknowledged[writer] = Math.Max(acknowledged[writer], batch);
-            await VerifyAsync(acknowledged, round);
+            await VerifyAsync(acknowledged, round, kind);
         }
         Assert.DoesNotContain(Directory.GetFiles(directory), f => f.EndsWith(".compacting", StringComparison.Ordinal));
     }
 
-    private async Task<List<(int Writer, int Batch)>> RunWriterAndKillAsync(int killAfter)
+    private async Task<List<(int Writer, int Batch)>> RunWriterAndKillAsync(int killAfter, string kind)
     {
         var writerPath = typeof(FileDocumentStoreCrashTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "StoreCrashWriterPath").Value!;
@@ -57,6 +60,7 @@ public sealed class FileDocumentStoreCrashTests : IDisposable
         start.ArgumentList.Add(writerPath);
         start.ArgumentList.Add(directory);
         start.ArgumentList.Add(Writers.ToString(CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(kind);
 
         using var process = Process.Start(start)!;
         var errors = process.StandardError.ReadToEndAsync();
@@ -93,10 +97,10 @@ public sealed class FileDocumentStoreCrashTests : IDisposable
         if (parts is ["ack", var writer, var batch]) acks.Add((int.Parse(writer, CultureInfo.InvariantCulture), int.Parse(batch, CultureInfo.InvariantCulture)));
     }
 
-    private async Task VerifyAsync(int[] acknowledged, int round)
+    private async Task VerifyAsync(int[] acknowledged, int round, string kind)
     {
-        using var store = new FileDocumentStore(directory);
-        var documents = store.For(CrashTenant);
+        using IDisposable owned = kind == "sqlite" ? new SqliteDocumentStore(Path.Combine(directory, "crash.db")) : new FileDocumentStore(directory);
+        var documents = ((AgentFunctions.Storage.IDocumentStore)owned).For(CrashTenant);
         var markers = (await documents.QueryAsync("crash_marker", []))
             .Select(m => JsonDocument.Parse(m.Json).RootElement)
             .GroupBy(m => m.GetProperty("writer").GetInt32(), m => m.GetProperty("batch").GetInt32())

@@ -109,6 +109,11 @@ public sealed class WebhookTriggerTests
         var runs = await documents.ListAsync<Run>();
         Assert.Equal(unique, runs.Count);
         Assert.Equal(unique, runs.Select(r => r.Value.Id).Distinct().Count());
+
+        // Concurrent duplicates share their state writes, and none is lost: the count is exact once all have answered.
+        var health = (await (await host.Client.GetAsync($"/api/v1/triggers/{triggerId}")).ExpectAsync(HttpStatusCode.OK))["health"]!;
+        Assert.Equal(total - unique, health["duplicate_count"]!.GetValue<long>());
+        Assert.Equal(unique, health["event_count"]!.GetValue<long>());
     }
 
     [Fact]

@@ -1,0 +1,391 @@
+using System.Globalization;
+using System.Text;
+using System.Threading.Channels;
+using AgentFunctions.Common;
+using AgentFunctions.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace AgentFunctions.Local.Documents;
+
+/// <summary>
+/// The document port on SQLite, for the records that only grow (trigger events and their dedupe keys): they stay on
+/// disk and are read by index, so the local host's memory does not grow with them as it does with the file store, which
+/// keeps every record in memory.
+/// <list type="bullet">
+/// <item>One table with a unique (tenant, kind, id) index (a rowid table: bodies of a kilobyte make poor
+/// WITHOUT ROWID rows); every statement names the tenant, which comes from <see cref="For"/>.</item>
+/// <item>Writes go through one writer connection. Commits that arrive together share one transaction (group commit),
+/// each inside its own savepoint, so a refused batch rolls back alone and the others still commit.</item>
+/// <item>WAL with <c>synchronous = NORMAL</c>: a committed batch survives the process being killed (the log is in the
+/// operating system's hands); only a power cut can take the last commits, as SQLite documents for WAL.</item>
+/// <item>Filters run in SQL on the fields named in <see cref="SqliteDocumentStoreOptions.IndexedFields"/> (each has an
+/// expression index), and every candidate is checked again with the same rule the file store applies.</item>
+/// </list>
+/// </summary>
+public sealed class SqliteDocumentStore : IDocumentStore, IDisposable
+{
+    private const int MaxBatchesPerTransaction = 256;
+
+    private readonly string connectionString;
+    private readonly HashSet<string> indexedFields;
+    private readonly Channel<PendingCommit> commits = Channel.CreateUnbounded<PendingCommit>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Thread writerThread;
+    private readonly SqliteConnection writer;
+    private readonly System.Collections.Concurrent.ConcurrentBag<PointReader> readers = [];
+    private long etagCounter;
+    private int disposed;
+
+    public SqliteDocumentStore(string path, SqliteDocumentStoreOptions? options = null)
+    {
+        options ??= new SqliteDocumentStoreOptions();
+        indexedFields = new HashSet<string>(options.IndexedFields, StringComparer.Ordinal);
+        foreach (var field in indexedFields)
+        {
+            if (field.Length == 0 || !field.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_'))
+            {
+                throw new ArgumentException($"'{field}' is not a snake_case field name.", nameof(options));
+            }
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        writer = Open();
+        Execute(writer, """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            CREATE TABLE IF NOT EXISTS documents (
+                tenant TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                id TEXT NOT NULL,
+                etag TEXT NOT NULL,
+                body BLOB NOT NULL);
+            CREATE UNIQUE INDEX IF NOT EXISTS documents_key ON documents (tenant, kind, id);
+            """);
+        foreach (var field in indexedFields)
+        {
+            Execute(writer, $"CREATE INDEX IF NOT EXISTS documents_{field} ON documents (tenant, kind, {FieldExpression(field)}, id);");
+        }
+        using (var command = writer.CreateCommand())
+        {
+            // ETags are hex counters; the next one continues after the highest ever issued (sorting by length, then text).
+            command.CommandText = "SELECT etag FROM documents ORDER BY length(etag) DESC, etag DESC LIMIT 1;";
+            if (command.ExecuteScalar() is string top) etagCounter = long.Parse(top, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        }
+        writerThread = new Thread(WriteLoop) { IsBackground = true, Name = "SqliteDocumentStore writer" };
+        writerThread.Start();
+    }
+
+    public ITenantDocuments For(TenantId tenant) => new TenantDocuments(this, tenant);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 1) return;
+        commits.Writer.TryComplete();
+        writerThread.Join();
+        writer.Dispose();
+        while (readers.TryTake(out var reader)) reader.Dispose();
+        SqliteConnection.ClearPool(new SqliteConnection(connectionString));
+    }
+
+    private static string FieldExpression(string field) => $"json_extract(CAST(body AS TEXT), '$.{field}')";
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private StoredDocument? Read(TenantId tenant, string kind, string id)
+    {
+        // Point reads are the hot path (every dispatch and duplicate): each reader keeps its connection and prepared
+        // statement, and goes back to the pool after use.
+        if (!readers.TryTake(out var reader)) reader = new PointReader(Open());
+        try
+        {
+            return reader.Read(tenant, kind, id);
+        }
+        finally
+        {
+            if (Volatile.Read(ref disposed) == 1) reader.Dispose();
+            else readers.Add(reader);
+        }
+    }
+
+    private sealed class PointReader(SqliteConnection connection) : IDisposable
+    {
+        private readonly SqliteCommand command = Prepare(connection);
+
+        public StoredDocument? Read(TenantId tenant, string kind, string id)
+        {
+            command.Parameters["$tenant"].Value = tenant.Value;
+            command.Parameters["$kind"].Value = kind;
+            command.Parameters["$id"].Value = id;
+            using var reader = command.ExecuteReader();
+            return reader.Read() ? new StoredDocument(kind, id, (byte[])reader.GetValue(1), reader.GetString(0)) : null;
+        }
+
+        public void Dispose()
+        {
+            command.Dispose();
+            connection.Dispose();
+        }
+
+        private static SqliteCommand Prepare(SqliteConnection connection)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = "SELECT etag, body FROM documents WHERE tenant = $tenant AND kind = $kind AND id = $id;";
+            command.Parameters.Add("$tenant", SqliteType.Text);
+            command.Parameters.Add("$kind", SqliteType.Text);
+            command.Parameters.Add("$id", SqliteType.Text);
+            return command;
+        }
+    }
+
+    /// <summary>
+    /// Documents of a kind in id order after <paramref name="after"/>, filtered in SQL where it can be exact (indexed
+    /// fields compared with a string or null) and always again by <see cref="DocumentRules.Matches"/>.
+    /// </summary>
+    private List<StoredDocument> Select(TenantId tenant, string kind, IReadOnlyList<FieldEquals> filter, string? after, bool descending, int? limit)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        var sql = new StringBuilder("SELECT id, etag, body FROM documents WHERE tenant = $tenant AND kind = $kind");
+        command.Parameters.AddWithValue("$tenant", tenant.Value);
+        command.Parameters.AddWithValue("$kind", kind);
+        var exact = true;
+        for (var i = 0; i < filter.Count; i++)
+        {
+            var condition = filter[i];
+            if (!indexedFields.Contains(condition.Field) || (condition.Value is { } v && LooksLikeJsonScalar(v)))
+            {
+                exact = false; // matched below only
+                continue;
+            }
+            if (condition.Value is null)
+            {
+                sql.Append(CultureInfo.InvariantCulture, $" AND {FieldExpression(condition.Field)} IS NULL");
+            }
+            else
+            {
+                sql.Append(CultureInfo.InvariantCulture, $" AND {FieldExpression(condition.Field)} = $f{i}");
+                command.Parameters.AddWithValue($"$f{i}", condition.Value);
+            }
+        }
+        if (after is not null)
+        {
+            sql.Append(descending ? " AND id < $after" : " AND id > $after");
+            command.Parameters.AddWithValue("$after", after);
+        }
+        // SQLite compares TEXT with BINARY collation: byte order of UTF-8, the same order as string.CompareOrdinal for
+        // the ASCII ids the platform makes.
+        sql.Append(descending ? " ORDER BY id DESC" : " ORDER BY id");
+        // When SQL is exact, a page needs only one more row than its limit; otherwise rows are read until enough match.
+        if (limit is { } l && exact) sql.Append(CultureInfo.InvariantCulture, $" LIMIT {l + 1}");
+        command.CommandText = sql.Append(';').ToString();
+        var found = new List<StoredDocument>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var document = new StoredDocument(kind, reader.GetString(0), (byte[])reader.GetValue(2), reader.GetString(1));
+            if (!DocumentRules.Matches(document.Json, filter)) continue;
+            found.Add(document);
+            if (limit is { } max && found.Count > max) break;
+        }
+        return found;
+    }
+
+    // A JSON number, true, false or null compares by its raw text in the file store's rule, which SQL's json_extract
+    // cannot reproduce (it turns them into numbers): such values are matched in code only.
+    private static bool LooksLikeJsonScalar(string value) =>
+        value is "true" or "false" or "null" || (value.Length > 0 && (char.IsAsciiDigit(value[0]) || value[0] == '-'));
+
+    private Task<IReadOnlyList<string?>> CommitAsync(TenantId tenant, IReadOnlyList<DocumentWrite> writes, CancellationToken cancellationToken)
+    {
+        DocumentRules.Validate(writes);
+        if (writes.Count == 0) return Task.FromResult<IReadOnlyList<string?>>([]);
+        cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) == 1, this);
+        // A private copy of each body: the caller may reuse its buffer once the commit returns.
+        var copies = writes.Select(w => w with { Json = w.Json.ToArray() }).ToList();
+        var pending = new PendingCommit(tenant, copies, new TaskCompletionSource<IReadOnlyList<string?>>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!commits.Writer.TryWrite(pending)) throw new ObjectDisposedException(nameof(SqliteDocumentStore));
+        // Once queued the batch is written whatever the caller's token says, as with the file store.
+        return pending.Done.Task;
+    }
+
+    private void WriteLoop()
+    {
+        using var statements = new WriterStatements(writer);
+        var batch = new List<PendingCommit>();
+        while (commits.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatchesPerTransaction && commits.Reader.TryRead(out var next)) batch.Add(next);
+            if (batch.Count == 0) continue;
+            var results = new (IReadOnlyList<string?>? ETags, Exception? Refusal)[batch.Count];
+            var etagsBefore = etagCounter;
+            try
+            {
+                using (var transaction = writer.BeginTransaction())
+                {
+                    statements.Transaction = transaction;
+                    for (var i = 0; i < batch.Count; i++) results[i] = Apply(statements, batch[i]);
+                    transaction.Commit();
+                }
+            }
+            catch (Exception ex)
+            {
+                etagCounter = etagsBefore; // nothing issued in it was stored
+                // The transaction did not commit: nothing of it is on disk, so every batch in it fails.
+                foreach (var pending in batch) pending.Done.TrySetException(new IOException("The document store could not commit.", ex));
+                continue;
+            }
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (results[i].Refusal is { } refusal) batch[i].Done.TrySetException(refusal);
+                else batch[i].Done.TrySetResult(results[i].ETags!);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checks every write of one batch against the state so far (this transaction included), then writes them all, or
+    /// nothing when one is refused. A batch never names a record twice, so checking first is the same as checking each
+    /// write just before it.
+    /// </summary>
+    private (IReadOnlyList<string?>? ETags, Exception? Refusal) Apply(WriterStatements statements, PendingCommit pending)
+    {
+        foreach (var write in pending.Writes)
+        {
+            var current = statements.CurrentETag(pending.Tenant, write.Kind, write.Id);
+            if (DocumentRules.Refusal(write, current, current is not null) is { } refusal) return (null, refusal);
+        }
+        var etags = new string?[pending.Writes.Count];
+        for (var i = 0; i < pending.Writes.Count; i++)
+        {
+            var write = pending.Writes[i];
+            if (write.Mode == DocumentWriteMode.Delete)
+            {
+                statements.Delete(pending.Tenant, write.Kind, write.Id);
+                continue;
+            }
+            etags[i] = (++etagCounter).ToString("x", CultureInfo.InvariantCulture);
+            statements.Upsert(pending.Tenant, write.Kind, write.Id, etags[i]!, ArrayOf(write.Json));
+        }
+        return (etags, null);
+    }
+
+    private static byte[] ArrayOf(ReadOnlyMemory<byte> json) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(json, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : json.ToArray();
+
+    /// <summary>The writer's statements, prepared once and bound again for each row.</summary>
+    private sealed class WriterStatements : IDisposable
+    {
+        private readonly SqliteCommand select;
+        private readonly SqliteCommand upsert;
+        private readonly SqliteCommand delete;
+
+        public WriterStatements(SqliteConnection connection)
+        {
+            select = Prepare(connection, "SELECT etag FROM documents WHERE tenant = $tenant AND kind = $kind AND id = $id;");
+            upsert = Prepare(connection, "INSERT OR REPLACE INTO documents (tenant, kind, id, etag, body) VALUES ($tenant, $kind, $id, $etag, $body);", "$etag", "$body");
+            delete = Prepare(connection, "DELETE FROM documents WHERE tenant = $tenant AND kind = $kind AND id = $id;");
+        }
+
+        public SqliteTransaction? Transaction
+        {
+            set => select.Transaction = upsert.Transaction = delete.Transaction = value;
+        }
+
+        public string? CurrentETag(TenantId tenant, string kind, string id) => Bind(select, tenant, kind, id).ExecuteScalar() as string;
+
+        public void Upsert(TenantId tenant, string kind, string id, string etag, byte[] body)
+        {
+            Bind(upsert, tenant, kind, id);
+            upsert.Parameters["$etag"].Value = etag;
+            upsert.Parameters["$body"].Value = body;
+            upsert.ExecuteNonQuery();
+        }
+
+        public void Delete(TenantId tenant, string kind, string id) => Bind(delete, tenant, kind, id).ExecuteNonQuery();
+
+        public void Dispose()
+        {
+            select.Dispose();
+            upsert.Dispose();
+            delete.Dispose();
+        }
+
+        private static SqliteCommand Bind(SqliteCommand command, TenantId tenant, string kind, string id)
+        {
+            command.Parameters["$tenant"].Value = tenant.Value;
+            command.Parameters["$kind"].Value = kind;
+            command.Parameters["$id"].Value = id;
+            return command;
+        }
+
+        private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] more)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.Parameters.Add("$tenant", SqliteType.Text);
+            command.Parameters.Add("$kind", SqliteType.Text);
+            command.Parameters.Add("$id", SqliteType.Text);
+            foreach (var name in more) command.Parameters.Add(name, name == "$body" ? SqliteType.Blob : SqliteType.Text);
+            return command;
+        }
+    }
+
+    private sealed record PendingCommit(TenantId Tenant, IReadOnlyList<DocumentWrite> Writes, TaskCompletionSource<IReadOnlyList<string?>> Done);
+
+    private sealed class TenantDocuments(SqliteDocumentStore store, TenantId tenant) : ITenantDocuments
+    {
+        public TenantId Tenant { get; } = tenant;
+
+        public ValueTask<StoredDocument?> ReadAsync(string kind, string id, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(store.Read(Tenant, kind, id));
+
+        public Task<IReadOnlyList<StoredDocument>> QueryAsync(string kind, IReadOnlyList<FieldEquals> filter, CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyList<StoredDocument>>(store.Select(Tenant, kind, filter, after: null, descending: false, limit: null));
+
+        public Task<DocumentPage> QueryPageAsync(string kind, IReadOnlyList<FieldEquals> filter, DocumentPageRequest page, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(page);
+            page.Validate();
+            var after = page.Continuation is null ? null : LocalContinuation.Decode(page.Continuation, page.Descending);
+            var found = store.Select(Tenant, kind, filter, after, page.Descending, page.Limit);
+            var more = found.Count > page.Limit;
+            if (more) found.RemoveAt(found.Count - 1);
+            return Task.FromResult(new DocumentPage(found, more ? LocalContinuation.Encode(found[^1].Id, page.Descending) : null));
+        }
+
+        public Task<IReadOnlyList<string?>> CommitAsync(IReadOnlyList<DocumentWrite> writes, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return store.CommitAsync(Tenant, writes, cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                // Refusals arrive through the task, as they do from the other adapters.
+                return Task.FromException<IReadOnlyList<string?>>(ex);
+            }
+        }
+    }
+}
+
+/// <summary>Which top-level fields get an index and are filtered in SQL (snake_case names).</summary>
+public sealed record SqliteDocumentStoreOptions
+{
+    public IReadOnlyList<string> IndexedFields { get; init; } = ["status", "trigger_id"];
+}

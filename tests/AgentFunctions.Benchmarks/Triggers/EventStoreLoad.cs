@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using AgentFunctions.Common;
+using AgentFunctions.Local.Documents;
+using AgentFunctions.LocalHost;
+using AgentFunctions.Storage;
+using AgentFunctions.Triggers;
+
+namespace AgentFunctions.Benchmarks.Triggers;
+
+/// <summary>
+/// Records trigger events through <see cref="EventRecorder"/> (event plus dedupe key, one atomic batch each) from
+/// concurrent writers, into the local host's routed store (events in SQLite) or into the file store alone (as before),
+/// and prints events/s and the memory the process holds afterwards (managed heap after a full collection, working set).
+/// <c>dotnet run -c Release --project tests/AgentFunctions.Benchmarks -- event-store [sqlite|file] [events=1000000] [writers=32]</c>
+/// </summary>
+public static class EventStoreLoad
+{
+    public const string Command = "event-store";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var kind = args.Length > 1 ? args[1] : "sqlite";
+        var events = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1_000_000;
+        var writers = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 32;
+        var directory = Path.Combine(Path.GetTempPath(), "af-event-store-" + Guid.NewGuid().ToString("N"));
+        var files = new FileDocumentStore(Path.Combine(directory, "documents"));
+        SqliteDocumentStore? sqlite = kind.StartsWith("sqlite", StringComparison.Ordinal) ? new SqliteDocumentStore(Path.Combine(directory, "documents", "append-heavy.db"), kind == "sqlite-noindex" ? new SqliteDocumentStoreOptions { IndexedFields = [] } : null) : null;
+        IDocumentStore store = sqlite is null ? files : new KindRoutedDocumentStore(files, sqlite, LocalStoreKinds.AppendHeavy);
+        try
+        {
+            var tenant = new TenantId("load");
+            var documents = store.For(tenant);
+            var payload = JsonSerializer.SerializeToElement(new { order = new { id = "o-1", total = 42, lines = new[] { "a", "b", "c" } } });
+            var baseline = Memory();
+            var next = -1;
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < events)
+                {
+                    var now = DateTimeOffset.UtcNow;
+                    var e = new TriggerEvent(string.Empty, tenant, "trg_load", "agt_load", TriggerSystem.Webhook, now, payload,
+                        TriggerEventStatus.Queued, null, null, $"msg_{i}", now);
+                    await EventRecorder.RecordAsync(documents, e, EventIds.ForWebhook("trg_load", $"msg_{i}"), CancellationToken.None);
+                }
+            })));
+            clock.Stop();
+            var after = Memory();
+            Console.WriteLine($"{kind}: {events:N0} events, {writers} writers, {clock.Elapsed.TotalSeconds:F1} s, {events / clock.Elapsed.TotalSeconds:N0} events/s");
+            Console.WriteLine($"  managed heap {baseline.Heap / 1e6:F0} MB -> {after.Heap / 1e6:F0} MB ({(after.Heap - baseline.Heap) / 1e6 * 1_000_000 / events:F0} MB per million events)");
+            Console.WriteLine($"  working set  {baseline.WorkingSet / 1e6:F0} MB -> {after.WorkingSet / 1e6:F0} MB");
+            return 0;
+        }
+        finally
+        {
+            sqlite?.Dispose();
+            files.Dispose();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static (long Heap, long WorkingSet) Memory()
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        return (GC.GetTotalMemory(forceFullCollection: true), Process.GetCurrentProcess().WorkingSet64);
+    }
+}
