@@ -16,8 +16,9 @@ namespace AgentFunctions.Local.Documents;
 /// WITHOUT ROWID rows); every statement names the tenant, which comes from <see cref="For"/>.</item>
 /// <item>Writes go through one writer connection. Commits that arrive together share one transaction (group commit),
 /// each inside its own savepoint, so a refused batch rolls back alone and the others still commit.</item>
-/// <item>WAL with <c>synchronous = NORMAL</c>: a committed batch survives the process being killed (the log is in the
-/// operating system's hands); only a power cut can take the last commits, as SQLite documents for WAL.</item>
+/// <item>WAL with <c>synchronous = FULL</c>: the log is fsynced at each transaction's commit, before any of its batches
+/// is acknowledged, so an acknowledged batch survives a kill -9 and a power cut alike (the file store's promise). The
+/// group commit is what keeps that affordable: one fsync covers every batch that arrived meanwhile.</item>
 /// <item>Filters run in SQL on the fields named in <see cref="SqliteDocumentStoreOptions.IndexedFields"/> (each has an
 /// expression index), and every candidate is checked again with the same rule the file store applies.</item>
 /// </list>
@@ -51,7 +52,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IDisposable
         writer = Open();
         Execute(writer, """
             PRAGMA journal_mode = WAL;
-            PRAGMA synchronous = NORMAL;
+            PRAGMA synchronous = FULL;
             CREATE TABLE IF NOT EXISTS documents (
                 tenant TEXT NOT NULL,
                 kind TEXT NOT NULL,
