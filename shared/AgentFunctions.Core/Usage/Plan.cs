@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using AgentFunctions.Common;
 using AgentFunctions.Storage;
 
@@ -36,7 +37,10 @@ public sealed record PlanLimits(
 }
 
 /// <summary>Prices per 1,000 tokens of one model.</summary>
-public sealed record ModelPrice(decimal InputPer1K, decimal OutputPer1K, decimal CachedInputPer1K = 0m);
+public sealed record ModelPrice(
+    [property: JsonPropertyName("input_per_1k")] decimal InputPer1K,
+    [property: JsonPropertyName("output_per_1k")] decimal OutputPer1K,
+    [property: JsonPropertyName("cached_input_per_1k")] decimal CachedInputPer1K = 0m);
 
 /// <summary>
 /// Unit prices, exact decimals in <see cref="Currency"/>. <see cref="Models"/> prices named models; any other model is
@@ -49,7 +53,7 @@ public sealed record PlanPrices(
     decimal KnowledgeQuery = 0m,
     decimal GbMonth = 0m,
     decimal TriggerEvent = 0m,
-    decimal EmbeddingPer1K = 0m,
+    [property: JsonPropertyName("embedding_per_1k")] decimal EmbeddingPer1K = 0m,
     decimal RunSecond = 0m,
     string Currency = "USD")
 {

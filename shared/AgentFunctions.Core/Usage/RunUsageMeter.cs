@@ -13,19 +13,37 @@ namespace AgentFunctions.Usage;
 /// </summary>
 public sealed class RunUsageMeter(UsageRecorder recorder, UsageLimits limits, IDocumentStore store, TimeProvider time)
 {
+    private const int RememberedRuns = 10_000;
+
+    /// <summary>
+    /// Who a run acts for, remembered when it is prepared: the run record may still be on its way to the store when the
+    /// first model call is counted. Another instance (or a restart) falls back to reading the run record.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(Common.TenantId Tenant, string RunId), (string AgentId, string UserId)> runs = new();
+
+    public void RunPrepared(AgentRunInput input)
+    {
+        if (runs.Count >= RememberedRuns) runs.Clear();
+        runs[(input.Tenant, input.RunId)] = (input.AgentId, input.UserId);
+    }
+
     /// <summary>Refuses a model call once the tenant's month reached its token budget (the loop ends the run with budget_exceeded).</summary>
     public Task BeforeModelCallAsync(ModelCallInput input, CancellationToken cancellationToken) =>
         limits.EnsureTokenBudgetAsync(input.Tenant, cancellationToken);
 
     public async Task ModelCalledAsync(ModelCallInput input, ChatCompletion completion, CancellationToken cancellationToken)
     {
-        var run = (await store.For(input.Tenant).GetAsync<Run>(input.RunId, cancellationToken).ConfigureAwait(false))?.Value;
+        if (!runs.TryGetValue((input.Tenant, input.RunId), out var actor)
+            && (await store.For(input.Tenant).GetAsync<Run>(input.RunId, cancellationToken).ConfigureAwait(false))?.Value is { } record)
+        {
+            actor = (record.AgentId, record.UserId);
+        }
         // The conversation grows by at least one message per model call, so its length numbers the call within the run.
         var step = input.Request.Messages.Count;
         var model = string.IsNullOrEmpty(completion.Model) ? input.Request.Model : completion.Model;
         var now = time.GetUtcNow();
         UsageEvent Event(string meter, long quantity) => new(input.Tenant, UsageEventKeys.ModelCall(input.RunId, step, meter), meter, quantity, now,
-            Model: model, AgentId: run?.AgentId, UserId: run?.UserId, RunId: input.RunId, RootRunId: RootOf(input.RunId), CorrelationId: RootOf(input.RunId));
+            Model: model, AgentId: actor.AgentId, UserId: actor.UserId, RunId: input.RunId, RootRunId: RootOf(input.RunId), CorrelationId: RootOf(input.RunId));
         await recorder.RecordAsync(
         [
             Event(UsageMeters.ModelInputTokens, completion.Usage.InputTokens),
@@ -38,6 +56,7 @@ public sealed class RunUsageMeter(UsageRecorder recorder, UsageLimits limits, ID
     public async Task RunClosingAsync(RunCompletion completion, CancellationToken cancellationToken)
     {
         var input = completion.Run;
+        runs.TryRemove((input.Tenant, input.RunId), out _);
         var now = time.GetUtcNow();
         var root = RootOf(input.RunId);
         var events = completion.ToolCalls

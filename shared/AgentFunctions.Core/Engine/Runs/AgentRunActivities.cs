@@ -55,6 +55,7 @@ public sealed class AgentRunActivities(
             return RunPreparation.NotReady($"The agent '{input.AgentId}' no longer exists.");
         }
         await EnsureRunRecordAsync(documents, input, agent, cancellationToken).ConfigureAwait(false);
+        usage?.RunPrepared(input);
         if (!agent.Enabled)
         {
             return RunPreparation.NotReady($"The agent '{input.AgentId}' is disabled.");
