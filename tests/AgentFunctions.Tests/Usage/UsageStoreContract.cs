@@ -73,6 +73,26 @@ public abstract class UsageStoreContract
     }
 
     [Fact]
+    public async Task Sum_OverRangesCutInsideDays_CountsExactlyTheEventsInside()
+    {
+        var store = CreateStore();
+        await store.AppendAsync(
+        [
+            Tokens(TenantA, "h1", 1, Day1.AddHours(1)),
+            Tokens(TenantA, "h5", 10, Day1.AddHours(5)),
+            Tokens(TenantA, "d2", 100, Day1.AddHours(30)),
+            Tokens(TenantA, "d3", 1000, Day1.AddHours(50)),
+            Tokens(TenantA, "d4", 10000, Day1.AddHours(80)),
+        ]);
+
+        Assert.Equal(10 + 100 + 1000, await store.TotalAsync(TenantA, [UsageMeters.ModelInputTokens], Day1.AddHours(2), Day1.AddHours(51)));
+        Assert.Equal(1000, await store.TotalAsync(TenantA, [UsageMeters.ModelInputTokens], Day1.AddHours(49), Day1.AddHours(51)));
+        Assert.Equal(11111, await store.TotalAsync(TenantA, [UsageMeters.ModelInputTokens], Day1.AddMinutes(1), Day1.AddDays(4)));
+        var byDay = await store.SumAsync(TenantA, Day1.AddHours(2), Day1.AddHours(90), UsageDimensions.Day);
+        Assert.Equal([10L, 100L, 1000L, 10000L], byDay.Select(t => t.Quantity));
+    }
+
+    [Fact]
     public async Task ConcurrentAppends_OfTheSameEvents_CountEachOnce()
     {
         var store = CreateStore();
