@@ -135,6 +135,68 @@ public sealed class UsageApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ActiveAgents_AtTheLimit_ANewAgentIs429NamingTheLimit()
+    {
+        var (tenant, _, plan) = await SeedAsync();
+        await PutPlanAsync(plan, new { limits = new { active_agents = 1 } });
+
+        var refused = await tenant.First.Client.PostAsJsonAsync("/api/v1/agents", new { name = "second", scope = "team" });
+
+        var problem = await refused.ExpectAsync(HttpStatusCode.TooManyRequests);
+        Assert.Equal("active_agents", problem["limit"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Documents_AtTheLimit_AnotherUploadIs429_AndStorageBytesCountTheSizes()
+    {
+        var (tenant, _, plan) = await SeedAsync();
+        var client = tenant.First.Client;
+        var kb = (await (await client.PostAsJsonAsync("/api/v1/knowledge-bases", new { name = "limited" })).ExpectAsync(HttpStatusCode.Created))["id"]!.GetValue<string>();
+        await PutPlanAsync(plan, new { limits = new { documents = 1, storage_bytes = 1000 } });
+
+        var tooBig = await client.PostAsync($"/api/v1/knowledge-bases/{kb}/documents?name=big.txt", new StringContent(new string('x', 1001), System.Text.Encoding.UTF8, "text/plain"));
+        await (await client.PostAsync($"/api/v1/knowledge-bases/{kb}/documents?name=a.txt", new StringContent("first", System.Text.Encoding.UTF8, "text/plain"))).ExpectAsync(HttpStatusCode.Accepted);
+        var second = await client.PostAsync($"/api/v1/knowledge-bases/{kb}/documents?name=b.txt", new StringContent("second", System.Text.Encoding.UTF8, "text/plain"));
+
+        Assert.Equal("storage_bytes", (await tooBig.ExpectAsync(HttpStatusCode.TooManyRequests))["limit"]!.GetValue<string>());
+        Assert.Equal("documents", (await second.ExpectAsync(HttpStatusCode.TooManyRequests))["limit"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task RunsInFlight_AtTheLimit_AnotherRunIs429_WithRetryAfter()
+    {
+        var (tenant, agentId, plan) = await SeedAsync(FakeToolCatalog.Guarded);
+        await PutPlanAsync(plan, new { limits = new { runs_in_flight = 1 } });
+        var client = tenant.First.Client;
+
+        // Waits for approval: in flight until someone decides.
+        await (await client.PostAsJsonAsync($"/api/v1/agents/{agentId}/execute", new { input = "/call test.guarded {}", wait = false })).ExpectAsync(HttpStatusCode.Accepted);
+        var refused = await client.PostAsJsonAsync($"/api/v1/agents/{agentId}/execute", new { input = "another" });
+
+        Assert.Equal("runs_in_flight", (await refused.ExpectAsync(HttpStatusCode.TooManyRequests))["limit"]!.GetValue<string>());
+        Assert.NotNull(refused.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task TriggerEventsPerDay_PastTheLimit_TheEventIsCountedAndDroppedWithTheReason()
+    {
+        var (tenant, agentId, plan) = await SeedAsync();
+        await PutPlanAsync(plan, new { limits = new { trigger_events_per_day = 1 } });
+        var meter = factory.Services.GetRequiredService<TriggerUsageMeter>();
+        var now = DateTimeOffset.UtcNow;
+        AgentFunctions.Triggers.TriggerEvent Event(string id) => new(id, tenant.Tenant, "trg_1", agentId, AgentFunctions.Triggers.TriggerSystem.Webhook, now,
+            default, AgentFunctions.Triggers.TriggerEventStatus.Queued, null, null, "src", now);
+
+        var first = await meter.EventDispatchingAsync(Event("evt_a"), CancellationToken.None);
+        var firstAgain = await meter.EventDispatchingAsync(Event("evt_a"), CancellationToken.None);
+        var second = await meter.EventDispatchingAsync(Event("evt_b"), CancellationToken.None);
+
+        Assert.Null(first);
+        Assert.Null(firstAgain);
+        Assert.Contains("trigger_events_per_day", second);
+    }
+
+    [Fact]
     public async Task Plans_EachPutIsANewVersion_AndBadPricesAre400()
     {
         var platform = factory.ClientWithKey(factory.PlatformKey);
@@ -209,7 +271,7 @@ public sealed class UsageApiTests : IAsyncLifetime
         await (await factory.ClientWithKey(factory.PlatformKey).SendJsonAsync(HttpMethod.Put, $"/api/v1/plans/{plan}", body)).ExpectAsync(HttpStatusCode.OK);
 
     /// <summary>A tenant on a plan of its own (written later by the test), an admin, and an agent allowed the clock tool.</summary>
-    private async Task<(SeededTenant Tenant, string AgentId, string Plan)> SeedAsync()
+    private async Task<(SeededTenant Tenant, string AgentId, string Plan)> SeedAsync(string tool = FakeToolCatalog.Clock)
     {
         var tenant = await factory.SeedTenantAsync(Role.Admin);
         var plan = $"t-{Guid.NewGuid():N}"[..20];
@@ -217,7 +279,7 @@ public sealed class UsageApiTests : IAsyncLifetime
         var record = (await documents.GetAsync<Tenant>(tenant.Tenant.Value))!;
         await documents.ReplaceAsync(record.Value with { Plan = plan }, record.ETag);
         var now = DateTimeOffset.UtcNow;
-        var spec = new AgentSpec("Metered", null, AgentScope.Team, "offline", "You help.", [], [FakeToolCatalog.Clock], KnowledgeSettings.Off, 10, AgentLimits.Default);
+        var spec = new AgentSpec("Metered", null, AgentScope.Team, "offline", "You help.", [], [tool], KnowledgeSettings.Off, 10, AgentLimits.Default);
         var agent = new Agent(Ids.New("agt", 12), tenant.Tenant, tenant.First.UserId, tenant.TeamId, true, 1, 1, spec, now, now);
         await documents.CreateAsync(agent);
         return (tenant, agent.Id, plan);
