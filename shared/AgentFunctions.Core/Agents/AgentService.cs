@@ -82,6 +82,7 @@ public sealed partial class AgentService(IDocumentStore store, ToolRegistryServi
         var current = await GetAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
         if (!current.Matches(ifMatch)) throw new PreconditionFailedException("The agent changed since you read it.");
         if (current.Value.Enabled == enabled) return current;
+        if (enabled && limits is not null) await limits.EnsureAgentSlotAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
         var updated = current.Value with { Enabled = enabled, UpdatedAt = time.GetUtcNow() };
         var result = await store.For(caller.Tenant).ReplaceAsync(updated, current.ETag, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Agent {AgentId} {State} by {UserId}", agentId, enabled ? "enabled" : "disabled", caller.UserId);

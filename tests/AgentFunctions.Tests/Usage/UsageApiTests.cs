@@ -135,15 +135,20 @@ public sealed class UsageApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ActiveAgents_AtTheLimit_ANewAgentIs429NamingTheLimit()
+    public async Task ActiveAgents_AtTheLimit_ANewOrReEnabledAgentIs429NamingTheLimit()
     {
-        var (tenant, _, plan) = await SeedAsync();
+        var (tenant, agentId, plan) = await SeedAsync();
         await PutPlanAsync(plan, new { limits = new { active_agents = 1 } });
 
-        var refused = await tenant.First.Client.PostAsJsonAsync("/api/v1/agents", new { name = "second", scope = "team" });
+        var client = tenant.First.Client;
 
-        var problem = await refused.ExpectAsync(HttpStatusCode.TooManyRequests);
-        Assert.Equal("active_agents", problem["limit"]!.GetValue<string>());
+        var refused = await client.PostAsJsonAsync("/api/v1/agents", new { name = "second", scope = "team" });
+        await (await client.PostAsync($"/api/v1/agents/{agentId}/disable", null)).ExpectAsync(HttpStatusCode.OK);
+        await (await client.PostAsJsonAsync("/api/v1/agents", new { name = "second", scope = "team" })).ExpectAsync(HttpStatusCode.Created);
+        var enableRefused = await client.PostAsync($"/api/v1/agents/{agentId}/enable", null);
+
+        Assert.Equal("active_agents", (await refused.ExpectAsync(HttpStatusCode.TooManyRequests))["limit"]!.GetValue<string>());
+        Assert.Equal("active_agents", (await enableRefused.ExpectAsync(HttpStatusCode.TooManyRequests))["limit"]!.GetValue<string>());
     }
 
     [Fact]
