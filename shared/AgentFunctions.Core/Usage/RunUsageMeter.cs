@@ -74,6 +74,29 @@ public sealed class RunUsageMeter(UsageRecorder recorder, UsageLimits limits, ID
         await recorder.RecordAsync(events, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A cancelled run never reaches CompleteRun: its tool calls (those its live progress still shows; it keeps the latest
+    /// steps) and, for a root run, its seconds are counted here. Model tokens were counted as each call returned.
+    /// </summary>
+    public async Task RunCancelledAsync(Run run, CancellationToken cancellationToken)
+    {
+        runs.TryRemove((run.TenantId, run.Id), out _);
+        var now = time.GetUtcNow();
+        var root = RootOf(run.Id);
+        var events = run.Steps
+            .Where(s => s.Kind == RunStepKind.ToolCall && s.CallId is not null)
+            .Select(s => new UsageEvent(run.TenantId, UsageEventKeys.ToolCall(s.CallId!), UsageMeters.ToolCalls, 1, now, Tool: s.Tool,
+                AgentId: run.AgentId, UserId: run.UserId, RunId: run.Id, RootRunId: root, CorrelationId: root))
+            .ToList();
+        if (run.ParentRunId is null)
+        {
+            var seconds = (long)Math.Ceiling(Math.Max(0, ((run.EndedAt ?? now) - run.CreatedAt).TotalSeconds));
+            events.Add(new UsageEvent(run.TenantId, UsageEventKeys.RunSeconds(run.Id), UsageMeters.RunSeconds, seconds, now,
+                AgentId: run.AgentId, UserId: run.UserId, RunId: run.Id, RootRunId: root, CorrelationId: root));
+        }
+        await recorder.RecordAsync(events, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>A child run's id is its parent's id and a suffix (<c>{parent}-{n}</c>); run ids themselves hold no '-'.</summary>
     public static string RootOf(string runId)
     {

@@ -183,6 +183,30 @@ public sealed class UsageApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CancelledRun_ItsToolCallsAndSecondsAreCounted_Once()
+    {
+        var (tenant, agentId, _) = await SeedAsync(FakeToolCatalog.Clock, FakeToolCatalog.Guarded);
+        var client = tenant.First.Client;
+        var started = await (await client.PostAsJsonAsync($"/api/v1/agents/{agentId}/execute",
+            new { input = "/call builtin.current_time {}\n/call test.guarded {}", wait = false })).ExpectAsync(HttpStatusCode.Accepted);
+        var runId = started["id"]!.GetValue<string>();
+        for (var i = 0; i < 600; i++)
+        {
+            var run = await (await client.GetAsync($"/api/v1/runs/{runId}")).ExpectAsync(HttpStatusCode.OK);
+            if (run["status"]!.GetValue<string>() == "awaiting_approval") break;
+            await Task.Delay(50);
+        }
+
+        await (await client.PostAsync($"/api/v1/runs/{runId}/cancel", null)).ExpectAsync(HttpStatusCode.OK);
+
+        var store = factory.Services.GetRequiredService<IUsageStore>();
+        var sums = await store.SumAsync(tenant.Tenant, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), UsageDimensions.Tool);
+        Assert.Equal(1, Assert.Single(sums, t => t.Meter == UsageMeters.ToolCalls).Quantity);
+        Assert.Equal(1, Assert.Single(sums, t => t.Meter == UsageMeters.RunSeconds).Events);
+        Assert.Equal(2, sums.Single(t => t.Meter == UsageMeters.ModelInputTokens).Events);
+    }
+
+    [Fact]
     public async Task TriggerEventsPerDay_PastTheLimit_TheEventIsCountedAndDroppedWithTheReason()
     {
         var (tenant, agentId, plan) = await SeedAsync();
@@ -276,7 +300,7 @@ public sealed class UsageApiTests : IAsyncLifetime
         await (await factory.ClientWithKey(factory.PlatformKey).SendJsonAsync(HttpMethod.Put, $"/api/v1/plans/{plan}", body)).ExpectAsync(HttpStatusCode.OK);
 
     /// <summary>A tenant on a plan of its own (written later by the test), an admin, and an agent allowed the clock tool.</summary>
-    private async Task<(SeededTenant Tenant, string AgentId, string Plan)> SeedAsync(string tool = FakeToolCatalog.Clock)
+    private async Task<(SeededTenant Tenant, string AgentId, string Plan)> SeedAsync(params string[] tools)
     {
         var tenant = await factory.SeedTenantAsync(Role.Admin);
         var plan = $"t-{Guid.NewGuid():N}"[..20];
@@ -284,7 +308,7 @@ public sealed class UsageApiTests : IAsyncLifetime
         var record = (await documents.GetAsync<Tenant>(tenant.Tenant.Value))!;
         await documents.ReplaceAsync(record.Value with { Plan = plan }, record.ETag);
         var now = DateTimeOffset.UtcNow;
-        var spec = new AgentSpec("Metered", null, AgentScope.Team, "offline", "You help.", [], [tool], KnowledgeSettings.Off, 10, AgentLimits.Default);
+        var spec = new AgentSpec("Metered", null, AgentScope.Team, "offline", "You help.", [], tools.Length == 0 ? [FakeToolCatalog.Clock] : tools, KnowledgeSettings.Off, 10, AgentLimits.Default);
         var agent = new Agent(Ids.New("agt", 12), tenant.Tenant, tenant.First.UserId, tenant.TeamId, true, 1, 1, spec, now, now);
         await documents.CreateAsync(agent);
         return (tenant, agent.Id, plan);

@@ -14,7 +14,8 @@ namespace AgentFunctions.Engine.Runs;
 /// Starts runs and answers for them: read (with live progress), wait, watch, cancel, approve or reject a pending call.
 /// The run id is the orchestration instance id.
 /// </summary>
-public sealed class RunService(IDocumentStore store, IOrchestrationClient orchestrations, TimeProvider time, EngineOptions options, Usage.UsageLimits? limits = null)
+public sealed class RunService(IDocumentStore store, IOrchestrationClient orchestrations, TimeProvider time, EngineOptions options, Usage.UsageLimits? limits = null,
+    Usage.RunUsageMeter? meter = null)
 {
     private static readonly TimeSpan WatchSlice = TimeSpan.FromSeconds(15);
 
@@ -162,6 +163,7 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
                 continue;
             }
             await orchestrations.TerminateAsync(runId, cancelled.Reason!, cancellationToken).ConfigureAwait(false);
+            if (meter is not null) await meter.RunCancelledAsync(cancelled, cancellationToken).ConfigureAwait(false);
             return RunView.From(cancelled);
         }
     }
