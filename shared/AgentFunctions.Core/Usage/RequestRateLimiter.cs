@@ -35,6 +35,9 @@ public sealed class RequestRateLimiter(PlanService plans, IDocumentStore store, 
             AutoReplenishment = true,
         }));
 
+    /// <summary>Past this many rates with a share, shares of windows that ended are dropped.</summary>
+    private const int MaxShares = 10_000;
+
     /// <summary>The shared count is touched once per this many requests (at least one).</summary>
     public static int BlockFor(int limit) => Math.Max(1, limit / 50);
 
@@ -69,6 +72,7 @@ public sealed class RequestRateLimiter(PlanService plans, IDocumentStore store, 
                 throw Refused(limitName, limit, lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : windowEnd - now);
             }
         }
+        if (shares.Count > MaxShares) Prune(windowStart);
         var share = shares.AddOrUpdate(name, _ => new Share(windowStart, limit), (_, existing) => existing.Start == windowStart && existing.Limit == limit ? existing : new Share(windowStart, limit));
         while (true)
         {
@@ -91,6 +95,14 @@ public sealed class RequestRateLimiter(PlanService plans, IDocumentStore store, 
             {
                 share.Claiming.Release();
             }
+        }
+    }
+
+    private void Prune(long currentWindow)
+    {
+        foreach (var (name, share) in shares)
+        {
+            if (share.Start < currentWindow) shares.TryRemove(new KeyValuePair<string, Share>(name, share));
         }
     }
 
