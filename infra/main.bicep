@@ -251,6 +251,7 @@ module functionApp 'app/function.bicep' = {
       AgentFunctions__Cosmos__Endpoint: cosmos.outputs.endpoint
       AgentFunctions__Cosmos__Database: cosmosDatabaseName
       AgentFunctions__Cosmos__Container: cosmosContainerName
+      AgentFunctions__Cosmos__UsageContainer: 'usage'
       AgentFunctions__KeyVault__Uri: keyVault.outputs.uri
       AgentFunctions__Search__Endpoint: search.outputs.endpoint
       AgentFunctions__Search__Index: searchIndexName

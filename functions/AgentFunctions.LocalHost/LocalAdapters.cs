@@ -3,6 +3,7 @@ using AgentFunctions.Engine.Models;
 using AgentFunctions.Local.Documents;
 using AgentFunctions.Local.Events;
 using AgentFunctions.Local.Knowledge;
+using AgentFunctions.Local.Usage;
 using AgentFunctions.Triggers;
 using Microsoft.Extensions.Options;
 using AgentFunctions.Local.Models;
@@ -31,6 +32,7 @@ public static class LocalAdapters
         services.AddOpenAIChatModel(configuration);
         services.AddLocalTriggers();
         services.AddLocalKnowledge(dataDirectory);
+        services.AddLocalUsage(dataDirectory);
         return services;
     }
 

@@ -76,5 +76,41 @@ resource container 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/container
   }
 }
 
+// The usage log (shared/AgentFunctions.Azure/Usage/CosmosUsageStore.cs): one item per usage event, same partition key.
+// Only the fields its queries filter on are indexed, which keeps each append's request charge low.
+resource usageContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = {
+  parent: database
+  name: 'usage'
+  properties: {
+    resource: {
+      id: 'usage'
+      partitionKey: {
+        paths: [
+          partitionKeyPath
+        ]
+        kind: 'Hash'
+        version: 2
+      }
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        automatic: true
+        includedPaths: [
+          {
+            path: '/occurredAt/?'
+          }
+          {
+            path: '/meter/?'
+          }
+        ]
+        excludedPaths: [
+          {
+            path: '/*'
+          }
+        ]
+      }
+    }
+  }
+}
+
 output name string = account.name
 output endpoint string = account.properties.documentEndpoint

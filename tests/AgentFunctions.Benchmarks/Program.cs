@@ -6,6 +6,10 @@ if (args.Length > 0 && args[0] == IsolationSoak.Command)
 {
     return await IsolationSoak.RunAsync(args);
 }
+if (args.Length > 0 && args[0] == AgentFunctions.Benchmarks.Usage.UsageFigures.Command)
+{
+    return await AgentFunctions.Benchmarks.Usage.UsageFigures.RunAsync(args);
+}
 
 if (args.Length > 0 && args[0] == EventStoreLoad.Command)
 {

@@ -5,6 +5,7 @@ using AgentFunctions.Azure.KeyVault;
 using AgentFunctions.Azure.Models;
 using AgentFunctions.Engine.Knowledge;
 using AgentFunctions.Azure.ServiceBus;
+using AgentFunctions.Azure.Usage;
 using AgentFunctions.Storage;
 using AgentFunctions.Triggers;
 using Azure.Identity;
@@ -49,6 +50,7 @@ public static class AzureAdapters
             DatabaseName = section["Database"] ?? "agentfunctions",
             ContainerName = section["Container"] ?? "documents",
         });
+        services.AddCosmosUsageStore(section["Database"] ?? "agentfunctions", section["UsageContainer"] ?? "usage");
     }
 
     /// <summary>

@@ -81,8 +81,14 @@ public static class ApiCall
             throw new UnauthorizedException("Send an API key as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.");
         }
         var authenticator = http.RequestServices.GetRequiredService<IAuthenticator>();
-        return await authenticator.AuthenticateAsync(presented, http.RequestAborted).ConfigureAwait(false)
+        var caller = await authenticator.AuthenticateAsync(presented, http.RequestAborted).ConfigureAwait(false)
             ?? throw new UnauthorizedException("The API key is unknown, revoked or expired.");
+        // The plan's request rates, per key and per tenant: a 429 with Retry-After before any work.
+        if (http.RequestServices.GetService<AgentFunctions.Usage.RequestRateLimiter>() is { } rates)
+        {
+            await rates.AdmitAsync(caller, http.RequestAborted).ConfigureAwait(false);
+        }
+        return caller;
     }
 
     private static string? PresentedKey(HttpRequest request)

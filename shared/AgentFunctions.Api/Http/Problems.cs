@@ -28,6 +28,7 @@ public static class Problems
         PreconditionRequiredException r => Status(StatusCodes.Status428PreconditionRequired, "Precondition required", r.Message),
         PreconditionFailedException p => Status(StatusCodes.Status412PreconditionFailed, "Precondition failed", p.Message),
         FeatureUnavailableException f => Status(StatusCodes.Status503ServiceUnavailable, "Not available in this deployment", f.Message),
+        AgentFunctions.Usage.UsageLimitExceededException u => AgentFunctions.Api.Usage.UsageProblems.From(u),
         QuotaExceededException q => Status(StatusCodes.Status429TooManyRequests, "Too many requests", q.Message),
         UnauthorizedException u => Unauthorized(u.Message),
         AgentFunctions.Triggers.WebhookUnauthorizedException w => Unauthorized(w.Message),

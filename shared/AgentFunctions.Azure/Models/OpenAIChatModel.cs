@@ -137,7 +137,7 @@ public sealed class OpenAIChatModel : IChatModel
         var calls = completion.ToolCalls
             .Select(call => new ToolCall(call.Id, call.FunctionName, call.FunctionArguments?.ToString() ?? string.Empty))
             .ToList();
-        var usage = completion.Usage is { } u ? new TokenUsage(u.InputTokenCount, u.OutputTokenCount) : TokenUsage.Zero;
+        var usage = completion.Usage is { } u ? new TokenUsage(u.InputTokenCount, u.OutputTokenCount, u.InputTokenDetails?.CachedTokenCount ?? 0) : TokenUsage.Zero;
         var finish = completion.FinishReason switch
         {
             ChatFinishReason.Stop => "stop",

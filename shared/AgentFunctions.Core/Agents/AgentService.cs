@@ -14,7 +14,7 @@ namespace AgentFunctions.Agents;
 /// members of their team; anything invisible is reported as not found. Every change writes the new version and the agent
 /// in one atomic batch, conditional on the ETag the caller read.
 /// </summary>
-public sealed partial class AgentService(IDocumentStore store, ToolRegistryService tools, IChatModelRouter models, TimeProvider time, ILogger<AgentService> logger)
+public sealed partial class AgentService(IDocumentStore store, ToolRegistryService tools, IChatModelRouter models, TimeProvider time, ILogger<AgentService> logger, Usage.UsageLimits? limits = null)
 {
     public const string DefaultModel = "offline";
 
@@ -23,6 +23,7 @@ public sealed partial class AgentService(IDocumentStore store, ToolRegistryServi
         caller.Demand(Permission.ManageAgents);
         var partition = store.For(caller.Tenant);
         var spec = await ValidateAsync(caller, Complete(input, current: null), cancellationToken).ConfigureAwait(false);
+        if (limits is not null) await limits.EnsureAgentSlotAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
         var teamId = input.TeamId ?? caller.TeamIds.FirstOrDefault();
         if (teamId is null || !caller.TeamIds.Contains(teamId))
         {
@@ -81,6 +82,7 @@ public sealed partial class AgentService(IDocumentStore store, ToolRegistryServi
         var current = await GetAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
         if (!current.Matches(ifMatch)) throw new PreconditionFailedException("The agent changed since you read it.");
         if (current.Value.Enabled == enabled) return current;
+        if (enabled && limits is not null) await limits.EnsureAgentSlotAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
         var updated = current.Value with { Enabled = enabled, UpdatedAt = time.GetUtcNow() };
         var result = await store.For(caller.Tenant).ReplaceAsync(updated, current.ETag, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Agent {AgentId} {State} by {UserId}", agentId, enabled ? "enabled" : "disabled", caller.UserId);

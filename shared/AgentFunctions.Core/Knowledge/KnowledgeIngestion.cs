@@ -21,7 +21,8 @@ public sealed class KnowledgeIngestion(
     ITextEmbedder embedder,
     KnowledgeOptions options,
     TimeProvider time,
-    ILogger<KnowledgeIngestion> logger)
+    ILogger<KnowledgeIngestion> logger,
+    Usage.KnowledgeUsageMeter? usage = null)
 {
     public async Task ProcessAsync(IngestionJob job, CancellationToken cancellationToken = default)
     {
@@ -77,6 +78,10 @@ public sealed class KnowledgeIngestion(
                 await index.DeleteDocumentAsync(scope, document.Id, cancellationToken).ConfigureAwait(false);
             }
             return;
+        }
+        if (usage is not null)
+        {
+            await usage.IndexedAsync(document, bytes.Length, missing.Sum(m => (long)embedder.CountInputTokens(m.Text)), cancellationToken).ConfigureAwait(false);
         }
         await content.DeleteAsync(job.Tenant, kb.Id, document.Id, keepFromVersion: document.Version, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Document {DocumentId} version {Version} indexed: {ChunkCount} chunks, {EmbeddedCount} embedded, {ReusedCount} reused",

@@ -24,7 +24,9 @@ public sealed class KnowledgeService(
     AgentService agents,
     KnowledgeOptions options,
     TimeProvider time,
-    ILogger<KnowledgeService> logger)
+    ILogger<KnowledgeService> logger,
+    Usage.KnowledgeUsageMeter? usage = null,
+    Usage.UsageLimits? limits = null)
 {
     private const int DeleteBatch = 90;
 
@@ -83,6 +85,7 @@ public sealed class KnowledgeService(
         caller.Demand(Permission.ManageKnowledge);
         var kb = await FindAsync(caller.Tenant, knowledgeBaseId, cancellationToken).ConfigureAwait(false);
         var (cleanName, format) = CheckUpload(name, mediaType, file);
+        if (limits is not null) await limits.EnsureDocumentSlotAsync(caller.Tenant, file.Length, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         var document = new KnowledgeDocument(Ids.New("doc"), caller.Tenant, kb.Id, cleanName, ContentTypeOf(mediaType, format), format, file.Length, Hash(file.Span),
             Version: 1, DocumentStatus.Indexing, Reason: null, ChunkCount: 0, IndexedVersion: null, caller.UserId, now, now);
@@ -160,7 +163,9 @@ public sealed class KnowledgeService(
         caller.Demand(Permission.ViewAgents);
         var kb = await FindAsync(caller.Tenant, knowledgeBaseId, cancellationToken).ConfigureAwait(false);
         var (text, topK, mode) = CheckQuery(input, options.DefaultTopK);
-        return new KnowledgeHits(await search.SearchAsync(IndexScope.Of(caller.Tenant, kb.Id), text, topK, mode, cancellationToken).ConfigureAwait(false));
+        var found = await search.SearchAsync(IndexScope.Of(caller.Tenant, kb.Id), text, topK, mode, cancellationToken).ConfigureAwait(false);
+        if (usage is not null) await usage.QueriedAsync(caller, null, cancellationToken).ConfigureAwait(false);
+        return new KnowledgeHits(found);
     }
 
     /// <summary>What the agent would retrieve: its knowledge bases, its top_k and min_score unless the query names a top_k.</summary>
@@ -173,6 +178,7 @@ public sealed class KnowledgeService(
         var existing = await ExistingAsync(caller.Tenant, settings.KnowledgeBaseIds ?? [], cancellationToken).ConfigureAwait(false);
         if (existing.Count == 0) return new KnowledgeHits([]);
         var hits = await search.SearchAsync(new IndexScope(caller.Tenant, existing), text, topK, mode, cancellationToken).ConfigureAwait(false);
+        if (usage is not null) await usage.QueriedAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
         return new KnowledgeHits(hits.Where(h => h.Score >= settings.MinScore).ToList());
     }
 

@@ -12,7 +12,7 @@ namespace AgentFunctions.Triggers;
 /// derived from the event id (a redelivered message finds the run already there). An event that cannot run is
 /// recorded as dropped with its reason, never lost silently.
 /// </summary>
-public sealed class EventDispatcher(IDocumentStore store, RunService runs, ILogger<EventDispatcher> logger)
+public sealed class EventDispatcher(IDocumentStore store, RunService runs, ILogger<EventDispatcher> logger, Usage.TriggerUsageMeter? usage = null)
 {
     /// <summary>After this many failed dispatches an event is dropped with the last error, not retried forever.</summary>
     public const int MaxDispatchAttempts = 5;
@@ -70,6 +70,12 @@ public sealed class EventDispatcher(IDocumentStore store, RunService runs, ILogg
             return;
         }
 
+        if (usage is not null && await usage.EventDispatchingAsync(e, cancellationToken).ConfigureAwait(false) is { } overLimit)
+        {
+            await DropAsync(documents, recorded, overLimit, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var runId = EventIds.RunFor(e);
         // Starting is idempotent for a derived run id (both orchestration clients start an instance id once; the run
         // record tolerates being written twice), so a redelivery after a crash simply finishes what the first began.
@@ -78,7 +84,7 @@ public sealed class EventDispatcher(IDocumentStore store, RunService runs, ILogg
             await runs.StartAsync(caller, e.AgentId, EventInput.Render(e, trigger.Value.Options.InputTemplate), sessionId: null, cancellationToken, runId: runId)
                 .ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is ConflictException or NotFoundException or ValidationFailedException)
+        catch (Exception ex) when (ex is ConflictException or NotFoundException or ValidationFailedException or Usage.UsageLimitExceededException { IsBudget: true })
         {
             if (await documents.GetAsync<Run>(runId, cancellationToken).ConfigureAwait(false) is null)
             {

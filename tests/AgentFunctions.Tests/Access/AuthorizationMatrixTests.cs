@@ -129,6 +129,8 @@ public sealed class AuthorizationMatrixTests(PlatformFactory factory, ITestOutpu
                 "trigger" => ownerOfPersonal is null || userId == ownerOfPersonal,
                 // Knowledge bases and their documents are the tenant's, like tools.
                 "knowledge_base" or "document" => true,
+                // Plans are the platform's (platform key only); invoices are the tenant's, for view_billing.
+                "plan" or "invoice" => true,
                 "user" or "key" => ownerOfPersonal is null || userId == ownerOfPersonal || access.ForOthers == Permission.None || RolePermissions.Grants(role, access.ForOthers),
                 _ => throw new UnknownRouteException($"{route}: no visibility rule for family '{family}'"),
             };
@@ -175,12 +177,17 @@ public sealed class AuthorizationMatrixTests(PlatformFactory factory, ITestOutpu
         var knowledgeBase = await CreateAsync(admin.Client, "/api/v1/knowledge-bases", new { name = "matrix" });
         var document = await UploadAsync(admin.Client, knowledgeBase);
 
+        var plan = $"matrix-{Guid.NewGuid():N}"[..20];
+        await (await factory.ClientWithKey(factory.PlatformKey).SendJsonAsync(HttpMethod.Put, $"/api/v1/plans/{plan}", new { limits = new { }, prices = new { } })).ExpectAsync(HttpStatusCode.OK);
+        var invoice = await CreateAsync(admin.Client, "/api/v1/invoices/drafts",
+            new { period = DateTimeOffset.UtcNow.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture) }, HttpStatusCode.OK);
+
         var targets = new Dictionary<Variant, RouteTargets>
         {
             [Variant.Shared] = new(tenant.Tenant.Value, sharedAgent, "1", tool, sharedCredential, null, "", "", sharedRun, sharedSession,
-                sharedTrigger["id"]!.GetValue<string>(), sharedTrigger["signing_secret"]!.GetValue<string>(), knowledgeBase, document),
+                sharedTrigger["id"]!.GetValue<string>(), sharedTrigger["signing_secret"]!.GetValue<string>(), knowledgeBase, document, plan, invoice),
             [Variant.Personal] = new(tenant.Tenant.Value, personalAgent, "1", tool, personalCredential, owner.UserId, owner.UserId, "", personalRun, personalSession,
-                personalTrigger["id"]!.GetValue<string>(), personalTrigger["signing_secret"]!.GetValue<string>(), knowledgeBase, document),
+                personalTrigger["id"]!.GetValue<string>(), personalTrigger["signing_secret"]!.GetValue<string>(), knowledgeBase, document, plan, invoice),
         };
         return new World(tenant, admin, owner, targets);
     }

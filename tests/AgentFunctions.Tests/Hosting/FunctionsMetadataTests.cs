@@ -85,11 +85,19 @@ public sealed class FunctionsMetadataTests(PlatformFactory factory) : IClassFixt
     [Fact]
     public void TriggerClock_IsATimerEveryMinute()
     {
-        var clock = Assert.Single(Metadata, f => f.TriggerType == "timerTrigger");
+        var clock = Assert.Single(Metadata, f => f.TriggerType == "timerTrigger" && f.Name == "TriggerClock");
 
         Assert.Equal("TriggerClock", clock.Name);
         Assert.Equal(["timerTrigger"], clock.BindingTypes);
         Assert.Equal("0 * * * * *", clock.Bindings[0].GetProperty("schedule").GetString());
+    }
+
+    [Fact]
+    public void Timers_AreTheClockAndTheMonthlyInvoices()
+    {
+        var timers = Metadata.Where(f => f.TriggerType == "timerTrigger").ToDictionary(f => f.Name, f => f.Bindings[0].GetProperty("schedule").GetString());
+
+        Assert.Equal(new Dictionary<string, string?> { ["TriggerClock"] = "0 * * * * *", ["MonthlyInvoices"] = "0 0 2 1,2 * *" }, timers);
     }
 
     [Fact]

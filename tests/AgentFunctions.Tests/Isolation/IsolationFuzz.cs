@@ -59,7 +59,7 @@ public sealed partial class IsolationFuzz(Func<string, HttpClient> clientForKey,
         public Dictionary<string, List<Owned>> Pools { get; } = new(StringComparer.Ordinal)
         {
             ["agent"] = [], ["run"] = [], ["session"] = [], ["tool"] = [], ["credential"] = [], ["user"] = [], ["key"] = [], ["trigger"] = [],
-            ["knowledge_base"] = [], ["document"] = [],
+            ["knowledge_base"] = [], ["document"] = [], ["plan"] = [], ["invoice"] = [],
         };
     }
 
@@ -234,6 +234,8 @@ public sealed partial class IsolationFuzz(Func<string, HttpClient> clientForKey,
         var user = families.Contains("user") ? Pick("user") : null;
         var key = families.Contains("key") ? Pick("key") : null;
         var trigger = families.Contains("trigger") ? Pick("trigger") : null;
+        var plan = families.Contains("plan") ? Pick("plan") : null;
+        var invoice = families.Contains("invoice") ? Pick("invoice") : null;
         var tenant = foreignFamilies.Contains("tenant") ? other : me;
         if (route.Parameters.Contains("tenantId"))
         {
@@ -242,13 +244,14 @@ public sealed partial class IsolationFuzz(Func<string, HttpClient> clientForKey,
         }
         if ((families.Contains("agent") && agent is null) || (families.Contains("run") && run is null) || (families.Contains("tool") && tool is null)
             || (families.Contains("credential") && credential is null) || (families.Contains("user") && user is null) || (families.Contains("key") && key is null)
-            || (families.Contains("trigger") && trigger is null)
+            || (families.Contains("trigger") && trigger is null) || (families.Contains("plan") && plan is null) || (families.Contains("invoice") && invoice is null)
             || (families.Contains("knowledge_base") && knowledgeBase is null))
         {
             return (null, named, foreignNamed);
         }
         var targets = new RouteTargets(tenant.TenantId, agent?.Id ?? "none", "1", tool?.Id ?? "none.none", credential?.Id ?? "none",
-            credential?.Parent, user?.Id ?? actor.UserId, key?.Id ?? "none", run?.Id ?? "none", session?.Id ?? "none", trigger?.Id ?? "none", null, knowledgeBase?.Id ?? "none", document?.Id ?? "none");
+            credential?.Parent, user?.Id ?? actor.UserId, key?.Id ?? "none", run?.Id ?? "none", session?.Id ?? "none", trigger?.Id ?? "none", null, knowledgeBase?.Id ?? "none", document?.Id ?? "none",
+            plan?.Id ?? "none", invoice?.Id ?? "none");
         return (targets, named, foreignNamed);
     }
 
@@ -312,6 +315,7 @@ public sealed partial class IsolationFuzz(Func<string, HttpClient> clientForKey,
             "CreateTrigger" => ("trigger", "id"),
             "CreateKnowledgeBase" => ("knowledge_base", "id"),
             "UploadDocument" => ("document", "id"),
+            "CreateInvoiceDraft" => ("invoice", "id"),
             _ => (null, null),
         };
         if (family is null) return;
@@ -397,6 +401,9 @@ public sealed partial class IsolationFuzz(Func<string, HttpClient> clientForKey,
             var knowledgeBase = world.Pools["knowledge_base"][^1].Id;
             await AddAsync("document", admin, $"/api/v1/knowledge-bases/{knowledgeBase}/documents?name=fuzz{i}.json", new { text = $"fuzz document {index} {i}" }, parent: knowledgeBase);
         }
+        // Plans are the platform's: the same plan id stands in every tenant's pool (their routes take the platform key only).
+        world.Pools["plan"].Add(new Owned("free", admin));
+        await AddAsync("invoice", admin, "/api/v1/invoices/drafts", new { period = DateTimeOffset.UtcNow.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture) });
         for (var i = 0; i < 2; i++)
         {
             var issued = await PostAsync(admin.Client, "/api/v1/keys", new { name = $"fuzz {i}", user_id = operatorId });

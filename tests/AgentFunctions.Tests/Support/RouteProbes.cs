@@ -15,7 +15,9 @@ public sealed record RouteTargets(
     string TriggerId = "none",
     string? WebhookSecret = null,
     string KnowledgeBaseId = "none",
-    string DocumentId = "none");
+    string DocumentId = "none",
+    string PlanId = "none",
+    string InvoiceId = "none");
 
 /// <summary>One request: method, URL (route filled in, query included), JSON body, If-Match.</summary>
 public sealed record Probe(ApiRoute Route, HttpMethod Method, string Url, object? Body, string? IfMatch, IReadOnlyDictionary<string, string>? Headers = null);
@@ -48,6 +50,8 @@ public static class RouteProbes
         ["triggerId"] = "trigger",
         ["knowledgeBaseId"] = "knowledge_base",
         ["documentId"] = "document",
+        ["planId"] = "plan",
+        ["invoiceId"] = "invoice",
     };
 
     public const string StaleETag = "\"stale-etag\"";
@@ -115,6 +119,10 @@ public static class RouteProbes
             "UploadDocument" => P(new { probe = serial, text = "probe document" }, null, $"?name=probe{serial}.json"),
             "ReplaceDocument" => P(new { probe = serial, text = "probe replacement" }, null, ""),
             "QueryKnowledgeBase" or "QueryAgentKnowledge" => P(new { query = $"probe {serial}", top_k = 3, mode = "hybrid" }, null, ""),
+            "GetUsage" => P(null, null, "?group_by=agent,model"),
+            "GetPlan" or "ListInvoices" or "GetInvoice" => P(null, null, ""),
+            "PutPlan" => P(new { limits = new { }, prices = new { tool_call = 0.001m } }, null, ""),
+            "CreateInvoiceDraft" => P(new { period = DateTimeOffset.UtcNow.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture) }, null, ""),
             _ => throw new UnknownRouteException($"{route}: RouteProbes has no generator for this route; add one (and its row in the authorization rules)."),
         };
         var path = route.Template;
@@ -135,6 +143,8 @@ public static class RouteProbes
                     "triggerId" => targets.TriggerId,
                     "knowledgeBaseId" => targets.KnowledgeBaseId,
                     "documentId" => targets.DocumentId,
+                    "planId" => targets.PlanId,
+                    "invoiceId" => targets.InvoiceId,
                     _ => throw new UnknownRouteException($"{route}: parameter '{parameter}' has a family but no target"),
                 }
                 : throw new UnknownRouteException($"{route}: no generator fills route parameter '{parameter}'; add it to RouteProbes.Families and RouteTargets");

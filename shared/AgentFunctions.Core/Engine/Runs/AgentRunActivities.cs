@@ -22,7 +22,9 @@ public sealed class AgentRunActivities(
     IKnowledgeRetriever knowledge,
     TimeProvider time,
     EngineOptions options,
-    ILogger<AgentRunActivities> logger)
+    ILogger<AgentRunActivities> logger,
+    Usage.RunUsageMeter? usage = null,
+    Usage.KnowledgeUsageMeter? knowledgeUsage = null)
 {
     public static OrchestrationRegistry Register(OrchestrationRegistry registry, AgentRunActivities activities) =>
         Register(registry, () => activities);
@@ -53,6 +55,7 @@ public sealed class AgentRunActivities(
             return RunPreparation.NotReady($"The agent '{input.AgentId}' no longer exists.");
         }
         await EnsureRunRecordAsync(documents, input, agent, cancellationToken).ConfigureAwait(false);
+        usage?.RunPrepared(input);
         if (!agent.Enabled)
         {
             return RunPreparation.NotReady($"The agent '{input.AgentId}' is disabled.");
@@ -68,13 +71,22 @@ public sealed class AgentRunActivities(
         var snippets = spec.Knowledge.Enabled
             ? await knowledge.RetrieveAsync(new KnowledgeQuery(input.Tenant, agent.Id, input.Message, spec.Knowledge.TopK, spec.Knowledge.MinScore, spec.Knowledge.KnowledgeBaseIds), cancellationToken).ConfigureAwait(false)
             : [];
+        if (spec.Knowledge.Enabled && knowledgeUsage is not null)
+        {
+            await knowledgeUsage.RetrievedForRunAsync(input.Tenant, input.RunId, agent.Id, input.UserId, cancellationToken).ConfigureAwait(false);
+        }
 
         return new RunPreparation(true, null, agent.OwnerId, agent.Version, spec.Model, PromptBuilder.Build(spec, snippets, history), resolved, spec.Limits,
             snippets.Select(s => new Citation(s.DocumentId, s.ChunkId, s.Title, s.Score, s.HeadingPath, s.Page)).ToList(), options.ApprovalTimeoutSeconds, spec.Scope, agent.TeamId);
     }
 
-    public Task<ChatCompletion> CallModelAsync(ModelCallInput input, CancellationToken cancellationToken) =>
-        models.For(input.Request.Model).CompleteAsync(input.Request, cancellationToken);
+    public async Task<ChatCompletion> CallModelAsync(ModelCallInput input, CancellationToken cancellationToken)
+    {
+        if (usage is not null) await usage.BeforeModelCallAsync(input, cancellationToken).ConfigureAwait(false);
+        var completion = await models.For(input.Request.Model).CompleteAsync(input.Request, cancellationToken).ConfigureAwait(false);
+        if (usage is not null) await usage.ModelCalledAsync(input, completion, cancellationToken).ConfigureAwait(false);
+        return completion;
+    }
 
     public Task<ToolResult> ExecuteToolAsync(ToolInvocation invocation, CancellationToken cancellationToken) =>
         tools.ExecuteAsync(invocation, cancellationToken);
@@ -85,6 +97,8 @@ public sealed class AgentRunActivities(
     /// </summary>
     public async Task<bool> CompleteAsync(RunCompletion completion, CancellationToken cancellationToken)
     {
+        // Usage first: idempotent by key, so a re-run after a crash between the two neither loses nor doubles it.
+        if (usage is not null) await usage.RunClosingAsync(completion, cancellationToken).ConfigureAwait(false);
         var documents = store.For(completion.Tenant);
         var current = await documents.GetAsync<Run>(completion.Run.RunId, cancellationToken).ConfigureAwait(false);
         if (current?.Value.IsFinished == true)

@@ -72,6 +72,12 @@ public static class AgentRunOrchestration
                 completion = await context.CallActivityAsync<ChatCompletion>(EngineNames.CallModel,
                     new ModelCallInput(input.Tenant, input.RunId, new ChatRequest(preparation.Model, messages.ToArray(), schemas, remaining)));
             }
+            catch (ActivityFailedException ex) when (ex.Failure.Contains(Usage.UsageLimitExceededException.BudgetMarker, StringComparison.Ordinal))
+            {
+                // Refused before the call: what ran so far is billed, nothing half-done.
+                return await FinishAsync(context, input, preparation, run, RunStatus.BudgetExceeded, null,
+                    ex.Failure.Replace(Usage.UsageLimitExceededException.BudgetMarker, string.Empty, StringComparison.Ordinal).Trim());
+            }
             catch (ActivityFailedException ex)
             {
                 return await FinishAsync(context, input, preparation, run, RunStatus.Failed, null, "The model call failed: " + ex.Failure);

@@ -14,7 +14,8 @@ namespace AgentFunctions.Engine.Runs;
 /// Starts runs and answers for them: read (with live progress), wait, watch, cancel, approve or reject a pending call.
 /// The run id is the orchestration instance id.
 /// </summary>
-public sealed class RunService(IDocumentStore store, IOrchestrationClient orchestrations, TimeProvider time, EngineOptions options)
+public sealed class RunService(IDocumentStore store, IOrchestrationClient orchestrations, TimeProvider time, EngineOptions options, Usage.UsageLimits? limits = null,
+    Usage.RunUsageMeter? meter = null)
 {
     private static readonly TimeSpan WatchSlice = TimeSpan.FromSeconds(15);
 
@@ -40,6 +41,7 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
         {
             throw new ConflictException($"The agent '{agentId}' is disabled.");
         }
+        if (limits is not null) await limits.EnsureRunMayStartAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
         if (sessionId is not null)
         {
             var session = await GetVisibleSessionAsync(caller, sessionId, cancellationToken).ConfigureAwait(false);
@@ -161,6 +163,7 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
                 continue;
             }
             await orchestrations.TerminateAsync(runId, cancelled.Reason!, cancellationToken).ConfigureAwait(false);
+            if (meter is not null) await meter.RunCancelledAsync(cancelled, cancellationToken).ConfigureAwait(false);
             return RunView.From(cancelled);
         }
     }

@@ -1,0 +1,94 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Azure.Cosmos;
+using Moq;
+
+namespace AgentFunctions.Tests.Usage;
+
+/// <summary>
+/// The usage container at the SDK boundary (a Moq <see cref="Container"/>): creates are unique per (partition, id)
+/// (409 on a second), and the one query shape the adapter emits (GROUP BY fields over an occurredAt range, inside one
+/// partition) is answered from the stored items. Anything else fails the test. Every call is recorded with its
+/// partition key and query text.
+/// </summary>
+internal sealed partial class UsageContainerDouble
+{
+    private readonly Lock gate = new();
+    private readonly Dictionary<(string Partition, string Id), JsonObject> items = [];
+
+    public UsageContainerDouble()
+    {
+        var mock = new Mock<Container>(MockBehavior.Strict);
+        mock.Setup(c => c.CreateItemStreamAsync(It.IsAny<Stream>(), It.IsAny<PartitionKey>(), It.IsAny<ItemRequestOptions>(), It.IsAny<CancellationToken>()))
+            .Returns((Stream s, PartitionKey pk, ItemRequestOptions? _, CancellationToken _) => Task.FromResult(Create(s, pk)));
+        mock.Setup(c => c.GetItemQueryStreamIterator(It.IsAny<QueryDefinition>(), It.IsAny<string>(), It.IsAny<QueryRequestOptions>()))
+            .Returns((QueryDefinition q, string? _, QueryRequestOptions? o) => Query(q, o));
+        Container = mock.Object;
+    }
+
+    public Container Container { get; }
+
+    public List<(string Operation, string? Partition, string? Text)> Calls { get; } = [];
+
+    public IReadOnlyList<JsonObject> Items(string partition)
+    {
+        lock (gate) return items.Where(i => i.Key.Partition == new PartitionKey(partition).ToString()).Select(i => i.Value).ToList();
+    }
+
+    private ResponseMessage Create(Stream body, PartitionKey partition)
+    {
+        var item = JsonNode.Parse(body)!.AsObject();
+        lock (gate)
+        {
+            Calls.Add(("Create", partition.ToString(), null));
+            if (new PartitionKey(item["tenantId"]!.GetValue<string>()).ToString() != partition.ToString()) return new ResponseMessage(HttpStatusCode.BadRequest);
+            var key = (partition.ToString(), item["id"]!.GetValue<string>());
+            if (items.ContainsKey(key)) return new ResponseMessage(HttpStatusCode.Conflict);
+            items[key] = item;
+            return new ResponseMessage(HttpStatusCode.Created);
+        }
+    }
+
+    private FeedIterator Query(QueryDefinition query, QueryRequestOptions? options)
+    {
+        var partition = options?.PartitionKey?.ToString() ?? throw new InvalidOperationException("A usage query must name its partition.");
+        var match = Shape().Match(query.QueryText);
+        if (!match.Success) throw new InvalidOperationException("Unexpected query: " + query.QueryText);
+        var fields = match.Groups["group"].Value.Split(", ").Select(f => f["c.".Length..]).ToList();
+        Assert.Equal(match.Groups["select"].Value, match.Groups["group"].Value);
+        var parameters = query.GetQueryParameters().ToDictionary(p => p.Name, p => Convert.ToInt64(p.Value, System.Globalization.CultureInfo.InvariantCulture));
+        List<JsonObject> rows;
+        lock (gate)
+        {
+            Calls.Add(("Query", partition, query.QueryText));
+            rows = items.Where(i => i.Key.Partition == partition)
+                .Select(i => i.Value)
+                .Where(i => i["occurredAt"]!.GetValue<long>() >= parameters["@from"] && i["occurredAt"]!.GetValue<long>() < parameters["@to"])
+                .GroupBy(i => string.Join("\u0001", fields.Select(f => i[f]?.ToJsonString() ?? "null")))
+                .Select(g =>
+                {
+                    var row = new JsonObject();
+                    foreach (var f in fields) row[f] = g.First()[f]?.DeepClone();
+                    row["quantity"] = g.Sum(i => i["quantity"]!.GetValue<long>());
+                    row["events"] = g.LongCount();
+                    return row;
+                })
+                .ToList();
+        }
+        var page = new JsonObject { ["Documents"] = new JsonArray(rows.Cast<JsonNode>().ToArray()) };
+        var iterator = new Mock<FeedIterator>(MockBehavior.Loose);
+        var read = false;
+        iterator.SetupGet(i => i.HasMoreResults).Returns(() => !read);
+        iterator.Setup(i => i.ReadNextAsync(It.IsAny<CancellationToken>())).Returns(() =>
+        {
+            read = true;
+            return Task.FromResult(new ResponseMessage(HttpStatusCode.OK) { Content = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(page)) });
+        });
+        return iterator.Object;
+    }
+
+    [GeneratedRegex(@"^SELECT (?<select>c\.meter(, c\.\w+)*), SUM\(c\.quantity\) AS quantity, COUNT\(1\) AS events FROM c WHERE c\.occurredAt >= @from AND c\.occurredAt < @to GROUP BY (?<group>c\.meter(, c\.\w+)*)$")]
+    private static partial Regex Shape();
+}

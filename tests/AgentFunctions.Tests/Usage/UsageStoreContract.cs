@@ -1,0 +1,106 @@
+using AgentFunctions.Common;
+using AgentFunctions.Usage;
+
+namespace AgentFunctions.Tests.Usage;
+
+/// <summary>The usage port's contract, run against every adapter (SQLite locally, Cosmos at the SDK boundary).</summary>
+public abstract class UsageStoreContract
+{
+    protected static readonly DateTimeOffset Day1 = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+    protected static readonly TenantId TenantA = new("ten_usage_a");
+    protected static readonly TenantId TenantB = new("ten_usage_b");
+
+    protected abstract IUsageStore CreateStore();
+
+    protected static UsageEvent Tokens(TenantId tenant, string key, long quantity, DateTimeOffset at, string model = "gpt-4o", string agent = "agt_1", string user = "usr_1", string meter = UsageMeters.ModelInputTokens) =>
+        new(tenant, key, meter, quantity, at, Model: model, AgentId: agent, UserId: user, RunId: "run_1", RootRunId: "run_1");
+
+    [Fact]
+    public async Task Append_SameKeyTwice_IsCountedOnce()
+    {
+        var store = CreateStore();
+
+        var first = await store.AppendAsync([Tokens(TenantA, "k1", 100, Day1), Tokens(TenantA, "k2", 5, Day1)]);
+        var again = await store.AppendAsync([Tokens(TenantA, "k1", 999, Day1.AddHours(1)), Tokens(TenantA, "k3", 1, Day1)]);
+
+        Assert.Equal(2, first);
+        Assert.Equal(1, again);
+        Assert.Equal(106, await store.TotalAsync(TenantA, [UsageMeters.ModelInputTokens], Day1, Day1.AddDays(1)));
+    }
+
+    [Fact]
+    public async Task SameKey_InAnotherTenant_IsAnotherEvent_AndSumsStayInTheirTenant()
+    {
+        var store = CreateStore();
+
+        await store.AppendAsync([Tokens(TenantA, "k1", 10, Day1), Tokens(TenantB, "k1", 20, Day1)]);
+
+        Assert.Equal(10, await store.TotalAsync(TenantA, [UsageMeters.ModelInputTokens], Day1, Day1.AddDays(1)));
+        Assert.Equal(20, await store.TotalAsync(TenantB, [UsageMeters.ModelInputTokens], Day1, Day1.AddDays(1)));
+        var sums = await store.SumAsync(TenantB, Day1, Day1.AddDays(1), UsageDimensions.None);
+        Assert.Equal(new UsageTotal(UsageMeters.ModelInputTokens, 20, 1), Assert.Single(sums));
+    }
+
+    [Fact]
+    public async Task Sum_GroupsByMeterAndDimensions_InTheHalfOpenRange()
+    {
+        var store = CreateStore();
+        await store.AppendAsync(
+        [
+            Tokens(TenantA, "a", 100, Day1, model: "gpt-4o", agent: "agt_1"),
+            Tokens(TenantA, "b", 50, Day1.AddHours(3), model: "gpt-4o", agent: "agt_2"),
+            Tokens(TenantA, "c", 7, Day1.AddDays(1), model: "mini", agent: "agt_1"),
+            Tokens(TenantA, "d", 30, Day1.AddDays(1), model: "mini", agent: "agt_1", meter: UsageMeters.ModelOutputTokens),
+            new UsageEvent(TenantA, "tool", UsageMeters.ToolCalls, 1, Day1, Tool: "crm.lookup", AgentId: "agt_1"),
+            Tokens(TenantA, "outside", 1000, Day1.AddDays(2)),
+        ]);
+
+        var byModel = await store.SumAsync(TenantA, Day1, Day1.AddDays(2), UsageDimensions.Model);
+        var byAgentAndDay = await store.SumAsync(TenantA, Day1, Day1.AddDays(2), UsageDimensions.Agent | UsageDimensions.Day);
+
+        Assert.Equal(
+        [
+            new UsageTotal(UsageMeters.ModelInputTokens, 150, 2, Model: "gpt-4o"),
+            new UsageTotal(UsageMeters.ModelInputTokens, 7, 1, Model: "mini"),
+            new UsageTotal(UsageMeters.ModelOutputTokens, 30, 1, Model: "mini"),
+            new UsageTotal(UsageMeters.ToolCalls, 1, 1, Model: null),
+        ], byModel);
+        Assert.Contains(new UsageTotal(UsageMeters.ModelInputTokens, 100, 1, Agent: "agt_1", Day: new DateOnly(2026, 11, 1)), byAgentAndDay);
+        Assert.Contains(new UsageTotal(UsageMeters.ModelInputTokens, 7, 1, Agent: "agt_1", Day: new DateOnly(2026, 11, 2)), byAgentAndDay);
+        Assert.Contains(new UsageTotal(UsageMeters.ModelInputTokens, 50, 1, Agent: "agt_2", Day: new DateOnly(2026, 11, 1)), byAgentAndDay);
+        Assert.Equal(187, await store.TotalAsync(TenantA, [UsageMeters.ModelInputTokens, UsageMeters.ModelOutputTokens], Day1, Day1.AddDays(2)));
+        Assert.Equal(0, await store.TotalAsync(TenantA, [UsageMeters.TriggerEvents], Day1, Day1.AddDays(2)));
+    }
+
+    [Fact]
+    public async Task Sum_OverRangesCutInsideDays_CountsExactlyTheEventsInside()
+    {
+        var store = CreateStore();
+        await store.AppendAsync(
+        [
+            Tokens(TenantA, "h1", 1, Day1.AddHours(1)),
+            Tokens(TenantA, "h5", 10, Day1.AddHours(5)),
+            Tokens(TenantA, "d2", 100, Day1.AddHours(30)),
+            Tokens(TenantA, "d3", 1000, Day1.AddHours(50)),
+            Tokens(TenantA, "d4", 10000, Day1.AddHours(80)),
+        ]);
+
+        Assert.Equal(10 + 100 + 1000, await store.TotalAsync(TenantA, [UsageMeters.ModelInputTokens], Day1.AddHours(2), Day1.AddHours(51)));
+        Assert.Equal(1000, await store.TotalAsync(TenantA, [UsageMeters.ModelInputTokens], Day1.AddHours(49), Day1.AddHours(51)));
+        Assert.Equal(11111, await store.TotalAsync(TenantA, [UsageMeters.ModelInputTokens], Day1.AddMinutes(1), Day1.AddDays(4)));
+        var byDay = await store.SumAsync(TenantA, Day1.AddHours(2), Day1.AddHours(90), UsageDimensions.Day);
+        Assert.Equal([10L, 100L, 1000L, 10000L], byDay.Select(t => t.Quantity));
+    }
+
+    [Fact]
+    public async Task ConcurrentAppends_OfTheSameEvents_CountEachOnce()
+    {
+        var store = CreateStore();
+        var events = Enumerable.Range(0, 200).Select(i => Tokens(TenantA, $"e{i}", 1, Day1)).ToList();
+
+        var added = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => store.AppendAsync(events))));
+
+        Assert.Equal(200, added.Sum());
+        Assert.Equal(200, await store.TotalAsync(TenantA, [UsageMeters.ModelInputTokens], Day1, Day1.AddDays(1)));
+    }
+}
