@@ -12,6 +12,7 @@ builder.ConfigureFunctionsWebApplication();
 builder.Services.AddPlatformCore();
 builder.Services.AddAzureAdapters(builder.Configuration);
 builder.Services.AddDurableEngine();
+builder.Services.AddFunctionsTelemetry(builder.Configuration);
 builder.Build().Run();
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using AgentFunctions.Common;
+using AgentFunctions.Observability;
 using AgentFunctions.Triggers;
 using Azure.Messaging.ServiceBus;
 
@@ -19,6 +20,7 @@ public sealed class ServiceBusEventBus(ServiceBusClient client) : IEventBus, IAs
         where T : IBusMessage
     {
         var sender = senders.GetOrAdd(T.Topic, client.CreateSender);
+        using var span = PlatformTelemetry.StartPublish(T.Topic, message.MessageId);
         return sender.SendMessageAsync(ToMessage(message), cancellationToken);
     }
 
@@ -26,8 +28,9 @@ public sealed class ServiceBusEventBus(ServiceBusClient client) : IEventBus, IAs
         where T : IBusMessage => PublishAsync(message, cancellationToken);
 
     public static ServiceBusMessage ToMessage<T>(T message)
-        where T : IBusMessage =>
-        new(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(message, PlatformJson.Stored)))
+        where T : IBusMessage
+    {
+        var sent = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(message, PlatformJson.Stored)))
         {
             MessageId = message.MessageId,
             ContentType = "application/json",
@@ -35,6 +38,31 @@ public sealed class ServiceBusEventBus(ServiceBusClient client) : IEventBus, IAs
             // The tenant goes along as a property so a subscription rule or an operator can see whose event it is.
             ApplicationProperties = { ["topic"] = T.Topic },
         };
+        // The sender's trace context: the consuming function's span continues the same trace (TraceParentOf).
+        if (PlatformTelemetry.CurrentTraceParent() is { } traceParent)
+        {
+            sent.ApplicationProperties[PlatformTelemetry.TraceParentProperty] = traceParent;
+        }
+        return sent;
+    }
+
+    /// <summary>The trace context a message carries, from the application properties as the trigger binding hands them over (JSON).</summary>
+    public static string? TraceParentOf(string? applicationPropertiesJson)
+    {
+        if (string.IsNullOrEmpty(applicationPropertiesJson)) return null;
+        try
+        {
+            using var properties = JsonDocument.Parse(applicationPropertiesJson);
+            return properties.RootElement.ValueKind == JsonValueKind.Object
+                && properties.RootElement.TryGetProperty(PlatformTelemetry.TraceParentProperty, out var value) && value.ValueKind == JsonValueKind.String
+                ? value.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

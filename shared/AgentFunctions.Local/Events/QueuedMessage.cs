@@ -8,6 +8,7 @@ namespace AgentFunctions.Local.Events;
 /// One message waiting in the local queue, kept in the platform partition of the file store (durable across kill -9).
 /// Its id is topic and message id, so publishing the same message while it waits is one message. Deleted on success;
 /// after <see cref="LocalEventBus.MaxAttempts"/> failures it stays, dead-lettered, with the reason.
+/// <see cref="TraceParent"/> is the publisher's trace context: the consumer's span continues that trace.
 /// </summary>
 public sealed record QueuedMessage(
     string Id,
@@ -18,7 +19,8 @@ public sealed record QueuedMessage(
     DateTimeOffset EnqueuedAt,
     int Attempts,
     bool DeadLettered,
-    string? LastError) : IDocument
+    string? LastError,
+    string? TraceParent = null) : IDocument
 {
     public static string Kind => "queued_message";
 }

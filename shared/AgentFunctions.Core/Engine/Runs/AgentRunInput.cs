@@ -11,4 +11,8 @@ public sealed record AgentRunInput(
     string? SessionId,
     string Message,
     string? ParentRunId = null,
-    int Depth = 0);
+    int Depth = 0)
+{
+    /// <summary>The W3C trace context of the run's start: every activity's span joins that trace (Observability).</summary>
+    public string? TraceParent { get; init; }
+}
