@@ -38,6 +38,9 @@ public sealed class LocalEventBus(
 
     private ITenantDocuments Queue => store.For(TenantId.Platform);
 
+    /// <summary>Started, not stopping, and every consumer still running (the readiness check reads it).</summary>
+    public bool IsConsuming => Volatile.Read(ref stopped) == 0 && workers.Length > 0 && workers.All(w => !w.IsCompleted);
+
     public async Task PublishAsync<T>(T message, CancellationToken cancellationToken = default)
         where T : IBusMessage
     {
