@@ -50,10 +50,10 @@ public sealed class TriggerEventFunctions(
         durable.Bind(client);
         // The bus hop's consumer span continues the sender's trace (the traceparent application property).
         var binding = context.BindingContext.BindingData;
-        var traceParent = ServiceBusEventBus.TraceParentOf(binding.TryGetValue("ApplicationProperties", out var properties) ? properties?.ToString() : null);
+        var trace = ServiceBusEventBus.TraceContextOf(binding.TryGetValue("ApplicationProperties", out var properties) ? properties?.ToString() : null);
         DateTimeOffset? enqueuedAt = binding.TryGetValue("EnqueuedTimeUtc", out var enqueued) && DateTimeOffset.TryParse(enqueued?.ToString(), out var at) ? at : null;
         using var span = PlatformTelemetry.StartProcess("trigger-events", binding.TryGetValue("MessageId", out var id) ? id?.ToString() ?? "" : "",
-            traceParent, enqueuedAt, DateTimeOffset.UtcNow);
+            trace, enqueuedAt, DateTimeOffset.UtcNow);
         TriggerEventReceived message;
         try
         {

@@ -38,25 +38,30 @@ public sealed class ServiceBusEventBus(ServiceBusClient client) : IEventBus, IAs
             // The tenant goes along as a property so a subscription rule or an operator can see whose event it is.
             ApplicationProperties = { ["topic"] = T.Topic },
         };
-        // The sender's trace context: the consuming function's span continues the same trace (TraceParentOf).
-        if (PlatformTelemetry.CurrentTraceParent() is { } traceParent)
+        // The sender's trace context and request id: the consuming function's span continues the same trace (TraceContextOf).
+        if (PlatformTelemetry.Capture() is { } trace)
         {
-            sent.ApplicationProperties[PlatformTelemetry.TraceParentProperty] = traceParent;
+            sent.ApplicationProperties[PlatformTelemetry.TraceParentProperty] = trace.TraceParent;
+            if (trace.RequestId is { } requestId) sent.ApplicationProperties[PlatformTelemetry.RequestIdBaggage] = requestId;
         }
         return sent;
     }
 
     /// <summary>The trace context a message carries, from the application properties as the trigger binding hands them over (JSON).</summary>
-    public static string? TraceParentOf(string? applicationPropertiesJson)
+    public static TraceContext? TraceContextOf(string? applicationPropertiesJson)
     {
         if (string.IsNullOrEmpty(applicationPropertiesJson)) return null;
         try
         {
             using var properties = JsonDocument.Parse(applicationPropertiesJson);
-            return properties.RootElement.ValueKind == JsonValueKind.Object
-                && properties.RootElement.TryGetProperty(PlatformTelemetry.TraceParentProperty, out var value) && value.ValueKind == JsonValueKind.String
-                ? value.GetString()
-                : null;
+            var root = properties.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty(PlatformTelemetry.TraceParentProperty, out var traceParent) || traceParent.ValueKind != JsonValueKind.String)
+            {
+                return null;
+            }
+            var requestId = root.TryGetProperty(PlatformTelemetry.RequestIdBaggage, out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+            return new TraceContext(traceParent.GetString()!, requestId);
         }
         catch (JsonException)
         {

@@ -65,6 +65,18 @@ public static class PlatformTelemetry
     /// <summary>The current W3C trace context (traceparent), to travel with a message; null when nothing is traced.</summary>
     public static string? CurrentTraceParent() => Activity.Current?.Id is { } id && Activity.Current.IdFormat == ActivityIdFormat.W3C ? id : null;
 
+    /// <summary>The current trace context and request id, to travel with work that leaves this flow; null when nothing is traced.</summary>
+    public static TraceContext? Capture() => CurrentTraceParent() is { } traceParent ? new TraceContext(traceParent, CurrentRequestId()) : null;
+
+    /// <summary>A span whose parent is a carried context (none: a new trace), with the carried request id as its baggage.</summary>
+    private static Activity? StartFrom(string name, ActivityKind kind, TraceContext? carried)
+    {
+        ActivityContext.TryParse(carried?.TraceParent, null, out var parent);
+        var activity = Source.StartActivity(name, kind, parent);
+        if (activity is not null && carried?.RequestId is { } requestId) activity.SetBaggage(RequestIdBaggage, requestId);
+        return activity;
+    }
+
     /// <summary>The request id of the current trace: the baggage set at the edge, else the trace id.</summary>
     public static string? CurrentRequestId() =>
         Activity.Current is { } current ? current.GetBaggageItem(RequestIdBaggage) ?? current.TraceId.ToString() : null;
@@ -97,10 +109,9 @@ public static class PlatformTelemetry
     }
 
     /// <summary>The consumer span of a bus hop, child of the producer's trace context when the message carried one.</summary>
-    public static Activity? StartProcess(string topic, string messageId, string? traceParent, DateTimeOffset? enqueuedAt, DateTimeOffset now)
+    public static Activity? StartProcess(string topic, string messageId, TraceContext? carried, DateTimeOffset? enqueuedAt, DateTimeOffset now)
     {
-        ActivityContext.TryParse(traceParent, null, out var parent);
-        var activity = Source.StartActivity("process " + topic, ActivityKind.Consumer, parent);
+        var activity = StartFrom("process " + topic, ActivityKind.Consumer, carried);
         activity?.SetTag("messaging.operation.type", "process");
         activity?.SetTag("messaging.destination.name", topic);
         activity?.SetTag("messaging.message.id", messageId);
@@ -125,19 +136,28 @@ public static class PlatformTelemetry
     }
 
     /// <summary>An effect of a run (model call, tool call, retrieval) under the run's trace context.</summary>
-    private static Activity? StartUnderRun(string name, ActivityKind kind, string? runTraceParent)
+    private static Activity? StartUnderRun(string name, ActivityKind kind, TraceContext? run)
     {
-        // Inside an activity the host may have its own span (Durable's); without one the run's context is the parent.
-        if (Activity.Current is null && ActivityContext.TryParse(runTraceParent, null, out var parent))
+        // Inside an activity the host may have its own span in the run's trace (Durable's); otherwise the run's
+        // carried context is the parent (a worker thread's ambient span belongs to whatever ran there before).
+        if (run is not null && Activity.Current?.TraceId.ToString() != TraceIdOf(run.TraceParent))
         {
-            return Source.StartActivity(name, kind, parent);
+            Activity.Current = null;
+            return StartFrom(name, kind, run);
         }
-        return Source.StartActivity(name, kind);
+        var activity = Source.StartActivity(name, kind);
+        if (activity is not null && run?.RequestId is { } requestId && activity.GetBaggageItem(RequestIdBaggage) is null)
+        {
+            activity.SetBaggage(RequestIdBaggage, requestId);
+        }
+        return activity;
     }
 
-    public static Activity? StartModelCall(string model, string runId, string? runTraceParent)
+    private static string? TraceIdOf(string traceParent) => ActivityContext.TryParse(traceParent, null, out var context) ? context.TraceId.ToString() : null;
+
+    public static Activity? StartModelCall(string model, string runId, TraceContext? run)
     {
-        var activity = StartUnderRun("chat " + model, ActivityKind.Client, runTraceParent);
+        var activity = StartUnderRun("chat " + model, ActivityKind.Client, run);
         activity?.SetTag("gen_ai.operation.name", "chat");
         activity?.SetTag("gen_ai.request.model", model);
         activity?.SetTag("agentfunctions.run.id", runId);
@@ -172,9 +192,9 @@ public static class PlatformTelemetry
         }
     }
 
-    public static Activity? StartToolCall(string tool, string callId, string runId, string? runTraceParent)
+    public static Activity? StartToolCall(string tool, string callId, string runId, TraceContext? run)
     {
-        var activity = StartUnderRun("execute_tool " + tool, ActivityKind.Internal, runTraceParent);
+        var activity = StartUnderRun("execute_tool " + tool, ActivityKind.Internal, run);
         activity?.SetTag("gen_ai.operation.name", "execute_tool");
         activity?.SetTag("gen_ai.tool.name", tool);
         activity?.SetTag("gen_ai.tool.call.id", callId);
@@ -195,9 +215,9 @@ public static class PlatformTelemetry
         }
     }
 
-    public static Activity? StartRetrieval(string agentId, int topK, string runId, string? runTraceParent)
+    public static Activity? StartRetrieval(string agentId, int topK, string runId, TraceContext? run)
     {
-        var activity = StartUnderRun("retrieval " + agentId, ActivityKind.Internal, runTraceParent);
+        var activity = StartUnderRun("retrieval " + agentId, ActivityKind.Internal, run);
         activity?.SetTag("gen_ai.operation.name", "retrieval");
         activity?.SetTag("gen_ai.request.top_k", topK);
         activity?.SetTag("agentfunctions.run.id", runId);

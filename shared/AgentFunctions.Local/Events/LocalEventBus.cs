@@ -47,7 +47,7 @@ public sealed class LocalEventBus(
         var id = T.Topic + ":" + message.MessageId;
         using var span = PlatformTelemetry.StartPublish(T.Topic, message.MessageId);
         var queued = new QueuedMessage(id, TenantId.Platform, T.Topic, message.MessageId, JsonSerializer.SerializeToElement(message, PlatformJson.Stored),
-            time.GetUtcNow(), 0, false, null, PlatformTelemetry.CurrentTraceParent());
+            time.GetUtcNow(), 0, false, null, PlatformTelemetry.Capture());
         try
         {
             await Queue.CreateAsync(queued, cancellationToken).ConfigureAwait(false);
@@ -65,7 +65,7 @@ public sealed class LocalEventBus(
         var id = T.Topic + ":" + message.MessageId;
         using var span = PlatformTelemetry.StartPublish(T.Topic, message.MessageId);
         var held = new QueuedMessage(id, TenantId.Platform, T.Topic, message.MessageId, JsonSerializer.SerializeToElement(message, PlatformJson.Stored),
-            time.GetUtcNow(), 0, false, null, PlatformTelemetry.CurrentTraceParent());
+            time.GetUtcNow(), 0, false, null, PlatformTelemetry.Capture());
         if (notified.TryAdd(id, held)) ready.Writer.TryWrite(id);
         return Task.CompletedTask;
     }
@@ -197,7 +197,7 @@ public sealed class LocalEventBus(
         if (!handlers.TryGetValue(message.Topic, out var handler)) throw new InvalidOperationException($"No consumer for topic '{message.Topic}'.");
         // A consumer task has no ambient trace: the span joins the publisher's trace from the message.
         Activity.Current = null;
-        using var span = PlatformTelemetry.StartProcess(message.Topic, message.MessageId, message.TraceParent, message.EnqueuedAt, time.GetUtcNow());
+        using var span = PlatformTelemetry.StartProcess(message.Topic, message.MessageId, message.Trace, message.EnqueuedAt, time.GetUtcNow());
         try
         {
             await handler.HandleAsync(JsonSerializer.SerializeToUtf8Bytes(message.Body), cancellationToken).ConfigureAwait(false);

@@ -76,7 +76,7 @@ public sealed class AgentRunActivities(
 
     public async Task<ChatCompletion> CallModelAsync(ModelCallInput input, CancellationToken cancellationToken)
     {
-        using var span = PlatformTelemetry.StartModelCall(input.Request.Model, input.RunId, input.TraceParent);
+        using var span = PlatformTelemetry.StartModelCall(input.Request.Model, input.RunId, input.Trace);
         using var scope = logger.BeginPlatformScope(tenantId: input.Tenant.Value, runId: input.RunId);
         var started = time.GetTimestamp();
         try
@@ -95,7 +95,7 @@ public sealed class AgentRunActivities(
 
     public async Task<ToolResult> ExecuteToolAsync(ToolInvocation invocation, CancellationToken cancellationToken)
     {
-        using var span = PlatformTelemetry.StartToolCall(invocation.ToolName, invocation.CallId, invocation.RunId, invocation.TraceParent);
+        using var span = PlatformTelemetry.StartToolCall(invocation.ToolName, invocation.CallId, invocation.RunId, invocation.Trace);
         using var scope = logger.BeginPlatformScope(tenantId: invocation.Tenant.Value, agentId: invocation.AgentId, runId: invocation.RunId);
         try
         {
@@ -112,7 +112,7 @@ public sealed class AgentRunActivities(
 
     private async Task<IReadOnlyList<KnowledgeSnippet>> RetrieveAsync(AgentRunInput input, KnowledgeQuery query, CancellationToken cancellationToken)
     {
-        using var span = PlatformTelemetry.StartRetrieval(input.AgentId, query.TopK, input.RunId, input.TraceParent);
+        using var span = PlatformTelemetry.StartRetrieval(input.AgentId, query.TopK, input.RunId, input.Trace);
         try
         {
             var snippets = await knowledge.RetrieveAsync(query, cancellationToken).ConfigureAwait(false);

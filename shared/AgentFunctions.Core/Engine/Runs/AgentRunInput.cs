@@ -13,6 +13,6 @@ public sealed record AgentRunInput(
     string? ParentRunId = null,
     int Depth = 0)
 {
-    /// <summary>The W3C trace context of the run's start: every activity's span joins that trace (Observability).</summary>
-    public string? TraceParent { get; init; }
+    /// <summary>The trace context of the run's start: every activity's span joins that trace, every log its request id.</summary>
+    public Observability.TraceContext? Trace { get; init; }
 }

@@ -5,6 +5,6 @@ namespace AgentFunctions.Engine.Runs;
 
 public sealed record ModelCallInput(TenantId Tenant, string RunId, ChatRequest Request)
 {
-    /// <summary>The run's trace context (<see cref="AgentRunInput.TraceParent"/>).</summary>
-    public string? TraceParent { get; init; }
+    /// <summary>The run's trace context (<see cref="AgentRunInput.Trace"/>).</summary>
+    public Observability.TraceContext? Trace { get; init; }
 }

@@ -22,8 +22,8 @@ public sealed record ToolInvocation(
     string ArgumentsJson,
     string CallId)
 {
-    /// <summary>The run's trace context (<see cref="Runs.AgentRunInput.TraceParent"/>).</summary>
-    public string? TraceParent { get; init; }
+    /// <summary>The run's trace context (<see cref="Runs.AgentRunInput.Trace"/>).</summary>
+    public Observability.TraceContext? Trace { get; init; }
 }
 
 /// <summary>
