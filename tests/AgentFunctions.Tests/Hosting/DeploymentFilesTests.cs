@@ -289,6 +289,39 @@ public sealed partial class DeploymentFilesTests
         Assert.All(used, n => Assert.Contains($"output {n} string", main, StringComparison.Ordinal));
     }
 
+    /// <summary>Followed line by line, the README's deploy section names only files that exist (or that it says are generated).</summary>
+    [Fact]
+    public void ReadmeDeploySection_EveryFileItNames_Exists()
+    {
+        var readme = File.ReadAllText(Path.Combine(Root, "README.md"));
+        var start = readme.IndexOf("## Deploy and operate", StringComparison.Ordinal);
+        Assert.True(start >= 0, "README.md has no 'Deploy and operate' section");
+        var end = readme.IndexOf("\n## ", start + 5, StringComparison.Ordinal);
+        var section = end < 0 ? readme[start..] : readme[start..end];
+        // Written by the postprovision hook / the local host at run time, as the section says.
+        string[] generated = ["functions/AgentFunctions.Functions/local.settings.json", ".data/", "./.data"];
+
+        var named = Regex.Matches(section, "`([^`\\s]+)`").Select(m => m.Groups[1].Value)
+            .Where(t => !t.StartsWith('/') && !t.Contains("://", StringComparison.Ordinal) && !t.Contains('<') && !t.Contains('=')
+                && (t.Contains('/') || Regex.IsMatch(t, @"\.(bicep|json|yaml|md|sh|ps1|cs)$")))
+            .Distinct().ToList();
+        var missing = named.Where(t => !generated.Contains(t) && !Exists(t)).ToList();
+
+        Assert.Contains("infra/main.bicep", named);
+        Assert.Contains("scripts/azd/write-local-settings.sh", named);
+        Assert.Empty(missing);
+
+        static bool Exists(string path)
+        {
+            if (path.Contains('*'))
+            {
+                var folder = Path.Combine(Root, Path.GetDirectoryName(path)!);
+                return Directory.Exists(folder) && Directory.GetFiles(folder, Path.GetFileName(path)).Length > 0;
+            }
+            return File.Exists(Path.Combine(Root, path)) || Directory.Exists(Path.Combine(Root, path));
+        }
+    }
+
     [Fact]
     public void AzureYaml_ApiService_PointsAtTheFunctionsAppProject()
     {
