@@ -30,6 +30,14 @@ public sealed partial class DeploymentFilesTests
     }
 
     [Fact]
+    public void HostJson_TelemetryMode_IsOpenTelemetry_SoHostAndWorkerSpansShareTraces()
+    {
+        using var hostJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "functions", "AgentFunctions.Functions", "host.json")));
+
+        Assert.Equal("OpenTelemetry", hostJson.RootElement.GetProperty("telemetryMode").GetString());
+    }
+
+    [Fact]
     public void HostJson_DurableTaskHubName_IsAValidHubName()
     {
         using var hostJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "functions", "AgentFunctions.Functions", "host.json")));
