@@ -38,6 +38,7 @@ public sealed record ReadinessReport(
     [property: JsonPropertyName("duration_ms")] double DurationMs,
     IReadOnlyList<ReadinessCheckResult> Checks)
 {
+    [JsonIgnore]
     public bool IsReady => Status == "ready";
 }
 

@@ -34,7 +34,7 @@ public static class RequestCorrelation
     {
         var requestId = Apply(http);
         var logger = http.RequestServices?.GetService<ILoggerFactory>()?.CreateLogger("AgentFunctions.Api.Requests");
-        return logger?.BeginScope(new[] { new KeyValuePair<string, object?>("request_id", requestId) });
+        return logger?.BeginRequestScope(requestId);
     }
 
     private static string? FromHeaders(IHeaderDictionary headers)

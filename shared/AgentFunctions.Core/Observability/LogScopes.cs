@@ -11,7 +11,7 @@ public static class LogScopes
     public static IDisposable? BeginPlatformScope(this ILogger logger, string? tenantId = null, string? agentId = null, string? sessionId = null,
         string? runId = null, string? triggerId = null, string? eventId = null)
     {
-        var scope = new List<KeyValuePair<string, object?>>(7);
+        var scope = new PlatformLogScope();
         if (PlatformTelemetry.CurrentRequestId() is { } requestId) scope.Add(new("request_id", requestId));
         if (tenantId is not null) scope.Add(new("tenant_id", tenantId));
         if (agentId is not null) scope.Add(new("agent_id", agentId));
@@ -21,4 +21,14 @@ public static class LogScopes
         if (eventId is not null) scope.Add(new("event_id", eventId));
         return logger.BeginScope(scope);
     }
+
+    /// <summary>A request id alone (the HTTP edge, before anything else is known).</summary>
+    public static IDisposable? BeginRequestScope(this ILogger logger, string requestId) =>
+        logger.BeginScope(new PlatformLogScope { new("request_id", requestId) });
+}
+
+/// <summary>Scope state: structured fields for JSON and OpenTelemetry, "request_id:..., run_id:..." for a readable console.</summary>
+public sealed class PlatformLogScope : List<KeyValuePair<string, object?>>
+{
+    public override string ToString() => string.Join(", ", this.Select(p => $"{p.Key}:{p.Value}"));
 }

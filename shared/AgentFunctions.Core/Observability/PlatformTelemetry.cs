@@ -24,11 +24,18 @@ public static class PlatformTelemetry
 
     public static readonly Meter Meter = new(Name, "1.0.0");
 
+    // Bucket boundaries the GenAI semantic conventions advise (seconds; tokens in powers of four).
+    private static readonly InstrumentAdvice<double> SecondsAdvice = new()
+    {
+        HistogramBucketBoundaries = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92],
+    };
+
     private static readonly Histogram<double> ModelDuration = Meter.CreateHistogram<double>(
-        "gen_ai.client.operation.duration", "s", "Duration of model calls");
+        "gen_ai.client.operation.duration", "s", "Duration of model calls", tags: null, advice: SecondsAdvice);
 
     private static readonly Histogram<long> ModelTokens = Meter.CreateHistogram<long>(
-        "gen_ai.client.token.usage", "{token}", "Tokens per model call, by gen_ai.token.type (input, output)");
+        "gen_ai.client.token.usage", "{token}", "Tokens per model call, by gen_ai.token.type (input, output)", tags: null,
+        advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864] });
 
     private static readonly Counter<long> ToolCalls = Meter.CreateCounter<long>(
         "agentfunctions.tool.calls", "{call}", "Tool calls by tool and outcome");
@@ -46,7 +53,7 @@ public static class PlatformTelemetry
         "agentfunctions.bus.published", "{message}", "Messages published, by topic");
 
     private static readonly Histogram<double> BusLag = Meter.CreateHistogram<double>(
-        "agentfunctions.bus.lag", "s", "Time from publish to the start of handling, by topic");
+        "agentfunctions.bus.lag", "s", "Time from publish to the start of handling, by topic", tags: null, advice: SecondsAdvice);
 
     private static readonly Counter<long> TriggerEvents = Meter.CreateCounter<long>(
         "agentfunctions.trigger.events", "{event}", "Trigger events taken in, by system and outcome (recorded, duplicate)");

@@ -50,6 +50,18 @@ public sealed class MetricsAndLogsTests(PlatformFactory factory) : IClassFixture
         Assert.Matches("^[0-9a-f]{32}$", fresh.Headers.GetValues(RequestCorrelation.ResponseHeader).Single());
     }
 
+    [Fact]
+    public async Task RequestId_OnAFrameworkAnswer_IsThereToo()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/no-such-route");
+        request.Headers.Add("X-Request-Id", "lost-1");
+
+        var response = await factory.CreateClient().SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("lost-1", response.Headers.GetValues(RequestCorrelation.ResponseHeader).Single());
+    }
+
     [Theory]
     [InlineData(false, ConsoleFormatterNames.Json)]
     [InlineData(true, ConsoleFormatterNames.Simple)]
