@@ -195,6 +195,7 @@ public sealed class AgentRunActivities(
         var now = time.GetUtcNow();
         var run = (current?.Value ?? NewRun(input, 0, AgentScope.User, string.Empty, now)) with { Status = RunStatus.Failed, Reason = reason, EndedAt = now };
         await documents.UpsertAsync(run, cancellationToken).ConfigureAwait(false);
+        PlatformTelemetry.RunEnded(RunStatus.Failed.ToString());
         logger.LogWarning("Run {RunId} failed outside its loop: {Reason}", input.RunId, reason);
     }
 
