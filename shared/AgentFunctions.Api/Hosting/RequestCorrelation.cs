@@ -32,6 +32,8 @@ public static class RequestCorrelation
     /// <summary>Applies the request id and opens the request's log scope for the rest of the call.</summary>
     public static IDisposable? BeginScope(HttpContext http)
     {
+        // Opened once per request: by the local host's edge, else (the Functions app) by the handler's guard.
+        if (http.Items.ContainsKey(typeof(RequestCorrelation))) return null;
         var requestId = Apply(http);
         var logger = http.RequestServices?.GetService<ILoggerFactory>()?.CreateLogger("AgentFunctions.Api.Requests");
         return logger?.BeginRequestScope(requestId);
