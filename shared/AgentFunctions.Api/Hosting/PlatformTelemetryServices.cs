@@ -21,15 +21,17 @@ public static class PlatformTelemetryServices
 {
     public const string OtlpEndpointSetting = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
-    /// <summary>Sources and meters the platform exports besides its own.</summary>
-    public static readonly string[] FrameworkSources = ["Microsoft.AspNetCore"];
+    /// <summary>Meters the platform exports besides its own (ASP.NET Core's request duration by route, Kestrel's connections).</summary>
     public static readonly string[] FrameworkMeters = ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel"];
 
     public static IOpenTelemetryBuilder AddPlatformTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
     {
         var builder = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
-            .WithTracing(tracing => tracing.AddSource(PlatformTelemetry.Name).AddSource(FrameworkSources))
+            // The API request span, named by its route ("POST api/v1/hooks/{triggerId}"), continuing the caller's traceparent.
+            // Scrapes of /metrics are not traced.
+            .WithTracing(tracing => tracing.AddSource(PlatformTelemetry.Name)
+                .AddAspNetCoreInstrumentation(options => options.Filter = http => !http.Request.Path.StartsWithSegments("/metrics")))
             .WithMetrics(metrics => metrics.AddMeter(PlatformTelemetry.Name).AddMeter(FrameworkMeters))
             .WithLogging(logging => { }, options =>
             {

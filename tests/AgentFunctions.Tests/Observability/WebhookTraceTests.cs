@@ -58,7 +58,9 @@ public sealed class WebhookTraceTests
 
         var trace = spans.Trace(traceId);
         var names = trace.Select(s => s.DisplayName).ToList();
-        Assert.Contains(trace, s => s.Source.Name == "Microsoft.AspNetCore" && s.Kind == ActivityKind.Server);
+        var apiRequest = Assert.Single(trace, s => s.Source.Name == "Microsoft.AspNetCore" && s.Kind == ActivityKind.Server);
+        Assert.EndsWith("api/v1/hooks/{triggerId}", apiRequest.GetTagItem("http.route") as string);
+        Assert.Equal(senderSpan, apiRequest.ParentSpanId);
         Assert.Contains("trigger.intake Webhook", names);
         Assert.Contains("publish trigger-events", names);
         Assert.Contains("process trigger-events", names);
