@@ -68,9 +68,9 @@ param serviceBusQueues array = [
   'document-ingestion'
 ]
 
-@description('Azure OpenAI model deployments; the deployment names are what the app asks for.')
+@description('Azure OpenAI model deployments. The chat deployment is named after its model: an agent whose model is "gpt-4.1-mini" calls the deployment of that name.')
 param chatModel object = {
-  deployment: 'chat'
+  deployment: 'gpt-4.1-mini'
   name: 'gpt-4.1-mini'
   version: '2025-04-14'
   sku: 'GlobalStandard'
@@ -106,6 +106,9 @@ var names = {
 // Flex Consumption deploys the app package from a blob container the app's identity can read.
 var deploymentContainerName = toLower('app-package-${take(names.functionApp, 32)}-${take(resourceToken, 7)}')
 var platformKeySecretName = 'platform-key'
+// Uploaded documents (the knowledge base's blobs); the Durable task hub's queues and tables live in the same account,
+// created by the Durable extension under the hub name in host.json.
+var uploadsContainerName = 'uploads'
 
 resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
   name: names.resourceGroup
@@ -143,7 +146,7 @@ module storage 'app/storage.bicep' = {
     tags: tags
     containerNames: [
       deploymentContainerName
-      'uploads'
+      uploadsContainerName
     ]
   }
 }
@@ -251,16 +254,20 @@ module functionApp 'app/function.bicep' = {
       AgentFunctions__Cosmos__Endpoint: cosmos.outputs.endpoint
       AgentFunctions__Cosmos__Database: cosmosDatabaseName
       AgentFunctions__Cosmos__Container: cosmosContainerName
-      AgentFunctions__Cosmos__UsageContainer: 'usage'
+      AgentFunctions__Cosmos__UsageContainer: cosmos.outputs.usageContainerName
       AgentFunctions__KeyVault__Uri: keyVault.outputs.uri
       AgentFunctions__Search__Endpoint: search.outputs.endpoint
       AgentFunctions__Search__Index: searchIndexName
+      // The chat model (OpenAIChatModelOptions): Azure OpenAI's v1 endpoint with an Entra ID token of the app's identity.
+      AgentFunctions__Models__OpenAI__Endpoint: '${openAi.outputs.endpoint}openai/v1/'
+      AgentFunctions__Models__OpenAI__UseManagedIdentity: 'true'
+      AgentFunctions__Models__OpenAI__ManagedIdentityClientId: identity.outputs.clientId
+      // Knowledge on Azure (embeddings, AI Search, uploads): read by the knowledge wiring.
       AgentFunctions__OpenAI__Endpoint: '${openAi.outputs.endpoint}openai/v1/'
-      AgentFunctions__OpenAI__ChatDeployment: chatModel.deployment
       AgentFunctions__OpenAI__EmbeddingDeployment: embeddingModel.deployment
       // Resolved by the platform with the user-assigned identity (keyVaultReferenceIdentity in function.bicep).
       AgentFunctions__PlatformKey: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${platformKeySecretName})'
-      AgentFunctions__Uploads__Container: 'uploads'
+      AgentFunctions__Uploads__Container: uploadsContainerName
     }
   }
 }
@@ -277,8 +284,10 @@ output AZURE_SERVICEBUS_NAMESPACE string = serviceBus.outputs.fullyQualifiedName
 output AZURE_COSMOS_ENDPOINT string = cosmos.outputs.endpoint
 output AZURE_COSMOS_DATABASE string = cosmosDatabaseName
 output AZURE_COSMOS_CONTAINER string = cosmosContainerName
+output AZURE_COSMOS_USAGE_CONTAINER string = cosmos.outputs.usageContainerName
 output AZURE_SEARCH_ENDPOINT string = search.outputs.endpoint
 output AZURE_SEARCH_INDEX string = searchIndexName
+output AZURE_STORAGE_UPLOADS_CONTAINER string = uploadsContainerName
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
 output AZURE_OPENAI_ENDPOINT string = openAi.outputs.endpoint

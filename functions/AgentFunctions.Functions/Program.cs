@@ -12,6 +12,8 @@ builder.ConfigureFunctionsWebApplication();
 builder.Services.AddPlatformCore();
 builder.Services.AddAzureAdapters(builder.Configuration);
 builder.Services.AddDurableEngine();
+builder.Services.AddFunctionsTelemetry(builder.Configuration);
+builder.Services.AddFunctionsReadiness();
 builder.Build().Run();
 
 /// <summary>

@@ -1,4 +1,6 @@
+using AgentFunctions.Api.Hosting;
 using AgentFunctions.Azure.Models;
+using AgentFunctions.Common;
 using AgentFunctions.Engine.Models;
 using AgentFunctions.Local.Documents;
 using AgentFunctions.Local.Events;
@@ -33,6 +35,12 @@ public static class LocalAdapters
         services.AddLocalTriggers();
         services.AddLocalKnowledge(dataDirectory);
         services.AddLocalUsage(dataDirectory);
+        // Readiness beside the platform's store, vault and orchestration checks: the bus's consumers and the index.
+        services.AddReadinessCheck("bus", (sp, _) => sp.GetRequiredService<LocalEventBus>().IsConsuming
+            ? Task.CompletedTask
+            : throw new InvalidOperationException("The local event bus is not consuming."));
+        services.AddReadinessCheck("index", (sp, ct) =>
+            sp.GetRequiredService<AgentFunctions.Knowledge.IKnowledgeIndex>().FindVectorsAsync(TenantId.Platform, [ReadinessServices.ProbeId], ct));
         return services;
     }
 

@@ -4,6 +4,8 @@ using AgentFunctions.Common;
 using AgentFunctions.Engine.Tools;
 using AgentFunctions.Storage;
 using AgentFunctions.Tenancy;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
 
 namespace AgentFunctions.LocalHost;
 
@@ -28,7 +30,7 @@ public static class LocalPlatform
             builder.WebHost.UseUrls(DefaultUrl);
         }
         builder.WebHost.ConfigureKestrel(HttpEdge.ConfigureKestrelLimits);
-        builder.Logging.AddHttpEdgeLogging();
+        builder.Logging.AddPlatformConsole().AddHttpEdgeLogging();
         var privateHosts = builder.Configuration.GetSection(PrivateNetworkAllowlist.SettingName);
         if (privateHosts.Value is null && !privateHosts.GetChildren().Any())
         {
@@ -37,6 +39,9 @@ public static class LocalPlatform
         builder.Services.AddPlatformCore();
         builder.Services.AddLocalAdapters(dataDirectory, builder.Configuration);
         builder.Services.AddOpenApi("v1");
+        // Traces and metrics: OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, and always GET /metrics for Prometheus.
+        builder.Services.AddPlatformTelemetry(builder.Configuration, "agentfunctions-localhost")
+            .WithMetrics(metrics => metrics.AddPrometheusExporter());
         return builder;
     }
 
@@ -44,6 +49,9 @@ public static class LocalPlatform
     {
         // Outside /api: a local-host document about the API, not a route of the API itself.
         app.MapOpenApi("/openapi/{documentName}.json");
+        // Outside /api too: the Prometheus scrape of the platform's metrics (requests per route, model latency and
+        // tokens, tool failures, bus queue depth and lag, runs by status).
+        app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
 

@@ -114,3 +114,5 @@ resource usageContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/cont
 
 output name string = account.name
 output endpoint string = account.properties.documentEndpoint
+
+output usageContainerName string = usageContainer.name

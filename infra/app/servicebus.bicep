@@ -34,8 +34,11 @@ resource engineSubscriptions 'Microsoft.ServiceBus/namespaces/topics/subscriptio
   parent: topicResources[i]
   name: 'engine'
   properties: {
+    // After ten failed deliveries (DispatchTriggerEvent throws) a message moves to the subscription's dead-letter
+    // queue (<topic>/Subscriptions/engine/$DeadLetterQueue), as do expired ones and any a filter cannot evaluate.
     maxDeliveryCount: 10
     deadLetteringOnMessageExpiration: true
+    deadLetteringOnFilterEvaluationExceptions: true
     lockDuration: 'PT1M'
   }
 }]

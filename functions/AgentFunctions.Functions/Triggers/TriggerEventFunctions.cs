@@ -1,6 +1,8 @@
 using System.Text.Json;
 using AgentFunctions.Common;
+using AgentFunctions.Azure.ServiceBus;
 using AgentFunctions.Functions.Engine;
+using AgentFunctions.Observability;
 using AgentFunctions.Triggers;
 using AgentFunctions.Triggers.Listeners;
 using Microsoft.Azure.Functions.Worker;
@@ -39,12 +41,19 @@ public sealed class TriggerEventFunctions(
     /// delivered again, and after the subscription's maxDeliveryCount it goes to the dead-letter queue with the reason.
     /// </summary>
     [Function(nameof(DispatchTriggerEvent))]
-    public Task DispatchTriggerEvent(
+    public async Task DispatchTriggerEvent(
         [ServiceBusTrigger("trigger-events", Subscription, Connection = "ServiceBusConnection")] string body,
         [DurableClient] DurableTaskClient client,
+        FunctionContext context,
         CancellationToken cancellationToken)
     {
         durable.Bind(client);
+        // The bus hop's consumer span continues the sender's trace (the traceparent application property).
+        var binding = context.BindingContext.BindingData;
+        var trace = ServiceBusEventBus.TraceContextOf(binding.TryGetValue("ApplicationProperties", out var properties) ? properties?.ToString() : null);
+        DateTimeOffset? enqueuedAt = binding.TryGetValue("EnqueuedTimeUtc", out var enqueued) && DateTimeOffset.TryParse(enqueued?.ToString(), out var at) ? at : null;
+        using var span = PlatformTelemetry.StartProcess("trigger-events", binding.TryGetValue("MessageId", out var id) ? id?.ToString() ?? "" : "",
+            trace, enqueuedAt, DateTimeOffset.UtcNow);
         TriggerEventReceived message;
         try
         {
@@ -55,6 +64,6 @@ public sealed class TriggerEventFunctions(
         {
             throw new InvalidOperationException($"Not a {nameof(TriggerEventReceived)} message: {ex.Message}", ex);
         }
-        return dispatcher.DispatchAsync(message, cancellationToken);
+        await dispatcher.DispatchAsync(message, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -58,6 +58,8 @@ public static class HttpEdge
         app.Use(async (context, next) =>
         {
             var started = Stopwatch.GetTimestamp();
+            // Every answer, the framework's own included, carries the request id, and so does the request's log line.
+            using var correlation = RequestCorrelation.BeginScope(context);
             try
             {
                 if (RequestTargetLength(context.Request) > MaxRequestTargetLength)

@@ -23,6 +23,7 @@ public static class PlatformServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IAuthenticator, KeyAuthenticator>();
+        services.AddPlatformReadiness();
         services.AddTenancyFeature();
         services.AddAgentsFeature();
         services.AddToolRegistryFeature();

@@ -57,6 +57,7 @@ public static class ApiCall
 
     private static async Task<IResult> GuardAsync(HttpContext http, Func<Task<IResult>> body)
     {
+        using var correlation = Hosting.RequestCorrelation.BeginScope(http);
         try
         {
             return await body().ConfigureAwait(false);

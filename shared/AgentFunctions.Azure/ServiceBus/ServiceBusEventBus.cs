@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using AgentFunctions.Common;
+using AgentFunctions.Observability;
 using AgentFunctions.Triggers;
 using Azure.Messaging.ServiceBus;
 
@@ -19,6 +20,7 @@ public sealed class ServiceBusEventBus(ServiceBusClient client) : IEventBus, IAs
         where T : IBusMessage
     {
         var sender = senders.GetOrAdd(T.Topic, client.CreateSender);
+        using var span = PlatformTelemetry.StartPublish(T.Topic, message.MessageId);
         return sender.SendMessageAsync(ToMessage(message), cancellationToken);
     }
 
@@ -26,8 +28,9 @@ public sealed class ServiceBusEventBus(ServiceBusClient client) : IEventBus, IAs
         where T : IBusMessage => PublishAsync(message, cancellationToken);
 
     public static ServiceBusMessage ToMessage<T>(T message)
-        where T : IBusMessage =>
-        new(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(message, PlatformJson.Stored)))
+        where T : IBusMessage
+    {
+        var sent = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(message, PlatformJson.Stored)))
         {
             MessageId = message.MessageId,
             ContentType = "application/json",
@@ -35,6 +38,36 @@ public sealed class ServiceBusEventBus(ServiceBusClient client) : IEventBus, IAs
             // The tenant goes along as a property so a subscription rule or an operator can see whose event it is.
             ApplicationProperties = { ["topic"] = T.Topic },
         };
+        // The sender's trace context and request id: the consuming function's span continues the same trace (TraceContextOf).
+        if (PlatformTelemetry.Capture() is { } trace)
+        {
+            sent.ApplicationProperties[PlatformTelemetry.TraceParentProperty] = trace.TraceParent;
+            if (trace.RequestId is { } requestId) sent.ApplicationProperties[PlatformTelemetry.RequestIdBaggage] = requestId;
+        }
+        return sent;
+    }
+
+    /// <summary>The trace context a message carries, from the application properties as the trigger binding hands them over (JSON).</summary>
+    public static TraceContext? TraceContextOf(string? applicationPropertiesJson)
+    {
+        if (string.IsNullOrEmpty(applicationPropertiesJson)) return null;
+        try
+        {
+            using var properties = JsonDocument.Parse(applicationPropertiesJson);
+            var root = properties.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty(PlatformTelemetry.TraceParentProperty, out var traceParent) || traceParent.ValueKind != JsonValueKind.String)
+            {
+                return null;
+            }
+            var requestId = root.TryGetProperty(PlatformTelemetry.RequestIdBaggage, out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+            return new TraceContext(traceParent.GetString()!, requestId);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -22,6 +22,8 @@ public sealed class EventDispatcher(IDocumentStore store, RunService runs, ILogg
         var documents = store.For(message.Tenant);
         var recorded = await documents.GetAsync<TriggerEvent>(message.EventId, cancellationToken).ConfigureAwait(false);
         if (recorded is null || recorded.Value.Status != TriggerEventStatus.Queued) return;
+        using var scope = Observability.LogScopes.BeginPlatformScope(logger, tenantId: message.Tenant.Value, agentId: recorded.Value.AgentId,
+            runId: EventIds.RunFor(recorded.Value), triggerId: recorded.Value.TriggerId, eventId: message.EventId);
         try
         {
             await DispatchRecordedAsync(documents, recorded, cancellationToken).ConfigureAwait(false);

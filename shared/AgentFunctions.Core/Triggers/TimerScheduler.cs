@@ -82,6 +82,7 @@ public sealed class TimerScheduler(IDocumentStore store, IEventBus bus, TimeProv
         var fired = 0;
         foreach (var instant in due)
         {
+            using var span = Observability.PlatformTelemetry.StartTriggerIntake(nameof(TriggerSystem.Timer), trigger.Id);
             var payload = JsonSerializer.SerializeToElement(new Dictionary<string, object?>
             {
                 ["scheduled_at"] = instant,
@@ -93,6 +94,7 @@ public sealed class TimerScheduler(IDocumentStore store, IEventBus bus, TimeProv
             var e = new TriggerEvent(string.Empty, tenant, trigger.Id, trigger.AgentId, TriggerSystem.Timer, instant, payload, TriggerEventStatus.Queued, null, null, instant.ToString("O"), now);
             // Another instance ticking, or an earlier tick that died before moving the cursor, finds the key taken.
             var recorded = await EventRecorder.RecordAsync(documents, e, EventIds.ForSchedule(trigger.Id, instant), cancellationToken).ConfigureAwait(false);
+            Observability.PlatformTelemetry.TriggerEventTaken(span, nameof(TriggerSystem.Timer), tenant.Value, recorded.EventId, recorded.Duplicate);
             if (!recorded.NeedsPublish || recorded.EventId.Length == 0) continue;
             await bus.NotifyAsync(new TriggerEventReceived(tenant, recorded.EventId, trigger.Id), cancellationToken).ConfigureAwait(false);
             if (recorded.Duplicate) continue;

@@ -27,8 +27,10 @@ public sealed class WebhookIntake(IDocumentStore store, ISecretVault vault, IEve
     /// <exception cref="WebhookUnauthorizedException">Missing or bad signature, or a timestamp outside the tolerance.</exception>
     public async Task<WebhookAccepted> AcceptAsync(string triggerId, ReadOnlyMemory<byte> body, IHeaderDictionary headers, CancellationToken cancellationToken = default)
     {
+        using var span = Observability.PlatformTelemetry.StartTriggerIntake(TriggerSystem.Webhook.ToString(), triggerId);
         var trigger = await FindAsync(triggerId, cancellationToken).ConfigureAwait(false)
             ?? throw new NotFoundException($"Trigger '{triggerId}'");
+        using var scope = Observability.LogScopes.BeginPlatformScope(logger, tenantId: trigger.TenantId.Value, agentId: trigger.AgentId, triggerId: trigger.Id);
 
         var webhookId = headers["webhook-id"].ToString();
         if (string.IsNullOrEmpty(webhookId) || string.IsNullOrEmpty(headers["webhook-timestamp"].ToString()) || string.IsNullOrEmpty(headers["webhook-signature"].ToString()))
@@ -59,6 +61,7 @@ public sealed class WebhookIntake(IDocumentStore store, ISecretVault vault, IEve
         {
             await bus.NotifyAsync(new TriggerEventReceived(trigger.TenantId, recorded.EventId, trigger.Id), cancellationToken).ConfigureAwait(false);
         }
+        Observability.PlatformTelemetry.TriggerEventTaken(span, TriggerSystem.Webhook.ToString(), trigger.TenantId.Value, recorded.EventId, recorded.Duplicate);
         if (recorded.Duplicate)
         {
             await TriggerStates.UpdateAsync(documents, trigger.Id, s => s with { DuplicateCount = s.DuplicateCount + 1 }, cancellationToken).ConfigureAwait(false);

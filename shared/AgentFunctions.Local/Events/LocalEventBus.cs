@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using AgentFunctions.Observability;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -36,12 +38,16 @@ public sealed class LocalEventBus(
 
     private ITenantDocuments Queue => store.For(TenantId.Platform);
 
+    /// <summary>Started, not stopping, and every consumer still running (the readiness check reads it).</summary>
+    public bool IsConsuming => Volatile.Read(ref stopped) == 0 && workers.Length > 0 && workers.All(w => !w.IsCompleted);
+
     public async Task PublishAsync<T>(T message, CancellationToken cancellationToken = default)
         where T : IBusMessage
     {
         var id = T.Topic + ":" + message.MessageId;
+        using var span = PlatformTelemetry.StartPublish(T.Topic, message.MessageId);
         var queued = new QueuedMessage(id, TenantId.Platform, T.Topic, message.MessageId, JsonSerializer.SerializeToElement(message, PlatformJson.Stored),
-            time.GetUtcNow(), 0, false, null);
+            time.GetUtcNow(), 0, false, null, PlatformTelemetry.Capture());
         try
         {
             await Queue.CreateAsync(queued, cancellationToken).ConfigureAwait(false);
@@ -57,8 +63,9 @@ public sealed class LocalEventBus(
         where T : IBusMessage
     {
         var id = T.Topic + ":" + message.MessageId;
+        using var span = PlatformTelemetry.StartPublish(T.Topic, message.MessageId);
         var held = new QueuedMessage(id, TenantId.Platform, T.Topic, message.MessageId, JsonSerializer.SerializeToElement(message, PlatformJson.Stored),
-            time.GetUtcNow(), 0, false, null);
+            time.GetUtcNow(), 0, false, null, PlatformTelemetry.Capture());
         if (notified.TryAdd(id, held)) ready.Writer.TryWrite(id);
         return Task.CompletedTask;
     }
@@ -78,6 +85,7 @@ public sealed class LocalEventBus(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        PlatformTelemetry.ObserveQueueDepth(() => [new(ready.Reader.Count + inFlight.Count)]);
         // What a crash left behind goes first.
         foreach (var waiting in await Queue.ListAsync<QueuedMessage>(cancellationToken, new FieldEquals("dead_lettered", "false")).ConfigureAwait(false))
         {
@@ -184,10 +192,22 @@ public sealed class LocalEventBus(
         }
     }
 
-    private Task HandleAsync(QueuedMessage message, CancellationToken cancellationToken) =>
-        handlers.TryGetValue(message.Topic, out var handler)
-            ? handler.HandleAsync(JsonSerializer.SerializeToUtf8Bytes(message.Body), cancellationToken)
-            : throw new InvalidOperationException($"No consumer for topic '{message.Topic}'.");
+    private async Task HandleAsync(QueuedMessage message, CancellationToken cancellationToken)
+    {
+        if (!handlers.TryGetValue(message.Topic, out var handler)) throw new InvalidOperationException($"No consumer for topic '{message.Topic}'.");
+        // A consumer task has no ambient trace: the span joins the publisher's trace from the message.
+        Activity.Current = null;
+        using var span = PlatformTelemetry.StartProcess(message.Topic, message.MessageId, message.Trace, message.EnqueuedAt, time.GetUtcNow());
+        try
+        {
+            await handler.HandleAsync(JsonSerializer.SerializeToUtf8Bytes(message.Body), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            PlatformTelemetry.Failed(span, ex);
+            throw;
+        }
+    }
 
     private static string Reason(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";
 

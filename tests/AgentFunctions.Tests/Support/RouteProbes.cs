@@ -85,7 +85,7 @@ public static class RouteProbes
     {
         (object? body, string? ifMatch, string query) = route.Name switch
         {
-            "GetHealth" or "ListTenants" or "GetTenant" or "GetMe" or "ListTeams" or "ListUsers" or "GetUser" or "ListApiKeys" or "RevokeApiKey"
+            "GetHealth" or "GetReadiness" or "ListTenants" or "GetTenant" or "GetMe" or "ListTeams" or "ListUsers" or "GetUser" or "ListApiKeys" or "RevokeApiKey"
                 or "ListAgents" or "GetAgent" or "ListAgentVersions" or "GetAgentVersion" or "ListTools" or "GetTool" or "ListCredentialAudit"
                 or "ListAgentRuns" or "ListAgentSessions" or "GetConversation" or "GetRun" or "StreamRunEvents"
                 or "CancelRun" or "ApproveRunToolCall" or "RejectRunToolCall" => P(null, null, ""),

@@ -4,6 +4,7 @@ using AgentFunctions.Engine.Models;
 using AgentFunctions.Engine.Orchestration;
 using AgentFunctions.Engine.Sessions;
 using AgentFunctions.Engine.Tools;
+using AgentFunctions.Observability;
 using AgentFunctions.Storage;
 using AgentFunctions.Tools;
 using Microsoft.Extensions.Logging;
@@ -69,7 +70,7 @@ public sealed class AgentRunActivities(
             ? []
             : await LoadHistoryAsync(documents, input.SessionId, spec.MemoryWindow, cancellationToken).ConfigureAwait(false);
         var snippets = spec.Knowledge.Enabled
-            ? await knowledge.RetrieveAsync(new KnowledgeQuery(input.Tenant, agent.Id, input.Message, spec.Knowledge.TopK, spec.Knowledge.MinScore, spec.Knowledge.KnowledgeBaseIds), cancellationToken).ConfigureAwait(false)
+            ? await RetrieveAsync(input, new KnowledgeQuery(input.Tenant, agent.Id, input.Message, spec.Knowledge.TopK, spec.Knowledge.MinScore, spec.Knowledge.KnowledgeBaseIds), cancellationToken).ConfigureAwait(false)
             : [];
         if (spec.Knowledge.Enabled && knowledgeUsage is not null)
         {
@@ -83,13 +84,57 @@ public sealed class AgentRunActivities(
     public async Task<ChatCompletion> CallModelAsync(ModelCallInput input, CancellationToken cancellationToken)
     {
         if (usage is not null) await usage.BeforeModelCallAsync(input, cancellationToken).ConfigureAwait(false);
-        var completion = await models.For(input.Request.Model).CompleteAsync(input.Request, cancellationToken).ConfigureAwait(false);
+        using var span = PlatformTelemetry.StartModelCall(input.Request.Model, input.RunId, input.Trace);
+        using var scope = logger.BeginPlatformScope(tenantId: input.Tenant.Value, runId: input.RunId);
+        var started = time.GetTimestamp();
+        ChatCompletion completion;
+        try
+        {
+            completion = await models.For(input.Request.Model).CompleteAsync(input.Request, cancellationToken).ConfigureAwait(false);
+            PlatformTelemetry.ModelCallEnded(span, input.Request.Model, completion.Model, completion.Usage.InputTokens, completion.Usage.OutputTokens,
+                completion.FinishReason, time.GetElapsedTime(started), errorType: null);
+        }
+        catch (Exception ex)
+        {
+            PlatformTelemetry.ModelCallEnded(span, input.Request.Model, null, 0, 0, null, time.GetElapsedTime(started), ex.GetType().Name);
+            throw;
+        }
         if (usage is not null) await usage.ModelCalledAsync(input, completion, cancellationToken).ConfigureAwait(false);
         return completion;
     }
 
-    public Task<ToolResult> ExecuteToolAsync(ToolInvocation invocation, CancellationToken cancellationToken) =>
-        tools.ExecuteAsync(invocation, cancellationToken);
+    public async Task<ToolResult> ExecuteToolAsync(ToolInvocation invocation, CancellationToken cancellationToken)
+    {
+        using var span = PlatformTelemetry.StartToolCall(invocation.ToolName, invocation.CallId, invocation.RunId, invocation.Trace);
+        using var scope = logger.BeginPlatformScope(tenantId: invocation.Tenant.Value, agentId: invocation.AgentId, runId: invocation.RunId);
+        try
+        {
+            var result = await tools.ExecuteAsync(invocation, cancellationToken).ConfigureAwait(false);
+            PlatformTelemetry.ToolCallEnded(span, invocation.ToolName, result.Succeeded ? "succeeded" : "failed", result.Succeeded ? null : "tool_error");
+            return result;
+        }
+        catch (Exception ex)
+        {
+            PlatformTelemetry.ToolCallEnded(span, invocation.ToolName, "failed", ex.GetType().Name);
+            throw;
+        }
+    }
+
+    private async Task<IReadOnlyList<KnowledgeSnippet>> RetrieveAsync(AgentRunInput input, KnowledgeQuery query, CancellationToken cancellationToken)
+    {
+        using var span = PlatformTelemetry.StartRetrieval(input.AgentId, query.TopK, input.RunId, input.Trace);
+        try
+        {
+            var snippets = await knowledge.RetrieveAsync(query, cancellationToken).ConfigureAwait(false);
+            span?.SetTag("agentfunctions.retrieval.results", snippets.Count);
+            return snippets;
+        }
+        catch (Exception ex)
+        {
+            PlatformTelemetry.Failed(span, ex);
+            throw;
+        }
+    }
 
     /// <summary>
     /// Closes the run in one atomic batch (run, tool executions, usage, session messages). Idempotent: a run already
@@ -147,6 +192,8 @@ public sealed class AgentRunActivities(
         }
 
         await documents.CommitAsync(writes, cancellationToken).ConfigureAwait(false);
+        PlatformTelemetry.RunEnded(completion.Status.ToString());
+        using var scope = logger.BeginPlatformScope(tenantId: completion.Tenant.Value, agentId: run.AgentId, sessionId: run.SessionId, runId: run.Id);
         logger.LogInformation("Run {RunId} of agent {AgentId} finished with {Status}", run.Id, run.AgentId, completion.Status);
         return true;
     }
@@ -160,6 +207,7 @@ public sealed class AgentRunActivities(
         var now = time.GetUtcNow();
         var run = (current?.Value ?? NewRun(input, 0, AgentScope.User, string.Empty, now)) with { Status = RunStatus.Failed, Reason = reason, EndedAt = now };
         await documents.UpsertAsync(run, cancellationToken).ConfigureAwait(false);
+        PlatformTelemetry.RunEnded(RunStatus.Failed.ToString());
         logger.LogWarning("Run {RunId} failed outside its loop: {Reason}", input.RunId, reason);
     }
 

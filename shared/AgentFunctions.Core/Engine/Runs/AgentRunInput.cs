@@ -11,4 +11,8 @@ public sealed record AgentRunInput(
     string? SessionId,
     string Message,
     string? ParentRunId = null,
-    int Depth = 0);
+    int Depth = 0)
+{
+    /// <summary>The trace context of the run's start: every activity's span joins that trace, every log its request id.</summary>
+    public Observability.TraceContext? Trace { get; init; }
+}

@@ -70,7 +70,7 @@ public static class AgentRunOrchestration
             {
                 var remaining = Math.Max(1, limits.MaxTokens - run.Usage.TotalTokens);
                 completion = await context.CallActivityAsync<ChatCompletion>(EngineNames.CallModel,
-                    new ModelCallInput(input.Tenant, input.RunId, new ChatRequest(preparation.Model, messages.ToArray(), schemas, remaining)));
+                    new ModelCallInput(input.Tenant, input.RunId, new ChatRequest(preparation.Model, messages.ToArray(), schemas, remaining)) { Trace = input.Trace });
             }
             catch (ActivityFailedException ex) when (ex.Failure.Contains(Usage.UsageLimitExceededException.BudgetMarker, StringComparison.Ordinal))
             {
@@ -179,7 +179,7 @@ public static class AgentRunOrchestration
         {
             // Builtins only read; every other kind may change the world and is journaled as a side effect.
             result = await context.CallActivityAsync<ToolResult>(tool.Kind == ToolKind.Builtin ? EngineNames.ExecuteReadOnlyTool : EngineNames.ExecuteTool,
-                new ToolInvocation(input.Tenant, input.RunId, input.AgentId, preparation.AgentOwnerId, name, call.ArgumentsJson, callId));
+                new ToolInvocation(input.Tenant, input.RunId, input.AgentId, preparation.AgentOwnerId, name, call.ArgumentsJson, callId) { Trace = input.Trace });
         }
         catch (ActivityFailedException ex)
         {
@@ -201,7 +201,7 @@ public static class AgentRunOrchestration
             return Refuse(context, run, callId, name, call with { ArgumentsJson = recorded }, $"Agents may call agents at most {MaxDepth} levels deep; '{name}' was not executed.");
         }
         var childRunId = $"{input.RunId}-{run.ToolCallCount}";
-        var childInput = new AgentRunInput(input.Tenant, childRunId, childAgentId, input.UserId, null, ChildMessage(call.ArgumentsJson), input.RunId, input.Depth + 1);
+        var childInput = new AgentRunInput(input.Tenant, childRunId, childAgentId, input.UserId, null, ChildMessage(call.ArgumentsJson), input.RunId, input.Depth + 1) { Trace = input.Trace };
         RunOutcome outcome;
         try
         {

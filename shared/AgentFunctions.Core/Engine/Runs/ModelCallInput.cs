@@ -3,4 +3,8 @@ using AgentFunctions.Engine.Models;
 
 namespace AgentFunctions.Engine.Runs;
 
-public sealed record ModelCallInput(TenantId Tenant, string RunId, ChatRequest Request);
+public sealed record ModelCallInput(TenantId Tenant, string RunId, ChatRequest Request)
+{
+    /// <summary>The run's trace context (<see cref="AgentRunInput.Trace"/>).</summary>
+    public Observability.TraceContext? Trace { get; init; }
+}

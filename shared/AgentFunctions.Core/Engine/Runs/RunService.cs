@@ -51,7 +51,8 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
         var now = time.GetUtcNow();
         // Time-ordered, so the agent's runs list pages newest first from the store's id order.
         runId ??= Ids.NewSortable("run", now);
-        var input = new AgentRunInput(caller.Tenant, runId, agentId, caller.UserId, sessionId, message!);
+        using var span = Observability.PlatformTelemetry.StartRun(caller.Tenant.Value, agentId, runId, sessionId);
+        var input = new AgentRunInput(caller.Tenant, runId, agentId, caller.UserId, sessionId, message!) { Trace = Observability.PlatformTelemetry.Capture() };
         var run = AgentRunActivities.NewRun(input, agent.Version, agent.Spec.Scope, agent.TeamId, now);
         // The record and the orchestration are made durable side by side (one wait instead of two). If the host dies
         // between them, the run's first activity writes a missing record, and a record whose orchestration never

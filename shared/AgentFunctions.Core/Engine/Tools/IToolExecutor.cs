@@ -20,7 +20,11 @@ public sealed record ToolInvocation(
     string AgentOwnerId,
     string ToolName,
     string ArgumentsJson,
-    string CallId);
+    string CallId)
+{
+    /// <summary>The run's trace context (<see cref="Runs.AgentRunInput.Trace"/>).</summary>
+    public Observability.TraceContext? Trace { get; init; }
+}
 
 /// <summary>
 /// What a tool call gave back. <see cref="RecordedArguments"/>, when set, is what the run must record instead of the

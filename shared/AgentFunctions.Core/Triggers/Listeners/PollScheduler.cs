@@ -132,9 +132,11 @@ public sealed class PollScheduler(
 
     private async Task EmitAsync(ITenantDocuments documents, Trigger trigger, PolledItem item, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        using var span = Observability.PlatformTelemetry.StartTriggerIntake(trigger.System.ToString(), trigger.Id);
         var e = new TriggerEvent(string.Empty, trigger.TenantId, trigger.Id, trigger.AgentId, trigger.System, item.Timestamp ?? now, item.Payload,
             TriggerEventStatus.Queued, null, null, item.Id, now);
         var recorded = await EventRecorder.RecordAsync(documents, e, EventIds.ForItem(trigger.Id, item.Id), cancellationToken).ConfigureAwait(false);
+        Observability.PlatformTelemetry.TriggerEventTaken(span, trigger.System.ToString(), trigger.TenantId.Value, recorded.EventId, recorded.Duplicate);
         if (!recorded.NeedsPublish || recorded.EventId.Length == 0) return;
         await bus.NotifyAsync(new TriggerEventReceived(trigger.TenantId, recorded.EventId, trigger.Id), cancellationToken).ConfigureAwait(false);
     }

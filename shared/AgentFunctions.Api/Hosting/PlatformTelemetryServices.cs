@@ -1,0 +1,76 @@
+using AgentFunctions.Observability;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace AgentFunctions.Api.Hosting;
+
+/// <summary>
+/// OpenTelemetry for both hosts: the platform's spans and metrics (<see cref="PlatformTelemetry"/>), ASP.NET Core's
+/// request spans and per-route request metrics (<c>http.server.request.duration</c> by <c>http.route</c>), and the
+/// logs. OTLP when <see cref="OtlpEndpointSetting"/> is set (any collector, Aspire dashboard, Jaeger...); each host
+/// adds its own exporter on the returned builder (the local host Prometheus, the Functions app Azure Monitor).
+/// </summary>
+public static class PlatformTelemetryServices
+{
+    public const string OtlpEndpointSetting = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    /// <summary>Meters the platform exports besides its own (ASP.NET Core's request duration by route, Kestrel's connections).</summary>
+    public static readonly string[] FrameworkMeters = ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel"];
+
+    public static IOpenTelemetryBuilder AddPlatformTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
+    {
+        var builder = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName))
+            // The API request span, named by its route ("POST api/v1/hooks/{triggerId}"), continuing the caller's traceparent.
+            // Scrapes of /metrics are not traced.
+            .WithTracing(tracing => tracing.AddSource(PlatformTelemetry.Name)
+                .AddAspNetCoreInstrumentation(options => options.Filter = http => !http.Request.Path.StartsWithSegments("/metrics")))
+            .WithMetrics(metrics => metrics.AddMeter(PlatformTelemetry.Name).AddMeter(FrameworkMeters))
+            .WithLogging(logging => { }, options =>
+            {
+                options.IncludeScopes = true;
+                options.IncludeFormattedMessage = true;
+            });
+        if (!string.IsNullOrWhiteSpace(configuration[OtlpEndpointSetting]))
+        {
+            // Endpoint, protocol and headers from the standard OTEL_EXPORTER_OTLP_* settings.
+            builder.UseOtlpExporter();
+        }
+        return builder;
+    }
+
+    /// <summary>
+    /// The console log: one JSON object per line (with scopes: request_id, tenant_id, run_id...) when the output is not
+    /// a terminal (a container, a pipe, a log shipper), the readable single-line form with scopes when it is.
+    /// </summary>
+    public static ILoggingBuilder AddPlatformConsole(this ILoggingBuilder logging, bool? terminal = null)
+    {
+        logging.ClearProviders();
+        if (terminal ?? !Console.IsOutputRedirected)
+        {
+            logging.AddSimpleConsole(options =>
+            {
+                options.IncludeScopes = true;
+                options.SingleLine = true;
+                options.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
+        else
+        {
+            logging.AddJsonConsole(options =>
+            {
+                options.IncludeScopes = true;
+                options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                options.UseUtcTimestamp = true;
+            });
+        }
+        return logging;
+    }
+}

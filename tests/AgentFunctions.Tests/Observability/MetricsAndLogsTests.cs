@@ -1,0 +1,82 @@
+using System.Net;
+using AgentFunctions.Api.Hosting;
+using AgentFunctions.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
+
+namespace AgentFunctions.Tests.Observability;
+
+public sealed class MetricsAndLogsTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+{
+    [Fact]
+    public async Task Metrics_LocalHost_ServesPrometheusText_WithRequestsPerRoute()
+    {
+        var client = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/health")).StatusCode);
+
+        // The exporter caches a scrape briefly; the request above must be in a later one.
+        string text = "";
+        for (var attempt = 0; attempt < 100 && !text.Contains("http_route=\"/api/v1/health\"", StringComparison.Ordinal); attempt++)
+        {
+            var response = await client.GetAsync("/metrics");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            text = await response.Content.ReadAsStringAsync();
+            if (!text.Contains("http_route=\"/api/v1/health\"", StringComparison.Ordinal)) await Task.Delay(100);
+        }
+
+        Assert.True(text.Contains("http_server_request_duration_seconds", StringComparison.Ordinal), text[..Math.Min(text.Length, 3000)]);
+        Assert.True(text.Contains("http_route=\"/api/v1/health\"", StringComparison.Ordinal), string.Join("\n", text.Split('\n').Where(l => l.Contains("http_route", StringComparison.Ordinal)).Take(5)));
+    }
+
+    [Fact]
+    public async Task RequestId_FromACorrelationHeader_IsEchoed_ElseTheTraceId()
+    {
+        var client = factory.CreateClient();
+
+        using var correlated = new HttpRequestMessage(HttpMethod.Get, "/api/v1/health");
+        correlated.Headers.Add("X-Correlation-Id", "abc-123");
+        var echoed = await client.SendAsync(correlated);
+        using var traced = new HttpRequestMessage(HttpMethod.Get, "/api/v1/health");
+        traced.Headers.Add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        var fromTrace = await client.SendAsync(traced);
+        using var unsafeHeader = new HttpRequestMessage(HttpMethod.Get, "/api/v1/health");
+        unsafeHeader.Headers.TryAddWithoutValidation("X-Request-Id", "two words\"<script>");
+        var fresh = await client.SendAsync(unsafeHeader);
+
+        Assert.Equal("abc-123", echoed.Headers.GetValues(RequestCorrelation.ResponseHeader).Single());
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", fromTrace.Headers.GetValues(RequestCorrelation.ResponseHeader).Single());
+        Assert.Matches("^[0-9a-f]{32}$", fresh.Headers.GetValues(RequestCorrelation.ResponseHeader).Single());
+    }
+
+    [Fact]
+    public async Task RequestId_OnAFrameworkAnswer_IsThereToo()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/no-such-route");
+        request.Headers.Add("X-Request-Id", "lost-1");
+
+        var response = await factory.CreateClient().SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("lost-1", response.Headers.GetValues(RequestCorrelation.ResponseHeader).Single());
+    }
+
+    [Theory]
+    [InlineData(false, ConsoleFormatterNames.Json)]
+    [InlineData(true, ConsoleFormatterNames.Simple)]
+    public void PlatformConsole_JsonWhenNotATerminal_ReadableWhenItIs(bool terminal, string formatter)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.AddPlatformConsole(terminal));
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>().CurrentValue;
+
+        Assert.Equal(formatter, options.FormatterName);
+        var scopes = terminal
+            ? provider.GetRequiredService<IOptionsMonitor<SimpleConsoleFormatterOptions>>().CurrentValue.IncludeScopes
+            : provider.GetRequiredService<IOptionsMonitor<JsonConsoleFormatterOptions>>().CurrentValue.IncludeScopes;
+        Assert.True(scopes);
+    }
+}
