@@ -3,6 +3,7 @@ using AgentFunctions.Engine.Models;
 using AgentFunctions.Local.Documents;
 using AgentFunctions.Local.Events;
 using AgentFunctions.Local.Knowledge;
+using AgentFunctions.Local.Lifecycle;
 using AgentFunctions.Triggers;
 using Microsoft.Extensions.Options;
 using AgentFunctions.Local.Models;
@@ -27,6 +28,7 @@ public static class LocalAdapters
         services.AddOpenAIChatModel(configuration);
         services.AddLocalTriggers();
         services.AddLocalKnowledge(dataDirectory);
+        services.AddLocalLifecycle();
         return services;
     }
 

@@ -5,6 +5,7 @@ using AgentFunctions.Api.Tools;
 using AgentFunctions.Api.Triggers;
 using AgentFunctions.Api.Credentials;
 using AgentFunctions.Api.Knowledge;
+using AgentFunctions.Api.Lifecycle;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 
@@ -24,6 +25,7 @@ public static class ApiEndpoints
         api.MapEngineApi();
         api.MapTriggersApi();
         api.MapKnowledgeApi();
+        api.MapLifecycleApi();
         return endpoints;
     }
 }

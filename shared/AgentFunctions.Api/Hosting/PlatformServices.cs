@@ -7,6 +7,7 @@ using AgentFunctions.Api.Triggers;
 using AgentFunctions.Triggers;
 using AgentFunctions.Api.Credentials;
 using AgentFunctions.Api.Knowledge;
+using AgentFunctions.Api.Lifecycle;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -30,6 +31,7 @@ public static class PlatformServices
         services.AddEngineFeature();
         services.AddTriggersFeature();
         services.AddKnowledgeFeature();
+        services.AddLifecycleFeature();
         return services;
     }
 }

@@ -21,7 +21,7 @@ namespace AgentFunctions.Local.Documents;
 /// fsync the directory. A crash at any point leaves either the old complete log or the new complete one.</item>
 /// </list>
 /// </summary>
-public sealed class FileDocumentStore : IDocumentStore, IDisposable
+public sealed class FileDocumentStore : IDocumentStore, AgentFunctions.Lifecycle.ICompactingStore, IDisposable
 {
     private const string LogFileName = "documents.log";
     private const string SnapshotFileName = "documents.log.compacting";
@@ -125,6 +125,13 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
             ThrowIfUnusable();
             CompactLocked();
         }
+    }
+
+    /// <summary>Compaction for the lifecycle: after a tenant deletion its records are gone from the log on disk too.</summary>
+    public Task CompactAsync(CancellationToken cancellationToken = default)
+    {
+        Compact();
+        return Task.CompletedTask;
     }
 
     public void Dispose()
@@ -584,6 +591,9 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
 
     private readonly record struct DocumentKey(string Tenant, string Kind, string Id);
 
+    /// <summary>The order of a partition scan: kind, then id (a kind is snake_case, so ':' cannot occur in it).</summary>
+    private static string ScanKey(string kind, string id) => kind + ":" + id;
+
     private sealed record PendingBatch(long Sequence, Partition Partition, IReadOnlyList<LogEntry> Entries)
     {
         public string Tenant => Partition.Tenant;
@@ -638,6 +648,52 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
         }
 
         public IEnumerable<StoredDocument> All() => kinds.Values.SelectMany(byId => byId.Values);
+
+        /// <summary>
+        /// The first <paramref name="limit"/> records (plus one, to tell whether more follow) whose scan key sorts after
+        /// <paramref name="after"/>, in scan-key order: a bounded heap, so a page costs one pass and no full sort.
+        /// </summary>
+        public List<StoredDocument> ScanAfter(string? after, int limit)
+        {
+            for (var attempt = 0; attempt < OptimisticReadAttempts; attempt++)
+            {
+                var before = Volatile.Read(ref version);
+                if ((before & 1) == 0)
+                {
+                    var documents = Scan(after, limit);
+                    Interlocked.MemoryBarrier();
+                    if (Volatile.Read(ref version) == before) return documents;
+                }
+                Thread.SpinWait(1 << attempt);
+            }
+            lock (writeLock) return Scan(after, limit);
+        }
+
+        private List<StoredDocument> Scan(string? after, int limit)
+        {
+            // A max-heap of the smallest keys seen: the root is the largest kept, replaced when a smaller key comes.
+            var heap = new PriorityQueue<StoredDocument, string>(limit + 2, Comparer<string>.Create(static (a, b) => string.CompareOrdinal(b, a)));
+            foreach (var byId in kinds.Values)
+            {
+                foreach (var document in byId.Values)
+                {
+                    var key = ScanKey(document.Kind, document.Id);
+                    if (after is not null && string.CompareOrdinal(key, after) <= 0) continue;
+                    if (heap.Count <= limit)
+                    {
+                        heap.Enqueue(document, key);
+                    }
+                    else if (heap.TryPeek(out _, out var largest) && string.CompareOrdinal(key, largest) < 0)
+                    {
+                        heap.EnqueueDequeue(document, key);
+                    }
+                }
+            }
+            var result = new List<StoredDocument>(heap.Count);
+            while (heap.TryDequeue(out var document, out _)) result.Add(document);
+            result.Reverse();
+            return result;
+        }
 
         /// <summary>Applies a durable batch; returns the change in live bytes.</summary>
         public long Publish(IReadOnlyList<LogEntry> entries)
@@ -720,6 +776,19 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
                 items.Add(document);
             }
             var continuation = more ? LocalContinuation.Encode(items[^1].Id, page.Descending) : null;
+            return Task.FromResult(new DocumentPage(items, continuation));
+        }
+
+        public Task<DocumentPage> ReadPartitionPageAsync(DocumentPageRequest page, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(page);
+            page.Validate();
+            if (page.Descending) throw new ArgumentException("A partition scan reads in ascending order only.", nameof(page));
+            var after = page.Continuation is null ? null : LocalContinuation.Decode(page.Continuation, descending: false);
+            var items = partition.ScanAfter(after, page.Limit);
+            var more = items.Count > page.Limit;
+            if (more) items.RemoveAt(items.Count - 1);
+            var continuation = more ? LocalContinuation.Encode(ScanKey(items[^1].Kind, items[^1].Id), descending: false) : null;
             return Task.FromResult(new DocumentPage(items, continuation));
         }
 

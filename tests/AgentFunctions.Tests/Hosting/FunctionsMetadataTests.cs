@@ -64,12 +64,13 @@ public sealed class FunctionsMetadataTests(PlatformFactory factory) : IClassFixt
     [Fact]
     public void EngineHttpFunctions_EachBindsItsOwnDurableClient()
     {
-        // Every HTTP function whose class reaches the runs API needs the Durable client of its own invocation.
+        // Every HTTP function whose class reaches the runs API needs the Durable client of its own invocation, and so
+        // does the tenant deletion (it purges the tenant's orchestration instances).
         var engineFunctions = Metadata.Where(f => f.EntryPoint.StartsWith("AgentFunctions.Functions.Engine.EngineFunctions.", StringComparison.Ordinal)).ToList();
         var withClient = Metadata.Where(f => f.TriggerType == "httpTrigger" && f.BindingTypes.Contains("durableClient")).Select(f => f.Name).Order(StringComparer.Ordinal).ToList();
 
         Assert.NotEmpty(engineFunctions);
-        Assert.Equal(engineFunctions.Select(f => f.Name).Order(StringComparer.Ordinal), withClient);
+        Assert.Equal(engineFunctions.Select(f => f.Name).Append("DeleteTenant").Order(StringComparer.Ordinal), withClient);
         Assert.All(engineFunctions, f => Assert.Equal(["httpTrigger", "durableClient", "http"], f.BindingTypes));
     }
 
@@ -85,11 +86,21 @@ public sealed class FunctionsMetadataTests(PlatformFactory factory) : IClassFixt
     [Fact]
     public void TriggerClock_IsATimerEveryMinute()
     {
-        var clock = Assert.Single(Metadata, f => f.TriggerType == "timerTrigger");
+        var clock = Assert.Single(Metadata, f => f.TriggerType == "timerTrigger" && f.Name == "TriggerClock");
 
-        Assert.Equal("TriggerClock", clock.Name);
         Assert.Equal(["timerTrigger"], clock.BindingTypes);
         Assert.Equal("0 * * * * *", clock.Bindings[0].GetProperty("schedule").GetString());
+    }
+
+    [Fact]
+    public void LifecycleTimers_ResumeDeletionsAndApplyRetention_WithTheirOwnDurableClient()
+    {
+        var timers = Metadata.Where(f => f.TriggerType == "timerTrigger" && f.Name != "TriggerClock").ToDictionary(f => f.Name);
+
+        Assert.Equal(["ApplyRetention", "ResumeTenantDeletions"], timers.Keys.Order(StringComparer.Ordinal));
+        Assert.All(timers.Values, t => Assert.Equal(["timerTrigger", "durableClient"], t.BindingTypes));
+        Assert.Equal("0 */5 * * * *", timers["ResumeTenantDeletions"].Bindings[0].GetProperty("schedule").GetString());
+        Assert.Equal("0 30 3 * * *", timers["ApplyRetention"].Bindings[0].GetProperty("schedule").GetString());
     }
 
     [Fact]

@@ -63,6 +63,7 @@ public static class RouteProbes
         "DeleteTrigger" => "trigger",
         "DeleteKnowledgeBase" => "knowledge_base",
         "DeleteDocument" => "document",
+        "DeleteTenant" => "tenant",
         _ => null,
     };
 
@@ -115,6 +116,8 @@ public static class RouteProbes
             "UploadDocument" => P(new { probe = serial, text = "probe document" }, null, $"?name=probe{serial}.json"),
             "ReplaceDocument" => P(new { probe = serial, text = "probe replacement" }, null, ""),
             "QueryKnowledgeBase" or "QueryAgentKnowledge" => P(new { query = $"probe {serial}", top_k = 3, mode = "hybrid" }, null, ""),
+            "ExportTenant" or "DeleteTenant" or "GetTenantDeletion" or "GetTenantRetention" => P(null, null, ""),
+            "SetTenantRetention" => P(new { runs_days = 30, conversations_days = (int?)null, events_days = 90 }, null, ""),
             _ => throw new UnknownRouteException($"{route}: RouteProbes has no generator for this route; add one (and its row in the authorization rules)."),
         };
         var path = route.Template;

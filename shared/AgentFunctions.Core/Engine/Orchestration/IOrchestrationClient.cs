@@ -14,6 +14,12 @@ public interface IOrchestrationClient
     /// <summary>Stops an instance at its next await; it ends as <see cref="OrchestrationRuntimeStatus.Terminated"/>.</summary>
     Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Removes the instances and their history (and their sub-orchestrations'), terminating any still running first;
+    /// returns how many were removed. Unknown ids are skipped. For tenant deletion and retention.
+    /// </summary>
+    Task<int> PurgeAsync(IReadOnlyList<string> instanceIds, CancellationToken cancellationToken = default);
+
     Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default);
 
     /// <summary>Returns when the instance reaches a terminal status or <paramref name="maxWait"/> has passed, with its state then.</summary>
