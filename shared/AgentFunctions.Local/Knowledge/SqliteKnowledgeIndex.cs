@@ -133,9 +133,14 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
                 command.ExecuteNonQuery();
             }
             transaction.Commit();
-            // Deleted rows stay in the WAL and in free pages until checkpointed and vacuumed: fold the WAL back and
-            // rebuild the file, so the tenant's text is gone from disk, not only from queries.
-            if (removed > 0) Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
+            // Deleted rows linger: FTS5 keeps the terms of deleted rows in its segments until they are merged, and
+            // SQLite keeps freed pages and the WAL. Merge the full-text index, fold the WAL back and rebuild the file, so
+            // the tenant's text is gone from disk, not only from queries.
+            if (removed > 0)
+            {
+                Execute(connection, "INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');");
+                Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
+            }
         }, cancellationToken).ConfigureAwait(false);
         return removed;
     }
