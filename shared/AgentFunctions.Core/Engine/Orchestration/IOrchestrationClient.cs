@@ -15,8 +15,9 @@ public interface IOrchestrationClient
     Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Removes the instances and their history (and their sub-orchestrations'), terminating any still running first;
-    /// returns how many were removed. Unknown ids are skipped. For tenant deletion and retention.
+    /// Removes the instances and their history, terminating any still running first; returns how many were removed.
+    /// Unknown ids are skipped. Sub-orchestrations go too where the backend can recurse (the local runner does; Durable
+    /// is asked to), and callers name them anyway: a child run is a run record of its own. For deletion and retention.
     /// </summary>
     Task<int> PurgeAsync(IReadOnlyList<string> instanceIds, CancellationToken cancellationToken = default);
 
