@@ -6,6 +6,7 @@ using AgentFunctions.Access;
 using AgentFunctions.Common;
 using AgentFunctions.Local.Events;
 using AgentFunctions.Storage;
+using AgentFunctions.Tenancy;
 using AgentFunctions.Tests.Knowledge;
 using AgentFunctions.Tests.Support;
 using AgentFunctions.Tests.Triggers;
@@ -150,9 +151,13 @@ public sealed class TenantLifecycleTests : IDisposable
     internal sealed record Populated(SeededTenant Tenant, string Key, string Marker, string SecretValue, string AgentId, string RunId, string CredentialId, string TriggerId, string KnowledgeBaseId);
 
     /// <summary>A tenant with something in every local adapter, each piece carrying the tenant's marker.</summary>
-    internal async Task<Populated> PopulateAsync()
+    internal Task<Populated> PopulateAsync() => PopulateAsync(factory);
+
+    internal static async Task<Populated> PopulateAsync(PlatformFactory factory)
     {
         var tenant = await factory.SeedTenantAsync(Role.Admin);
+        // As POST /api/v1/tenants writes it: the platform's directory entry (the seeding helper writes only the partition).
+        await factory.Store.For(TenantId.Platform).CreateAsync(new TenantDirectoryEntry(tenant.Tenant.Value, TenantId.Platform, "Seeded", "free", DateTimeOffset.UtcNow));
         var client = tenant.First.Client;
         var marker = "mark" + Guid.NewGuid().ToString("N")[..12];
         var secret = "secret" + Guid.NewGuid().ToString("N")[..12];
@@ -202,4 +207,10 @@ public sealed class TenantLifecycleTests : IDisposable
     }
 
     private static bool Contains(byte[] haystack, string needle) => haystack.AsSpan().IndexOf(Encoding.UTF8.GetBytes(needle)) >= 0;
+}
+
+/// <summary>Lets other lifecycle tests populate tenants the same way.</summary>
+internal sealed class TenantLifecycleTestsAccess(PlatformFactory factory)
+{
+    public Task<TenantLifecycleTests.Populated> PopulateAsync() => TenantLifecycleTests.PopulateAsync(factory);
 }
