@@ -9,7 +9,8 @@ namespace AgentFunctions.Lifecycle;
 /// <summary>
 /// The tenant's partition of the document store, every kind: exported page by page (minus stored secret hashes), and
 /// deleted page by page (a batch of deletes per page, read again from the start, so an interrupted deletion simply
-/// continues). A store that keeps deleted bytes until it compacts (<see cref="ICompactingStore"/>) is compacted after.
+/// continues). A store that keeps deleted bytes until it compacts (<see cref="ICompactingStore"/>) is compacted by the
+/// deletion service once everything, the directory entry included, is gone.
 /// </summary>
 public sealed class DocumentsTenantData(IDocumentStore store) : ITenantDataStore
 {
@@ -36,12 +37,8 @@ public sealed class DocumentsTenantData(IDocumentStore store) : ITenantDataStore
         while (continuation is not null);
     }
 
-    public async Task<long> DeleteAsync(TenantId tenant, CancellationToken cancellationToken)
-    {
-        var removed = await DeleteAllAsync(store.For(tenant), _ => true, cancellationToken).ConfigureAwait(false);
-        if (removed > 0 && store is ICompactingStore compacting) await compacting.CompactAsync(cancellationToken).ConfigureAwait(false);
-        return removed;
-    }
+    public Task<long> DeleteAsync(TenantId tenant, CancellationToken cancellationToken) =>
+        DeleteAllAsync(store.For(tenant), _ => true, cancellationToken);
 
     /// <summary>
     /// Deletes every record of the partition that <paramref name="select"/> picks, one page and one batch at a time, and

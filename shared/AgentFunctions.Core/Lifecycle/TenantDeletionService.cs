@@ -109,6 +109,9 @@ public sealed class TenantDeletionService(IDocumentStore store, IEnumerable<ITen
         catch (DocumentMissingException)
         {
         }
+        // A store that keeps deleted records on disk until it compacts (the local log) compacts now, once, so nothing of
+        // the tenant (its records, its name in the directory) is left in the file; only this deletion's record names it.
+        if (store is ICompactingStore compacting) await compacting.CompactAsync(cancellationToken).ConfigureAwait(false);
         var completedAt = time.GetUtcNow();
         current = await SaveAsync(current, d => d with { Status = TenantDeletionStatus.Completed, CompletedAt = completedAt, LastError = null }, cancellationToken)
             .ConfigureAwait(false);

@@ -156,10 +156,11 @@ public sealed class TenantLifecycleTests : IDisposable
     internal static async Task<Populated> PopulateAsync(PlatformFactory factory)
     {
         var tenant = await factory.SeedTenantAsync(Role.Admin);
-        // As POST /api/v1/tenants writes it: the platform's directory entry (the seeding helper writes only the partition).
-        await factory.Store.For(TenantId.Platform).CreateAsync(new TenantDirectoryEntry(tenant.Tenant.Value, TenantId.Platform, "Seeded", "free", DateTimeOffset.UtcNow));
-        var client = tenant.First.Client;
         var marker = "mark" + Guid.NewGuid().ToString("N")[..12];
+        // As POST /api/v1/tenants writes it: the platform's directory entry, with the company's name (the seeding helper
+        // writes only the partition).
+        await factory.Store.For(TenantId.Platform).CreateAsync(new TenantDirectoryEntry(tenant.Tenant.Value, TenantId.Platform, $"Company {marker}", "free", DateTimeOffset.UtcNow));
+        var client = tenant.First.Client;
         var secret = "secret" + Guid.NewGuid().ToString("N")[..12];
         var agent = (await (await client.PostJsonAsync("/api/v1/agents", new { name = $"agent {marker}", scope = "team", model = "offline", system_prompt = $"/answer {marker}" }))
             .ExpectAsync(HttpStatusCode.Created))["id"]!.GetValue<string>();
