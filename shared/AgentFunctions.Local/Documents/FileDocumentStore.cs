@@ -671,27 +671,40 @@ public sealed class FileDocumentStore : IDocumentStore, AgentFunctions.Lifecycle
 
         private List<StoredDocument> Scan(string? after, int limit)
         {
-            // A max-heap of the smallest keys seen: the root is the largest kept, replaced when a smaller key comes.
-            var heap = new PriorityQueue<StoredDocument, string>(limit + 2, Comparer<string>.Create(static (a, b) => string.CompareOrdinal(b, a)));
-            foreach (var byId in kinds.Values)
+            string? afterKind = null, afterId = null;
+            if (after is not null)
             {
-                foreach (var document in byId.Values)
+                var cut = after.IndexOf(':', StringComparison.Ordinal);
+                (afterKind, afterId) = cut < 0 ? (after, string.Empty) : (after[..cut], after[(cut + 1)..]);
+            }
+            var result = new List<StoredDocument>(limit + 1);
+            // Kinds in order, each contributing its smallest ids: once the page is full no later kind can come first, so
+            // a page costs one pass over the kinds it reaches, not over the whole partition.
+            foreach (var kind in kinds.Keys.Order(StringComparer.Ordinal))
+            {
+                var needed = limit + 1 - result.Count;
+                if (needed <= 0) break;
+                var comparison = afterKind is null ? 1 : string.CompareOrdinal(kind, afterKind);
+                if (comparison < 0) continue;
+                var floor = comparison == 0 ? afterId : null;
+                // A max-heap of the smallest ids seen: the root is the largest kept, replaced when a smaller id comes.
+                var heap = new PriorityQueue<StoredDocument, string>(needed + 1, Comparer<string>.Create(static (a, b) => string.CompareOrdinal(b, a)));
+                foreach (var document in kinds[kind].Values)
                 {
-                    var key = ScanKey(document.Kind, document.Id);
-                    if (after is not null && string.CompareOrdinal(key, after) <= 0) continue;
-                    if (heap.Count <= limit)
+                    if (floor is not null && string.CompareOrdinal(document.Id, floor) <= 0) continue;
+                    if (heap.Count < needed)
                     {
-                        heap.Enqueue(document, key);
+                        heap.Enqueue(document, document.Id);
                     }
-                    else if (heap.TryPeek(out _, out var largest) && string.CompareOrdinal(key, largest) < 0)
+                    else if (heap.TryPeek(out _, out var largest) && string.CompareOrdinal(document.Id, largest) < 0)
                     {
-                        heap.EnqueueDequeue(document, key);
+                        heap.EnqueueDequeue(document, document.Id);
                     }
                 }
+                var start = result.Count;
+                while (heap.TryDequeue(out var document, out _)) result.Add(document);
+                result.Reverse(start, result.Count - start);
             }
-            var result = new List<StoredDocument>(heap.Count);
-            while (heap.TryDequeue(out var document, out _)) result.Add(document);
-            result.Reverse();
             return result;
         }
 

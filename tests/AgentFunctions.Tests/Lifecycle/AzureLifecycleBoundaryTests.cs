@@ -72,7 +72,7 @@ public sealed class AzureLifecycleBoundaryTests
         var key = Encoding.UTF8.GetString(exported.Single(r => r.Kind == "api_key").Json.Span);
         Assert.DoesNotContain("secret_hash", key);
         Assert.Contains("\"name\":\"k\"", key);
-        Assert.All(container.Calls, c => Assert.True(c.QueryOptions!.MaxItemCount <= DocumentsTenantData.PageSize));
+        Assert.All(container.Calls, c => Assert.True(c.QueryOptions!.MaxItemCount <= DocumentsTenantData.ExportPageSize));
         Assert.True(container.Calls.Count >= 2, "one query per page, resumed by continuation");
     }
 
