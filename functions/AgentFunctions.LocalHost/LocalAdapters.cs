@@ -6,6 +6,7 @@ using AgentFunctions.Local.Documents;
 using AgentFunctions.Local.Events;
 using AgentFunctions.Local.Knowledge;
 using AgentFunctions.Local.Usage;
+using AgentFunctions.Local.Lifecycle;
 using AgentFunctions.Triggers;
 using Microsoft.Extensions.Options;
 using AgentFunctions.Local.Models;
@@ -41,6 +42,7 @@ public static class LocalAdapters
             : throw new InvalidOperationException("The local event bus is not consuming."));
         services.AddReadinessCheck("index", (sp, ct) =>
             sp.GetRequiredService<AgentFunctions.Knowledge.IKnowledgeIndex>().FindVectorsAsync(TenantId.Platform, [ReadinessServices.ProbeId], ct));
+        services.AddLocalLifecycle();
         return services;
     }
 

@@ -37,6 +37,29 @@ public sealed class DurableOrchestrationClient(Func<DurableTaskClient> clientOf,
     public Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken = default) =>
         Client.TerminateInstanceAsync(instanceId, new TerminateInstanceOptions { Output = reason, Recursive = true }, cancellationToken);
 
+    /// <summary>How long a purge waits for a terminated instance to reach its terminal state (Durable purges only those).</summary>
+    public static readonly TimeSpan PurgeStopWait = TimeSpan.FromSeconds(30);
+
+    public async Task<int> PurgeAsync(IReadOnlyList<string> instanceIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(instanceIds);
+        var purged = 0;
+        foreach (var instanceId in instanceIds.Distinct(StringComparer.Ordinal))
+        {
+            var metadata = await Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
+            if (metadata is null) continue;
+            if (!metadata.IsCompleted)
+            {
+                await TerminateAsync(instanceId, "purged", cancellationToken);
+                await WaitForCompletionAsync(instanceId, PurgeStopWait, cancellationToken);
+            }
+            // Recursive: the run's sub-orchestrations (agents called as tools) go with it.
+            var result = await Client.PurgeInstanceAsync(instanceId, new PurgeInstanceOptions(Recursive: true), cancellationToken);
+            purged += result.PurgedInstanceCount;
+        }
+        return purged;
+    }
+
     public async Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default)
     {
         var metadata = await Client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);

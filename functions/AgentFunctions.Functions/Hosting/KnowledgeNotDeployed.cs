@@ -44,6 +44,11 @@ public sealed class KnowledgeNotDeployed : IKnowledgeIndex, IKnowledgeContent, I
 
     public Task DeleteKnowledgeBaseAsync(TenantId tenant, string knowledgeBaseId, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
+    // Nothing of a tenant can be stored while knowledge is not deployed, so a tenant deletion finds nothing here.
+    Task<long> IKnowledgeIndex.DeleteTenantAsync(TenantId tenant, CancellationToken cancellationToken) => Task.FromResult(0L);
+
+    Task<long> IKnowledgeContent.DeleteTenantAsync(TenantId tenant, CancellationToken cancellationToken) => Task.FromResult(0L);
+
     public Task EnqueueAsync(IngestionJob job, CancellationToken cancellationToken = default) => throw Unavailable();
 
     private static FeatureUnavailableException Unavailable() => new(Reason);

@@ -6,6 +6,7 @@ using AgentFunctions.Api.Triggers;
 using AgentFunctions.Api.Credentials;
 using AgentFunctions.Api.Knowledge;
 using AgentFunctions.Api.Usage;
+using AgentFunctions.Api.Lifecycle;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 
@@ -26,6 +27,7 @@ public static class ApiEndpoints
         api.MapTriggersApi();
         api.MapKnowledgeApi();
         api.MapUsageApi();
+        api.MapLifecycleApi();
         return endpoints;
     }
 }

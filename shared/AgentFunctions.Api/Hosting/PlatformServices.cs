@@ -8,6 +8,7 @@ using AgentFunctions.Triggers;
 using AgentFunctions.Api.Credentials;
 using AgentFunctions.Api.Knowledge;
 using AgentFunctions.Api.Usage;
+using AgentFunctions.Api.Lifecycle;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -33,6 +34,7 @@ public static class PlatformServices
         services.AddTriggersFeature();
         services.AddKnowledgeFeature();
         services.AddUsageFeature();
+        services.AddLifecycleFeature();
         return services;
     }
 }

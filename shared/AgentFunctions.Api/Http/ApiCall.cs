@@ -39,6 +39,23 @@ public static class ApiCall
             return await body(caller).ConfigureAwait(false);
         });
 
+    /// <summary>
+    /// Runs <paramref name="body"/> for the platform key, or for a tenant key holding <paramref name="permission"/>; the
+    /// body receives the tenant the route names, already checked: a tenant key naming another tenant gets 404.
+    /// </summary>
+    public static Task<IResult> RunPlatformOrTenantAsync(HttpContext http, string tenantId, Permission permission, Func<Caller, TenantId, Task<IResult>> body) =>
+        GuardAsync(http, async () =>
+        {
+            RouteAccess.Verify(http, RouteCaller.PlatformOrTenant, permission);
+            var caller = await AuthenticateAsync(http).ConfigureAwait(false);
+            if (!caller.IsPlatform) caller.Demand(permission);
+            if (!TenantId.TryParse(tenantId, out var tenant) || tenant == TenantId.Platform || (!caller.IsPlatform && caller.Tenant != tenant))
+            {
+                throw new NotFoundException("Tenant");
+            }
+            return await body(caller, tenant).ConfigureAwait(false);
+        });
+
     /// <summary>Runs <paramref name="body"/> without a key (webhooks authenticate by signature, health by nothing).</summary>
     public static Task<IResult> RunAnonymousAsync(HttpContext http, Func<Task<IResult>> body) =>
         GuardAsync(http, () =>

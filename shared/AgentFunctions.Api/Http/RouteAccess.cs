@@ -18,6 +18,12 @@ public enum RouteCaller
 
     /// <summary>A tenant key whose effective role grants <see cref="RouteAccess.Permission"/>.</summary>
     Tenant,
+
+    /// <summary>
+    /// The platform key, or a tenant key whose role grants <see cref="RouteAccess.Permission"/> acting on its own tenant
+    /// (another tenant's id is 404): tenant data routes (export, retention).
+    /// </summary>
+    PlatformOrTenant,
 }
 
 /// <summary>
@@ -57,6 +63,10 @@ public static class RouteAccessConventions
 
     public static TBuilder AnyKey<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new RouteAccess(RouteCaller.AnyKey));
+
+    /// <summary>The platform key, or a tenant key holding <paramref name="permission"/> on its own tenant.</summary>
+    public static TBuilder PlatformOrPermission<TBuilder>(this TBuilder builder, Permission permission)
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new RouteAccess(RouteCaller.PlatformOrTenant, permission));
 
     /// <summary>A tenant route; <see cref="Permission.None"/> means any tenant key (the handler scopes it to the caller's own objects).</summary>
     public static TBuilder RequiresPermission<TBuilder>(this TBuilder builder, Permission permission, Permission checkedInService = Permission.None, Permission forOthers = Permission.None)

@@ -1,3 +1,4 @@
+using AgentFunctions.Lifecycle;
 using AgentFunctions.Access;
 using AgentFunctions.Api.Http;
 using AgentFunctions.Usage;
@@ -25,6 +26,7 @@ public static class UsageEndpoints
         services.TryAddSingleton<InvoiceService>();
         services.TryAddSingleton<UsageApi>();
         services.TryAddSingleton<PlansApi>();
+        services.AddTenantDataStore<UsageTenantData>();
         services.TryAddSingleton<InvoicesApi>();
         return services;
     }

@@ -81,6 +81,13 @@ public sealed class CosmosDocumentStore(Container container) : IDocumentStore
         return paged;
     }
 
+    /// <summary>
+    /// The whole-partition scan: every item of the tenant, ordered by the item id (<c>type:docId</c>, so kind then id).
+    /// Only the partition key in the filter, so it is a single-partition query served by the default range index.
+    /// </summary>
+    internal static QueryDefinition BuildPartitionQuery(TenantId tenant) =>
+        new QueryDefinition("SELECT * FROM c WHERE c.tenantId = @tenantId ORDER BY c.id ASC").WithParameter("@tenantId", tenant.Value);
+
     private static bool IsMissingItem(ResponseMessage response) =>
         response.StatusCode == HttpStatusCode.NotFound && response.Headers["x-ms-substatus"] != OwnerResourceMissing;
 
@@ -132,12 +139,24 @@ public sealed class CosmosDocumentStore(Container container) : IDocumentStore
             return results;
         }
 
-        public async Task<DocumentPage> QueryPageAsync(string kind, IReadOnlyList<FieldEquals> filter, DocumentPageRequest page, CancellationToken cancellationToken = default)
+        public Task<DocumentPage> QueryPageAsync(string kind, IReadOnlyList<FieldEquals> filter, DocumentPageRequest page, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(filter);
             ArgumentNullException.ThrowIfNull(page);
             page.Validate();
-            var query = BuildPageQuery(Tenant, kind, filter, page.Descending);
+            return PageAsync(BuildPageQuery(Tenant, kind, filter, page.Descending), page, cancellationToken);
+        }
+
+        public Task<DocumentPage> ReadPartitionPageAsync(DocumentPageRequest page, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(page);
+            page.Validate();
+            if (page.Descending) throw new ArgumentException("A partition scan reads in ascending order only.", nameof(page));
+            return PageAsync(BuildPartitionQuery(Tenant), page, cancellationToken);
+        }
+
+        private async Task<DocumentPage> PageAsync(QueryDefinition query, DocumentPageRequest page, CancellationToken cancellationToken)
+        {
             var items = new List<StoredDocument>(page.Limit);
             var token = page.Continuation;
             // Cosmos may answer with fewer items than asked (and a continuation); ask again for the rest, never for more

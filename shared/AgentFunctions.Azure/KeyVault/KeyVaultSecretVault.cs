@@ -87,6 +87,46 @@ public sealed class KeyVaultSecretVault(SecretClient client) : ISecretVault
         }
     }
 
+    /// <summary>
+    /// Finds the tenant's secrets by their tags (names encode the tenant too, but tags are what Key Vault lists), deletes
+    /// each, waits for the soft delete to finish, then purges it so nothing stays recoverable. A vault with purge
+    /// protection refuses the purge (403): the secret then stays soft-deleted until the vault's retention period ends.
+    /// </summary>
+    public async Task<long> DeleteTenantAsync(Common.TenantId tenant, CancellationToken cancellationToken = default)
+    {
+        var names = new List<string>();
+        await foreach (var properties in client.GetPropertiesOfSecretsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (properties.Tags.TryGetValue(TenantTag, out var owner) && owner == tenant.Value
+                && properties.Tags.TryGetValue(ManagedByTag, out var managedBy) && managedBy == ManagedByValue
+                && KeyVaultSecretNames.TryParse(properties.Name, out var named, out _) && named == tenant)
+            {
+                names.Add(properties.Name);
+            }
+        }
+        foreach (var name in names)
+        {
+            try
+            {
+                var operation = await client.StartDeleteSecretAsync(name, cancellationToken).ConfigureAwait(false);
+                await operation.WaitForCompletionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (ex.Status is 404 or 409)
+            {
+                // Absent, or a delete already in progress.
+            }
+            try
+            {
+                await client.PurgeDeletedSecretAsync(name, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (ex.Status is 403 or 404 or 409)
+            {
+                // Purge protection (403), already purged (404) or still being deleted (409): the soft delete stands.
+            }
+        }
+        return names.Count;
+    }
+
     private static (string Text, string ContentType) Encode(ReadOnlySpan<byte> value)
     {
         var text = Encoding.UTF8.GetString(value);

@@ -89,6 +89,17 @@ public sealed partial class AzureSearchKnowledgeIndex(SearchIndexClient indexes,
     public async Task DeleteKnowledgeBasesAsync(IndexScope scope, CancellationToken cancellationToken = default) =>
         await DeleteKeysAsync(await KeysAsync(ScopeFilter(scope), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
+    /// <summary>Every chunk of the tenant, in any knowledge base: the tenant filter alone, then deletes by key.</summary>
+    public async Task<long> DeleteTenantAsync(TenantId tenant, CancellationToken cancellationToken = default)
+    {
+        var keys = await KeysAsync(TenantFilter(tenant), cancellationToken).ConfigureAwait(false);
+        await DeleteKeysAsync(keys, cancellationToken).ConfigureAwait(false);
+        return keys.Count;
+    }
+
+    /// <summary>The filter of a whole-tenant request (deletion): the tenant and nothing else.</summary>
+    public static string TenantFilter(TenantId tenant) => $"tenantId eq '{Quote(tenant.Value)}'";
+
     public async Task<IReadOnlyDictionary<string, float[]>> FindVectorsAsync(TenantId tenant, IReadOnlyCollection<string> contentHashes, CancellationToken cancellationToken = default)
     {
         var found = new Dictionary<string, float[]>(StringComparer.Ordinal);

@@ -92,6 +92,48 @@ public sealed class CosmosUsageStore(Container container) : IUsageStore
         return total;
     }
 
+    public async IAsyncEnumerable<UsageEvent> ReadTenantAsync(TenantId tenant, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        // The SDK pages the feed (its own continuation); each page is handed out before the next is read.
+        using var iterator = container.GetItemQueryStreamIterator(new QueryDefinition("SELECT * FROM c"), continuationToken: null,
+            new QueryRequestOptions { PartitionKey = new PartitionKey(tenant.Value), MaxItemCount = 500 });
+        while (iterator.HasMoreResults)
+        {
+            using var response = await iterator.ReadNextAsync(cancellationToken).ConfigureAwait(false);
+            response.EnsureSuccessStatusCode();
+            var page = await JsonNode.ParseAsync(response.Content, cancellationToken: cancellationToken).ConfigureAwait(false);
+            foreach (var item in page?["Documents"]?.AsArray() ?? [])
+            {
+                if (item is JsonObject row) yield return FromItem(tenant, row);
+            }
+        }
+    }
+
+    /// <summary>Deletes each of the tenant's items by id, always inside its partition; a 404 (deleted meanwhile) is not counted.</summary>
+    public async Task<long> DeleteTenantAsync(TenantId tenant, CancellationToken cancellationToken = default)
+    {
+        long removed = 0;
+        var partition = new PartitionKey(tenant.Value);
+        var ids = new List<string>();
+        await foreach (var e in ReadTenantAsync(tenant, cancellationToken).ConfigureAwait(false)) ids.Add(ItemId(e.Key));
+        foreach (var id in ids)
+        {
+            using var response = await container.DeleteItemStreamAsync(id, partition, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotFound) continue;
+            response.EnsureSuccessStatusCode();
+            removed++;
+        }
+        return removed;
+    }
+
+    private static UsageEvent FromItem(TenantId tenant, JsonObject row)
+    {
+        string? Text(string name) => row[name]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? row[name]!.GetValue<string>() : null;
+        return new UsageEvent(tenant, Text("key")!, Text("meter")!, row["quantity"]!.GetValue<long>(),
+            DateTimeOffset.FromUnixTimeMilliseconds(row["occurredAt"]!.GetValue<long>()), Text("model"), Text("tool"), Text("agentId"), Text("userId"),
+            Text("keyId"), Text("runId"), Text("rootRunId"), Text("correlationId"));
+    }
+
     private async Task<List<JsonObject>> ReadAllAsync(TenantId tenant, QueryDefinition query, CancellationToken cancellationToken)
     {
         var rows = new List<JsonObject>();

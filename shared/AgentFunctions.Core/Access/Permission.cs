@@ -17,4 +17,7 @@ public enum Permission
     ManageUsers = 1 << 9,
     ManageTriggers = 1 << 10,
     ViewAudit = 1 << 11,
+
+    /// <summary>The tenant's own data lifecycle: export it, set its retention.</summary>
+    ManageTenantData = 1 << 12,
 }

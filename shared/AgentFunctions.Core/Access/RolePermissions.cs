@@ -9,7 +9,7 @@ public static class RolePermissions
         | Permission.ManageTools | Permission.ManageKnowledge | Permission.ManageCredentials | Permission.ManageTriggers;
 
     private const Permission AdminGrants = OperatorGrants | Permission.ViewBilling | Permission.ManageKeys
-        | Permission.ManageUsers | Permission.ViewAudit;
+        | Permission.ManageUsers | Permission.ViewAudit | Permission.ManageTenantData;
 
     public static Permission For(Role role) => role switch
     {

@@ -20,4 +20,10 @@ public interface ISecretVault
 
     /// <summary>Removes the secret and all its versions. Idempotent.</summary>
     Task DeleteAsync(SecretLocator locator, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Removes every secret of the tenant, all versions, found by the vault's own records (not the credential metadata,
+    /// which may be gone already); returns how many secrets it removed. Idempotent.
+    /// </summary>
+    Task<long> DeleteTenantAsync(Common.TenantId tenant, CancellationToken cancellationToken = default);
 }

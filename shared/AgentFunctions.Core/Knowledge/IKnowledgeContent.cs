@@ -17,4 +17,7 @@ public interface IKnowledgeContent
     Task DeleteAsync(TenantId tenant, string knowledgeBaseId, string documentId, int? keepFromVersion = null, CancellationToken cancellationToken = default);
 
     Task DeleteKnowledgeBaseAsync(TenantId tenant, string knowledgeBaseId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes every stored file of the tenant; returns how many. Idempotent.</summary>
+    Task<long> DeleteTenantAsync(TenantId tenant, CancellationToken cancellationToken = default);
 }

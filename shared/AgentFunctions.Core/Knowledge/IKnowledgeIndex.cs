@@ -19,6 +19,9 @@ public interface IKnowledgeIndex
     /// <summary>Deletes every chunk of the scope's knowledge bases.</summary>
     Task DeleteKnowledgeBasesAsync(IndexScope scope, CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes every chunk and vector of the tenant, in every knowledge base; returns how many. Idempotent.</summary>
+    Task<long> DeleteTenantAsync(TenantId tenant, CancellationToken cancellationToken = default);
+
     /// <summary>Vectors already stored in the tenant for these chunk content hashes (so equal text is not embedded twice).</summary>
     Task<IReadOnlyDictionary<string, float[]>> FindVectorsAsync(TenantId tenant, IReadOnlyCollection<string> contentHashes, CancellationToken cancellationToken = default);
 

@@ -30,6 +30,13 @@ public interface ITenantDocuments
     Task<DocumentPage> QueryPageAsync(string kind, IReadOnlyList<FieldEquals> filter, DocumentPageRequest page, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// One page of every record in the partition, of every kind, in one stable order (kind, then id); for exporting and
+    /// deleting a whole tenant without holding it in memory. Ascending only. Throws <see cref="InvalidContinuationException"/>
+    /// for a continuation it did not issue for this scan.
+    /// </summary>
+    Task<DocumentPage> ReadPartitionPageAsync(DocumentPageRequest page, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Applies the writes atomically: all of them or none. Throws <see cref="DocumentConflictException"/> when a create
     /// finds the id taken, <see cref="DocumentPreconditionFailedException"/> when an If-Match no longer matches, and
     /// <see cref="DocumentMissingException"/> when a replace or delete finds nothing. Returns the new ETag of each write

@@ -19,6 +19,12 @@ public interface IUsageStore
 
     /// <summary>The total of the given meters over <c>[from, to)</c> (a budget's "used so far").</summary>
     Task<long> TotalAsync(TenantId tenant, IReadOnlyCollection<string> meters, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
+
+    /// <summary>Every event of the tenant, read page by page (a tenant export), in key order.</summary>
+    IAsyncEnumerable<UsageEvent> ReadTenantAsync(TenantId tenant, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes every event and sum of the tenant (a tenant deletion); returns how many events it removed. Idempotent.</summary>
+    Task<long> DeleteTenantAsync(TenantId tenant, CancellationToken cancellationToken = default);
 }
 
 /// <summary>What usage can be grouped by besides the meter (always grouped: tokens and calls do not add up).</summary>

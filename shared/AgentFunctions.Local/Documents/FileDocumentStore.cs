@@ -21,7 +21,7 @@ namespace AgentFunctions.Local.Documents;
 /// fsync the directory. A crash at any point leaves either the old complete log or the new complete one.</item>
 /// </list>
 /// </summary>
-public sealed class FileDocumentStore : IDocumentStore, IDisposable
+public sealed class FileDocumentStore : IDocumentStore, AgentFunctions.Lifecycle.ICompactingStore, IDisposable
 {
     private const string LogFileName = "documents.log";
     private const string SnapshotFileName = "documents.log.compacting";
@@ -125,6 +125,13 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
             ThrowIfUnusable();
             CompactLocked();
         }
+    }
+
+    /// <summary>Compaction for the lifecycle: after a tenant deletion its records are gone from the log on disk too.</summary>
+    public Task CompactAsync(CancellationToken cancellationToken = default)
+    {
+        Compact();
+        return Task.CompletedTask;
     }
 
     public void Dispose()
@@ -529,6 +536,9 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
 
     private readonly record struct DocumentKey(string Tenant, string Kind, string Id);
 
+    /// <summary>The order of a partition scan: kind, then id (a kind is snake_case, so ':' cannot occur in it).</summary>
+    private static string ScanKey(string kind, string id) => kind + ":" + id;
+
     private sealed record PendingBatch(long Sequence, Partition Partition, IReadOnlyList<LogEntry> Entries)
     {
         public string Tenant => Partition.Tenant;
@@ -583,6 +593,65 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
         }
 
         public IEnumerable<StoredDocument> All() => kinds.Values.SelectMany(byId => byId.Values);
+
+        /// <summary>
+        /// The first <paramref name="limit"/> records (plus one, to tell whether more follow) whose scan key sorts after
+        /// <paramref name="after"/>, in scan-key order: a bounded heap, so a page costs one pass and no full sort.
+        /// </summary>
+        public List<StoredDocument> ScanAfter(string? after, int limit)
+        {
+            for (var attempt = 0; attempt < OptimisticReadAttempts; attempt++)
+            {
+                var before = Volatile.Read(ref version);
+                if ((before & 1) == 0)
+                {
+                    var documents = Scan(after, limit);
+                    Interlocked.MemoryBarrier();
+                    if (Volatile.Read(ref version) == before) return documents;
+                }
+                Thread.SpinWait(1 << attempt);
+            }
+            lock (writeLock) return Scan(after, limit);
+        }
+
+        private List<StoredDocument> Scan(string? after, int limit)
+        {
+            string? afterKind = null, afterId = null;
+            if (after is not null)
+            {
+                var cut = after.IndexOf(':', StringComparison.Ordinal);
+                (afterKind, afterId) = cut < 0 ? (after, string.Empty) : (after[..cut], after[(cut + 1)..]);
+            }
+            var result = new List<StoredDocument>(limit + 1);
+            // Kinds in order, each contributing its smallest ids: once the page is full no later kind can come first, so
+            // a page costs one pass over the kinds it reaches, not over the whole partition.
+            foreach (var kind in kinds.Keys.Order(StringComparer.Ordinal))
+            {
+                var needed = limit + 1 - result.Count;
+                if (needed <= 0) break;
+                var comparison = afterKind is null ? 1 : string.CompareOrdinal(kind, afterKind);
+                if (comparison < 0) continue;
+                var floor = comparison == 0 ? afterId : null;
+                // A max-heap of the smallest ids seen: the root is the largest kept, replaced when a smaller id comes.
+                var heap = new PriorityQueue<StoredDocument, string>(needed + 1, Comparer<string>.Create(static (a, b) => string.CompareOrdinal(b, a)));
+                foreach (var document in kinds[kind].Values)
+                {
+                    if (floor is not null && string.CompareOrdinal(document.Id, floor) <= 0) continue;
+                    if (heap.Count < needed)
+                    {
+                        heap.Enqueue(document, document.Id);
+                    }
+                    else if (heap.TryPeek(out _, out var largest) && string.CompareOrdinal(document.Id, largest) < 0)
+                    {
+                        heap.EnqueueDequeue(document, document.Id);
+                    }
+                }
+                var start = result.Count;
+                while (heap.TryDequeue(out var document, out _)) result.Add(document);
+                result.Reverse(start, result.Count - start);
+            }
+            return result;
+        }
 
         /// <summary>Applies a durable batch; returns the change in live bytes.</summary>
         public long Publish(IReadOnlyList<LogEntry> entries)
@@ -665,6 +734,19 @@ public sealed class FileDocumentStore : IDocumentStore, IDisposable
                 items.Add(document);
             }
             var continuation = more ? LocalContinuation.Encode(items[^1].Id, page.Descending) : null;
+            return Task.FromResult(new DocumentPage(items, continuation));
+        }
+
+        public Task<DocumentPage> ReadPartitionPageAsync(DocumentPageRequest page, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(page);
+            page.Validate();
+            if (page.Descending) throw new ArgumentException("A partition scan reads in ascending order only.", nameof(page));
+            var after = page.Continuation is null ? null : LocalContinuation.Decode(page.Continuation, descending: false);
+            var items = partition.ScanAfter(after, page.Limit);
+            var more = items.Count > page.Limit;
+            if (more) items.RemoveAt(items.Count - 1);
+            var continuation = more ? LocalContinuation.Encode(ScanKey(items[^1].Kind, items[^1].Id), descending: false) : null;
             return Task.FromResult(new DocumentPage(items, continuation));
         }
 

@@ -23,7 +23,7 @@ namespace AgentFunctions.Local.Documents;
 /// expression index), and every candidate is checked again with the same rule the file store applies.</item>
 /// </list>
 /// </summary>
-public sealed class SqliteDocumentStore : IDocumentStore, IDisposable
+public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecycle.ICompactingStore, IDisposable
 {
     private const int MaxBatchesPerTransaction = 256;
 
@@ -85,6 +85,17 @@ public sealed class SqliteDocumentStore : IDocumentStore, IDisposable
         writer.Dispose();
         while (readers.TryTake(out var reader)) reader.Dispose();
         SqliteConnection.ClearPool(new SqliteConnection(connectionString));
+    }
+
+    /// <summary>
+    /// Rewrites the file (VACUUM, the log truncated before and after) so deleted records are gone from disk too; after a
+    /// tenant deletion. Writers wait meanwhile (SQLite's busy timeout), as they do during the file store's compaction.
+    /// </summary>
+    public Task CompactAsync(CancellationToken cancellationToken = default)
+    {
+        using var connection = Open();
+        Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
+        return Task.CompletedTask;
     }
 
     private static string FieldExpression(string field) => $"json_extract(CAST(body AS TEXT), '$.{field}')";
@@ -200,6 +211,27 @@ public sealed class SqliteDocumentStore : IDocumentStore, IDisposable
             found.Add(document);
             if (limit is { } max && found.Count > max) break;
         }
+        return found;
+    }
+
+    /// <summary>Every record of the tenant after (kind, id), in (kind, id) order.</summary>
+    private List<StoredDocument> Scan(TenantId tenant, string? afterKind, string? afterId, int limit)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = afterKind is null
+            ? "SELECT kind, id, etag, body FROM documents WHERE tenant = $tenant ORDER BY kind, id LIMIT $limit;"
+            : "SELECT kind, id, etag, body FROM documents WHERE tenant = $tenant AND (kind > $kind OR (kind = $kind AND id > $id)) ORDER BY kind, id LIMIT $limit;";
+        command.Parameters.AddWithValue("$tenant", tenant.Value);
+        command.Parameters.AddWithValue("$limit", limit);
+        if (afterKind is not null)
+        {
+            command.Parameters.AddWithValue("$kind", afterKind);
+            command.Parameters.AddWithValue("$id", afterId);
+        }
+        var found = new List<StoredDocument>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) found.Add(new StoredDocument(reader.GetString(0), reader.GetString(1), (byte[])reader.GetValue(3), reader.GetString(2)));
         return found;
     }
 
@@ -368,6 +400,26 @@ public sealed class SqliteDocumentStore : IDocumentStore, IDisposable
             var more = found.Count > page.Limit;
             if (more) found.RemoveAt(found.Count - 1);
             return Task.FromResult(new DocumentPage(found, more ? LocalContinuation.Encode(found[^1].Id, page.Descending) : null));
+        }
+
+        public Task<DocumentPage> ReadPartitionPageAsync(DocumentPageRequest page, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(page);
+            page.Validate();
+            if (page.Descending) throw new ArgumentException("A partition scan reads in ascending order only.", nameof(page));
+            string? afterKind = null, afterId = null;
+            if (page.Continuation is not null)
+            {
+                // The file store's form: "kind:id" (kinds are snake_case, so the first colon ends the kind).
+                var key = LocalContinuation.Decode(page.Continuation, descending: false);
+                var colon = key.IndexOf(':', StringComparison.Ordinal);
+                if (colon <= 0) throw new InvalidContinuationException("The continuation was not issued for this scan.");
+                (afterKind, afterId) = (key[..colon], key[(colon + 1)..]);
+            }
+            var found = store.Scan(Tenant, afterKind, afterId, page.Limit + 1);
+            var more = found.Count > page.Limit;
+            if (more) found.RemoveAt(found.Count - 1);
+            return Task.FromResult(new DocumentPage(found, more ? LocalContinuation.Encode(found[^1].Kind + ":" + found[^1].Id, descending: false) : null));
         }
 
         public Task<IReadOnlyList<string?>> CommitAsync(IReadOnlyList<DocumentWrite> writes, CancellationToken cancellationToken = default)

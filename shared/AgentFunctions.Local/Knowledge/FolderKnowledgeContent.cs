@@ -50,6 +50,15 @@ public sealed class FolderKnowledgeContent(string root) : IKnowledgeContent
         return Task.CompletedTask;
     }
 
+    public Task<long> DeleteTenantAsync(TenantId tenant, CancellationToken cancellationToken = default)
+    {
+        var folder = Path.Combine(root, Segment(tenant.Value));
+        if (!Directory.Exists(folder)) return Task.FromResult(0L);
+        long files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).LongCount();
+        Directory.Delete(folder, recursive: true);
+        return Task.FromResult(files);
+    }
+
     private string DocumentFolder(TenantId tenant, string knowledgeBaseId, string documentId) =>
         Path.Combine(root, Segment(tenant.Value), Segment(knowledgeBaseId), Segment(documentId));
 

@@ -112,6 +112,39 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
             transaction.Commit();
         }, cancellationToken);
 
+    public async Task<long> DeleteTenantAsync(TenantId tenant, CancellationToken cancellationToken = default)
+    {
+        long removed = 0;
+        await WriteAsync(connection =>
+        {
+            using var transaction = connection.BeginTransaction();
+            using (var count = connection.CreateCommand())
+            {
+                count.Transaction = transaction;
+                count.CommandText = "SELECT COUNT(*) FROM chunks WHERE tenant_id = $tenant";
+                count.Parameters.AddWithValue("$tenant", tenant.Value);
+                removed = (long)count.ExecuteScalar()!;
+            }
+            using (var command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = "DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE tenant_id = $tenant); DELETE FROM chunks WHERE tenant_id = $tenant;";
+                command.Parameters.AddWithValue("$tenant", tenant.Value);
+                command.ExecuteNonQuery();
+            }
+            transaction.Commit();
+            // Deleted rows linger: FTS5 keeps the terms of deleted rows in its segments until they are merged, and
+            // SQLite keeps freed pages and the WAL. Merge the full-text index, fold the WAL back and rebuild the file, so
+            // the tenant's text is gone from disk, not only from queries.
+            if (removed > 0)
+            {
+                Execute(connection, "INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');");
+                Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        return removed;
+    }
+
     public Task<IReadOnlyDictionary<string, float[]>> FindVectorsAsync(TenantId tenant, IReadOnlyCollection<string> contentHashes, CancellationToken cancellationToken = default)
     {
         var found = new Dictionary<string, float[]>(StringComparer.Ordinal);

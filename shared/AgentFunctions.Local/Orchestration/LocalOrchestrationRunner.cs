@@ -98,6 +98,33 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
         }
     }
 
+    /// <summary>How long a purge waits for a terminated instance to stop at its next operation before removing it anyway.</summary>
+    public static readonly TimeSpan PurgeStopWait = TimeSpan.FromSeconds(10);
+
+    public async Task<int> PurgeAsync(IReadOnlyList<string> instanceIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(instanceIds);
+        var targets = new List<OrchestrationInstance>();
+        var pending = new Stack<string>(instanceIds);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (pending.TryPop(out var id))
+        {
+            if (!seen.Add(id) || !instances.TryGetValue(id, out var instance)) continue;
+            targets.Add(instance);
+            lock (instance.Gate) foreach (var child in instance.Children) pending.Push(child);
+        }
+        if (targets.Count == 0) return 0;
+        foreach (var instance in targets.Where(i => !i.IsTerminal))
+        {
+            await TerminateAsync(instance.Id, "purged", cancellationToken).ConfigureAwait(false);
+            await WaitForCompletionAsync(instance.Id, PurgeStopWait, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var instance in targets) instances.TryRemove(instance.Id, out _);
+        // The journal keeps only what the dictionary still holds: rewriting it now drops the purged history from disk.
+        Compact();
+        return targets.Count;
+    }
+
     public Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default) =>
         Task.FromResult(instances.TryGetValue(instanceId, out var instance) ? StateOf(instance) : null);
 

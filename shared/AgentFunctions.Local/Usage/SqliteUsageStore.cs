@@ -134,6 +134,66 @@ public sealed class SqliteUsageStore : IUsageStore, IDisposable
         return totals.Where(t => meters.Contains(t.Meter)).Sum(t => t.Quantity);
     }
 
+    public async IAsyncEnumerable<UsageEvent> ReadTenantAsync(TenantId tenant, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string? after = null;
+        while (true)
+        {
+            var page = new List<UsageEvent>(ExportPage);
+            using (var connection = Open())
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = """
+                    SELECT event_key, meter, quantity, occurred_at, model, tool, agent_id, user_id, key_id, run_id, root_run_id, correlation_id
+                    FROM usage_events WHERE tenant_id = $tenant AND event_key > $after ORDER BY event_key LIMIT $limit
+                    """;
+                command.Parameters.AddWithValue("$tenant", tenant.Value);
+                command.Parameters.AddWithValue("$after", after ?? string.Empty);
+                command.Parameters.AddWithValue("$limit", ExportPage);
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+                    page.Add(new UsageEvent(tenant, reader.GetString(0), reader.GetString(1), reader.GetInt64(2),
+                        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), Text(4), Text(5), Text(6), Text(7), Text(8), Text(9), Text(10), Text(11)));
+                }
+            }
+            foreach (var e in page) yield return e;
+            if (page.Count < ExportPage) yield break;
+            after = page[^1].Key;
+            await Task.Yield();
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>
+    /// Deletes the tenant's events and daily sums in one transaction, then rewrites the file (VACUUM, the log truncated
+    /// before and after) so no page on disk still holds them.
+    /// </summary>
+    public Task<long> DeleteTenantAsync(TenantId tenant, CancellationToken cancellationToken = default)
+    {
+        using var connection = Open();
+        long removed;
+        using (var transaction = connection.BeginTransaction())
+        {
+            using var events = connection.CreateCommand();
+            events.Transaction = transaction;
+            events.CommandText = "DELETE FROM usage_events WHERE tenant_id = $tenant";
+            events.Parameters.AddWithValue("$tenant", tenant.Value);
+            removed = events.ExecuteNonQuery();
+            using var daily = connection.CreateCommand();
+            daily.Transaction = transaction;
+            daily.CommandText = "DELETE FROM usage_daily WHERE tenant_id = $tenant";
+            daily.Parameters.AddWithValue("$tenant", tenant.Value);
+            daily.ExecuteNonQuery();
+            transaction.Commit();
+        }
+        Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
+        return Task.FromResult(removed);
+    }
+
+    private const int ExportPage = 500;
+
     private static readonly int UnixEpochDay = DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
 
     private const long DayMs = 86_400_000;

@@ -47,6 +47,14 @@ public sealed class CountingDocumentStore(IDocumentStore inner) : IDocumentStore
             return result;
         }
 
+        public async Task<DocumentPage> ReadPartitionPageAsync(DocumentPageRequest page, CancellationToken cancellationToken = default)
+        {
+            var result = await inner.ReadPartitionPageAsync(page, cancellationToken);
+            Interlocked.Increment(ref owner.queries);
+            Interlocked.Add(ref owner.queryDocuments, result.Items.Count);
+            return result;
+        }
+
         public Task<IReadOnlyList<string?>> CommitAsync(IReadOnlyList<DocumentWrite> writes, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref owner.batches);
@@ -87,4 +95,8 @@ public sealed class CountingUsageStore(IUsageStore inner) : IUsageStore
         Interlocked.Increment(ref totals);
         return inner.TotalAsync(tenant, meters, from, to, cancellationToken);
     }
+
+    public IAsyncEnumerable<UsageEvent> ReadTenantAsync(TenantId tenant, CancellationToken cancellationToken = default) => inner.ReadTenantAsync(tenant, cancellationToken);
+
+    public Task<long> DeleteTenantAsync(TenantId tenant, CancellationToken cancellationToken = default) => inner.DeleteTenantAsync(tenant, cancellationToken);
 }

@@ -100,7 +100,7 @@ public sealed class AuthorizationMatrixTests(PlatformFactory factory, ITestOutpu
         if (principal.Role is not { } role)
         {
             if (!principal.Platform) return access.Caller == RouteCaller.Anonymous ? Expect.Allowed : Expect.Unauthorized;
-            return access.Caller is RouteCaller.Anonymous or RouteCaller.Platform or RouteCaller.AnyKey ? Expect.Allowed : Expect.Forbidden;
+            return access.Caller is RouteCaller.Anonymous or RouteCaller.Platform or RouteCaller.AnyKey or RouteCaller.PlatformOrTenant ? Expect.Allowed : Expect.Forbidden;
         }
         switch (access.Caller)
         {
@@ -241,6 +241,10 @@ public sealed class AuthorizationMatrixTests(PlatformFactory factory, ITestOutpu
                     ? await CreateAsync(world.Owner.Client, $"/api/v1/agents/{targets.AgentId}/triggers", new { system = "webhook" })
                     : await CreateAsync(world.Admin.Client, $"/api/v1/agents/{targets.AgentId}/triggers", new { system = "webhook" });
                 return targets with { TriggerId = trigger, KeyId = "key_not_used_by_this_route" };
+            case "tenant":
+                // Deleting a tenant uses it up: each call gets a fresh one (only the platform key may delete it).
+                var fresh = await factory.SeedTenantAsync(Role.Admin);
+                return targets with { TenantId = fresh.Tenant.Value, KeyId = "key_not_used_by_this_route" };
             case "knowledge_base":
                 return targets with { KnowledgeBaseId = await CreateAsync(world.Admin.Client, "/api/v1/knowledge-bases", new { name = "to delete" }) };
             case "document":

@@ -125,6 +125,8 @@ public sealed class CredentialAuditPagingTests : IDisposable
                 return result;
             }
 
+            public Task<DocumentPage> ReadPartitionPageAsync(DocumentPageRequest page, CancellationToken cancellationToken = default) => inner.ReadPartitionPageAsync(page, cancellationToken);
+
             public Task<IReadOnlyList<string?>> CommitAsync(IReadOnlyList<DocumentWrite> writes, CancellationToken cancellationToken = default) => inner.CommitAsync(writes, cancellationToken);
         }
     }

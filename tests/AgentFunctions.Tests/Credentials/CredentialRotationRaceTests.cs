@@ -86,6 +86,8 @@ public sealed class CredentialRotationRaceTests : IDisposable
         public Task RetireVersionAsync(SecretLocator locator, string version, CancellationToken cancellationToken = default) => inner.RetireVersionAsync(locator, version, cancellationToken);
 
         public Task DeleteAsync(SecretLocator locator, CancellationToken cancellationToken = default) => inner.DeleteAsync(locator, cancellationToken);
+
+        public Task<long> DeleteTenantAsync(AgentFunctions.Common.TenantId tenant, CancellationToken cancellationToken = default) => inner.DeleteTenantAsync(tenant, cancellationToken);
     }
 
     private sealed class Gate

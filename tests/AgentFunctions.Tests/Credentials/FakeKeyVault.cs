@@ -29,6 +29,36 @@ public sealed class FakeKeyVault
             .ReturnsAsync((SecretProperties properties, CancellationToken _) => Response.FromValue(Update(properties), Mock.Of<Response>()));
         Client.Setup(c => c.StartDeleteSecretAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string name, CancellationToken _) => Delete(name));
+        Client.Setup(c => c.GetPropertiesOfSecretsAsync(It.IsAny<CancellationToken>()))
+            .Returns((CancellationToken _) => ListLatest());
+        Client.Setup(c => c.PurgeDeletedSecretAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string name, CancellationToken _) => Purge(name));
+    }
+
+    /// <summary>Names purged after their soft delete, in order.</summary>
+    public List<string> Purges { get; } = [];
+
+    /// <summary>Names that were deleted and not yet purged (Key Vault's soft-deleted secrets).</summary>
+    public HashSet<string> SoftDeleted { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>As Key Vault lists secrets: each name once, with its latest version's properties (tags included).</summary>
+    private AsyncPageable<SecretProperties> ListLatest()
+    {
+        lock (gate)
+        {
+            var latest = secrets.Values.Select(v => v[^1].Properties).ToList();
+            return AsyncPageable<SecretProperties>.FromPages([Page<SecretProperties>.FromValues(latest, null, Mock.Of<Response>())]);
+        }
+    }
+
+    private Response Purge(string name)
+    {
+        lock (gate)
+        {
+            Purges.Add(name);
+            if (!SoftDeleted.Remove(name)) throw new RequestFailedException(404, "not found", "SecretNotFound", null);
+            return Mock.Of<Response>();
+        }
     }
 
     public Mock<SecretClient> Client { get; }
@@ -92,6 +122,7 @@ public sealed class FakeKeyVault
         {
             Deletes.Add(name);
             if (!secrets.Remove(name)) throw new RequestFailedException(404, "not found", "SecretNotFound", null);
+            SoftDeleted.Add(name);
             return new Mock<DeleteSecretOperation>().Object;
         }
     }

@@ -22,6 +22,26 @@ public abstract class SecretVaultContract : IDisposable
     protected static byte[] Json(string secret) => Encoding.UTF8.GetBytes($$"""{"token":"{{secret}}"}""");
 
     [Fact]
+    public async Task DeleteTenant_RemovesEverySecretAndVersionOfThatTenant_AndNoOtherTenants()
+    {
+        var first = NewLocator("ten_doomed");
+        var second = NewLocator("ten_doomed", user: "usr_a");
+        var other = NewLocator("ten_kept");
+        var v1 = await Vault.SetAsync(first, Json(SecretRegistry.New("doomed-1")));
+        var v2 = await Vault.SetAsync(first, Json(SecretRegistry.New("doomed-2")));
+        var v3 = await Vault.SetAsync(second, Json(SecretRegistry.New("doomed-3")));
+        var kept = await Vault.SetAsync(other, Json(SecretRegistry.New("kept")));
+
+        Assert.Equal(2, await Vault.DeleteTenantAsync(new TenantId("ten_doomed")));
+
+        Assert.Null(await Vault.GetAsync(first, v1));
+        Assert.Null(await Vault.GetAsync(first, v2));
+        Assert.Null(await Vault.GetAsync(second, v3));
+        Assert.NotNull(await Vault.GetAsync(other, kept));
+        Assert.Equal(0, await Vault.DeleteTenantAsync(new TenantId("ten_doomed")));
+    }
+
+    [Fact]
     public async Task Set_ThenGetThatVersion_ReturnsTheSameBytes()
     {
         var locator = NewLocator(user: "usr_a");

@@ -65,13 +65,14 @@ public sealed class FunctionsMetadataTests(PlatformFactory factory) : IClassFixt
     public void EngineHttpFunctions_EachBindsItsOwnDurableClient()
     {
         // Every HTTP function whose class reaches the runs API needs the Durable client of its own invocation, and so
-        // does readiness (its orchestration check reads the task hub).
+        // do readiness (its orchestration check reads the task hub) and the tenant deletion (it purges the tenant's
+        // orchestration instances).
         var engineFunctions = Metadata.Where(f => f.EntryPoint.StartsWith("AgentFunctions.Functions.Engine.EngineFunctions.", StringComparison.Ordinal)
             || f.Name == "GetReadiness").ToList();
         var withClient = Metadata.Where(f => f.TriggerType == "httpTrigger" && f.BindingTypes.Contains("durableClient")).Select(f => f.Name).Order(StringComparer.Ordinal).ToList();
 
         Assert.NotEmpty(engineFunctions);
-        Assert.Equal(engineFunctions.Select(f => f.Name).Order(StringComparer.Ordinal), withClient);
+        Assert.Equal(engineFunctions.Select(f => f.Name).Append("DeleteTenant").Order(StringComparer.Ordinal), withClient);
         Assert.All(engineFunctions, f => Assert.Equal(["httpTrigger", "durableClient", "http"], f.BindingTypes));
     }
 
@@ -89,17 +90,33 @@ public sealed class FunctionsMetadataTests(PlatformFactory factory) : IClassFixt
     {
         var clock = Assert.Single(Metadata, f => f.TriggerType == "timerTrigger" && f.Name == "TriggerClock");
 
-        Assert.Equal("TriggerClock", clock.Name);
         Assert.Equal(["timerTrigger"], clock.BindingTypes);
         Assert.Equal("0 * * * * *", clock.Bindings[0].GetProperty("schedule").GetString());
     }
 
     [Fact]
-    public void Timers_AreTheClockAndTheMonthlyInvoices()
+    public void Timers_AreTheClockTheMonthlyInvoicesAndTheLifecycleJobs()
     {
         var timers = Metadata.Where(f => f.TriggerType == "timerTrigger").ToDictionary(f => f.Name, f => f.Bindings[0].GetProperty("schedule").GetString());
 
-        Assert.Equal(new Dictionary<string, string?> { ["TriggerClock"] = "0 * * * * *", ["MonthlyInvoices"] = "0 0 2 1,2 * *" }, timers);
+        Assert.Equal(new Dictionary<string, string?>
+        {
+            ["TriggerClock"] = "0 * * * * *",
+            ["MonthlyInvoices"] = "0 0 2 1,2 * *",
+            ["ResumeTenantDeletions"] = "0 */5 * * * *",
+            ["ApplyRetention"] = "0 30 3 * * *",
+        }, timers);
+    }
+
+    [Fact]
+    public void LifecycleTimers_ResumeDeletionsAndApplyRetention_WithTheirOwnDurableClient()
+    {
+        var timers = Metadata.Where(f => f.TriggerType == "timerTrigger" && f.Name is "ApplyRetention" or "ResumeTenantDeletions").ToDictionary(f => f.Name);
+
+        Assert.Equal(["ApplyRetention", "ResumeTenantDeletions"], timers.Keys.Order(StringComparer.Ordinal));
+        Assert.All(timers.Values, t => Assert.Equal(["timerTrigger", "durableClient"], t.BindingTypes));
+        Assert.Equal("0 */5 * * * *", timers["ResumeTenantDeletions"].Bindings[0].GetProperty("schedule").GetString());
+        Assert.Equal("0 30 3 * * *", timers["ApplyRetention"].Bindings[0].GetProperty("schedule").GetString());
     }
 
     [Fact]

@@ -153,7 +153,7 @@ public sealed partial class IsolationFuzz(Func<string, HttpClient> clientForKey,
     {
         var access = route.Access!;
         if (access.Caller == RouteCaller.Platform) return [HttpStatusCode.Forbidden];
-        if (access.Caller == RouteCaller.Tenant && !RolePermissions.Grants(role, access.Permission)) return [HttpStatusCode.Forbidden];
+        if (access.Caller is RouteCaller.Tenant or RouteCaller.PlatformOrTenant && !RolePermissions.Grants(role, access.Permission)) return [HttpStatusCode.Forbidden];
         if (!RolePermissions.Grants(role, access.CheckedInService) || (access.ForOthers != Permission.None && !RolePermissions.Grants(role, access.ForOthers)))
         {
             return [HttpStatusCode.Forbidden, HttpStatusCode.NotFound];

@@ -110,6 +110,23 @@ public sealed class AzureSearchKnowledgeIndexTests
         Assert.Equal(2, service.Requests.Count);
     }
 
+    [Fact]
+    public async Task DeleteTenant_FindsKeysByTheTenantFilterAlone_ThenDeletesThemByKey()
+    {
+        service.SearchAnswers.Enqueue(new JsonObject { ["value"] = new JsonArray(new JsonObject { ["id"] = "ten_a--c1" }, new JsonObject { ["id"] = "ten_a--c2" }) });
+
+        var removed = await CreateSut().DeleteTenantAsync(Tenant);
+
+        Assert.Equal(2, removed);
+        Assert.Equal(2, service.Requests.Count);
+        var lookup = service.Requests[0].Body!;
+        Assert.Equal("tenantId eq 'ten_a'", lookup["filter"]!.GetValue<string>());
+        Assert.Equal("id", lookup["select"]!.GetValue<string>());
+        var deletes = service.Requests[1].Body!["value"]!.AsArray();
+        Assert.All(deletes, d => Assert.Equal("delete", d!["@search.action"]!.GetValue<string>()));
+        Assert.Equal(["ten_a--c1", "ten_a--c2"], deletes.Select(d => d!["id"]!.GetValue<string>()));
+    }
+
     private sealed record RecordedRequest(HttpMethod Method, string Path, JsonNode? Body);
 
     /// <summary>Answers as AI Search does for the calls the adapter makes; queued answers for searches, success for the rest.</summary>

@@ -98,6 +98,24 @@ public abstract class KnowledgeIndexContract
     }
 
     [Fact]
+    public async Task DeleteTenant_RemovesEveryChunkAndVectorOfThatTenantInEveryKnowledgeBase_AndNoOtherTenants()
+    {
+        var index = CreateIndex();
+        var chunk = await ChunkAsync("doc_t", 0, "Tenant deletion removes the quarterly forecast.");
+        await index.ReplaceDocumentAsync(IndexScope.Of(TenantA, "kb_one"), "doc_t", [chunk, await ChunkAsync("doc_t", 1, "A second chunk.")]);
+        await index.ReplaceDocumentAsync(IndexScope.Of(TenantA, "kb_two"), "doc_u", [await ChunkAsync("doc_u", 0, "Tenant deletion removes the quarterly forecast.")]);
+        await index.ReplaceDocumentAsync(IndexScope.Of(TenantB, "kb_one"), "doc_b", [await ChunkAsync("doc_b", 0, "Tenant deletion removes the quarterly forecast.")]);
+
+        Assert.Equal(3, await index.DeleteTenantAsync(TenantA));
+
+        Assert.Empty(await SearchAsync(index, new IndexScope(TenantA, ["kb_one", "kb_two"]), "quarterly forecast", SearchMode.Keyword));
+        Assert.Empty(await index.FindVectorsAsync(TenantA, [chunk.ContentHash]));
+        Assert.Single(await SearchAsync(index, IndexScope.Of(TenantB, "kb_one"), "quarterly forecast", SearchMode.Keyword));
+        Assert.Single(await index.FindVectorsAsync(TenantB, [chunk.ContentHash]));
+        Assert.Equal(0, await index.DeleteTenantAsync(TenantA));
+    }
+
+    [Fact]
     public async Task FindVectors_ReturnsStoredVectorsOfTheTenantOnly()
     {
         var index = CreateIndex();

@@ -134,7 +134,8 @@ internal sealed partial class CosmosContainerDouble
         {
             Calls.Add(new CosmosCall("Query", options?.PartitionKey ?? default, Query: query, QueryOptions: options, Continuation: continuationToken));
             if (options?.PartitionKey is not { } pk) throw new InvalidOperationException("The adapter sent a cross-partition query.");
-            var (predicate, order) = CompileQuery(query);
+            var (predicate, order, orderField) = CompileQuery(query);
+            string DocId(JsonObject item) => item[orderField]!.GetValue<string>();
             if (continuationToken is not null && order is null) throw new InvalidOperationException("The adapter resumed an unordered query.");
             var matches = items.Where(pair => pair.Key.Partition == pk.ToString() && predicate(pair.Value)).Select(pair => (JsonObject)pair.Value.DeepClone()).ToList();
             if (order is { } descending)
@@ -164,11 +165,15 @@ internal sealed partial class CosmosContainerDouble
         }
     }
 
-    private static string DocId(JsonObject item) => item["docId"]!.GetValue<string>();
-
     /// <summary>Recognises the adapter's query template and nothing else; see the class comment. Order: null, or descending.</summary>
-    private static (Func<JsonObject, bool> Predicate, bool? Descending) CompileQuery(QueryDefinition query)
+    private static (Func<JsonObject, bool> Predicate, bool? Descending, string OrderField) CompileQuery(QueryDefinition query)
     {
+        // The whole-partition scan (tenant export and deletion): every item of the partition, by item id.
+        if (query.QueryText == "SELECT * FROM c WHERE c.tenantId = @tenantId ORDER BY c.id ASC")
+        {
+            var partition = (string)query.GetQueryParameters().Single(p => p.Name == "@tenantId").Value;
+            return (item => item["tenantId"]?.GetValue<string>() == partition, false, "id");
+        }
         const string Prefix = "SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = @type";
         var parameters = query.GetQueryParameters().ToDictionary(p => p.Name, p => p.Value);
         if (!query.QueryText.StartsWith(Prefix, StringComparison.Ordinal)) throw new NotSupportedException($"Unexpected query text: {query.QueryText}");
@@ -212,7 +217,7 @@ internal sealed partial class CosmosContainerDouble
                 throw new NotSupportedException($"Unexpected query clause: {rest}");
             }
         }
-        return (item => conditions.All(condition => condition(item)), descending);
+        return (item => conditions.All(condition => condition(item)), descending, "docId");
     }
 
     [GeneratedRegex(""" ORDER BY c\.docId (?<d>ASC|DESC)$""")]

@@ -332,6 +332,69 @@ public abstract class DocumentStoreContract
         Assert.True(pages >= (expected.Count + limit - 1) / limit, "fewer pages than the limit allows");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(100)]
+    public async Task ReadPartitionPage_FollowingContinuations_ReturnsEveryRecordOfEveryKindOnce(int limit)
+    {
+        for (var i = 0; i < 7; i++) await A.CreateAsync(Widget(TenantA, $"w{i}", "x"));
+        await A.CommitAsync([Raw(DocumentWriteMode.Create, "other_kind", "w3", """{"name":"same id, other kind"}"""), Raw(DocumentWriteMode.Create, "a_kind", "z", "{}")]);
+        await B.CreateAsync(Widget(TenantB, "w0", "other tenant"));
+
+        var seen = new List<string>();
+        string? continuation = null;
+        var pages = 0;
+        do
+        {
+            var page = await A.ReadPartitionPageAsync(new DocumentPageRequest(limit, continuation));
+            Assert.True(page.Items.Count <= limit);
+            seen.AddRange(page.Items.Select(d => d.Kind + "/" + d.Id));
+            continuation = page.Continuation;
+            Assert.True(++pages <= 20, "the continuations never ended");
+        }
+        while (continuation is not null);
+
+        string[] expected = ["a_kind/z", .. Enumerable.Range(0, 7).Select(i => $"contract_widget/w{i}"), "other_kind/w3"];
+        Assert.Equal(expected, seen);
+    }
+
+    [Fact]
+    public async Task ReadPartitionPage_EmptyPartition_ReturnsNothingAndNoContinuation()
+    {
+        await B.CreateAsync(Widget(TenantB, "w0", "x"));
+
+        var page = await A.ReadPartitionPageAsync(new DocumentPageRequest(10));
+
+        Assert.Empty(page.Items);
+        Assert.Null(page.Continuation);
+    }
+
+    [Fact]
+    public async Task ReadPartitionPage_DeletingWhatWasRead_LeavesTheRestForTheNextFirstPage()
+    {
+        for (var i = 0; i < 5; i++) await A.CreateAsync(Widget(TenantA, $"w{i}", "x"));
+        var removed = 0;
+        while (true)
+        {
+            var page = await A.ReadPartitionPageAsync(new DocumentPageRequest(2));
+            if (page.Items.Count == 0) break;
+            await A.CommitAsync(page.Items.Select(d => DocumentWrite.Delete(d.Kind, d.Id)).ToList());
+            removed += page.Items.Count;
+            Assert.True(removed <= 5);
+        }
+
+        Assert.Equal(5, removed);
+        Assert.Empty(await A.ListAsync<ContractWidget>());
+    }
+
+    [Fact]
+    public async Task ReadPartitionPage_DescendingOrForeignContinuation_Refused()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => A.ReadPartitionPageAsync(new DocumentPageRequest(2, Descending: true)));
+        await Assert.ThrowsAnyAsync<Exception>(() => A.ReadPartitionPageAsync(new DocumentPageRequest(2, "not-a-token")));
+    }
+
     [Fact]
     public async Task QueryPage_LastPage_HasNoContinuation()
     {

@@ -42,6 +42,21 @@ public sealed class KindRoutedDocumentStoreContractTests : DocumentStoreContract
     }
 
     [Fact]
+    public async Task Commit_DeletesOnBothSides_RemovesFromEach()
+    {
+        var tenant = new TenantId("tenant-a");
+        var documents = Store.For(tenant);
+        await documents.CreateAsync(new ContractWidget("w1", tenant, "red", 1, true, null));
+        await documents.CreateAsync(new OtherRecord("o1", tenant));
+
+        var etags = await documents.CommitAsync([DocumentWrite.Delete(ContractWidget.Kind, "w1"), DocumentWrite.Delete(OtherRecord.Kind, "o1")]);
+
+        Assert.Equal([null, null], etags);
+        Assert.Null(await documents.ReadAsync(ContractWidget.Kind, "w1"));
+        Assert.Null(await documents.ReadAsync(OtherRecord.Kind, "o1"));
+    }
+
+    [Fact]
     public async Task EachKind_LandsInItsOwnStore()
     {
         var tenant = new TenantId("tenant-a");

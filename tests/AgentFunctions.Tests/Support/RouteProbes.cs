@@ -67,6 +67,7 @@ public static class RouteProbes
         "DeleteTrigger" => "trigger",
         "DeleteKnowledgeBase" => "knowledge_base",
         "DeleteDocument" => "document",
+        "DeleteTenant" => "tenant",
         _ => null,
     };
 
@@ -123,6 +124,8 @@ public static class RouteProbes
             "GetPlan" or "ListInvoices" or "GetInvoice" => P(null, null, ""),
             "PutPlan" => P(new { limits = new { }, prices = new { tool_call = 0.001m } }, null, ""),
             "CreateInvoiceDraft" => P(new { period = DateTimeOffset.UtcNow.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture) }, null, ""),
+            "ExportTenant" or "DeleteTenant" or "GetTenantDeletion" or "GetTenantRetention" => P(null, null, ""),
+            "SetTenantRetention" => P(new { runs_days = 30, conversations_days = (int?)null, events_days = 90 }, null, ""),
             _ => throw new UnknownRouteException($"{route}: RouteProbes has no generator for this route; add one (and its row in the authorization rules)."),
         };
         var path = route.Template;

@@ -235,6 +235,8 @@ public sealed class WebhookTriggerTests
 
         public Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
+        public Task<int> PurgeAsync(IReadOnlyList<string> instanceIds, CancellationToken cancellationToken = default) => Task.FromResult(0);
+
         public Task<AgentFunctions.Engine.Orchestration.OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default) =>
             Task.FromResult<AgentFunctions.Engine.Orchestration.OrchestrationState?>(null);
 

@@ -25,6 +25,8 @@ internal sealed partial class UsageContainerDouble
             .Returns((Stream s, PartitionKey pk, ItemRequestOptions? _, CancellationToken _) => Task.FromResult(Create(s, pk)));
         mock.Setup(c => c.GetItemQueryStreamIterator(It.IsAny<QueryDefinition>(), It.IsAny<string>(), It.IsAny<QueryRequestOptions>()))
             .Returns((QueryDefinition q, string? _, QueryRequestOptions? o) => Query(q, o));
+        mock.Setup(c => c.DeleteItemStreamAsync(It.IsAny<string>(), It.IsAny<PartitionKey>(), It.IsAny<ItemRequestOptions>(), It.IsAny<CancellationToken>()))
+            .Returns((string id, PartitionKey pk, ItemRequestOptions? _, CancellationToken _) => Task.FromResult(Delete(id, pk)));
         Container = mock.Object;
     }
 
@@ -51,9 +53,29 @@ internal sealed partial class UsageContainerDouble
         }
     }
 
+    private ResponseMessage Delete(string id, PartitionKey partition)
+    {
+        lock (gate)
+        {
+            Calls.Add(("Delete", partition.ToString(), id));
+            return items.Remove((partition.ToString(), id)) ? new ResponseMessage(HttpStatusCode.NoContent) : new ResponseMessage(HttpStatusCode.NotFound);
+        }
+    }
+
     private FeedIterator Query(QueryDefinition query, QueryRequestOptions? options)
     {
         var partition = options?.PartitionKey?.ToString() ?? throw new InvalidOperationException("A usage query must name its partition.");
+        if (query.QueryText == "SELECT * FROM c")
+        {
+            // The export's scan: every item of the partition, in pages of the requested size.
+            List<JsonObject> all;
+            lock (gate)
+            {
+                Calls.Add(("Query", partition, query.QueryText));
+                all = items.Where(i => i.Key.Partition == partition).Select(i => (JsonObject)i.Value.DeepClone()).ToList();
+            }
+            return Pages(all.Chunk(options!.MaxItemCount is > 0 and var size ? size : 100).ToList());
+        }
         var match = Shape().Match(query.QueryText);
         if (!match.Success) throw new InvalidOperationException("Unexpected query: " + query.QueryText);
         var fields = match.Groups["group"].Value.Split(", ").Select(f => f["c.".Length..]).ToList();
@@ -77,13 +99,19 @@ internal sealed partial class UsageContainerDouble
                 })
                 .ToList();
         }
-        var page = new JsonObject { ["Documents"] = new JsonArray(rows.Cast<JsonNode>().ToArray()) };
+        return Pages([[.. rows]]);
+    }
+
+    private static FeedIterator Pages(IReadOnlyList<JsonObject[]> pages)
+    {
         var iterator = new Mock<FeedIterator>(MockBehavior.Loose);
-        var read = false;
-        iterator.SetupGet(i => i.HasMoreResults).Returns(() => !read);
+        var next = 0;
+        iterator.SetupGet(i => i.HasMoreResults).Returns(() => next < Math.Max(1, pages.Count));
         iterator.Setup(i => i.ReadNextAsync(It.IsAny<CancellationToken>())).Returns(() =>
         {
-            read = true;
+            var rows = next < pages.Count ? pages[next] : [];
+            next++;
+            var page = new JsonObject { ["Documents"] = new JsonArray(rows.Cast<JsonNode>().ToArray()) };
             return Task.FromResult(new ResponseMessage(HttpStatusCode.OK) { Content = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(page)) });
         });
         return iterator.Object;

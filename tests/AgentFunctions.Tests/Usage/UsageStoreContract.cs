@@ -29,6 +29,28 @@ public abstract class UsageStoreContract
     }
 
     [Fact]
+    public async Task ReadTenant_ReturnsEveryEventOfTheTenantOnly_ThenDeleteTenant_RemovesThemAndTheirSums_OtherTenantKept()
+    {
+        var store = CreateStore();
+        var events = Enumerable.Range(0, 1203).Select(i => Tokens(TenantA, $"k{i:D5}", 1, Day1.AddMinutes(i))).ToList();
+        await store.AppendAsync(events);
+        await store.AppendAsync([Tokens(TenantB, "k00001", 7, Day1)]);
+
+        var read = new List<UsageEvent>();
+        await foreach (var e in store.ReadTenantAsync(TenantA)) read.Add(e);
+        Assert.Equal(events.Select(e => e.Key).Order(StringComparer.Ordinal), read.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.All(read, e => Assert.Equal(TenantA, e.Tenant));
+        Assert.Equal(events[5], read.Single(e => e.Key == "k00005"));
+
+        Assert.Equal(1203, await store.DeleteTenantAsync(TenantA));
+        Assert.Equal(0, await store.DeleteTenantAsync(TenantA));
+
+        Assert.Empty(await store.SumAsync(TenantA, Day1, Day1.AddDays(3), UsageDimensions.None));
+        await foreach (var _ in store.ReadTenantAsync(TenantA)) Assert.Fail("an event of the deleted tenant is still there");
+        Assert.Equal(7, await store.TotalAsync(TenantB, [UsageMeters.ModelInputTokens], Day1, Day1.AddDays(1)));
+    }
+
+    [Fact]
     public async Task SameKey_InAnotherTenant_IsAnotherEvent_AndSumsStayInTheirTenant()
     {
         var store = CreateStore();

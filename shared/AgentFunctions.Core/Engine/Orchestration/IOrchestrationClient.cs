@@ -14,6 +14,13 @@ public interface IOrchestrationClient
     /// <summary>Stops an instance at its next await; it ends as <see cref="OrchestrationRuntimeStatus.Terminated"/>.</summary>
     Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Removes the instances and their history, terminating any still running first; returns how many were removed.
+    /// Unknown ids are skipped. Sub-orchestrations go too where the backend can recurse (the local runner does; Durable
+    /// is asked to), and callers name them anyway: a child run is a run record of its own. For deletion and retention.
+    /// </summary>
+    Task<int> PurgeAsync(IReadOnlyList<string> instanceIds, CancellationToken cancellationToken = default);
+
     Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default);
 
     /// <summary>Returns when the instance reaches a terminal status or <paramref name="maxWait"/> has passed, with its state then.</summary>

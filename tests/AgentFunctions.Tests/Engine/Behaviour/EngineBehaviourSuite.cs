@@ -65,6 +65,21 @@ public abstract class EngineWaitingBehaviourSuite
     }
 
     [Fact]
+    public async Task Purge_WhileWaiting_TerminatesThenRemovesTheInstanceAndItsHistory()
+    {
+        await using var engine = await CreateAsync();
+        var agent = await engine.SeedAgentAsync();
+        var started = await engine.StartAsync(agent.Id, "/call builtin.current_time {}\n/call test.guarded {}");
+        await engine.WaitProgressAsync(started.Id, p => p.PendingApprovalCallId is not null);
+
+        var purged = await engine.Orchestrations.PurgeAsync([started.Id]);
+
+        Assert.Equal(1, purged);
+        Assert.Null(await engine.Orchestrations.GetStateAsync(started.Id));
+        Assert.Equal(0, await engine.Orchestrations.PurgeAsync([started.Id]));
+    }
+
+    [Fact]
     public async Task Cancel_WhileWaiting_TerminatesAndKeepsStepsAndUsage()
     {
         await using var engine = await CreateAsync();
@@ -219,6 +234,24 @@ public abstract class EngineBehaviourSuite : EngineWaitingBehaviourSuite
         Assert.Equal(RunStatus.Completed, run.Status);
         Assert.Equal(ToolCallOutcome.ApprovalTimedOut, Assert.Single(run.ToolCalls).Outcome);
         Assert.Equal(0, engine.Tools.TotalExecutions);
+    }
+
+    [Fact]
+    public async Task Purge_FinishedRunAndItsSubOrchestration_RemovesBoth_SkippingUnknownIds()
+    {
+        await using var engine = await CreateAsync(new EngineSetup(Catalog: c => c.AddAgentTool("agents.helper", "agt_helper")));
+        await engine.SeedAgentAsync(agentId: "agt_helper", systemPrompt: "/answer helper says hi");
+        var agent = await engine.SeedAgentAsync(tools: ["agents.helper"]);
+        var run = await engine.WaitFinishedAsync((await engine.StartAsync(agent.Id, "/call agents.helper {\"input\":\"hello\"}")).Id);
+        var childId = Assert.Single(run.ToolCalls).ChildRunId!;
+
+        var purged = await engine.Orchestrations.PurgeAsync([run.Id, childId, "run_unknown"]);
+
+        Assert.Equal(2, purged);
+        Assert.Null(await engine.Orchestrations.GetStateAsync(run.Id));
+        Assert.Null(await engine.Orchestrations.GetStateAsync(childId));
+        // The run's record is the store's business, not the engine's: it stays until retention or deletion removes it.
+        Assert.NotNull(await engine.Store.For(engine.Tenant).GetAsync<Run>(run.Id));
     }
 
     [Fact]
