@@ -20,6 +20,11 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     private readonly string connectionString;
     private readonly SemaphoreSlim writer = new(1, 1);
 
+    // Searches read under the read lock and writers commit and drop the cached vectors under the write lock, so a search
+    // sees one committed state in SQLite and in memory alike.
+    private readonly ReaderWriterLockSlim consistency = new(LockRecursionPolicy.NoRecursion);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Kb), QuantizedVectors> vectors = new();
+
     public SqliteKnowledgeIndex(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
@@ -85,11 +90,26 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
                 insert.Parameters.AddWithValue("$vector", MemoryMarshal.AsBytes(chunk.Vector.AsSpan()).ToArray());
                 insert.ExecuteNonQuery();
             }
-            transaction.Commit();
+            Commit(transaction, scope.Tenant, [kb]);
         }
         finally
         {
             writer.Release();
+        }
+    }
+
+    /// <summary>Commits and drops the cached vectors of the knowledge bases written, as one step for readers.</summary>
+    private void Commit(SqliteTransaction transaction, TenantId tenant, IEnumerable<string> knowledgeBaseIds)
+    {
+        consistency.EnterWriteLock();
+        try
+        {
+            transaction.Commit();
+            foreach (var kb in knowledgeBaseIds) vectors.TryRemove((tenant.Value, kb), out _);
+        }
+        finally
+        {
+            consistency.ExitWriteLock();
         }
     }
 
@@ -98,7 +118,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         {
             using var transaction = connection.BeginTransaction();
             DeleteWhere(connection, transaction, "tenant_id = $tenant AND kb_id = $kb AND document_id = $document", scope.Tenant, SingleKnowledgeBase(scope), documentId);
-            transaction.Commit();
+            Commit(transaction, scope.Tenant, scope.KnowledgeBaseIds);
         }, cancellationToken);
 
     public Task DeleteKnowledgeBasesAsync(IndexScope scope, CancellationToken cancellationToken = default) =>
@@ -109,7 +129,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
             {
                 DeleteWhere(connection, transaction, "tenant_id = $tenant AND kb_id = $kb", scope.Tenant, kb, null);
             }
-            transaction.Commit();
+            Commit(transaction, scope.Tenant, scope.KnowledgeBaseIds);
         }, cancellationToken);
 
     public Task<IReadOnlyDictionary<string, float[]>> FindVectorsAsync(TenantId tenant, IReadOnlyCollection<string> contentHashes, CancellationToken cancellationToken = default)
@@ -135,15 +155,40 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         ArgumentOutOfRangeException.ThrowIfLessThan(search.TopK, 1);
         if (search.Mode != SearchMode.Keyword && search.Vector is null) throw new ArgumentException("Vector and hybrid searches need the query's vector.", nameof(search));
         using var connection = Open();
-        IReadOnlyList<KnowledgeHit> hits = search.Mode switch
+        consistency.EnterReadLock();
+        try
         {
-            SearchMode.Keyword => Keyword(connection, search.Scope, search.Text, search.TopK),
-            SearchMode.Vector => Vector(connection, search.Scope, search.Vector!, search.TopK),
-            _ => RankFusion.Fuse(
-                [Keyword(connection, search.Scope, search.Text, Candidates(search.TopK)), Vector(connection, search.Scope, search.Vector!, Candidates(search.TopK))],
-                search.TopK),
-        };
-        return Task.FromResult(hits);
+            IReadOnlyList<KnowledgeHit> hits = search.Mode switch
+            {
+                SearchMode.Keyword => Keyword(connection, search.Scope, search.Text, search.TopK),
+                SearchMode.Vector => Vector(connection, search.Scope, search.Vector!, search.TopK),
+                _ => RankFusion.Fuse(
+                    [Keyword(connection, search.Scope, search.Text, Candidates(search.TopK)), Vector(connection, search.Scope, search.Vector!, Candidates(search.TopK))],
+                    search.TopK),
+            };
+            return Task.FromResult(hits);
+        }
+        finally
+        {
+            consistency.ExitReadLock();
+        }
+    }
+
+    /// <summary>The knowledge base's vectors in memory, read from SQLite on first use after a write (see <see cref="QuantizedVectors"/>).</summary>
+    private QuantizedVectors VectorsOf(SqliteConnection connection, TenantId tenant, string kb) =>
+        vectors.GetOrAdd((tenant.Value, kb), key =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT id, vector FROM chunks WHERE tenant_id = $tenant AND kb_id = $kb";
+            command.Parameters.AddWithValue("$tenant", key.Tenant);
+            command.Parameters.AddWithValue("$kb", key.Kb);
+            using var reader = command.ExecuteReader();
+            return QuantizedVectors.Build(Rows(reader));
+        });
+
+    private static IEnumerable<(long, byte[])> Rows(SqliteDataReader reader)
+    {
+        while (reader.Read()) yield return (reader.GetInt64(0), (byte[])reader[1]);
     }
 
     private static int Candidates(int topK) => Math.Max(topK * 4, 20);
@@ -171,40 +216,33 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         return hits;
     }
 
+    /// <summary>
+    /// Candidates from each knowledge base's quantized vectors in memory (four times the limit), then the exact cosine of
+    /// each candidate's stored float vector, read with the tenant and knowledge-base filter like every other statement.
+    /// </summary>
     private List<KnowledgeHit> Vector(SqliteConnection connection, IndexScope scope, float[] query, int limit)
     {
-        var best = new PriorityQueue<long, float>();
-        using (var command = connection.CreateCommand())
-        {
-            command.CommandText = $"SELECT id, vector FROM chunks WHERE tenant_id = $tenant AND kb_id IN ({ScopeParameters(command, scope)})";
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                var blob = (byte[])reader[1];
-                var vector = MemoryMarshal.Cast<byte, float>(blob.AsSpan());
-                if (vector.Length != query.Length) continue;
-                var score = TensorPrimitives.CosineSimilarity(query, vector);
-                if (best.Count < limit) best.Enqueue(reader.GetInt64(0), score);
-                else if (best.TryPeek(out _, out var worst) && score > worst) best.EnqueueDequeue(reader.GetInt64(0), score);
-            }
-        }
-        var ranked = new List<(long Id, float Score)>();
-        while (best.TryDequeue(out var id, out var score)) ranked.Add((id, score));
-        ranked.Reverse();
-        if (ranked.Count == 0) return [];
+        var candidates = scope.KnowledgeBaseIds.SelectMany(kb => VectorsOf(connection, scope.Tenant, kb).Candidates(query, Math.Max(limit * 4, 40))).Distinct().ToList();
+        if (candidates.Count == 0) return [];
         using var details = connection.CreateCommand();
-        var names = ranked.Select((_, i) => "$id" + i).ToList();
+        var names = candidates.Select((_, i) => "$id" + i).ToList();
         details.CommandText = $"""
-            SELECT chunk_id, document_id, document_name, content, heading_path, page, start_offset, end_offset, id
+            SELECT chunk_id, document_id, document_name, content, heading_path, page, start_offset, end_offset, vector
             FROM chunks WHERE tenant_id = $tenant AND kb_id IN ({ScopeParameters(details, scope)}) AND id IN ({string.Join(", ", names)})
             """;
-        for (var i = 0; i < ranked.Count; i++) details.Parameters.AddWithValue(names[i], ranked[i].Id);
-        var byId = new Dictionary<long, KnowledgeHit>();
+        for (var i = 0; i < candidates.Count; i++) details.Parameters.AddWithValue(names[i], candidates[i]);
+        var scored = new List<(KnowledgeHit Hit, float Score)>(candidates.Count);
         using (var reader = details.ExecuteReader())
         {
-            while (reader.Read()) byId[reader.GetInt64(8)] = ReadHit(reader, 0);
+            while (reader.Read())
+            {
+                var vector = MemoryMarshal.Cast<byte, float>(((byte[])reader[8]).AsSpan());
+                if (vector.Length != query.Length) continue;
+                scored.Add((ReadHit(reader, 0), TensorPrimitives.CosineSimilarity(query, vector)));
+            }
         }
-        return ranked.Where(r => byId.ContainsKey(r.Id)).Select(r => byId[r.Id] with { Score = Math.Round(Math.Clamp((double)r.Score, 0, 1), 6) }).ToList();
+        return scored.OrderByDescending(s => s.Score).ThenBy(s => s.Hit.ChunkId, StringComparer.Ordinal).Take(limit)
+            .Select(s => s.Hit with { Score = Math.Round(Math.Clamp((double)s.Score, 0, 1), 6) }).ToList();
     }
 
     private static KnowledgeHit ReadHit(SqliteDataReader reader, double score) => new(
