@@ -145,6 +145,32 @@ public sealed class KnowledgeDropsTests(PlatformFactory factory) : IClassFixture
         Assert.Equal(Encoding.UTF8.GetByteCount("Half a sentence and the rest of it."), document["size_bytes"]!.GetValue<long>());
     }
 
+    /// <summary>
+    /// The Functions app's two ingestion functions are thin: the blob trigger hands the blob's path to the drops service
+    /// and the queue consumer hands the job to the ingestion service (here over the local adapters the host composes).
+    /// </summary>
+    [Fact]
+    public async Task FunctionsIngestion_BlobTriggerAndQueueConsumer_ReachTheSameServices()
+    {
+        var tenant = await factory.SeedTenantAsync(Role.Admin);
+        var client = tenant.First.Client;
+        var kb = await CreateKnowledgeBaseAsync(client);
+        var folder = Path.Combine(DocumentsFolder, tenant.Tenant.Value, kb);
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "lockers.txt"), "Lockers on the second floor are assigned by the office manager.");
+        var functions = ActivatorUtilities.CreateInstance<AgentFunctions.Functions.Knowledge.KnowledgeIngestionFunctions>(factory.Services);
+        static global::Azure.Storage.Blobs.BlobClient Blob(string path) => new(new Uri("http://127.0.0.1:10000/devstoreaccount1/documents/" + path));
+
+        await functions.IngestDroppedDocument(Blob($"{tenant.Tenant.Value}/{kb}/lockers.txt"), CancellationToken.None);
+        await functions.IngestDroppedDocument(Blob($"ten_nobody/{kb}/lockers.txt"), CancellationToken.None); // logged, not thrown
+
+        var document = Assert.Single(await client.ReadAllItemsAsync($"/api/v1/knowledge-bases/{kb}/documents"))!;
+        var job = new IngestionJob(tenant.Tenant, kb, document["id"]!.GetValue<string>(), 1);
+        await functions.IngestDocument(System.Text.Json.JsonSerializer.Serialize(job, AgentFunctions.Common.PlatformJson.Stored), deliveryCount: 1, CancellationToken.None);
+        var indexed = await KnowledgeApiTests.WaitIndexedAsync(client, kb, job.DocumentId);
+        Assert.Equal("indexed", indexed["status"]!.GetValue<string>());
+    }
+
     private static async Task<string> CreateKnowledgeBaseAsync(HttpClient client) =>
         (await (await client.PostJsonAsync("/api/v1/knowledge-bases", new { name = "Drops" })).ExpectAsync(HttpStatusCode.Created))["id"]!.GetValue<string>();
 
