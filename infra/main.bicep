@@ -68,6 +68,9 @@ param serviceBusQueues array = [
   'document-ingestion'
 ]
 
+@description('Subscribe the document-drop blob trigger to the storage account\'s Event Grid topic. Event Grid validates the app\'s blob extension endpoint, which exists only once the code is deployed: set to true (azd env set DOCUMENT_DROPS_SUBSCRIBE true) and provision again after the first azd up.')
+param documentDropsSubscribe bool = false
+
 @description('Azure OpenAI model deployments. The chat deployment is named after its model: an agent whose model is "gpt-4.1-mini" calls the deployment of that name.')
 param chatModel object = {
   deployment: 'gpt-4.1-mini'
@@ -267,8 +270,22 @@ module functionApp 'app/function.bicep' = {
       AgentFunctions__OpenAI__EmbeddingDeployment: embeddingModel.deployment
       // Resolved by the platform with the user-assigned identity (keyVaultReferenceIdentity in function.bicep).
       AgentFunctions__PlatformKey: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${platformKeySecretName})'
-      AgentFunctions__Uploads__Container: uploadsContainerName
     }
+  }
+}
+
+// Knowledge-base drops: BlobCreated events of the documents container go to the IngestDroppedDocument blob trigger.
+module eventGrid 'app/eventgrid.bicep' = {
+  name: 'eventgrid'
+  scope: rg
+  params: {
+    name: 'evgt-documents-${resourceToken}' // Event Grid system topic (no abbreviation in abbreviations.json)
+    location: location
+    tags: tags
+    storageAccountName: storage.outputs.name
+    functionAppName: functionApp.outputs.name
+    containerName: storage.outputs.documentsContainerName
+    subscribe: documentDropsSubscribe
   }
 }
 

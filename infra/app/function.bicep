@@ -50,6 +50,14 @@ var hostSettings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 }
 
+// Knowledge documents: the blob trigger's connection (DocumentsStorage) and the blob adapter read the same identity-based
+// settings, so the trigger and the uploads cannot point at different accounts.
+var knowledgeSettings = {
+  DocumentsStorage__credential: 'managedidentity'
+  DocumentsStorage__clientId: identityClientId
+  DocumentsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+}
+
 resource app 'Microsoft.Web/sites@2024-04-01' = {
   name: name
   location: location
@@ -95,7 +103,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   // FUNCTIONS_EXTENSION_VERSION must not be set here.
   resource settings 'config' = {
     name: 'appsettings'
-    properties: union(appSettings, hostSettings)
+    properties: union(appSettings, hostSettings, knowledgeSettings)
   }
 }
 

@@ -5,6 +5,8 @@ param name string
 param location string = resourceGroup().location
 param tags object = {}
 param containerNames array = []
+@description('The container of knowledge-base documents: blobs at {tenantId}/{knowledgeBaseId}/{fileName}; a file written there is ingested (eventgrid.bicep).')
+param documentsContainerName string = 'documents'
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -38,6 +40,13 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
         publicAccess: 'None'
       }
     }]
+
+    resource documents 'containers' = {
+      name: documentsContainerName
+      properties: {
+        publicAccess: 'None'
+      }
+    }
   }
 }
 
@@ -46,3 +55,4 @@ output id string = storage.id
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
 output queueEndpoint string = storage.properties.primaryEndpoints.queue
 output tableEndpoint string = storage.properties.primaryEndpoints.table
+output documentsContainerName string = documentsContainerName

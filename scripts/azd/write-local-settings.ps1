@@ -12,6 +12,7 @@ function Opt([string]$Name) { $v = [Environment]::GetEnvironmentVariable($Name);
 $openAiV1 = (Need 'AZURE_OPENAI_ENDPOINT').TrimEnd('/') + '/openai/v1/'
 $values = [ordered]@{
   'AzureWebJobsStorage' = 'UseDevelopmentStorage=true'
+  'DocumentsStorage' = 'UseDevelopmentStorage=true'
   'FUNCTIONS_WORKER_RUNTIME' = 'dotnet-isolated'
   'ServiceBusConnection__fullyQualifiedNamespace' = Need 'AZURE_SERVICEBUS_NAMESPACE'
   'ServiceBusConnection__clientId' = ''
@@ -28,7 +29,6 @@ $values = [ordered]@{
   'AgentFunctions__Models__OpenAI__ManagedIdentityClientId' = ''
   'AgentFunctions__OpenAI__Endpoint' = $openAiV1
   'AgentFunctions__OpenAI__EmbeddingDeployment' = Need 'AZURE_OPENAI_EMBEDDING_DEPLOYMENT'
-  'AgentFunctions__Uploads__Container' = Need 'AZURE_STORAGE_UPLOADS_CONTAINER'
   'AgentFunctions__PlatformKey' = Opt 'AGENTFUNCTIONS_PLATFORM_KEY'
   'APPLICATIONINSIGHTS_CONNECTION_STRING' = Opt 'APPLICATIONINSIGHTS_CONNECTION_STRING'
   'OTEL_EXPORTER_OTLP_ENDPOINT' = Opt 'OTEL_EXPORTER_OTLP_ENDPOINT'

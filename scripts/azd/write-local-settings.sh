@@ -36,6 +36,7 @@ cat > "$tmp" <<JSON
   "IsEncrypted": false,
   "Values": {
     "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+    "DocumentsStorage": "UseDevelopmentStorage=true",
     "FUNCTIONS_WORKER_RUNTIME": "dotnet-isolated",
     "ServiceBusConnection__fullyQualifiedNamespace": $(json "$AZURE_SERVICEBUS_NAMESPACE"),
     "ServiceBusConnection__clientId": "",
@@ -52,7 +53,6 @@ cat > "$tmp" <<JSON
     "AgentFunctions__Models__OpenAI__ManagedIdentityClientId": "",
     "AgentFunctions__OpenAI__Endpoint": $(json "$openai_v1"),
     "AgentFunctions__OpenAI__EmbeddingDeployment": $(json "$AZURE_OPENAI_EMBEDDING_DEPLOYMENT"),
-    "AgentFunctions__Uploads__Container": $(json "$AZURE_STORAGE_UPLOADS_CONTAINER"),
     "AgentFunctions__PlatformKey": $(json "${AGENTFUNCTIONS_PLATFORM_KEY:-}"),
     "APPLICATIONINSIGHTS_CONNECTION_STRING": $(json "${APPLICATIONINSIGHTS_CONNECTION_STRING:-}"),
     "OTEL_EXPORTER_OTLP_ENDPOINT": $(json "${OTEL_EXPORTER_OTLP_ENDPOINT:-}")

@@ -16,6 +16,16 @@ if (args.Length > 0 && args[0] == EventStoreLoad.Command)
     return await EventStoreLoad.RunAsync(args);
 }
 
+if (args.Length > 0 && args[0] == AgentFunctions.Benchmarks.Knowledge.KnowledgeFigures.Command)
+{
+    return await AgentFunctions.Benchmarks.Knowledge.KnowledgeFigures.RunAsync(args);
+}
+
+if (args.Length > 1 && args[0] == AgentFunctions.Benchmarks.Knowledge.KnowledgeFigures.SamplesCommand)
+{
+    return AgentFunctions.Benchmarks.Knowledge.KnowledgeSampleFiles.Write(args[1]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(IsolationSoak).Assembly).Run(args);
 return 0;
 

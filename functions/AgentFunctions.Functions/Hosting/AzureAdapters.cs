@@ -1,9 +1,8 @@
-using AgentFunctions.Api.Engine;
 using AgentFunctions.Api.Hosting;
 using AgentFunctions.Azure.Documents;
 using AgentFunctions.Azure.KeyVault;
+using AgentFunctions.Azure.Knowledge;
 using AgentFunctions.Azure.Models;
-using AgentFunctions.Engine.Knowledge;
 using AgentFunctions.Azure.ServiceBus;
 using AgentFunctions.Azure.Usage;
 using AgentFunctions.Storage;
@@ -17,7 +16,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace AgentFunctions.Functions.Hosting;
 
 /// <summary>
-/// The Functions app's composition root for adapters: Cosmos DB, Key Vault and Azure OpenAI, each authenticated with the
+/// The Functions app's composition root for adapters: Cosmos DB, Key Vault, Service Bus, Azure OpenAI, and the knowledge
+/// adapters (AI Search, embeddings, Blob Storage; AzureKnowledgeServices), each authenticated with the
 /// app's managed identity (settings in docs/deploy.md, set by infra/app/function.bicep). The Durable engine is added
 /// by <see cref="Engine.DurableEngineServices.AddDurableEngine"/>. No local adapter is referenced by this app.
 /// </summary>
@@ -29,13 +29,8 @@ public static class AzureAdapters
         services.AddKeyVaultSecretVault(configuration);
         AddEventBus(services, configuration);
         services.AddOpenAIChatModel(configuration);
-        // Until the AI Search adapter lands, an agent with knowledge enabled fails to prepare with a reason.
-        services.TryAddSingleton<IKnowledgeRetriever, UnconfiguredKnowledgeRetriever>();
-        services.TryAddSingleton<KnowledgeNotDeployed>();
-        services.TryAddSingleton<AgentFunctions.Knowledge.IKnowledgeIndex>(sp => sp.GetRequiredService<KnowledgeNotDeployed>());
-        services.TryAddSingleton<AgentFunctions.Knowledge.IKnowledgeContent>(sp => sp.GetRequiredService<KnowledgeNotDeployed>());
-        services.TryAddSingleton<AgentFunctions.Knowledge.IIngestionQueue>(sp => sp.GetRequiredService<KnowledgeNotDeployed>());
-        services.TryAddSingleton<AgentFunctions.Knowledge.ITextEmbedder>(sp => sp.GetRequiredService<KnowledgeNotDeployed>());
+        // Knowledge: AI Search, Azure OpenAI embeddings, the documents container and the ingestion queue (needs the bus client).
+        services.AddAzureKnowledge(configuration);
         services.AddHostedService<PlatformKeySeeder>();
         return services;
     }

@@ -21,6 +21,7 @@ public static class KnowledgeEndpoints
         services.TryAddSingleton<KnowledgeSearch>();
         services.TryAddSingleton<KnowledgeService>();
         services.TryAddSingleton<KnowledgeIngestion>();
+        services.TryAddSingleton<KnowledgeDrops>();
         services.TryAddSingleton<KnowledgeApi>();
         return services;
     }

@@ -22,7 +22,8 @@ public sealed class OpenAIEmbedder : ITextEmbedder
     private readonly ILogger<OpenAIEmbedder> logger;
 
     /// <param name="transport">Optional HTTP transport (tests, IHttpClientFactory); the SDK's own when null.</param>
-    public OpenAIEmbedder(OpenAIEmbedderOptions options, ILogger<OpenAIEmbedder> logger, PipelineTransport? transport = null)
+    /// <param name="tokenProvider">Replaces DefaultAzureCredential when the options hold no API key (managed identity).</param>
+    public OpenAIEmbedder(OpenAIEmbedderOptions options, ILogger<OpenAIEmbedder> logger, PipelineTransport? transport = null, AuthenticationTokenProvider? tokenProvider = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Dimensions, 1);
@@ -30,7 +31,22 @@ public sealed class OpenAIEmbedder : ITextEmbedder
         this.logger = logger;
         var clientOptions = new OpenAIClientOptions { Endpoint = options.Endpoint, RetryPolicy = new ClientRetryPolicy(options.MaxRetries) };
         if (transport is not null) clientOptions.Transport = transport;
-        client = new EmbeddingClient(options.Deployment, new ApiKeyCredential(options.ApiKey), clientOptions);
+        if (!string.IsNullOrEmpty(options.ApiKey))
+        {
+            client = new EmbeddingClient(options.Deployment, new ApiKeyCredential(options.ApiKey), clientOptions);
+        }
+        else
+        {
+            var provider = tokenProvider ?? new global::Azure.Identity.DefaultAzureCredential(new global::Azure.Identity.DefaultAzureCredentialOptions
+            {
+                ManagedIdentityClientId = options.ManagedIdentityClientId,
+            });
+            // The AuthenticationPolicy constructor is the SDK's documented way to send Entra ID tokens to Azure OpenAI's v1
+            // endpoint; it is flagged experimental (OPENAI001) only.
+#pragma warning disable OPENAI001
+            client = new EmbeddingClient(options.Deployment, new BearerTokenPolicy(provider, OpenAIEmbedderOptions.ManagedIdentityScope), clientOptions);
+#pragma warning restore OPENAI001
+        }
     }
 
     public int Dimensions => options.Dimensions;

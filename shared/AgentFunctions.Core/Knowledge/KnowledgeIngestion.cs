@@ -11,7 +11,8 @@ namespace AgentFunctions.Knowledge;
 
 /// <summary>
 /// Indexes one document version: extract, chunk, embed what the tenant's index does not hold yet (by chunk content hash),
-/// replace the document's chunks in one index step, then mark the document indexed. A file that cannot be read marks the
+/// replace the document's chunks in one index step, then mark the document indexed. The file is read from its
+/// <see cref="KnowledgeFilePath"/> and must still hold this version's bytes (content hash). A file that cannot be read marks the
 /// document failed with the reason and leaves the chunks of the last good version in place. Idempotent per job.
 /// </summary>
 public sealed class KnowledgeIngestion(
@@ -37,10 +38,17 @@ public sealed class KnowledgeIngestion(
         var kb = (await documents.GetAsync<KnowledgeBase>(document.KnowledgeBaseId, cancellationToken).ConfigureAwait(false))?.Value;
         if (kb is null) return;
 
-        var bytes = await content.GetAsync(job.Tenant, kb.Id, document.Id, document.Version, cancellationToken).ConfigureAwait(false);
+        var bytes = await content.GetAsync(job.Tenant, kb.Id, document.Name, cancellationToken).ConfigureAwait(false);
         if (bytes is null)
         {
             await FinishAsync(job, current, DocumentStatus.Failed, "The uploaded file is no longer stored; upload it again.", 0, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (KnowledgeService.Hash(bytes) != document.ContentHash)
+        {
+            // The file was overwritten after this version was recorded (a drop over it): the drop makes its own version.
+            logger.LogInformation("Ingestion of {DocumentId} version {Version} skipped: its file changed since; the newer file is ingested as a new version",
+                document.Id, document.Version);
             return;
         }
 
@@ -83,7 +91,6 @@ public sealed class KnowledgeIngestion(
         {
             await usage.IndexedAsync(document, bytes.Length, missing.Sum(m => (long)embedder.CountInputTokens(m.Text)), cancellationToken).ConfigureAwait(false);
         }
-        await content.DeleteAsync(job.Tenant, kb.Id, document.Id, keepFromVersion: document.Version, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Document {DocumentId} version {Version} indexed: {ChunkCount} chunks, {EmbeddedCount} embedded, {ReusedCount} reused",
             document.Id, document.Version, indexed.Count, missing.Count, hashes.Distinct().Count() - missing.Count);
     }

@@ -70,38 +70,74 @@ public sealed class KnowledgeService(
         var documents = await partition.ListAsync<KnowledgeDocument>(cancellationToken, new FieldEquals("knowledge_base_id", kb.Id)).ConfigureAwait(false);
         // Documents first, in batches a Cosmos transactional batch accepts (at most 100 operations), the knowledge base
         // last: an interrupted delete leaves the knowledge base in place, so it can be deleted again.
-        foreach (var batch in documents.Chunk(DeleteBatch))
+        var names = await partition.ListAsync<KnowledgeDocumentName>(cancellationToken, new FieldEquals("knowledge_base_id", kb.Id)).ConfigureAwait(false);
+        var deletes = documents.Select(d => DocumentWrite.Delete(KnowledgeDocument.Kind, d.Value.Id))
+            .Concat(names.Select(n => DocumentWrite.Delete(KnowledgeDocumentName.Kind, n.Value.Id)));
+        foreach (var batch in deletes.Chunk(DeleteBatch))
         {
-            await partition.CommitAsync(batch.Select(d => DocumentWrite.Delete(KnowledgeDocument.Kind, d.Value.Id)).ToList(), cancellationToken).ConfigureAwait(false);
+            await partition.CommitAsync(batch, cancellationToken).ConfigureAwait(false);
         }
         await partition.CommitAsync([DocumentWrite.Delete(KnowledgeBase.Kind, kb.Id)], cancellationToken).ConfigureAwait(false);
         await content.DeleteKnowledgeBaseAsync(caller.Tenant, kb.Id, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Knowledge base {KnowledgeBaseId} deleted with {DocumentCount} documents by {UserId}", kb.Id, documents.Count, caller.UserId);
     }
 
-    /// <summary>Stores a new document (version 1) as <c>indexing</c> and queues its ingestion.</summary>
+    /// <summary>
+    /// Stores a new document (version 1) as <c>indexing</c> with its name claim, then its file at
+    /// <see cref="KnowledgeFilePath"/>, then queues its ingestion. The record goes first: a drop handler that sees the file
+    /// finds the record it belongs to. A name already taken in the knowledge base is a conflict (replace that document).
+    /// </summary>
     public async Task<KnowledgeDocument> UploadAsync(Caller caller, string knowledgeBaseId, string? name, string? mediaType, ReadOnlyMemory<byte> file, CancellationToken cancellationToken = default)
     {
         caller.Demand(Permission.ManageKnowledge);
         var kb = await FindAsync(caller.Tenant, knowledgeBaseId, cancellationToken).ConfigureAwait(false);
         var (cleanName, format) = CheckUpload(name, mediaType, file);
-        if (limits is not null) await limits.EnsureDocumentSlotAsync(caller.Tenant, file.Length, cancellationToken).ConfigureAwait(false);
-        var now = time.GetUtcNow();
-        var document = new KnowledgeDocument(Ids.New("doc"), caller.Tenant, kb.Id, cleanName, ContentTypeOf(mediaType, format), format, file.Length, Hash(file.Span),
-            Version: 1, DocumentStatus.Indexing, Reason: null, ChunkCount: 0, IndexedVersion: null, caller.UserId, now, now);
-        await content.PutAsync(caller.Tenant, kb.Id, document.Id, 1, file, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await store.For(caller.Tenant).CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await content.DeleteAsync(caller.Tenant, kb.Id, document.Id, cancellationToken: CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
-        await queue.EnqueueAsync(new IngestionJob(caller.Tenant, kb.Id, document.Id, 1), cancellationToken).ConfigureAwait(false);
+        var document = await CreateDocumentAsync(caller.Tenant, kb.Id, cleanName, ContentTypeOf(mediaType, format), format, file, caller.UserId, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Document {DocumentId} ({Format}, {Bytes} bytes) uploaded to knowledge base {KnowledgeBaseId} by {UserId}",
             document.Id, format, file.Length, kb.Id, caller.UserId);
+        return document;
+    }
+
+    /// <summary>
+    /// Writes a new document record with its name claim, stores the file unless it is there already (a drop), and
+    /// queues the ingestion. Used by uploads and by <see cref="KnowledgeDrops"/>.
+    /// </summary>
+    internal async Task<KnowledgeDocument> CreateDocumentAsync(TenantId tenant, string knowledgeBaseId, string name, string contentType, FileFormat format,
+        ReadOnlyMemory<byte> file, string createdBy, CancellationToken cancellationToken, bool fileStored = false)
+    {
+        // The plan's document count and stored bytes hold for drops as for uploads.
+        if (limits is not null) await limits.EnsureDocumentSlotAsync(tenant, file.Length, cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        var document = new KnowledgeDocument(Ids.New("doc"), tenant, knowledgeBaseId, name, contentType, format, file.Length, Hash(file.Span),
+            Version: 1, DocumentStatus.Indexing, Reason: null, ChunkCount: 0, IndexedVersion: null, createdBy, now, now);
+        var partition = store.For(tenant);
+        try
+        {
+            await partition.CommitAsync([
+                TypedDocuments.Write(DocumentWriteMode.Create, partition, document),
+                TypedDocuments.Write(DocumentWriteMode.Create, partition, KnowledgeDocumentName.For(document)),
+            ], cancellationToken).ConfigureAwait(false);
+        }
+        catch (DocumentConflictException)
+        {
+            throw NameTaken(await DocumentNamedAsync(tenant, knowledgeBaseId, name, cancellationToken).ConfigureAwait(false), name);
+        }
+        if (!fileStored)
+        {
+            try
+            {
+                await content.PutAsync(tenant, knowledgeBaseId, name, file, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await partition.CommitAsync([
+                    DocumentWrite.Delete(KnowledgeDocument.Kind, document.Id),
+                    DocumentWrite.Delete(KnowledgeDocumentName.Kind, KnowledgeDocumentName.IdFor(knowledgeBaseId, name)),
+                ], CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+        }
+        await queue.EnqueueAsync(new IngestionJob(tenant, knowledgeBaseId, document.Id, 1), cancellationToken).ConfigureAwait(false);
         return document;
     }
 
@@ -115,23 +151,86 @@ public sealed class KnowledgeService(
         caller.Demand(Permission.ManageKnowledge);
         var current = await FindDocumentAsync(caller.Tenant, knowledgeBaseId, documentId, cancellationToken).ConfigureAwait(false);
         var (cleanName, format) = CheckUpload(name ?? current.Value.Name, mediaType, file);
+        var result = await ReplaceDocumentAsync(current, cleanName, ContentTypeOf(mediaType, format), format, file, cancellationToken).ConfigureAwait(false);
+        if (result.Changed) logger.LogInformation("Document {DocumentId} replaced with version {Version} by {UserId}", documentId, result.Document.Version, caller.UserId);
+        return result;
+    }
+
+    /// <summary>
+    /// A new version of a document: the record (and, for a new name, its claim) first, then the file unless a drop
+    /// wrote it already, then the job. Unchanged bytes under the same name do nothing.
+    /// </summary>
+    internal async Task<(KnowledgeDocument Document, bool Changed)> ReplaceDocumentAsync(Versioned<KnowledgeDocument> current, string name, string contentType, FileFormat format,
+        ReadOnlyMemory<byte> file, CancellationToken cancellationToken, bool fileStored = false)
+    {
         var hash = Hash(file.Span);
-        if (hash == current.Value.ContentHash && cleanName == current.Value.Name && current.Value.Status != DocumentStatus.Failed)
+        var old = current.Value;
+        if (hash == old.ContentHash && name == old.Name && old.Status != DocumentStatus.Failed)
         {
-            return (current.Value, false);
+            return (old, false);
         }
-        var version = current.Value.Version + 1;
-        var replaced = current.Value with
+        var version = old.Version + 1;
+        var replaced = old with
         {
-            Name = cleanName, ContentType = ContentTypeOf(mediaType, format), Format = format, SizeBytes = file.Length, ContentHash = hash,
+            Name = name, ContentType = contentType, Format = format, SizeBytes = file.Length, ContentHash = hash,
             Version = version, Status = DocumentStatus.Indexing, Reason = null, UpdatedAt = time.GetUtcNow(),
         };
-        await content.PutAsync(caller.Tenant, knowledgeBaseId, documentId, version, file, cancellationToken).ConfigureAwait(false);
-        await store.For(caller.Tenant).ReplaceAsync(replaced, current.ETag, cancellationToken).ConfigureAwait(false);
-        await queue.EnqueueAsync(new IngestionJob(caller.Tenant, knowledgeBaseId, documentId, version), cancellationToken).ConfigureAwait(false);
-        logger.LogInformation("Document {DocumentId} replaced with version {Version} by {UserId}", documentId, version, caller.UserId);
+        var partition = store.For(old.TenantId);
+        var writes = new List<DocumentWrite> { TypedDocuments.Write(DocumentWriteMode.Replace, partition, replaced, current.ETag) };
+        var renamed = name != old.Name;
+        if (renamed)
+        {
+            if (await partition.GetAsync<KnowledgeDocumentName>(KnowledgeDocumentName.IdFor(old.KnowledgeBaseId, old.Name), cancellationToken).ConfigureAwait(false) is not null)
+            {
+                writes.Add(DocumentWrite.Delete(KnowledgeDocumentName.Kind, KnowledgeDocumentName.IdFor(old.KnowledgeBaseId, old.Name)));
+            }
+            writes.Add(TypedDocuments.Write(DocumentWriteMode.Create, partition, KnowledgeDocumentName.For(replaced)));
+        }
+        try
+        {
+            await partition.CommitAsync(writes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DocumentConflictException)
+        {
+            throw NameTaken(await DocumentNamedAsync(old.TenantId, old.KnowledgeBaseId, name, cancellationToken).ConfigureAwait(false), name);
+        }
+        if (!fileStored)
+        {
+            try
+            {
+                await content.PutAsync(old.TenantId, old.KnowledgeBaseId, name, file, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // The record names bytes that were not stored: say so rather than leave it indexing for ever.
+                var written = await partition.GetAsync<KnowledgeDocument>(old.Id, CancellationToken.None).ConfigureAwait(false);
+                if (written is not null && written.Value.Version == version)
+                {
+                    await partition.ReplaceAsync(written.Value with { Status = DocumentStatus.Failed, Reason = "The file could not be stored; upload it again." },
+                        written.ETag, CancellationToken.None).ConfigureAwait(false);
+                }
+                throw;
+            }
+        }
+        if (renamed) await content.DeleteAsync(old.TenantId, old.KnowledgeBaseId, old.Name, cancellationToken).ConfigureAwait(false);
+        await queue.EnqueueAsync(new IngestionJob(old.TenantId, old.KnowledgeBaseId, old.Id, version), cancellationToken).ConfigureAwait(false);
         return (replaced, true);
     }
+
+    /// <summary>The document holding <paramref name="name"/> in the knowledge base, if any.</summary>
+    internal async Task<Versioned<KnowledgeDocument>?> DocumentNamedAsync(TenantId tenant, string knowledgeBaseId, string name, CancellationToken cancellationToken)
+    {
+        var partition = store.For(tenant);
+        var claim = await partition.GetAsync<KnowledgeDocumentName>(KnowledgeDocumentName.IdFor(knowledgeBaseId, name), cancellationToken).ConfigureAwait(false);
+        if (claim is null) return null;
+        var document = await partition.GetAsync<KnowledgeDocument>(claim.Value.DocumentId, cancellationToken).ConfigureAwait(false);
+        return document is not null && document.Value.KnowledgeBaseId == knowledgeBaseId && document.Value.Name == name ? document : null;
+    }
+
+    private static ConflictException NameTaken(Versioned<KnowledgeDocument>? holder, string name) =>
+        new(holder is null
+            ? $"A document named '{name}' is being written in this knowledge base; try again."
+            : $"A document named '{name}' exists in this knowledge base ({holder.Value.Id}); replace it with PUT .../documents/{holder.Value.Id}.");
 
     public async Task<ListPage<KnowledgeDocument>> ListDocumentsAsync(Caller caller, string knowledgeBaseId, ListRequest request, CancellationToken cancellationToken = default)
     {
@@ -152,9 +251,16 @@ public sealed class KnowledgeService(
     {
         caller.Demand(Permission.ManageKnowledge);
         var current = await FindDocumentAsync(caller.Tenant, knowledgeBaseId, documentId, cancellationToken).ConfigureAwait(false);
+        var partition = store.For(caller.Tenant);
         await index.DeleteDocumentAsync(IndexScope.Of(caller.Tenant, knowledgeBaseId), documentId, cancellationToken).ConfigureAwait(false);
-        await store.For(caller.Tenant).DeleteAsync<KnowledgeDocument>(documentId, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await content.DeleteAsync(caller.Tenant, knowledgeBaseId, documentId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var writes = new List<DocumentWrite> { DocumentWrite.Delete(KnowledgeDocument.Kind, documentId) };
+        var claimId = KnowledgeDocumentName.IdFor(knowledgeBaseId, current.Value.Name);
+        if (await partition.GetAsync<KnowledgeDocumentName>(claimId, cancellationToken).ConfigureAwait(false) is { } claim && claim.Value.DocumentId == documentId)
+        {
+            writes.Add(DocumentWrite.Delete(KnowledgeDocumentName.Kind, claimId));
+        }
+        await partition.CommitAsync(writes, cancellationToken).ConfigureAwait(false);
+        await content.DeleteAsync(caller.Tenant, knowledgeBaseId, current.Value.Name, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Document {DocumentId} deleted from knowledge base {KnowledgeBaseId} by {UserId}", current.Value.Id, knowledgeBaseId, caller.UserId);
     }
 
@@ -206,11 +312,8 @@ public sealed class KnowledgeService(
 
     private (string Name, FileFormat Format) CheckUpload(string? name, string? mediaType, ReadOnlyMemory<byte> file)
     {
-        var v = new Validation().RequireName(name, "name", 255);
-        if (name is not null && (name.Contains('/') || name.Contains('\\') || name.Contains("..", StringComparison.Ordinal) || name.Trim() is "." or ""))
-        {
-            v.Add("name", "must be a plain file name: no '/', '\\' or '..'");
-        }
+        var v = new Validation().RequireName(name, "name", KnowledgeFilePath.MaxFileNameLength);
+        if (name is not null && KnowledgeFilePath.FileNameProblem(name.Trim()) is { } problem) v.Add("name", problem);
         if (file.IsEmpty) v.Add("file", "is empty");
         if (file.Length > options.MaxDocumentBytes) v.Add("file", $"is larger than the limit of {options.MaxDocumentBytes} bytes");
         v.ThrowIfInvalid();
@@ -219,7 +322,7 @@ public sealed class KnowledgeService(
         return (name!.Trim(), format);
     }
 
-    private static string ContentTypeOf(string? mediaType, FileFormat format) =>
+    internal static string ContentTypeOf(string? mediaType, FileFormat format) =>
         string.IsNullOrWhiteSpace(mediaType) || mediaType.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase)
             ? format switch
             {

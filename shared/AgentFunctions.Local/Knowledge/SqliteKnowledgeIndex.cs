@@ -20,6 +20,11 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     private readonly string connectionString;
     private readonly SemaphoreSlim writer = new(1, 1);
 
+    // Searches read under the read lock and writers commit and drop the cached vectors under the write lock, so a search
+    // sees one committed state in SQLite and in memory alike.
+    private readonly ReaderWriterLockSlim consistency = new(LockRecursionPolicy.NoRecursion);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Kb), QuantizedVectors> vectors = new();
+
     public SqliteKnowledgeIndex(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
@@ -45,9 +50,29 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
                 vector BLOB NOT NULL);
             CREATE INDEX IF NOT EXISTS chunks_scope ON chunks (tenant_id, kb_id, document_id);
             CREATE INDEX IF NOT EXISTS chunks_hash ON chunks (tenant_id, content_hash);
-            CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (content, headings, tokenize = 'porter unicode61 remove_diacritics 2');
             """);
+        // The keyword index holds each chunk's words and one scope token (tenant and knowledge base), so a MATCH that
+        // requires the scope token ranks only the scope's chunks. An index from before the scope column is rebuilt.
+        var rebuild = false;
+        using (var probe = connection.CreateCommand())
+        {
+            probe.CommandText = "SELECT sql FROM sqlite_master WHERE name = 'chunks_fts'";
+            if (probe.ExecuteScalar() is string sql && !sql.Contains("scope", StringComparison.Ordinal))
+            {
+                Execute(connection, "DROP TABLE chunks_fts;");
+                rebuild = true;
+            }
+        }
+        Execute(connection, "CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (content, headings, scope, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2');");
+        if (rebuild)
+        {
+            Execute(connection, "INSERT INTO chunks_fts (rowid, content, headings, scope) SELECT id, content, heading_path, 's' || hex(tenant_id || '/' || kb_id) || '0' FROM chunks;");
+        }
     }
+
+    /// <summary>The scope's token in the keyword index: letters and digits only, so the tokenizer keeps it whole.</summary>
+    private static string ScopeToken(TenantId tenant, string kb) =>
+        "s" + Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(tenant.Value + "/" + kb)) + "0";
 
     public async Task ReplaceDocumentAsync(IndexScope scope, string documentId, IReadOnlyList<IndexedChunk> chunks, CancellationToken cancellationToken = default)
     {
@@ -64,32 +89,51 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
             insert.CommandText = """
                 INSERT INTO chunks (chunk_id, tenant_id, kb_id, document_id, document_name, ordinal, content, content_hash, heading_path, page, start_offset, end_offset, vector)
                 VALUES ($chunk, $tenant, $kb, $document, $name, $ordinal, $content, $hash, $headings, $page, $start, $end, $vector);
-                INSERT INTO chunks_fts (rowid, content, headings) VALUES (last_insert_rowid(), $content, $headingText);
+                INSERT INTO chunks_fts (rowid, content, headings, scope) VALUES (last_insert_rowid(), $content, $headingText, $scope);
                 """;
+            // One prepared statement pair for the whole document; only the values change per chunk.
+            string[] names = ["$chunk", "$tenant", "$kb", "$document", "$name", "$ordinal", "$content", "$hash", "$headings", "$headingText", "$page", "$start", "$end", "$vector", "$scope"];
+            var p = names.Select(n => insert.Parameters.Add(new SqliteParameter(n, null))).ToArray();
+            p[14].Value = ScopeToken(scope.Tenant, kb);
+            p[1].Value = scope.Tenant.Value;
+            p[2].Value = kb;
+            p[3].Value = documentId;
+            insert.Prepare();
             foreach (var chunk in chunks)
             {
-                insert.Parameters.Clear();
-                insert.Parameters.AddWithValue("$chunk", chunk.ChunkId);
-                insert.Parameters.AddWithValue("$tenant", scope.Tenant.Value);
-                insert.Parameters.AddWithValue("$kb", kb);
-                insert.Parameters.AddWithValue("$document", documentId);
-                insert.Parameters.AddWithValue("$name", chunk.DocumentName);
-                insert.Parameters.AddWithValue("$ordinal", chunk.Ordinal);
-                insert.Parameters.AddWithValue("$content", chunk.Content);
-                insert.Parameters.AddWithValue("$hash", chunk.ContentHash);
-                insert.Parameters.AddWithValue("$headings", JsonSerializer.Serialize(chunk.Citation.HeadingPath));
-                insert.Parameters.AddWithValue("$headingText", string.Join(" > ", chunk.Citation.HeadingPath));
-                insert.Parameters.AddWithValue("$page", (object?)chunk.Citation.Page ?? DBNull.Value);
-                insert.Parameters.AddWithValue("$start", chunk.Citation.Start);
-                insert.Parameters.AddWithValue("$end", chunk.Citation.End);
-                insert.Parameters.AddWithValue("$vector", MemoryMarshal.AsBytes(chunk.Vector.AsSpan()).ToArray());
+                p[0].Value = chunk.ChunkId;
+                p[4].Value = chunk.DocumentName;
+                p[5].Value = chunk.Ordinal;
+                p[6].Value = chunk.Content;
+                p[7].Value = chunk.ContentHash;
+                p[8].Value = JsonSerializer.Serialize(chunk.Citation.HeadingPath);
+                p[9].Value = string.Join(" > ", chunk.Citation.HeadingPath);
+                p[10].Value = (object?)chunk.Citation.Page ?? DBNull.Value;
+                p[11].Value = chunk.Citation.Start;
+                p[12].Value = chunk.Citation.End;
+                p[13].Value = MemoryMarshal.AsBytes(chunk.Vector.AsSpan()).ToArray();
                 insert.ExecuteNonQuery();
             }
-            transaction.Commit();
+            Commit(transaction, scope.Tenant, [kb]);
         }
         finally
         {
             writer.Release();
+        }
+    }
+
+    /// <summary>Commits and drops the cached vectors of the knowledge bases written, as one step for readers.</summary>
+    private void Commit(SqliteTransaction transaction, TenantId tenant, IEnumerable<string> knowledgeBaseIds)
+    {
+        consistency.EnterWriteLock();
+        try
+        {
+            transaction.Commit();
+            foreach (var kb in knowledgeBaseIds) vectors.TryRemove((tenant.Value, kb), out _);
+        }
+        finally
+        {
+            consistency.ExitWriteLock();
         }
     }
 
@@ -98,7 +142,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         {
             using var transaction = connection.BeginTransaction();
             DeleteWhere(connection, transaction, "tenant_id = $tenant AND kb_id = $kb AND document_id = $document", scope.Tenant, SingleKnowledgeBase(scope), documentId);
-            transaction.Commit();
+            Commit(transaction, scope.Tenant, scope.KnowledgeBaseIds);
         }, cancellationToken);
 
     public Task DeleteKnowledgeBasesAsync(IndexScope scope, CancellationToken cancellationToken = default) =>
@@ -109,7 +153,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
             {
                 DeleteWhere(connection, transaction, "tenant_id = $tenant AND kb_id = $kb", scope.Tenant, kb, null);
             }
-            transaction.Commit();
+            Commit(transaction, scope.Tenant, scope.KnowledgeBaseIds);
         }, cancellationToken);
 
     public async Task<long> DeleteTenantAsync(TenantId tenant, CancellationToken cancellationToken = default)
@@ -168,29 +212,57 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         ArgumentOutOfRangeException.ThrowIfLessThan(search.TopK, 1);
         if (search.Mode != SearchMode.Keyword && search.Vector is null) throw new ArgumentException("Vector and hybrid searches need the query's vector.", nameof(search));
         using var connection = Open();
-        IReadOnlyList<KnowledgeHit> hits = search.Mode switch
+        consistency.EnterReadLock();
+        try
         {
-            SearchMode.Keyword => Keyword(connection, search.Scope, search.Text, search.TopK),
-            SearchMode.Vector => Vector(connection, search.Scope, search.Vector!, search.TopK),
-            _ => RankFusion.Fuse(
-                [Keyword(connection, search.Scope, search.Text, Candidates(search.TopK)), Vector(connection, search.Scope, search.Vector!, Candidates(search.TopK))],
-                search.TopK),
-        };
-        return Task.FromResult(hits);
+            IReadOnlyList<KnowledgeHit> hits = search.Mode switch
+            {
+                SearchMode.Keyword => Keyword(connection, search.Scope, search.Text, search.TopK),
+                SearchMode.Vector => Vector(connection, search.Scope, search.Vector!, search.TopK),
+                _ => RankFusion.Fuse(
+                    [Keyword(connection, search.Scope, search.Text, Candidates(search.TopK)), Vector(connection, search.Scope, search.Vector!, Candidates(search.TopK))],
+                    search.TopK),
+            };
+            return Task.FromResult(hits);
+        }
+        finally
+        {
+            consistency.ExitReadLock();
+        }
+    }
+
+    /// <summary>The knowledge base's vectors in memory, read from SQLite on first use after a write (see <see cref="QuantizedVectors"/>).</summary>
+    private QuantizedVectors VectorsOf(SqliteConnection connection, TenantId tenant, string kb) =>
+        vectors.GetOrAdd((tenant.Value, kb), key =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT id, vector FROM chunks WHERE tenant_id = $tenant AND kb_id = $kb";
+            command.Parameters.AddWithValue("$tenant", key.Tenant);
+            command.Parameters.AddWithValue("$kb", key.Kb);
+            using var reader = command.ExecuteReader();
+            return QuantizedVectors.Build(Rows(reader));
+        });
+
+    private static IEnumerable<(long, byte[])> Rows(SqliteDataReader reader)
+    {
+        while (reader.Read()) yield return (reader.GetInt64(0), (byte[])reader[1]);
     }
 
     private static int Candidates(int topK) => Math.Max(topK * 4, 20);
 
     private List<KnowledgeHit> Keyword(SqliteConnection connection, IndexScope scope, string text, int limit)
     {
-        var match = MatchExpression(text);
-        if (match is null) return [];
+        var terms = MatchExpression(text);
+        if (terms is null) return [];
+        // FTS5 ranks only the scope's chunks (its token is required; weight 0 in bm25); the join re-checks tenant and knowledge base.
+        var match = $"scope : ({string.Join(" OR ", scope.KnowledgeBaseIds.Select(kb => "\"" + ScopeToken(scope.Tenant, kb) + "\""))}) AND {{content headings}} : ({terms})";
         using var command = connection.CreateCommand();
         command.CommandText = $"""
-            SELECT c.chunk_id, c.document_id, c.document_name, c.content, c.heading_path, c.page, c.start_offset, c.end_offset, bm25(chunks_fts) AS rank
-            FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
-            WHERE chunks_fts MATCH $match AND c.tenant_id = $tenant AND c.kb_id IN ({ScopeParameters(command, scope)})
-            ORDER BY rank, c.chunk_id LIMIT $limit
+            SELECT c.chunk_id, c.document_id, c.document_name, c.content, c.heading_path, c.page, c.start_offset, c.end_offset, f.rank
+            FROM (SELECT rowid, bm25(chunks_fts, 1.0, 1.0, 0.0) AS rank FROM chunks_fts WHERE chunks_fts MATCH $match ORDER BY rank LIMIT $limit) f
+            JOIN chunks c ON c.id = f.rowid
+            WHERE c.tenant_id = $tenant AND c.kb_id IN ({ScopeParameters(command, scope)})
+            ORDER BY f.rank, c.chunk_id
             """;
         command.Parameters.AddWithValue("$match", match);
         command.Parameters.AddWithValue("$limit", limit);
@@ -204,40 +276,33 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         return hits;
     }
 
+    /// <summary>
+    /// Candidates from each knowledge base's quantized vectors in memory (four times the limit), then the exact cosine of
+    /// each candidate's stored float vector, read with the tenant and knowledge-base filter like every other statement.
+    /// </summary>
     private List<KnowledgeHit> Vector(SqliteConnection connection, IndexScope scope, float[] query, int limit)
     {
-        var best = new PriorityQueue<long, float>();
-        using (var command = connection.CreateCommand())
-        {
-            command.CommandText = $"SELECT id, vector FROM chunks WHERE tenant_id = $tenant AND kb_id IN ({ScopeParameters(command, scope)})";
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                var blob = (byte[])reader[1];
-                var vector = MemoryMarshal.Cast<byte, float>(blob.AsSpan());
-                if (vector.Length != query.Length) continue;
-                var score = TensorPrimitives.CosineSimilarity(query, vector);
-                if (best.Count < limit) best.Enqueue(reader.GetInt64(0), score);
-                else if (best.TryPeek(out _, out var worst) && score > worst) best.EnqueueDequeue(reader.GetInt64(0), score);
-            }
-        }
-        var ranked = new List<(long Id, float Score)>();
-        while (best.TryDequeue(out var id, out var score)) ranked.Add((id, score));
-        ranked.Reverse();
-        if (ranked.Count == 0) return [];
+        var candidates = scope.KnowledgeBaseIds.SelectMany(kb => VectorsOf(connection, scope.Tenant, kb).Candidates(query, Math.Max(limit * 4, 40))).Distinct().ToList();
+        if (candidates.Count == 0) return [];
         using var details = connection.CreateCommand();
-        var names = ranked.Select((_, i) => "$id" + i).ToList();
+        var names = candidates.Select((_, i) => "$id" + i).ToList();
         details.CommandText = $"""
-            SELECT chunk_id, document_id, document_name, content, heading_path, page, start_offset, end_offset, id
+            SELECT chunk_id, document_id, document_name, content, heading_path, page, start_offset, end_offset, vector
             FROM chunks WHERE tenant_id = $tenant AND kb_id IN ({ScopeParameters(details, scope)}) AND id IN ({string.Join(", ", names)})
             """;
-        for (var i = 0; i < ranked.Count; i++) details.Parameters.AddWithValue(names[i], ranked[i].Id);
-        var byId = new Dictionary<long, KnowledgeHit>();
+        for (var i = 0; i < candidates.Count; i++) details.Parameters.AddWithValue(names[i], candidates[i]);
+        var scored = new List<(KnowledgeHit Hit, float Score)>(candidates.Count);
         using (var reader = details.ExecuteReader())
         {
-            while (reader.Read()) byId[reader.GetInt64(8)] = ReadHit(reader, 0);
+            while (reader.Read())
+            {
+                var vector = MemoryMarshal.Cast<byte, float>(((byte[])reader[8]).AsSpan());
+                if (vector.Length != query.Length) continue;
+                scored.Add((ReadHit(reader, 0), TensorPrimitives.CosineSimilarity(query, vector)));
+            }
         }
-        return ranked.Where(r => byId.ContainsKey(r.Id)).Select(r => byId[r.Id] with { Score = Math.Round(Math.Clamp((double)r.Score, 0, 1), 6) }).ToList();
+        return scored.OrderByDescending(s => s.Score).ThenBy(s => s.Hit.ChunkId, StringComparer.Ordinal).Take(limit)
+            .Select(s => s.Hit with { Score = Math.Round(Math.Clamp((double)s.Score, 0, 1), 6) }).ToList();
     }
 
     private static KnowledgeHit ReadHit(SqliteDataReader reader, double score) => new(
@@ -257,12 +322,27 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         return string.Join(", ", names);
     }
 
-    /// <summary>The query's words as an FTS5 OR of quoted terms: user text never reaches FTS5's query syntax.</summary>
+    /// <summary>
+    /// The query's words as an FTS5 OR of quoted terms: user text never reaches FTS5's query syntax. English function words
+    /// are left out when the query has other words: bm25 weighs them near zero anyway, and in an OR each one would match
+    /// (and make FTS5 rank) nearly every chunk of every tenant.
+    /// </summary>
     internal static string? MatchExpression(string text)
     {
         var terms = Term().Matches(text).Select(m => m.Value.ToLowerInvariant()).Distinct(StringComparer.Ordinal).Take(64).ToList();
+        var content = terms.Where(t => !StopWords.Contains(t)).ToList();
+        if (content.Count > 0) terms = content;
         return terms.Count == 0 ? null : string.Join(" OR ", terms.Select(t => "\"" + t.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""));
     }
+
+    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
+    {
+        "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "been", "before", "being", "but", "by", "can",
+        "could", "did", "do", "does", "doing", "for", "from", "had", "has", "have", "having", "he", "her", "his", "how", "i", "if", "in", "into",
+        "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "she", "should", "so", "than", "that", "the", "their", "them",
+        "then", "there", "these", "they", "this", "those", "to", "too", "us", "was", "we", "were", "what", "when", "where", "which", "while",
+        "who", "whom", "why", "will", "with", "would", "you", "your",
+    };
 
     private static void DeleteWhere(SqliteConnection connection, SqliteTransaction transaction, string where, TenantId tenant, string kb, string? documentId)
     {

@@ -260,7 +260,7 @@ public sealed class AuthorizationMatrixTests(PlatformFactory factory, ITestOutpu
     private static async Task<string> UploadAsync(HttpClient client, string knowledgeBaseId)
     {
         using var content = new StringContent("Matrix document.", System.Text.Encoding.UTF8, "text/plain");
-        return (await (await client.PostAsync($"/api/v1/knowledge-bases/{knowledgeBaseId}/documents?name=matrix.txt", content)).ExpectAsync(HttpStatusCode.Accepted))["id"]!.GetValue<string>();
+        return (await (await client.PostAsync($"/api/v1/knowledge-bases/{knowledgeBaseId}/documents?name=matrix-{Guid.NewGuid():N}.txt", content)).ExpectAsync(HttpStatusCode.Accepted))["id"]!.GetValue<string>();
     }
 
     private static async Task<string> CreateCredentialAsync(HttpClient client, TenantId tenant, string? userId) =>

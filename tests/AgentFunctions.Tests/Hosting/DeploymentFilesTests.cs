@@ -64,8 +64,8 @@ public sealed partial class DeploymentFilesTests
         Assert.Contains("AgentFunctions__Cosmos__Endpoint", required);
         var missingInBicep = required.Except(bicep).ToList();
         var missingInSample = required.Except(sample.Keys).ToList();
-        var unreadInBicep = bicep.Except(read).Except(ReadByTheFunctionsHost.Keys).Except(ReservedForKnowledge.Keys).ToList();
-        var unreadInSample = sample.Keys.Except(read).Except(ReadByTheFunctionsHost.Keys).Except(ReservedForKnowledge.Keys).ToList();
+        var unreadInBicep = bicep.Except(read).Except(ReadByTheFunctionsHost.Keys).ToList();
+        var unreadInSample = sample.Keys.Except(read).Except(ReadByTheFunctionsHost.Keys).ToList();
         var staleOptional = OptionalWithDefaults.Except(read).ToList();
 
         Assert.True(missingInBicep.Count + missingInSample.Count + unreadInBicep.Count + unreadInSample.Count + staleOptional.Count == 0,
@@ -106,6 +106,7 @@ public sealed partial class DeploymentFilesTests
         "AgentFunctions__Models__OpenAI__MinimumThroughput",
         "AgentFunctions__Models__OpenAI__SamplingDuration",
         "AgentFunctions__Models__OpenAI__BreakDuration",
+        "AgentFunctions__OpenAI__EmbeddingDimensions",
     };
 
     /// <summary>Read by the Functions host or a binding, not by the app's code.</summary>
@@ -120,19 +121,7 @@ public sealed partial class DeploymentFilesTests
         ["FUNCTIONS_WORKER_RUNTIME"] = "local func start only (Flex Consumption takes it from functionAppConfig)",
         ["ServiceBusConnection__credential"] = "the DispatchTriggerEvent Service Bus trigger binding",
         ["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] = "the host's own telemetry, Entra ID auth",
-    };
-
-    /// <summary>
-    /// Set by infra for the knowledge wiring on Azure (AI Search index, uploads container, embeddings) that another
-    /// change reads; until it lands the Functions app answers knowledge document routes with KnowledgeNotDeployed.
-    /// </summary>
-    private static readonly Dictionary<string, string> ReservedForKnowledge = new(StringComparer.Ordinal)
-    {
-        ["AgentFunctions__Search__Endpoint"] = "AI Search",
-        ["AgentFunctions__Search__Index"] = "AI Search",
-        ["AgentFunctions__OpenAI__Endpoint"] = "embeddings",
-        ["AgentFunctions__OpenAI__EmbeddingDeployment"] = "embeddings",
-        ["AgentFunctions__Uploads__Container"] = "blob uploads",
+        ["DocumentsStorage"] = "the IngestDroppedDocument blob trigger's connection under func start (Azurite); in Azure its __ settings",
     };
 
     private static Dictionary<string, string?> SampleSettings()

@@ -82,7 +82,7 @@ public sealed class FunctionsMetadataTests(PlatformFactory factory) : IClassFixt
         // Later issues add timer, blob and Service Bus functions; each new kind must be named here with its bindings.
         var kinds = Metadata.Select(f => f.TriggerType).Where(t => t != "httpTrigger").Distinct().Order(StringComparer.Ordinal).ToList();
 
-        Assert.Equal(["activityTrigger", "orchestrationTrigger", "serviceBusTrigger", "timerTrigger"], kinds);
+        Assert.Equal(["activityTrigger", "blobTrigger", "orchestrationTrigger", "serviceBusTrigger", "timerTrigger"], kinds);
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class FunctionsMetadataTests(PlatformFactory factory) : IClassFixt
     [Fact]
     public void DispatchTriggerEvent_ConsumesTheTopicAndSubscriptionTheBicepDeclares_WithItsOwnDurableClient()
     {
-        var dispatch = Assert.Single(Metadata, f => f.TriggerType == "serviceBusTrigger");
+        var dispatch = Assert.Single(Metadata, f => f.TriggerType == "serviceBusTrigger" && f.Name == "DispatchTriggerEvent");
         var trigger = dispatch.Bindings[0];
 
         Assert.Equal("DispatchTriggerEvent", dispatch.Name);
@@ -137,6 +137,57 @@ public sealed class FunctionsMetadataTests(PlatformFactory factory) : IClassFixt
         Assert.Contains($"'{AgentFunctions.Triggers.TriggerEventReceived.Topic}'", bicep, StringComparison.Ordinal);
         var subscriptions = File.ReadAllText(Path.Combine(FunctionsAppBuild.RepositoryRoot, "infra", "app", "servicebus.bicep"));
         Assert.Contains("name: 'engine'", subscriptions, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ServiceBusFunctions_AreTheEventDispatchAndTheIngestionQueue()
+    {
+        Assert.Equal(["DispatchTriggerEvent", "IngestDocument"],
+            Metadata.Where(f => f.TriggerType == "serviceBusTrigger").Select(f => f.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void IngestDocument_ConsumesTheIngestionQueueTheBicepDeclares()
+    {
+        var ingest = Assert.Single(Metadata, f => f.Name == "IngestDocument");
+        var trigger = ingest.Bindings[0];
+
+        Assert.Equal(["serviceBusTrigger"], ingest.BindingTypes);
+        Assert.Equal(AgentFunctions.Azure.Knowledge.ServiceBusIngestionQueue.QueueName, trigger.GetProperty("queueName").GetString());
+        Assert.Equal("One", trigger.GetProperty("cardinality").GetString());
+        var bicep = File.ReadAllText(Path.Combine(FunctionsAppBuild.RepositoryRoot, "infra", "main.bicep"));
+        Assert.Contains($"{trigger.GetProperty("connection").GetString()}__fullyQualifiedNamespace", bicep, StringComparison.Ordinal);
+        Assert.Contains($"'{AgentFunctions.Azure.Knowledge.ServiceBusIngestionQueue.QueueName}'", bicep, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The drop trigger: a blob trigger on the documents container with the Event Grid source (the only one Flex
+    /// Consumption runs), its connection the identity-based setting group function.bicep sets, and the Event Grid
+    /// subscription in infra/app/eventgrid.bicep pointed at this function's blob extension endpoint.
+    /// </summary>
+    [Fact]
+    public void IngestDroppedDocument_IsAnEventGridBlobTriggerOnTheDocumentsContainer()
+    {
+        var drop = Assert.Single(Metadata, f => f.TriggerType == "blobTrigger");
+        var trigger = drop.Bindings[0];
+
+        Assert.Equal("IngestDroppedDocument", drop.Name);
+        Assert.Equal(["blobTrigger"], drop.BindingTypes);
+        Assert.Equal("documents/{name}", trigger.GetProperty("path").GetString());
+        Assert.Equal("EventGrid", trigger.GetProperty("source").GetString());
+        var connection = trigger.GetProperty("connection").GetString()!;
+        Assert.Equal(AgentFunctions.Azure.Knowledge.AzureKnowledgeServices.DocumentsConnection, connection);
+        var function = File.ReadAllText(Path.Combine(FunctionsAppBuild.RepositoryRoot, "infra", "app", "function.bicep"));
+        Assert.Contains($"{connection}__blobServiceUri", function, StringComparison.Ordinal);
+        Assert.Contains($"{connection}__credential: 'managedidentity'", function, StringComparison.Ordinal);
+        var eventGrid = File.ReadAllText(Path.Combine(FunctionsAppBuild.RepositoryRoot, "infra", "app", "eventgrid.bicep"));
+        Assert.Contains($"param functionName string = '{drop.Name}'", eventGrid, StringComparison.Ordinal);
+        Assert.Contains("/runtime/webhooks/blobs?functionName=Host.Functions.${functionName}", eventGrid, StringComparison.Ordinal);
+        Assert.Contains("param containerName string = 'documents'", eventGrid, StringComparison.Ordinal);
+        Assert.Contains("subjectBeginsWith: '/blobServices/default/containers/${containerName}/'", eventGrid, StringComparison.Ordinal);
+        Assert.Contains("'Microsoft.Storage.BlobCreated'", eventGrid, StringComparison.Ordinal);
+        var main = File.ReadAllText(Path.Combine(FunctionsAppBuild.RepositoryRoot, "infra", "main.bicep"));
+        Assert.Contains("'app/eventgrid.bicep'", main, StringComparison.Ordinal);
     }
 
     [Fact]

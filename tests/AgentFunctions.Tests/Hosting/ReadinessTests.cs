@@ -100,6 +100,12 @@ public sealed class ReadinessTests(PlatformFactory factory) : IClassFixture<Plat
         {
             ["AgentFunctions:Cosmos:Endpoint"] = "https://cosmos-test.documents.azure.com:443/",
             ["ServiceBusConnection:fullyQualifiedNamespace"] = "sb-test.servicebus.windows.net",
+            // The knowledge adapters the Functions app composes need theirs too.
+            ["AgentFunctions:Search:Endpoint"] = "https://search-test.search.windows.net",
+            ["AgentFunctions:Search:Index"] = "chunks",
+            ["AgentFunctions:OpenAI:Endpoint"] = "https://oai-test.openai.azure.com/openai/v1/",
+            ["AgentFunctions:OpenAI:EmbeddingDeployment"] = "embeddings",
+            ["DocumentsStorage:blobServiceUri"] = "https://sttest.blob.core.windows.net/",
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging();

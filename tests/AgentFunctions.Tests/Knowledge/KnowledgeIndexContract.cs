@@ -161,6 +161,35 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
         Assert.Equal("doc_1", Assert.Single(hits).DocumentId);
     }
 
+    /// <summary>An index written before the keyword table carried the scope token is rebuilt from the chunk table on open.</summary>
+    [Fact]
+    public async Task Open_IndexFromBeforeTheScopeToken_RebuildsTheKeywordTable()
+    {
+        var path = Path.Combine(directory, "old.db");
+        var scope = IndexScope.Of(new TenantId("ten_old"), "kb_1");
+        await new SqliteKnowledgeIndex(path).ReplaceDocumentAsync(scope, "doc_1", [await ChunkAsync("doc_1", 0, "Old indexes keep answering after an upgrade.")]);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                DROP TABLE chunks_fts;
+                CREATE VIRTUAL TABLE chunks_fts USING fts5 (content, headings, tokenize = 'porter unicode61 remove_diacritics 2');
+                INSERT INTO chunks_fts (rowid, content, headings) SELECT id, content, '' FROM chunks;
+                """;
+            command.ExecuteNonQuery();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        var reopened = new SqliteKnowledgeIndex(path);
+        var hits = await reopened.SearchAsync(new IndexSearch(scope, "upgrade answering", null, 5, SearchMode.Keyword));
+        await reopened.DeleteDocumentAsync(scope, "doc_1");
+
+        Assert.Equal("doc_1", Assert.Single(hits).DocumentId);
+        Assert.Empty(await reopened.SearchAsync(new IndexSearch(scope, "upgrade answering", null, 5, SearchMode.Keyword)));
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -25,7 +25,7 @@ public sealed class KnowledgeIngestionTests : IDisposable
     {
         store = new FileDocumentStore(Path.Combine(directory, "documents"));
         index = new SqliteKnowledgeIndex(Path.Combine(directory, "index.db"));
-        content = new FolderKnowledgeContent(Path.Combine(directory, "files"));
+        content = new FolderKnowledgeContent(Path.Combine(directory, "documents"));
         ingestion = new KnowledgeIngestion(store, index, content, embedder, new KnowledgeOptions(), time, NullLogger<KnowledgeIngestion>.Instance);
     }
 
@@ -83,8 +83,22 @@ public sealed class KnowledgeIngestionTests : IDisposable
         Assert.Equal(embedded, embedder.Embedded);
         var hits = await index.SearchAsync(new IndexSearch(IndexScope.Of(Tenant, kb), "version text", null, 5, SearchMode.Keyword));
         Assert.Equal($"{id}-v2-0", Assert.Single(hits).ChunkId);
-        // The older version's file is gone once the newer one is indexed.
-        Assert.Null(await content.GetAsync(Tenant, kb, id, 1));
+        // One file per document: the newer version's bytes overwrote the older ones.
+        Assert.Equal("Version two text.", Encoding.UTF8.GetString((await content.GetAsync(Tenant, kb, id + ".txt"))!));
+    }
+
+    [Fact]
+    public async Task Process_FileOverwrittenSinceTheVersionWasRecorded_SkipsAndEmbedsNothing()
+    {
+        var kb = await KnowledgeBaseAsync();
+        var id = await DocumentAsync(kb, "doc_overwritten", 1, FileFormat.Text, "The recorded text.");
+        await content.PutAsync(Tenant, kb, id + ".txt", Encoding.UTF8.GetBytes("Bytes a drop wrote over it."));
+
+        await ingestion.ProcessAsync(new IngestionJob(Tenant, kb, id, 1));
+
+        Assert.Equal(0, embedder.Embedded);
+        Assert.Equal(DocumentStatus.Indexing, (await store.For(Tenant).GetAsync<KnowledgeDocument>(id))!.Value.Status);
+        Assert.Empty(await index.SearchAsync(new IndexSearch(IndexScope.Of(Tenant, kb), "recorded text", null, 5, SearchMode.Keyword)));
     }
 
     private async Task<string> KnowledgeBaseAsync()
@@ -97,7 +111,7 @@ public sealed class KnowledgeIngestionTests : IDisposable
     private async Task<string> DocumentAsync(string kb, string id, int version, FileFormat format, string text)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
-        await content.PutAsync(Tenant, kb, id, version, bytes);
+        await content.PutAsync(Tenant, kb, id + ".txt", bytes);
         await store.For(Tenant).CreateAsync(new KnowledgeDocument(id, Tenant, kb, id + ".txt", "text/plain", format, bytes.Length, KnowledgeService.Hash(bytes), version,
             DocumentStatus.Indexing, null, 0, null, "usr_test", time.GetUtcNow(), time.GetUtcNow()));
         return id;
@@ -106,7 +120,7 @@ public sealed class KnowledgeIngestionTests : IDisposable
     private async Task NewVersionAsync(string kb, string id, int version, FileFormat format, string text)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
-        await content.PutAsync(Tenant, kb, id, version, bytes);
+        await content.PutAsync(Tenant, kb, id + ".txt", bytes);
         var current = (await store.For(Tenant).GetAsync<KnowledgeDocument>(id))!;
         await store.For(Tenant).ReplaceAsync(current.Value with { Version = version, Format = format, Status = DocumentStatus.Indexing, ContentHash = KnowledgeService.Hash(bytes) }, current.ETag);
     }

@@ -28,9 +28,11 @@ public sealed class KnowledgeRestartTests
             // What a crash between the upload's commit and its queueing leaves behind: the file and an "indexing" record, no job.
             documentId = Ids.New("doc");
             var bytes = Encoding.UTF8.GetBytes("The emergency exit is behind the kitchen.");
-            await new FolderKnowledgeContent(Path.Combine(first.DataDirectory, "knowledge", "files")).PutAsync(tenant, kb, documentId, 1, bytes);
-            await first.Store.For(tenant).CreateAsync(new KnowledgeDocument(documentId, tenant, kb, "exits.txt", "text/plain", FileFormat.Text, bytes.Length,
-                KnowledgeService.Hash(bytes), 1, DocumentStatus.Indexing, null, 0, null, created["admin"]!["id"]!.GetValue<string>(), DateTimeOffset.UtcNow, DateTimeOffset.UtcNow));
+            await new FolderKnowledgeContent(Path.Combine(first.DataDirectory, "knowledge", "documents")).PutAsync(tenant, kb, "exits.txt", bytes);
+            var document = new KnowledgeDocument(documentId, tenant, kb, "exits.txt", "text/plain", FileFormat.Text, bytes.Length,
+                KnowledgeService.Hash(bytes), 1, DocumentStatus.Indexing, null, 0, null, created["admin"]!["id"]!.GetValue<string>(), DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+            await first.Store.For(tenant).CreateAsync(document);
+            await first.Store.For(tenant).CreateAsync(KnowledgeDocumentName.For(document));
             second = first.Restarted();
         }
         finally

@@ -243,10 +243,32 @@ public static partial class DocumentExtractor
         }
     }
 
-    private static string Normalize(string text) => Whitespace().Replace(text, " ").Trim();
-
-    [GeneratedRegex(@"\s+")]
-    private static partial Regex Whitespace();
+    /// <summary>Runs of white space (what <c>\s</c> matches) as one space, trimmed; one pass, no copy when nothing changes.</summary>
+    private static string Normalize(string text)
+    {
+        var span = text.AsSpan().Trim();
+        var clean = true;
+        for (var i = 0; i < span.Length && clean; i++)
+        {
+            if (char.IsWhiteSpace(span[i]) && (span[i] != ' ' || (i + 1 < span.Length && char.IsWhiteSpace(span[i + 1])))) clean = false;
+        }
+        if (clean) return span.Length == text.Length ? text : span.ToString();
+        var buffer = span.Length <= 512 ? stackalloc char[span.Length] : new char[span.Length];
+        var length = 0;
+        var space = false;
+        foreach (var c in span)
+        {
+            if (char.IsWhiteSpace(c))
+            {
+                space = true;
+                continue;
+            }
+            if (space) buffer[length++] = ' ';
+            space = false;
+            buffer[length++] = c;
+        }
+        return new string(buffer[..length]);
+    }
 
     [GeneratedRegex(@"\n[ \t]*\n+")]
     private static partial Regex BlankLines();

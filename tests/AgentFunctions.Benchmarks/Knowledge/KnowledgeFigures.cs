@@ -1,0 +1,357 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using AgentFunctions.Common;
+using AgentFunctions.Knowledge;
+using AgentFunctions.Knowledge.Chunking;
+using AgentFunctions.Knowledge.Extraction;
+using AgentFunctions.Local.Knowledge;
+
+namespace AgentFunctions.Benchmarks.Knowledge;
+
+/// <summary>
+/// The knowledge figures of the README, as measured runs (not BenchmarkDotNet: each part sets up hundreds of MB once):
+/// <list type="bullet">
+/// <item><c>ingest</c>: plain text through extract + chunk (o200k, MiniLM window check) + SQLite keyword/vector index, MB/s</item>
+/// <item><c>embed</c>: MiniLM embeddings of corpus chunks, chunks/s</item>
+/// <item><c>query</c>: hybrid (and keyword, vector) queries over 100,000 chunks of one tenant among four, latency
+/// percentiles without the query's embedding, and the query embedding on its own</item>
+/// <item><c>quality</c>: recall@5 of keyword, vector and hybrid retrieval on docs/knowledge-samples/questions.json</item>
+/// </list>
+/// <c>dotnet run -c Release --project tests/AgentFunctions.Benchmarks -- knowledge-figures [all|ingest|embed|query|quality]</c>
+/// </summary>
+public static class KnowledgeFigures
+{
+    public const string Command = "knowledge-figures";
+    public const string SamplesCommand = "knowledge-samples";
+
+    private static readonly string[] Words = ("the of and to in is for on that with as by at from this be are or an was it which will not have can " +
+        "employee customer policy travel hotel refund warehouse forklift loading dock office parking canteen meeting room password security " +
+        "laptop account backup schedule approval manager receipt allowance flight train booking invoice delivery return window product lamp " +
+        "battery warranty charging brightness colour temperature safety shoes pallet storage accident report incident shift lead aisle " +
+        "reception visitor badge garage bicycle shower lunch vegetarian boardroom calendar fire drill assembly point warden parcel mail " +
+        "software installation phishing attachment screen lock backup nightly weekly continuously quarterly budget forecast revenue margin " +
+        "contract supplier logistics shipment carrier pallet inventory audit compliance training onboarding holiday leave sickness overtime")
+        .Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var part = args.Length > 1 ? args[1] : "all";
+        var root = Path.Combine(Path.GetTempPath(), "af-knowledge-figures-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(root);
+        try
+        {
+            Console.WriteLine($"knowledge figures on {Environment.ProcessorCount} cores, load average {LoadAverage()}");
+            if (part is "all" or "ingest") await IngestAsync(root);
+            if (part is "profile") Profile();
+            if (part is "all" or "embed") await EmbedAsync();
+            if (part is "all" or "query") await QueryAsync(root, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2000);
+            if (part is "all" or "quality") await QualityAsync(root);
+            return 0;
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>Plain text documents of ~256 KB, sentences of common words (deterministic).</summary>
+    private static List<string> Corpus(int documents, int bytesEach, int seed)
+    {
+        var random = new Random(seed);
+        var corpus = new List<string>(documents);
+        for (var d = 0; d < documents; d++)
+        {
+            var text = new StringBuilder(bytesEach + 200);
+            while (text.Length < bytesEach)
+            {
+                var sentences = random.Next(3, 7);
+                for (var s = 0; s < sentences; s++)
+                {
+                    var words = random.Next(8, 21);
+                    for (var w = 0; w < words; w++)
+                    {
+                        var word = Words[random.Next(Words.Length)];
+                        text.Append(w == 0 ? char.ToUpperInvariant(word[0]) + word[1..] : word);
+                        text.Append(w == words - 1 ? ". " : " ");
+                    }
+                }
+                text.Append("\n\n");
+            }
+            corpus.Add(text.ToString());
+        }
+        return corpus;
+    }
+
+    /// <summary>
+    /// Text whose word frequencies follow Zipf's law over a 30,000-word vocabulary (the common words first, then made-up
+    /// ones), as natural text does: with a few hundred words only, every query word would be in a third of all chunks.
+    /// </summary>
+    private sealed class ZipfText
+    {
+        private readonly string[] vocabulary;
+        private readonly double[] cumulative;
+
+        public ZipfText(int size, int seed)
+        {
+            var random = new Random(seed);
+            string[] syllables = ["ka", "lo", "mi", "ter", "an", "su", "ro", "vel", "di", "pra", "on", "ex", "tri", "mor", "cal", "ne", "bis", "ul", "ga", "fen"];
+            var made = new HashSet<string>(Words, StringComparer.Ordinal);
+            var list = new List<string>(Words);
+            while (list.Count < size)
+            {
+                var word = string.Concat(Enumerable.Range(0, random.Next(2, 5)).Select(_ => syllables[random.Next(syllables.Length)]));
+                if (made.Add(word)) list.Add(word);
+            }
+            vocabulary = [.. list];
+            cumulative = new double[size];
+            var sum = 0.0;
+            for (var i = 0; i < size; i++) cumulative[i] = sum += 1.0 / Math.Pow(i + 1, 1.07);
+            for (var i = 0; i < size; i++) cumulative[i] /= sum;
+        }
+
+        public string Word(Random random)
+        {
+            var at = Array.BinarySearch(cumulative, random.NextDouble());
+            return vocabulary[Math.Min(at < 0 ? ~at : at, vocabulary.Length - 1)];
+        }
+
+        public string Paragraph(Random random)
+        {
+            var text = new StringBuilder();
+            for (var s = random.Next(3, 7); s > 0; s--)
+            {
+                var words = random.Next(8, 21);
+                for (var w = 0; w < words; w++) text.Append(Word(random)).Append(w == words - 1 ? ". " : " ");
+            }
+            return text.ToString().TrimEnd();
+        }
+    }
+
+    private static async Task IngestAsync(string root)
+    {
+        var corpus = Corpus(documents: 96, bytesEach: 256 * 1024, seed: 20261130);
+        var bytes = corpus.Select(Encoding.UTF8.GetBytes).ToList();
+        var total = bytes.Sum(b => (long)b.Length);
+        var embedder = MiniLmEmbedder.Shared;
+        var windowCount = new Stopwatch();
+        var options = new ChunkingOptions(new KnowledgeOptions().DefaultChunkTokens, new KnowledgeOptions().DefaultOverlapTokens, embedder.MaxInputTokens, text =>
+        {
+            windowCount.Start();
+            try { return embedder.CountInputTokens(text); } finally { windowCount.Stop(); }
+        });
+        var index = new SqliteKnowledgeIndex(Path.Combine(root, "ingest.db"));
+        var tenant = new TenantId("ten_ingest");
+        var vector = UnitVector(new Random(1), embedder.Dimensions);
+        // Warm-up: tokenizers and SQLite statements, on a document not counted.
+        await IngestOneAsync(index, tenant, "doc_warm", bytes[0], options, vector);
+
+        var split = TimeSpan.Zero;
+        var chunks = 0;
+        windowCount.Reset();
+        var cpu = Environment.CpuUsage.TotalTime;
+        var clock = Stopwatch.StartNew();
+        for (var i = 1; i < bytes.Count; i++)
+        {
+            var (extractAndChunk, count) = await IngestOneAsync(index, tenant, $"doc_{i}", bytes[i], options, vector);
+            split += extractAndChunk;
+            chunks += count;
+        }
+        clock.Stop();
+        var cpuUsed = Environment.CpuUsage.TotalTime - cpu;
+        var measured = total - bytes[0].Length;
+        Console.WriteLine($"INGEST plain text: {measured / 1e6:F1} MB in {clock.Elapsed.TotalSeconds:F2} s = {measured / 1e6 / clock.Elapsed.TotalSeconds:F1} MB/s " +
+            $"({chunks} chunks; extract+chunk {measured / 1e6 / split.TotalSeconds:F1} MB/s, index write {measured / 1e6 / (clock.Elapsed - split).TotalSeconds:F1} MB/s, of which MiniLM window counts {windowCount.Elapsed.TotalSeconds:F2} s; embedding excluded); " +
+            $"process CPU {cpuUsed.TotalSeconds:F2} s = {measured / 1e6 / cpuUsed.TotalSeconds:F1} MB per CPU-second");
+    }
+
+    /// <summary>Process CPU of each ingestion stage on its own over the same corpus.</summary>
+    private static void Profile()
+    {
+        var bytes = Corpus(32, 256 * 1024, 20261130).Select(Encoding.UTF8.GetBytes).ToList();
+        var mb = bytes.Sum(b => (long)b.Length) / 1e6;
+        var embedder = MiniLmEmbedder.Shared;
+        embedder.CountInputTokens("warm up");
+        TextChunker.CountTokens("warm up");
+        void Stage(string name, Action action)
+        {
+            var cpu = Environment.CpuUsage.TotalTime;
+            action();
+            var used = (Environment.CpuUsage.TotalTime - cpu).TotalSeconds;
+            Console.WriteLine($"PROFILE {name}: {used:F2} CPU-s = {mb / used:F1} MB/CPU-s");
+        }
+        var blocks = new List<IReadOnlyList<TextBlock>>();
+        Stage("extract", () => { foreach (var b in bytes) blocks.Add(DocumentExtractor.Extract(FileFormat.Text, b)); });
+        Stage("o200k count", () => { foreach (var list in blocks) foreach (var block in list) TextChunker.CountTokens(block.Text); });
+        Stage("minilm count", () => { foreach (var list in blocks) foreach (var block in list) embedder.CountInputTokens(block.Text); });
+        Stage("split (o200k, minilm window)", () => { foreach (var list in blocks) TextChunker.Split(list, new ChunkingOptions(160, 24, 256, embedder.CountInputTokens)); });
+        Stage("split (o200k only)", () => { foreach (var list in blocks) TextChunker.Split(list, new ChunkingOptions(160, 24, 256, _ => 0)); });
+    }
+
+    private static async Task<(TimeSpan ExtractAndChunk, int Chunks)> IngestOneAsync(SqliteKnowledgeIndex index, TenantId tenant, string documentId, byte[] bytes,
+        ChunkingOptions options, float[] vector)
+    {
+        var clock = Stopwatch.StartNew();
+        var chunks = TextChunker.Split(DocumentExtractor.Extract(FileFormat.Text, bytes), options);
+        var indexed = chunks.Select(c => new IndexedChunk($"{documentId}-v1-{c.Ordinal}", documentId, documentId + ".txt", c.Ordinal, c.Content,
+            KnowledgeIngestion.ChunkHash(c.EmbeddingText), new ChunkCitation(c.HeadingPath, c.Page, c.Start, c.End), vector)).ToList();
+        var split = clock.Elapsed;
+        await index.ReplaceDocumentAsync(IndexScope.Of(tenant, "kb_ingest"), documentId, indexed);
+        return (split, indexed.Count);
+    }
+
+    private static async Task EmbedAsync()
+    {
+        var embedder = MiniLmEmbedder.Shared;
+        var options = new ChunkingOptions(160, 24, embedder.MaxInputTokens, embedder.CountInputTokens);
+        var texts = Corpus(4, 64 * 1024, 7).SelectMany(t => TextChunker.Split(DocumentExtractor.Extract(FileFormat.Text, Encoding.UTF8.GetBytes(t)), options))
+            .Select(c => c.EmbeddingText).Take(544).ToList();
+        await embedder.EmbedAsync(texts.Take(32).ToList()); // model load and warm-up
+        var measured = texts.Skip(32).ToList();
+        var clock = Stopwatch.StartNew();
+        foreach (var batch in measured.Chunk(new KnowledgeOptions().EmbeddingBatch)) await embedder.EmbedAsync(batch);
+        clock.Stop();
+        Console.WriteLine($"EMBED all-MiniLM-L6-v2 (local, batches of {new KnowledgeOptions().EmbeddingBatch}): {measured.Count} chunks of ~160 o200k tokens in " +
+            $"{clock.Elapsed.TotalSeconds:F2} s = {measured.Count / clock.Elapsed.TotalSeconds:F1} chunks/s");
+    }
+
+    private static async Task QueryAsync(string root, int count)
+    {
+        const int TargetChunks = 100_000;
+        const int OtherTenants = 3;
+        const int OtherChunks = 30_000;
+        var index = new SqliteKnowledgeIndex(Path.Combine(root, "query.db"));
+        var embedder = MiniLmEmbedder.Shared;
+        var options = new ChunkingOptions(160, 24, embedder.MaxInputTokens, TextChunker.CountTokens);
+        var random = new Random(42);
+        var zipf = new ZipfText(30_000, 11);
+        var corpus = string.Join("\n\n", Enumerable.Range(0, 12_000).Select(_ => zipf.Paragraph(random)));
+        var texts = TextChunker.Split(DocumentExtractor.Extract(FileFormat.Text, Encoding.UTF8.GetBytes(corpus)), options).Select(c => c.Content).ToList();
+        var target = new TenantId("ten_target");
+        var load = Stopwatch.StartNew();
+        await FillAsync(index, target, "kb_target", TargetChunks, texts, random, embedder.Dimensions);
+        for (var t = 0; t < OtherTenants; t++) await FillAsync(index, new TenantId($"ten_other{t}"), "kb_target", OtherChunks, texts, random, embedder.Dimensions);
+        Console.WriteLine($"QUERY setup: {texts.Count} distinct chunk texts (Zipf words); {TargetChunks} chunks in the queried tenant, {OtherTenants} x {OtherChunks} in others (same knowledge base id), loaded in {load.Elapsed.TotalSeconds:F1} s");
+
+        var scope = IndexScope.Of(target, "kb_target");
+        var queries = Enumerable.Range(0, 256).Select(_ => (Text: string.Join(' ', Enumerable.Range(0, random.Next(3, 7)).Select(_ => zipf.Word(random))),
+            Vector: UnitVector(random, embedder.Dimensions))).ToList();
+        var first = Stopwatch.StartNew();
+        await index.SearchAsync(new IndexSearch(scope, queries[0].Text, queries[0].Vector, 5, SearchMode.Hybrid));
+        Console.WriteLine($"QUERY first vector search after a write (reads the knowledge base's vectors into memory): {first.Elapsed.TotalMilliseconds:F0} ms");
+        foreach (var mode in new[] { SearchMode.Hybrid, SearchMode.Keyword, SearchMode.Vector })
+        {
+            for (var i = 0; i < 20; i++) await index.SearchAsync(new IndexSearch(scope, queries[i % queries.Count].Text, queries[i % queries.Count].Vector, 5, mode));
+            var latencies = new List<double>();
+            var empty = 0;
+            var cpu = Environment.CpuUsage.TotalTime;
+            for (var i = 0; i < count; i++)
+            {
+                var q = queries[i % queries.Count];
+                var clock = Stopwatch.StartNew();
+                var hits = await index.SearchAsync(new IndexSearch(scope, q.Text, q.Vector, 5, mode));
+                latencies.Add(clock.Elapsed.TotalMilliseconds);
+                if (hits.Any(h => !h.ChunkId.StartsWith("ten_target", StringComparison.Ordinal))) throw new InvalidOperationException("A query answered another tenant's chunk.");
+                if (hits.Count == 0) empty++;
+            }
+            var cpuPerQuery = (Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds / count;
+            Console.WriteLine($"QUERY {mode.ToString().ToLowerInvariant()} top 5 over {TargetChunks} chunks, {count} queries: {Percentiles(latencies)}; process CPU {cpuPerQuery:F2} ms per query (query embedding excluded; {empty} answered nothing)");
+        }
+
+        var questions = Enumerable.Range(0, 120).Select(i => $"How long is the {Words[i % Words.Length]} window for {Words[(i * 7) % Words.Length]} returns?").ToList();
+        for (var i = 0; i < 10; i++) await embedder.EmbedAsync([questions[i]]);
+        var embedLatencies = new List<double>();
+        foreach (var question in questions.Skip(20))
+        {
+            var clock = Stopwatch.StartNew();
+            await embedder.EmbedAsync([question]);
+            embedLatencies.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        Console.WriteLine($"QUERY embedding of the question alone (MiniLM, one text): {Percentiles(embedLatencies)}");
+    }
+
+    private static async Task FillAsync(SqliteKnowledgeIndex index, TenantId tenant, string kb, int count, List<string> texts, Random random, int dimensions)
+    {
+        const int PerDocument = 1000;
+        for (var d = 0; d * PerDocument < count; d++)
+        {
+            var documentId = $"doc_{d}";
+            var chunks = Enumerable.Range(0, Math.Min(PerDocument, count - d * PerDocument)).Select(i =>
+            {
+                var content = texts[random.Next(texts.Count)];
+                return new IndexedChunk($"{tenant.Value}-{documentId}-{i}", documentId, documentId + ".txt", i, content, $"{tenant.Value}-{d}-{i}",
+                    new ChunkCitation([], null, 0, content.Length), UnitVector(random, dimensions));
+            }).ToList();
+            await index.ReplaceDocumentAsync(IndexScope.Of(tenant, kb), documentId, chunks);
+        }
+    }
+
+    private sealed record LabelledQuestion(string Question, string Document, string Answer);
+
+    private static async Task QualityAsync(string root)
+    {
+        var folder = KnowledgeSampleFiles.Folder();
+        var files = KnowledgeSampleFiles.Load(folder);
+        var questions = JsonSerializer.Deserialize<List<LabelledQuestion>>(File.ReadAllText(Path.Combine(folder, "questions.json")), new JsonSerializerOptions { PropertyNameCaseInsensitive = true })!;
+        var embedder = MiniLmEmbedder.Shared;
+        var index = new SqliteKnowledgeIndex(Path.Combine(root, "quality.db"));
+        var tenant = new TenantId("ten_quality");
+        var scope = IndexScope.Of(tenant, "kb_samples");
+        var defaults = new KnowledgeOptions();
+        var chunkCount = 0;
+        foreach (var file in files)
+        {
+            var chunks = TextChunker.Split(DocumentExtractor.Extract(file.Format, file.Bytes),
+                new ChunkingOptions(defaults.DefaultChunkTokens, defaults.DefaultOverlapTokens, embedder.MaxInputTokens, embedder.CountInputTokens));
+            var vectors = await embedder.EmbedAsync(chunks.Select(c => c.EmbeddingText).ToList());
+            await index.ReplaceDocumentAsync(scope, file.Name, chunks.Select((c, i) => new IndexedChunk($"{file.Name}-{c.Ordinal}", file.Name, file.Name, c.Ordinal, c.Content,
+                KnowledgeIngestion.ChunkHash(c.EmbeddingText), new ChunkCitation(c.HeadingPath, c.Page, c.Start, c.End), vectors[i])).ToList());
+            chunkCount += chunks.Count;
+        }
+        var search = new KnowledgeSearch(index, embedder);
+        Console.WriteLine($"QUALITY {questions.Count} labelled questions over {files.Count} documents ({string.Join(", ", files.Select(f => f.Name))}), {chunkCount} chunks");
+        foreach (var mode in new[] { SearchMode.Keyword, SearchMode.Vector, SearchMode.Hybrid })
+        {
+            var found = 0;
+            var first = 0;
+            var misses = new List<string>();
+            foreach (var question in questions)
+            {
+                var hits = await search.SearchAsync(scope, question.Question, 5, mode);
+                var rank = hits.ToList().FindIndex(h => h.DocumentName == question.Document && Normalise(h.Content).Contains(Normalise(question.Answer), StringComparison.Ordinal));
+                if (rank >= 0) found++;
+                if (rank == 0) first++;
+                if (rank < 0) misses.Add(question.Question);
+            }
+            Console.WriteLine($"QUALITY {mode.ToString().ToLowerInvariant()}: recall@5 {found}/{questions.Count} = {(double)found / questions.Count:F3}, recall@1 {(double)first / questions.Count:F3}");
+            foreach (var miss in misses) Console.WriteLine($"  missed ({mode.ToString().ToLowerInvariant()}): {miss}");
+        }
+    }
+
+    private static string Normalise(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+
+    private static float[] UnitVector(Random random, int dimensions)
+    {
+        var vector = new float[dimensions];
+        for (var i = 0; i < dimensions; i++)
+        {
+            // Box-Muller: normal components make directions uniform on the sphere.
+            vector[i] = (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+        }
+        var norm = MathF.Sqrt(vector.Sum(v => v * v));
+        for (var i = 0; i < dimensions; i++) vector[i] /= norm;
+        return vector;
+    }
+
+    private static string Percentiles(List<double> latencies)
+    {
+        var sorted = latencies.Order().ToList();
+        double At(double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+        return string.Create(CultureInfo.InvariantCulture, $"p50 {At(0.50):F2} ms, p95 {At(0.95):F2} ms, p99 {At(0.99):F2} ms, max {sorted[^1]:F2} ms");
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+}
