@@ -21,6 +21,25 @@ public abstract class KnowledgeContentContract
     private static string NewKb() => Ids.New("kb");
 
     [Fact]
+    public async Task DeleteTenant_RemovesEveryFileOfTheTenant_InEveryKnowledgeBase_OtherTenantKept()
+    {
+        var doomed = new TenantId("ten_content_" + Guid.NewGuid().ToString("N")[..8]);
+        var kept = new TenantId("ten_content_" + Guid.NewGuid().ToString("N")[..8]);
+        var (kb1, kb2) = (Ids.New("kb"), Ids.New("kb"));
+        await Content.PutAsync(doomed, kb1, "a.txt", "a"u8.ToArray());
+        await Content.PutAsync(doomed, kb2, "b.txt", "b"u8.ToArray());
+        await Content.PutAsync(kept, kb1, "a.txt", "kept"u8.ToArray());
+
+        Assert.Equal(2, await Content.DeleteTenantAsync(doomed));
+        Assert.Equal(0, await Content.DeleteTenantAsync(doomed));
+
+        Assert.Null(await Content.GetAsync(doomed, kb1, "a.txt"));
+        Assert.Null(await Content.GetAsync(doomed, kb2, "b.txt"));
+        Assert.False(await ExistsAtAsync($"{doomed.Value}/{kb2}/b.txt"));
+        Assert.Equal("kept"u8.ToArray(), await Content.GetAsync(kept, kb1, "a.txt"));
+    }
+
+    [Fact]
     public async Task Put_ThenGet_ReturnsTheBytes_AtTheBlobLayoutPath()
     {
         var kb = NewKb();
