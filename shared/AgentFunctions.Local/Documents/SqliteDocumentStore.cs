@@ -19,8 +19,8 @@ namespace AgentFunctions.Local.Documents;
 /// <item>WAL with <c>synchronous = FULL</c>: the log is fsynced at each transaction's commit, before any of its batches
 /// is acknowledged, so an acknowledged batch survives a kill -9 and a power cut alike (the file store's promise). The
 /// group commit is what keeps that affordable: one fsync covers every batch that arrived meanwhile.</item>
-/// <item>Filters run in SQL on the fields named in <see cref="SqliteDocumentStoreOptions.IndexedFields"/> (each has an
-/// expression index), and every candidate is checked again with the same rule the file store applies.</item>
+/// <item>Filters run in SQL on the fields named in <see cref="SqliteDocumentStoreOptions.IndexedFields"/> (each kept in
+/// its own indexed column, filled by the writer), and every candidate is checked again with the file store's rule.</item>
 /// </list>
 /// </summary>
 public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecycle.ICompactingStore, IDisposable
@@ -28,7 +28,9 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
     private const int MaxBatchesPerTransaction = 256;
 
     private readonly string connectionString;
-    private readonly HashSet<string> indexedFields;
+    private readonly HashSet<(string Kind, string Field)> indexed;
+    private readonly string[] fieldOrder;
+    private readonly Dictionary<string, bool[]> fieldsOfKind;
     private readonly Channel<PendingCommit> commits = Channel.CreateUnbounded<PendingCommit>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Thread writerThread;
     private readonly SqliteConnection writer;
@@ -39,20 +41,22 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
     public SqliteDocumentStore(string path, SqliteDocumentStoreOptions? options = null)
     {
         options ??= new SqliteDocumentStoreOptions();
-        indexedFields = new HashSet<string>(options.IndexedFields, StringComparer.Ordinal);
-        foreach (var field in indexedFields)
+        indexed = options.IndexedFields.SelectMany(k => k.Value.Select(f => (k.Key, f))).ToHashSet();
+        foreach (var name in indexed.SelectMany(i => new[] { i.Kind, i.Field }))
         {
-            if (field.Length == 0 || !field.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_'))
-            {
-                throw new ArgumentException($"'{field}' is not a snake_case field name.", nameof(options));
-            }
+            if (!IsSnakeCase(name)) throw new ArgumentException($"'{name}' is not a snake_case kind or field name.", nameof(options));
         }
+        fieldOrder = [.. indexed.Select(i => i.Field).Distinct().Order(StringComparer.Ordinal)];
+        fieldsOfKind = indexed.GroupBy(i => i.Kind).ToDictionary(g => g.Key, g => fieldOrder.Select(f => g.Any(i => i.Field == f)).ToArray(), StringComparer.Ordinal);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
         writer = Open();
+        Execute(writer, $"PRAGMA synchronous = {(options.SynchronousFull ? "FULL" : "NORMAL")};");
+        // The writer checks and maintains three indexes whose keys arrive in no order (dedupe keys are hashes): with
+        // SQLite's 2 MB default page cache most inserts would read their index pages back from the file.
+        Execute(writer, "PRAGMA cache_size = -65536;");
         Execute(writer, """
             PRAGMA journal_mode = WAL;
-            PRAGMA synchronous = FULL;
             CREATE TABLE IF NOT EXISTS documents (
                 tenant TEXT NOT NULL,
                 kind TEXT NOT NULL,
@@ -61,9 +65,30 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
                 body BLOB NOT NULL);
             CREATE UNIQUE INDEX IF NOT EXISTS documents_key ON documents (tenant, kind, id);
             """);
-        foreach (var field in indexedFields)
+        // Each indexed field is a column the writer fills from the body it parses anyway (SQLite's json_extract in an
+        // index expression would parse every body once per index, which halved the write rate). A column added later
+        // is filled once from the bodies already stored.
+        var columns = new HashSet<string>(StringComparer.Ordinal);
+        using (var info = writer.CreateCommand())
         {
-            Execute(writer, $"CREATE INDEX IF NOT EXISTS documents_{field} ON documents (tenant, kind, {FieldExpression(field)}, id);");
+            info.CommandText = "SELECT name FROM pragma_table_info('documents');";
+            using var reader = info.ExecuteReader();
+            while (reader.Read()) columns.Add(reader.GetString(0));
+        }
+        foreach (var field in fieldOrder)
+        {
+            if (!columns.Contains(Column(field)))
+            {
+                Execute(writer, $"ALTER TABLE documents ADD COLUMN {Column(field)} TEXT;");
+                var kinds = string.Join(", ", indexed.Where(i => i.Field == field).Select(i => $"'{i.Kind}'"));
+                Execute(writer, $"UPDATE documents SET {Column(field)} = json_extract(CAST(body AS TEXT), '$.{field}') WHERE kind IN ({kinds});");
+            }
+        }
+        // One partial index per kind and field: rows of other kinds (dedupe keys, whose ids are hashes and arrive in no
+        // order) stay out of them, which keeps each commit's page writes down (measured: 8,500 -> 13,600 events/s).
+        foreach (var (kind, field) in indexed)
+        {
+            Execute(writer, $"CREATE INDEX IF NOT EXISTS documents_{kind}__{field} ON documents (tenant, {Column(field)}, id) WHERE kind = '{kind}';");
         }
         using (var command = writer.CreateCommand())
         {
@@ -98,7 +123,52 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
         return Task.CompletedTask;
     }
 
-    private static string FieldExpression(string field) => $"json_extract(CAST(body AS TEXT), '$.{field}')";
+    private static string Column(string field) => "f_" + field;
+
+    private static bool IsSnakeCase(string name) => name.Length > 0 && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_');
+
+    /// <summary>
+    /// The indexed fields' values as the columns keep them: a string as itself, JSON null or a missing field as NULL,
+    /// anything else as its raw JSON text. SQL filters with them as a first cut; every row is matched again in code.
+    /// </summary>
+    private string?[] FieldValues(string kind, ReadOnlySpan<byte> json)
+    {
+        var values = new string?[fieldOrder.Length];
+        if (!fieldsOfKind.TryGetValue(kind, out var wanted)) return values;
+        var reader = new System.Text.Json.Utf8JsonReader(json);
+        reader.Read(); // the object (checked by DocumentRules.Validate)
+        while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
+        {
+            var slot = -1;
+            for (var i = 0; i < fieldOrder.Length; i++)
+            {
+                if (wanted[i] && reader.ValueTextEquals(fieldOrder[i])) { slot = i; break; }
+            }
+            reader.Read();
+            if (slot >= 0)
+            {
+                values[slot] = reader.TokenType switch
+                {
+                    System.Text.Json.JsonTokenType.String => reader.GetString(),
+                    System.Text.Json.JsonTokenType.Null => null,
+                    System.Text.Json.JsonTokenType.StartObject or System.Text.Json.JsonTokenType.StartArray => RawAndSkip(ref reader, json),
+                    _ => Encoding.UTF8.GetString(reader.ValueSpan),
+                };
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+        return values;
+    }
+
+    private static string RawAndSkip(ref System.Text.Json.Utf8JsonReader reader, ReadOnlySpan<byte> json)
+    {
+        var start = (int)reader.TokenStartIndex;
+        reader.Skip();
+        return Encoding.UTF8.GetString(json[start..((int)reader.BytesConsumed)]);
+    }
 
     private SqliteConnection Open()
     {
@@ -169,25 +239,29 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
         ArgumentNullException.ThrowIfNull(filter);
         using var connection = Open();
         using var command = connection.CreateCommand();
-        var sql = new StringBuilder("SELECT id, etag, body FROM documents WHERE tenant = $tenant AND kind = $kind");
+        // The kind is written into the SQL (an indexed kind is snake_case, checked at open) so SQLite can use the kind's
+        // partial indexes; any other kind goes as a parameter.
+        var sql = new StringBuilder(fieldsOfKind.ContainsKey(kind)
+            ? $"SELECT id, etag, body FROM documents WHERE tenant = $tenant AND kind = '{kind}'"
+            : "SELECT id, etag, body FROM documents WHERE tenant = $tenant AND kind = $kind");
         command.Parameters.AddWithValue("$tenant", tenant.Value);
         command.Parameters.AddWithValue("$kind", kind);
         var exact = true;
         for (var i = 0; i < filter.Count; i++)
         {
             var condition = filter[i];
-            if (!indexedFields.Contains(condition.Field) || (condition.Value is { } v && LooksLikeJsonScalar(v)))
+            if (!indexed.Contains((kind, condition.Field)) || (condition.Value is { } v && LooksLikeJsonScalar(v)))
             {
                 exact = false; // matched below only
                 continue;
             }
             if (condition.Value is null)
             {
-                sql.Append(CultureInfo.InvariantCulture, $" AND {FieldExpression(condition.Field)} IS NULL");
+                sql.Append(CultureInfo.InvariantCulture, $" AND {Column(condition.Field)} IS NULL");
             }
             else
             {
-                sql.Append(CultureInfo.InvariantCulture, $" AND {FieldExpression(condition.Field)} = $f{i}");
+                sql.Append(CultureInfo.InvariantCulture, $" AND {Column(condition.Field)} = $f{i}");
                 command.Parameters.AddWithValue($"$f{i}", condition.Value);
             }
         }
@@ -256,7 +330,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
 
     private void WriteLoop()
     {
-        using var statements = new WriterStatements(writer);
+        using var statements = new WriterStatements(writer, fieldOrder);
         var batch = new List<PendingCommit>();
         while (commits.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
@@ -311,7 +385,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
                 continue;
             }
             etags[i] = (++etagCounter).ToString("x", CultureInfo.InvariantCulture);
-            statements.Upsert(pending.Tenant, write.Kind, write.Id, etags[i]!, ArrayOf(write.Json));
+            statements.Upsert(pending.Tenant, write.Kind, write.Id, etags[i]!, ArrayOf(write.Json), FieldValues(write.Kind, write.Json.Span));
         }
         return (etags, null);
     }
@@ -328,10 +402,16 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
         private readonly SqliteCommand upsert;
         private readonly SqliteCommand delete;
 
-        public WriterStatements(SqliteConnection connection)
+        private readonly string[] fields;
+
+        public WriterStatements(SqliteConnection connection, string[] fields)
         {
+            this.fields = fields;
+            var columns = string.Concat(fields.Select(f => ", " + Column(f)));
+            var values = string.Concat(fields.Select((_, i) => $", $v{i}"));
             select = Prepare(connection, "SELECT etag FROM documents WHERE tenant = $tenant AND kind = $kind AND id = $id;");
-            upsert = Prepare(connection, "INSERT OR REPLACE INTO documents (tenant, kind, id, etag, body) VALUES ($tenant, $kind, $id, $etag, $body);", "$etag", "$body");
+            upsert = Prepare(connection, $"INSERT OR REPLACE INTO documents (tenant, kind, id, etag, body{columns}) VALUES ($tenant, $kind, $id, $etag, $body{values});",
+                ["$etag", "$body", .. fields.Select((_, i) => $"$v{i}")]);
             delete = Prepare(connection, "DELETE FROM documents WHERE tenant = $tenant AND kind = $kind AND id = $id;");
         }
 
@@ -342,11 +422,12 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
 
         public string? CurrentETag(TenantId tenant, string kind, string id) => Bind(select, tenant, kind, id).ExecuteScalar() as string;
 
-        public void Upsert(TenantId tenant, string kind, string id, string etag, byte[] body)
+        public void Upsert(TenantId tenant, string kind, string id, string etag, byte[] body, string?[] values)
         {
             Bind(upsert, tenant, kind, id);
             upsert.Parameters["$etag"].Value = etag;
             upsert.Parameters["$body"].Value = body;
+            for (var i = 0; i < fields.Length; i++) upsert.Parameters[$"$v{i}"].Value = (object?)values[i] ?? DBNull.Value;
             upsert.ExecuteNonQuery();
         }
 
@@ -437,8 +518,15 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
     }
 }
 
-/// <summary>Which top-level fields get an index and are filtered in SQL (snake_case names).</summary>
+/// <summary>Which top-level fields of which kinds get an index and are filtered in SQL (snake_case names).</summary>
 public sealed record SqliteDocumentStoreOptions
 {
-    public IReadOnlyList<string> IndexedFields { get; init; } = ["status", "trigger_id"];
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> IndexedFields { get; init; } = new Dictionary<string, IReadOnlyList<string>>
+    {
+        ["trigger_event"] = ["status", "trigger_id"],
+    };
+
+    /// <summary>FULL: each commit's log is fsynced before it is acknowledged (survives a power cut); NORMAL: survives the
+    /// process being killed, not a power cut (SQLite's WAL default).</summary>
+    public bool SynchronousFull { get; init; } = true;
 }

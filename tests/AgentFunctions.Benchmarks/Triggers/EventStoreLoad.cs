@@ -26,7 +26,12 @@ public static class EventStoreLoad
         var writers = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 32;
         var directory = Path.Combine(Path.GetTempPath(), "af-event-store-" + Guid.NewGuid().ToString("N"));
         var files = new FileDocumentStore(Path.Combine(directory, "documents"));
-        SqliteDocumentStore? sqlite = kind.StartsWith("sqlite", StringComparison.Ordinal) ? new SqliteDocumentStore(Path.Combine(directory, "documents", "append-heavy.db"), kind == "sqlite-noindex" ? new SqliteDocumentStoreOptions { IndexedFields = [] } : null) : null;
+        SqliteDocumentStore? sqlite = kind.StartsWith("sqlite", StringComparison.Ordinal) ? new SqliteDocumentStore(Path.Combine(directory, "documents", "append-heavy.db"), kind switch
+            {
+                "sqlite-noindex" => new SqliteDocumentStoreOptions { IndexedFields = new Dictionary<string, IReadOnlyList<string>>() },
+                "sqlite-normal" => new SqliteDocumentStoreOptions { SynchronousFull = false },
+                _ => null,
+            }) : null;
         IDocumentStore store = sqlite is null ? files : new KindRoutedDocumentStore(files, sqlite, LocalStoreKinds.AppendHeavy);
         try
         {
