@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using AgentFunctions.Engine.Models;
 using AgentFunctions.Engine.Orchestration;
 
 namespace AgentFunctions.Local.Orchestration;
@@ -30,6 +32,12 @@ internal sealed class OrchestrationInstance(string id, string name, string input
     public Dictionary<int, DateTimeOffset> Timers { get; private set; } = [];
 
     public List<InboxEvent> Inbox { get; private set; } = [];
+
+    /// <summary>The run's transcript (<see cref="JournalRunTranscript"/>) by index. Dropped once the instance finishes.</summary>
+    public ConcurrentDictionary<int, ChatMessage> Transcript { get; private set; } = new();
+
+    /// <summary>Transcript entries (as JSON) not yet in the journal: the next operation record of this instance carries them.</summary>
+    public List<string> PendingTranscript { get; private set; } = [];
 
     public List<string> Children { get; } = [];
 
@@ -103,6 +111,8 @@ internal sealed class OrchestrationInstance(string id, string name, string input
         Operations = [];
         Timers = [];
         Inbox = [];
+        Transcript = new();
+        lock (Gate) PendingTranscript = [];
         LiveInput = null;
     }
 }

@@ -22,8 +22,12 @@ public sealed class AgentRunActivities(
     IKnowledgeRetriever knowledge,
     TimeProvider time,
     EngineOptions options,
-    ILogger<AgentRunActivities> logger)
+    ILogger<AgentRunActivities> logger,
+    IRunTranscript transcript)
 {
+    /// <summary>How much of a tool's result goes back into orchestration history; the whole result is in the transcript.</summary>
+    public const int ResultPreviewLength = 240;
+
     public static OrchestrationRegistry Register(OrchestrationRegistry registry, AgentRunActivities activities) =>
         Register(registry, () => activities);
 
@@ -37,10 +41,10 @@ public sealed class AgentRunActivities(
         var instance = new Lazy<AgentRunActivities>(activities, LazyThreadSafetyMode.PublicationOnly);
         return registry
             .AddOrchestration<AgentRunInput, RunOutcome>(EngineNames.AgentRun, AgentRunOrchestration.RunAsync, (input, reason, ct) => instance.Value.FailRunAsync(input, reason, ct))
-            .AddActivity<AgentRunInput, RunPreparation>(EngineNames.PrepareRun, (input, ct) => instance.Value.PrepareAsync(input, ct))
+            .AddActivity<AgentRunInput, RunPreparation>(EngineNames.PrepareRun, (input, ct) => instance.Value.PrepareRunAsync(input, ct))
             .AddActivity<ModelCallInput, ChatCompletion>(EngineNames.CallModel, (input, ct) => instance.Value.CallModelAsync(input, ct))
-            .AddActivity<ToolInvocation, ToolResult>(EngineNames.ExecuteTool, (input, ct) => instance.Value.ExecuteToolAsync(input, ct), ActivityEffect.SideEffect)
-            .AddActivity<ToolInvocation, ToolResult>(EngineNames.ExecuteReadOnlyTool, (input, ct) => instance.Value.ExecuteToolAsync(input, ct))
+            .AddActivity<ToolCallInput, ToolResult>(EngineNames.ExecuteTool, (input, ct) => instance.Value.ExecuteToolAsync(input, ct), ActivityEffect.SideEffect)
+            .AddActivity<ToolCallInput, ToolResult>(EngineNames.ExecuteReadOnlyTool, (input, ct) => instance.Value.ExecuteToolAsync(input, ct))
             .AddActivity<RunCompletion, bool>(EngineNames.CompleteRun, (input, ct) => instance.Value.CompleteAsync(input, ct));
     }
 
@@ -73,11 +77,56 @@ public sealed class AgentRunActivities(
             snippets.Select(s => new Citation(s.DocumentId, s.ChunkId, s.Title, s.Score, s.HeadingPath, s.Page)).ToList(), options.ApprovalTimeoutSeconds, spec.Scope, agent.TeamId);
     }
 
-    public Task<ChatCompletion> CallModelAsync(ModelCallInput input, CancellationToken cancellationToken) =>
-        models.For(input.Request.Model).CompleteAsync(input.Request, cancellationToken);
+    /// <summary>The PrepareRun activity: <see cref="PrepareAsync"/>, with the prompt and the user's message stored as the transcript's start.</summary>
+    public async Task<RunPreparation> PrepareRunAsync(AgentRunInput input, CancellationToken cancellationToken)
+    {
+        var preparation = await PrepareAsync(input, cancellationToken).ConfigureAwait(false);
+        if (!preparation.Ready) return preparation;
+        var start = preparation.Prompt.Append(ChatMessage.User(input.Message)).Select((m, i) => new TranscriptEntry(i, m)).ToList();
+        await transcript.WriteAsync(input.Tenant, input.RunId, start, cancellationToken).ConfigureAwait(false);
+        return preparation with { Prompt = [], TranscriptLength = start.Count };
+    }
 
-    public Task<ToolResult> ExecuteToolAsync(ToolInvocation invocation, CancellationToken cancellationToken) =>
-        tools.ExecuteAsync(invocation, cancellationToken);
+    /// <summary>
+    /// Reads the transcript up to the call's index, asks the model, and stores its answer at that index when it asks for
+    /// tools. A re-run finds the first answer stored and returns that one, so the run goes on from what the transcript holds.
+    /// </summary>
+    public async Task<ChatCompletion> CallModelAsync(ModelCallInput input, CancellationToken cancellationToken)
+    {
+        if (input.Appended.Count > 0)
+        {
+            await transcript.WriteAsync(input.Tenant, input.RunId, input.Appended, cancellationToken).ConfigureAwait(false);
+        }
+        var messages = await transcript.ReadAsync(input.Tenant, input.RunId, input.Index, cancellationToken).ConfigureAwait(false);
+        var completion = await models.For(input.Model).CompleteAsync(new ChatRequest(input.Model, messages, input.Tools, input.MaxOutputTokens), cancellationToken).ConfigureAwait(false);
+        if (completion.ToolCalls.Count == 0)
+        {
+            // A final answer ends the run: no later call reads it from the transcript (the run record keeps it).
+            return completion;
+        }
+        var stored = (await transcript.WriteAsync(input.Tenant, input.RunId,
+            [new TranscriptEntry(input.Index, ChatMessage.Assistant(completion.Content, completion.ToolCalls))], cancellationToken).ConfigureAwait(false))[0];
+        return ReferenceEquals(stored.ToolCalls, completion.ToolCalls) && stored.Content == completion.Content
+            ? completion
+            : completion with { Content = stored.Content, ToolCalls = stored.ToolCalls ?? [] };
+    }
+
+    /// <summary>Runs the call, stores what the model reads back at the call's transcript index, and returns the result with a preview of its content.</summary>
+    public async Task<ToolResult> ExecuteToolAsync(ToolCallInput input, CancellationToken cancellationToken)
+    {
+        var invocation = input.Invocation;
+        var result = await tools.ExecuteAsync(invocation, cancellationToken).ConfigureAwait(false);
+        var content = result.Succeeded ? result.Content : ToolError(result.Error ?? "The tool failed.");
+        await transcript.WriteAsync(invocation.Tenant, invocation.RunId, [new TranscriptEntry(input.TranscriptIndex, ChatMessage.Tool(input.ModelCallId, content))], cancellationToken)
+            .ConfigureAwait(false);
+        return result.Content.Length <= ResultPreviewLength ? result : result with { Content = result.Content[..ResultPreviewLength] + "…" };
+    }
+
+    // The model reads this, not a browser: keep quotes and apostrophes readable.
+    private static readonly System.Text.Json.JsonSerializerOptions ToolErrorJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>What the model reads back for a call that did not give a result.</summary>
+    public static string ToolError(string error) => System.Text.Json.JsonSerializer.Serialize(new { error }, ToolErrorJson);
 
     /// <summary>
     /// Closes the run in one atomic batch (run, tool executions, usage, session messages). Idempotent: a run already

@@ -213,7 +213,7 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
             .AddSingleton<IChatModelRouter, ChatModelRouter>()
             .BuildServiceProvider();
         var activities = new AgentRunActivities(Store, Catalog, Tools, models.GetRequiredService<IChatModelRouter>(), new EmptyKnowledgeRetriever(),
-            TimeProvider.System, new EngineOptions { ApprovalTimeoutSeconds = setup.ApprovalTimeoutSeconds }, NullLogger<AgentRunActivities>.Instance);
+            TimeProvider.System, new EngineOptions { ApprovalTimeoutSeconds = setup.ApprovalTimeoutSeconds }, NullLogger<AgentRunActivities>.Instance, new StoredRunTranscript(Store));
         var targets = new Dictionary<Type, object> { [typeof(AgentRunActivityFunctions)] = new AgentRunActivityFunctions(activities) };
 
         foreach (var method in typeof(AgentRunOrchestrator).Assembly.GetTypes()
