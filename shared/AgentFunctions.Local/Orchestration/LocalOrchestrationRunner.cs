@@ -219,7 +219,11 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
                 lock (instance.Gate) instance.PendingTranscript.RemoveRange(0, transcript.Count);
             }
             if (apply is not null) apply();
-            else if (record.Type is JournalRecordType.OperationCompleted or JournalRecordType.OperationFailed) instance.Operations[record.Position] = record;
+            else if (record.Type is JournalRecordType.OperationCompleted or JournalRecordType.OperationFailed)
+            {
+                // Replay needs the outcome, not the transcript entries the record carried (they are in the instance's transcript).
+                instance.Operations[record.Position] = transcript is null ? record : record with { Extra = null };
+            }
             instance.LastAppendSequence = sequence;
             if (record.Type == JournalRecordType.Started || sideEffect) instance.LastSideEffectSequence = sequence;
         }
@@ -404,7 +408,7 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
             switch (record.Type)
             {
                 case JournalRecordType.OperationCompleted or JournalRecordType.OperationFailed:
-                    target.Operations[record.Position] = record;
+                    target.Operations[record.Position] = record.Extra is null ? record : record with { Extra = null };
                     if (record.Extra is { } entries) JournalRunTranscript.Load(target, entries);
                     break;
                 case JournalRecordType.TranscriptWritten:
@@ -452,7 +456,7 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
             foreach (var instance in keep)
             {
                 records.Add(new JournalRecord(JournalRecordType.Started, instance.Id, 0, instance.Name, 0, instance.StartedAt.UtcTicks, instance.InputJson, instance.ParentId));
-                records.AddRange(instance.Operations.OrderBy(o => o.Key).Select(o => o.Value with { Extra = null }));
+                records.AddRange(instance.Operations.OrderBy(o => o.Key).Select(o => o.Value));
                 if (!instance.Transcript.IsEmpty)
                 {
                     var entries = instance.Transcript.OrderBy(t => t.Key).Select(t => new Engine.Runs.TranscriptEntry(t.Key, t.Value)).ToArray();

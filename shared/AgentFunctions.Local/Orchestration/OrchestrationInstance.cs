@@ -25,8 +25,11 @@ internal sealed class OrchestrationInstance(string id, string name, string input
     /// <summary>The input object as the starter passed it; null after a restart (then read from <see cref="InputJson"/>).</summary>
     public object? LiveInput { get; set; }
 
-    /// <summary>Completed operations by position. Dropped once the instance finishes.</summary>
-    public Dictionary<int, JournalRecord> Operations { get; private set; } = [];
+    /// <summary>
+    /// Completed operations by position. Dropped once the instance finishes. Concurrent: the operations of a fan-out
+    /// are recorded from their own threads while the orchestration reads the next position.
+    /// </summary>
+    public ConcurrentDictionary<int, JournalRecord> Operations { get; private set; } = new();
 
     /// <summary>Durable timers of waiting operations by position: when they fire.</summary>
     public Dictionary<int, DateTimeOffset> Timers { get; private set; } = [];
@@ -108,7 +111,7 @@ internal sealed class OrchestrationInstance(string id, string name, string input
     /// <summary>Frees the history of a finished instance; its status and output stay readable.</summary>
     public void ReleaseHistory()
     {
-        Operations = [];
+        Operations = new();
         Timers = [];
         Inbox = [];
         Transcript = new();
