@@ -47,6 +47,9 @@ internal sealed class JournalRunTranscript(LocalOrchestrationRunner runner) : IR
         return Task.FromResult<IReadOnlyList<ChatMessage>>(messages);
     }
 
+    /// <summary>Nothing to do: the runner drops a run's transcript with the rest of its history when the run finishes.</summary>
+    public Task DeleteAsync(TenantId tenant, string runId, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
     /// <summary>Reads entries from a record's Extra (or a compaction record's payload) into the instance.</summary>
     public static void Load(OrchestrationInstance instance, string json)
     {

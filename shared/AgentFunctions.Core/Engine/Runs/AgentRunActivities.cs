@@ -138,6 +138,7 @@ public sealed class AgentRunActivities(
         var current = await documents.GetAsync<Run>(completion.Run.RunId, cancellationToken).ConfigureAwait(false);
         if (current?.Value.IsFinished == true)
         {
+            await DropTranscriptAsync(completion.Tenant, completion.Run.RunId, cancellationToken).ConfigureAwait(false);
             return false;
         }
         var now = time.GetUtcNow();
@@ -183,7 +184,21 @@ public sealed class AgentRunActivities(
 
         await documents.CommitAsync(writes, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Run {RunId} of agent {AgentId} finished with {Status}", run.Id, run.AgentId, completion.Status);
+        await DropTranscriptAsync(completion.Tenant, run.Id, cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>Best effort, after the run is closed: a transcript that could not be dropped is logged, the run stands.</summary>
+    private async Task DropTranscriptAsync(Common.TenantId tenant, string runId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await transcript.DeleteAsync(tenant, runId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "The transcript of run {RunId} could not be dropped", runId);
+        }
     }
 
     /// <summary>Closes a run whose orchestration failed outside its own code (non-determinism, unreadable history).</summary>

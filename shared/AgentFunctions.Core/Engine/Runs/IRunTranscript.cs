@@ -17,4 +17,10 @@ public interface IRunTranscript
 
     /// <summary>The first <paramref name="count"/> messages in order; throws <see cref="InvalidOperationException"/> when one is missing.</summary>
     Task<IReadOnlyList<ChatMessage>> ReadAsync(TenantId tenant, string runId, int count, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Drops a finished run's transcript: it holds the model's arguments unredacted, and the run record keeps what the
+    /// run shows. Idempotent.
+    /// </summary>
+    Task DeleteAsync(TenantId tenant, string runId, CancellationToken cancellationToken = default);
 }

@@ -6,7 +6,8 @@ namespace AgentFunctions.Engine.Runs;
 
 /// <summary>
 /// The run transcript in the document store (Cosmos DB in Azure, in the run's tenant partition): one document per
-/// message, created once (a create that finds its id taken reads the stored message back). Used with the Durable engine.
+/// message, created once (a create that finds its id taken reads the stored message back), deleted when the run is
+/// closed. Used with the Durable engine.
 /// </summary>
 public sealed class StoredRunTranscript(IDocumentStore store) : IRunTranscript
 {
@@ -52,5 +53,22 @@ public sealed class StoredRunTranscript(IDocumentStore store) : IRunTranscript
             if (messages[i] is null) throw new InvalidOperationException($"Message {i} of run {runId}'s transcript is missing.");
         }
         return messages!;
+    }
+
+    public async Task DeleteAsync(TenantId tenant, string runId, CancellationToken cancellationToken = default)
+    {
+        var documents = store.For(tenant);
+        var stored = await documents.QueryAsync(RunTranscriptMessage.Kind, [new FieldEquals("run_id", runId)], cancellationToken).ConfigureAwait(false);
+        foreach (var message in stored)
+        {
+            try
+            {
+                await documents.CommitAsync([DocumentWrite.Delete(RunTranscriptMessage.Kind, message.Id)], cancellationToken).ConfigureAwait(false);
+            }
+            catch (DocumentMissingException)
+            {
+                // Deleted by an earlier try.
+            }
+        }
     }
 }

@@ -133,6 +133,7 @@ public abstract class EngineBehaviourSuite : EngineWaitingBehaviourSuite
         Assert.NotNull(await engine.Store.For(engine.Tenant).GetAsync<ToolExecution>(call.CallId));
         Assert.Equal(run.Usage.InputTokens, (await engine.Store.For(engine.Tenant).GetAsync<RunUsageRecord>(run.Id))!.Value.InputTokens);
         Assert.Equal(1, engine.Tools.ExecutionsByCallId[call.CallId]);
+        Assert.Empty(await engine.Store.For(engine.Tenant).ListAsync<RunTranscriptMessage>(default, new FieldEquals("run_id", run.Id)));
     }
 
     private const string TwoCalls = "/call test.echo {\"text\":\"alpha\"}\n/also test.echo {\"text\":\"beta\"}";
