@@ -59,15 +59,26 @@ public sealed class StoredRunTranscript(IDocumentStore store) : IRunTranscript
     {
         var documents = store.For(tenant);
         var stored = await documents.QueryAsync(RunTranscriptMessage.Kind, [new FieldEquals("run_id", runId)], cancellationToken).ConfigureAwait(false);
-        foreach (var message in stored)
+        // In batches within a Cosmos transactional batch's 100 operations; one at a time if another delete got there first.
+        foreach (var chunk in stored.Chunk(100))
         {
             try
             {
-                await documents.CommitAsync([DocumentWrite.Delete(RunTranscriptMessage.Kind, message.Id)], cancellationToken).ConfigureAwait(false);
+                await documents.CommitAsync(chunk.Select(m => DocumentWrite.Delete(RunTranscriptMessage.Kind, m.Id)).ToList(), cancellationToken).ConfigureAwait(false);
             }
             catch (DocumentMissingException)
             {
-                // Deleted by an earlier try.
+                foreach (var message in chunk)
+                {
+                    try
+                    {
+                        await documents.CommitAsync([DocumentWrite.Delete(RunTranscriptMessage.Kind, message.Id)], cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (DocumentMissingException)
+                    {
+                        // Deleted by an earlier try.
+                    }
+                }
             }
         }
     }
