@@ -10,19 +10,19 @@ public sealed class AgentRunActivityFunctions(AgentRunActivities activities)
 {
     [Function(EngineNames.PrepareRun)]
     public Task<RunPreparation> PrepareRun([ActivityTrigger] AgentRunInput input, CancellationToken cancellationToken) =>
-        activities.PrepareAsync(input, cancellationToken);
+        activities.PrepareRunAsync(input, cancellationToken);
 
     [Function(EngineNames.CallModel)]
     public Task<ChatCompletion> CallModel([ActivityTrigger] ModelCallInput input, CancellationToken cancellationToken) =>
         activities.CallModelAsync(input, cancellationToken);
 
     [Function(EngineNames.ExecuteTool)]
-    public Task<ToolResult> ExecuteTool([ActivityTrigger] ToolInvocation invocation, CancellationToken cancellationToken) =>
-        activities.ExecuteToolAsync(invocation, cancellationToken);
+    public Task<ToolResult> ExecuteTool([ActivityTrigger] ToolCallInput call, CancellationToken cancellationToken) =>
+        activities.ExecuteToolAsync(call, cancellationToken);
 
     [Function(EngineNames.ExecuteReadOnlyTool)]
-    public Task<ToolResult> ExecuteReadOnlyTool([ActivityTrigger] ToolInvocation invocation, CancellationToken cancellationToken) =>
-        activities.ExecuteToolAsync(invocation, cancellationToken);
+    public Task<ToolResult> ExecuteReadOnlyTool([ActivityTrigger] ToolCallInput call, CancellationToken cancellationToken) =>
+        activities.ExecuteToolAsync(call, cancellationToken);
 
     [Function(EngineNames.CompleteRun)]
     public Task<bool> CompleteRun([ActivityTrigger] RunCompletion completion, CancellationToken cancellationToken) =>

@@ -21,6 +21,8 @@ public static class EngineFeature
         services.TryAddSingleton(new EngineOptions());
         services.TryAddSingleton<IChatModelRouter, ChatModelRouter>();
         services.TryAddSingleton<AgentRunActivities>();
+        // Runs' transcripts in the document store (Cosmos DB with the Durable engine); the local runner keeps its own.
+        services.TryAddSingleton<IRunTranscript, StoredRunTranscript>();
         services.TryAddSingleton<RunService>();
         services.TryAddSingleton<SessionService>();
         services.TryAddSingleton<RunsApi>();

@@ -38,9 +38,9 @@ public sealed class RunUsageMeter(UsageRecorder recorder, UsageLimits limits, ID
         {
             actor = (record.AgentId, record.UserId);
         }
-        // The conversation grows by at least one message per model call, so its length numbers the call within the run.
-        var step = input.Request.Messages.Count;
-        var model = string.IsNullOrEmpty(completion.Model) ? input.Request.Model : completion.Model;
+        // The call's position in the run's transcript grows with every model call, so it numbers the call within the run.
+        var step = input.Index;
+        var model = string.IsNullOrEmpty(completion.Model) ? input.Model : completion.Model;
         var now = time.GetUtcNow();
         UsageEvent Event(string meter, long quantity) => new(input.Tenant, UsageEventKeys.ModelCall(input.RunId, step, meter), meter, quantity, now,
             Model: model, AgentId: actor.AgentId, UserId: actor.UserId, RunId: input.RunId, RootRunId: RootOf(input.RunId), CorrelationId: RootOf(input.RunId));

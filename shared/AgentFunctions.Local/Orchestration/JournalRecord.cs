@@ -78,10 +78,10 @@ internal enum JournalRecordType : byte
     /// <summary>Name = orchestration, Payload = input JSON, Extra = parent instance id.</summary>
     Started = 1,
 
-    /// <summary>Payload = result JSON.</summary>
+    /// <summary>Payload = result JSON; Extra = the transcript entries the operation wrote (JSON array), if any.</summary>
     OperationCompleted = 2,
 
-    /// <summary>Payload = failure message.</summary>
+    /// <summary>Payload = failure message; Extra as for <see cref="OperationCompleted"/>.</summary>
     OperationFailed = 3,
 
     /// <summary>A durable timer of a waiting operation; Ticks = when it fires.</summary>
@@ -101,4 +101,7 @@ internal enum JournalRecordType : byte
 
     /// <summary>A client asked to terminate; the instance stops at its next operation. Payload = reason.</summary>
     TerminateRequested = 9,
+
+    /// <summary>Transcript entries kept by compaction. Payload = JSON array of entries.</summary>
+    TranscriptWritten = 10,
 }

@@ -3,18 +3,36 @@ using AgentFunctions.Engine.Orchestration;
 namespace AgentFunctions.Local.Orchestration;
 
 /// <summary>
-/// The local runner's <see cref="IOrchestrationContext"/>. Each operation takes the next position in the call sequence:
-/// if history holds that position, the recorded outcome is returned (after checking the orchestration asked for the
-/// same thing), otherwise the operation runs live and its outcome is journaled before the orchestration sees it.
+/// The local runner's <see cref="IOrchestrationContext"/>. Each operation takes the next position in the call sequence
+/// when the orchestration asks for it (as Durable numbers its tasks when they are scheduled): if history holds that
+/// position, the recorded outcome is returned (after checking the orchestration asked for the same thing), otherwise
+/// the operation runs live and its outcome is journaled before the orchestration sees it. Several operations may be
+/// outstanding at once (fan-out): live activities run on the thread pool, as Durable runs them apart from the
+/// orchestrator, each journaled at its own position whenever it finishes, and a replay hands back each recorded one.
 /// </summary>
 internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner, OrchestrationInstance instance) : IOrchestrationContext
 {
+    private readonly Lock clock = new();
     private int position;
-    private int busy;
+    private DateTimeOffset currentUtcDateTime = instance.StartedAt;
 
     public string InstanceId => instance.Id;
 
-    public DateTimeOffset CurrentUtcDateTime { get; private set; } = instance.StartedAt;
+    /// <summary>
+    /// The latest recorded completion time so far. Never moves back, so after a fan-in it is the time of the last
+    /// completion, whichever order the completions were recorded or replayed in.
+    /// </summary>
+    public DateTimeOffset CurrentUtcDateTime
+    {
+        get { lock (clock) return currentUtcDateTime; }
+        private set
+        {
+            lock (clock)
+            {
+                if (value > currentUtcDateTime) currentUtcDateTime = value;
+            }
+        }
+    }
 
     public bool IsReplaying => instance.Operations.ContainsKey(position);
 
@@ -81,14 +99,9 @@ internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner,
 
     private int Begin()
     {
-        if (Interlocked.Exchange(ref busy, 1) == 1)
-        {
-            throw new InvalidOperationException("An orchestration must await one operation at a time.");
-        }
         runner.ThrowIfStopped(instance);
         if (instance.TerminateReason is { } reason && !instance.Operations.ContainsKey(position))
         {
-            Volatile.Write(ref busy, 0);
             throw new OrchestrationTerminatedException(instance.Id, reason);
         }
         return position++;
@@ -96,7 +109,6 @@ internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner,
 
     private T Replay<T>(int at, JournalRecord recorded, string operation, uint hash, string name)
     {
-        Volatile.Write(ref busy, 0);
         if (recorded.Name != operation || recorded.InputHash != hash)
         {
             var actual = recorded.Name == operation ? operation + " with different input" : operation;
@@ -124,7 +136,8 @@ internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner,
         string? failure = null;
         try
         {
-            result = await activity.Run(input, runner.Stopping).ConfigureAwait(false);
+            // Off the orchestration's thread, so the calls of a fan-out overlap even when one blocks before its first await.
+            result = await Task.Run(() => activity.Run(input, runner.Stopping)).ConfigureAwait(false);
         }
         catch (Exception) when (runner.Stopping.IsCancellationRequested)
         {
@@ -141,7 +154,6 @@ internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner,
             : new JournalRecord(JournalRecordType.OperationFailed, instance.Id, at, operation, hash, now.UtcTicks, failure);
         runner.Record(instance, record, sideEffect: activity.Effect == ActivityEffect.SideEffect);
         CurrentUtcDateTime = now;
-        Volatile.Write(ref busy, 0);
         if (failure is not null) throw new ActivityFailedException(name, failure);
         return (TResult)result!;
     }
@@ -160,7 +172,6 @@ internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner,
             : new JournalRecord(JournalRecordType.OperationFailed, instance.Id, at, operation, hash, now.UtcTicks, failure);
         runner.Record(instance, record);
         CurrentUtcDateTime = now;
-        Volatile.Write(ref busy, 0);
         if (failure is not null) throw new ActivityFailedException(name, failure);
         return child.Output is TResult typed ? typed : runner.Deserialize<TResult>(child.OutputJson);
     }
@@ -194,7 +205,6 @@ internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner,
             runner.ThrowIfStopped(instance);
             if (instance.TerminateReason is { } reason)
             {
-                Volatile.Write(ref busy, 0);
                 throw new OrchestrationTerminatedException(instance.Id, reason);
             }
             var remaining = deadline - runner.Time.GetUtcNow();
@@ -213,7 +223,6 @@ internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner,
         runner.Record(instance, new JournalRecord(JournalRecordType.OperationCompleted, instance.Id, at, operation, hash, now.UtcTicks,
             runner.Serialize(result, typeof(ExternalEventResult<T>))));
         CurrentUtcDateTime = now;
-        Volatile.Write(ref busy, 0);
         return result;
     }
 }

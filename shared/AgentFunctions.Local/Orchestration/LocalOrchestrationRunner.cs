@@ -40,8 +40,12 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
         this.compactionThreshold = compactionThreshold;
         Registry = registry;
         Time = time;
+        Transcript = new JournalRunTranscript(this);
         Load();
     }
+
+    /// <summary>The transcript of the runs this runner executes, kept in its journal (the activities' <see cref="Engine.Runs.IRunTranscript"/>).</summary>
+    public Engine.Runs.IRunTranscript Transcript { get; }
 
     internal OrchestrationRegistry Registry { get; }
 
@@ -212,6 +216,19 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
         lock (appendLock)
         {
             long sequence;
+            List<string>? transcript = null;
+            if (record.Type is JournalRecordType.OperationCompleted or JournalRecordType.OperationFailed)
+            {
+                // Transcript entries written so far travel in this record: on disk no later than the activity that wrote them.
+                lock (instance.Gate)
+                {
+                    if (instance.PendingTranscript.Count > 0)
+                    {
+                        transcript = instance.PendingTranscript;
+                        record = record with { Extra = "[" + string.Join(',', transcript) + "]" };
+                    }
+                }
+            }
             try
             {
                 sequence = journal.Append(record);
@@ -224,8 +241,16 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
                 logger.LogError(ex, "Journal write failed for orchestration {InstanceId}; abandoning it for the next runner", instance.Id);
                 throw new InstanceAbandonedException(instance.Id, ex);
             }
+            if (transcript is not null)
+            {
+                lock (instance.Gate) instance.PendingTranscript.RemoveRange(0, transcript.Count);
+            }
             if (apply is not null) apply();
-            else if (record.Type is JournalRecordType.OperationCompleted or JournalRecordType.OperationFailed) instance.Operations[record.Position] = record;
+            else if (record.Type is JournalRecordType.OperationCompleted or JournalRecordType.OperationFailed)
+            {
+                // Replay needs the outcome, not the transcript entries the record carried (they are in the instance's transcript).
+                instance.Operations[record.Position] = transcript is null ? record : record with { Extra = null };
+            }
             instance.LastAppendSequence = sequence;
             if (record.Type == JournalRecordType.Started || sideEffect) instance.LastSideEffectSequence = sequence;
         }
@@ -243,6 +268,12 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
     }
 
     internal uint Hash(object? input) => Fingerprint.Of(input);
+
+    /// <summary>The unfinished instance of a run, for its transcript.</summary>
+    internal OrchestrationInstance RunningInstance(string instanceId) =>
+        instances.TryGetValue(instanceId, out var instance) && !instance.IsTerminal
+            ? instance
+            : throw new InvalidOperationException($"Run {instanceId} is not running on this runner.");
 
     internal string Serialize(object? value, Type type) => JsonSerializer.Serialize(value, type, PlatformJson.Stored);
 
@@ -404,7 +435,11 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
             switch (record.Type)
             {
                 case JournalRecordType.OperationCompleted or JournalRecordType.OperationFailed:
-                    target.Operations[record.Position] = record;
+                    target.Operations[record.Position] = record.Extra is null ? record : record with { Extra = null };
+                    if (record.Extra is { } entries) JournalRunTranscript.Load(target, entries);
+                    break;
+                case JournalRecordType.TranscriptWritten:
+                    JournalRunTranscript.Load(target, record.Payload ?? "[]");
                     break;
                 case JournalRecordType.TimerScheduled:
                     target.Timers[record.Position] = record.Timestamp;
@@ -449,6 +484,11 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
             {
                 records.Add(new JournalRecord(JournalRecordType.Started, instance.Id, 0, instance.Name, 0, instance.StartedAt.UtcTicks, instance.InputJson, instance.ParentId));
                 records.AddRange(instance.Operations.OrderBy(o => o.Key).Select(o => o.Value));
+                if (!instance.Transcript.IsEmpty)
+                {
+                    var entries = instance.Transcript.OrderBy(t => t.Key).Select(t => new Engine.Runs.TranscriptEntry(t.Key, t.Value)).ToArray();
+                    records.Add(new JournalRecord(JournalRecordType.TranscriptWritten, instance.Id, 0, "transcript", 0, instance.StartedAt.UtcTicks, Serialize(entries, entries.GetType())));
+                }
                 records.AddRange(instance.Timers.Select(t => new JournalRecord(JournalRecordType.TimerScheduled, instance.Id, t.Key, "timer", 0, t.Value.UtcTicks, null)));
                 records.AddRange(instance.Inbox.Select(e => new JournalRecord(JournalRecordType.EventRaised, instance.Id, 0, e.Name, 0, instance.StartedAt.UtcTicks, e.Payload)));
                 if (instance.TerminateReason is { } reason)

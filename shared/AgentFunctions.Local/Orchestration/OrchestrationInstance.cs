@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using AgentFunctions.Engine.Models;
 using AgentFunctions.Engine.Orchestration;
 
 namespace AgentFunctions.Local.Orchestration;
@@ -23,13 +25,22 @@ internal sealed class OrchestrationInstance(string id, string name, string input
     /// <summary>The input object as the starter passed it; null after a restart (then read from <see cref="InputJson"/>).</summary>
     public object? LiveInput { get; set; }
 
-    /// <summary>Completed operations by position. Dropped once the instance finishes.</summary>
-    public Dictionary<int, JournalRecord> Operations { get; private set; } = [];
+    /// <summary>
+    /// Completed operations by position. Dropped once the instance finishes. Concurrent: the operations of a fan-out
+    /// are recorded from their own threads while the orchestration reads the next position.
+    /// </summary>
+    public ConcurrentDictionary<int, JournalRecord> Operations { get; private set; } = new();
 
     /// <summary>Durable timers of waiting operations by position: when they fire.</summary>
     public Dictionary<int, DateTimeOffset> Timers { get; private set; } = [];
 
     public List<InboxEvent> Inbox { get; private set; } = [];
+
+    /// <summary>The run's transcript (<see cref="JournalRunTranscript"/>) by index. Dropped once the instance finishes.</summary>
+    public ConcurrentDictionary<int, ChatMessage> Transcript { get; private set; } = new();
+
+    /// <summary>Transcript entries (as JSON) not yet in the journal: the next operation record of this instance carries them.</summary>
+    public List<string> PendingTranscript { get; private set; } = [];
 
     public List<string> Children { get; } = [];
 
@@ -100,9 +111,11 @@ internal sealed class OrchestrationInstance(string id, string name, string input
     /// <summary>Frees the history of a finished instance; its status and output stay readable.</summary>
     public void ReleaseHistory()
     {
-        Operations = [];
+        Operations = new();
         Timers = [];
         Inbox = [];
+        Transcript = new();
+        lock (Gate) PendingTranscript = [];
         LiveInput = null;
     }
 }

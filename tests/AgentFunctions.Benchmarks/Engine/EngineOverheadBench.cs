@@ -56,9 +56,10 @@ public class EngineOverheadBench
             .AddSingleton<IChatModelRouter, ChatModelRouter>()
             .BuildServiceProvider();
         var options = new EngineOptions();
-        var activities = new AgentRunActivities(store, new ClockCatalog(), new ClockTool(TimeProvider.System), models.GetRequiredService<IChatModelRouter>(),
-            new EmptyKnowledgeRetriever(), TimeProvider.System, options, NullLogger<AgentRunActivities>.Instance);
-        runner = new LocalOrchestrationRunner(Path.Combine(directory, "orchestration"), AgentRunActivities.Register(new OrchestrationRegistry(), activities), TimeProvider.System);
+        AgentRunActivities? activities = null;
+        runner = new LocalOrchestrationRunner(Path.Combine(directory, "orchestration"), AgentRunActivities.Register(new OrchestrationRegistry(), () => activities!), TimeProvider.System);
+        activities = new AgentRunActivities(store, new ClockCatalog(), new ClockTool(TimeProvider.System), models.GetRequiredService<IChatModelRouter>(),
+            new EmptyKnowledgeRetriever(), TimeProvider.System, options, NullLogger<AgentRunActivities>.Instance, runner.Transcript);
         runner.ResumeAsync().GetAwaiter().GetResult();
         runs = new RunService(store, runner, TimeProvider.System, options);
 

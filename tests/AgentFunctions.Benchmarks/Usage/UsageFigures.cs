@@ -156,7 +156,9 @@ public static class UsageFigures
         var options = new EngineOptions();
         var activityCount = 0;
         var activities = new AgentRunActivities(counted, new ClockCatalog(), new ClockTool(time), models.GetRequiredService<IChatModelRouter>(),
-            new EmptyKnowledgeRetriever(), time, options, NullLogger<AgentRunActivities>.Instance, meter);
+            new EmptyKnowledgeRetriever(), time, options, NullLogger<AgentRunActivities>.Instance,
+            // As in Azure: the run's transcript in the document store, so its writes are counted as Cosmos writes.
+            new StoredRunTranscript(counted), meter);
         var registry = AgentRunActivities.Register(new OrchestrationRegistry(), activities);
         await using var runner = new LocalOrchestrationRunner(Path.Combine(directory, "orchestration-cost"), registry, time);
         await runner.ResumeAsync();

@@ -187,6 +187,29 @@ public sealed class DurableReplayTests
     }
 
     [Fact]
+    public async Task Resume_WaitingRunAcrossCompaction_KeepsItsTranscript()
+    {
+        await using var harness = EngineHarness.Create(new ManualTimeProvider());
+        var agent = await harness.SeedAgentAsync();
+        await harness.WaitFinishedAsync((await harness.StartAsync(agent.Id, "/call builtin.current_time {}")).Id);
+        var waiting = await harness.StartAsync(agent.Id, "first\n/call test.echo {\"text\":\"kept\"}\n/also builtin.current_time {}\n/call test.guarded {}");
+        await harness.WaitProgressAsync(waiting.Id, p => p.PendingApprovalCallId is not null);
+
+        // The first restart compacts the journal (the finished run goes, the waiting run's transcript is rewritten);
+        // the second reads the waiting run back from the compacted journal alone.
+        await harness.RestartAsync();
+        await harness.RestartAsync();
+        await harness.WaitProgressAsync(waiting.Id, p => p.PendingApprovalCallId is not null);
+        await harness.Runs.DecideAsync(harness.Caller, waiting.Id, approved: true, null, null);
+        var run = await harness.WaitFinishedAsync(waiting.Id);
+
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal("You said: first\ntest.echo: test.echo ok {\"text\":\"kept\"}\nbuiltin.current_time: builtin.current_time ok {}\ntest.guarded: test.guarded ok {}", run.Answer);
+        Assert.Equal(4, harness.Tools.TotalExecutions);
+        Assert.All(harness.Tools.ExecutionsByCallId.Values, n => Assert.Equal(1, n));
+    }
+
+    [Fact]
     public async Task Journal_TornTail_IsCutAndEarlierHistoryKept()
     {
         var directory = Path.Combine(Path.GetTempPath(), "af-journal-" + Guid.NewGuid().ToString("N"));

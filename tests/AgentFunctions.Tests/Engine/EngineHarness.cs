@@ -72,12 +72,13 @@ internal sealed class EngineHarness : IAsyncDisposable
             .AddKeyedSingleton<IChatModel, ScriptedChatModel>(ChatModelRouter.OfflineKey)
             .AddSingleton<IChatModelRouter, ChatModelRouter>()
             .BuildServiceProvider();
-        Activities = new AgentRunActivities(Store, Catalog, Tools, models.GetRequiredService<IChatModelRouter>(), Knowledge, Time, Options, NullLogger<AgentRunActivities>.Instance);
-        var registry = AgentRunActivities.Register(new OrchestrationRegistry(), Activities);
+        // The activities keep transcripts in the runner's journal, and the runner runs the activities: built in that order.
+        var registry = AgentRunActivities.Register(new OrchestrationRegistry(), () => Activities);
         Register?.Invoke(registry);
         IOrchestrationJournal journal = new FileOrchestrationJournal(Path.Combine(Directory, "orchestration"));
         if (wrapJournal is not null) journal = wrapJournal(journal);
         Runner = new LocalOrchestrationRunner(journal, registry, Time, NullLogger.Instance);
+        Activities = new AgentRunActivities(Store, Catalog, Tools, models.GetRequiredService<IChatModelRouter>(), Knowledge, Time, Options, NullLogger<AgentRunActivities>.Instance, Runner.Transcript);
         Runs = new RunService(Store, Runner, Time, Options);
     }
 

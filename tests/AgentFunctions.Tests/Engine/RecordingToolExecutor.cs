@@ -15,14 +15,18 @@ public sealed class RecordingToolExecutor : IToolExecutor
 
     public int TotalExecutions => ExecutionsByCallId.Values.Sum();
 
+    /// <summary>Awaited inside each execution with the activity's cancellation token (e.g. to hold a call until a test releases it).</summary>
+    public Func<ToolInvocation, CancellationToken, Task>? OnExecuteAsync { get; set; }
+
     /// <summary>Characters appended to every result, for runs with large tool results.</summary>
     public int ResultPadding { get; set; }
 
-    public Task<ToolResult> ExecuteAsync(ToolInvocation invocation, CancellationToken cancellationToken = default)
+    public async Task<ToolResult> ExecuteAsync(ToolInvocation invocation, CancellationToken cancellationToken = default)
     {
         ExecutionsByCallId.AddOrUpdate(invocation.CallId, 1, (_, n) => n + 1);
         Invocations.Enqueue(invocation);
         OnExecute?.Invoke(invocation);
-        return Task.FromResult(new ToolResult(true, $"{invocation.ToolName} ok {invocation.ArgumentsJson}" + new string('r', ResultPadding), null, 1, TimeSpan.FromMilliseconds(1)));
+        if (OnExecuteAsync is { } hook) await hook(invocation, cancellationToken);
+        return new ToolResult(true, $"{invocation.ToolName} ok {invocation.ArgumentsJson}" + new string('r', ResultPadding), null, 1, TimeSpan.FromMilliseconds(1));
     }
 }

@@ -35,7 +35,7 @@ public sealed class EngineUsageTests : IDisposable
     [Fact]
     public async Task ModelCall_RecordedTwice_ForTheSameStep_CountsOnce()
     {
-        var input = new ModelCallInput(tenant, "run_abc", new ChatRequest("gpt-4o", [ChatMessage.User("hi")], []));
+        var input = new ModelCallInput(tenant, "run_abc", "gpt-4o", [], 1000, Index: 2, Appended: []);
         var completion = new ChatCompletion("hello", [], new TokenUsage(120, 30, 100), "stop", TimeSpan.Zero, "gpt-4o");
 
         await meter.ModelCalledAsync(input, completion, CancellationToken.None);

@@ -3,8 +3,9 @@ namespace AgentFunctions.Engine.Orchestration;
 /// <summary>
 /// What a deterministic orchestration may do. Every effect goes through here, so the same code runs on Durable
 /// Functions (<c>TaskOrchestrationContext</c>, through the Functions adapter) and on the local replaying runner.
-/// Orchestration code must not read the clock, random numbers, the environment or do I/O itself, and must await
-/// one operation at a time (the local runner refuses overlapping operations).
+/// Orchestration code must not read the clock, random numbers, the environment or do I/O itself. It may start several
+/// operations before awaiting them (fan-out, then <c>Task.WhenAll</c>): each takes its place in the call sequence when
+/// it is started, so the code between starting them and the fan-in must not depend on which finishes first.
 /// </summary>
 public interface IOrchestrationContext
 {

@@ -24,9 +24,13 @@ public sealed class AgentRunActivities(
     TimeProvider time,
     EngineOptions options,
     ILogger<AgentRunActivities> logger,
+    IRunTranscript transcript,
     Usage.RunUsageMeter? usage = null,
     Usage.KnowledgeUsageMeter? knowledgeUsage = null)
 {
+    /// <summary>How much of a tool's result goes back into orchestration history; the whole result is in the transcript.</summary>
+    public const int ResultPreviewLength = 240;
+
     public static OrchestrationRegistry Register(OrchestrationRegistry registry, AgentRunActivities activities) =>
         Register(registry, () => activities);
 
@@ -40,10 +44,10 @@ public sealed class AgentRunActivities(
         var instance = new Lazy<AgentRunActivities>(activities, LazyThreadSafetyMode.PublicationOnly);
         return registry
             .AddOrchestration<AgentRunInput, RunOutcome>(EngineNames.AgentRun, AgentRunOrchestration.RunAsync, (input, reason, ct) => instance.Value.FailRunAsync(input, reason, ct))
-            .AddActivity<AgentRunInput, RunPreparation>(EngineNames.PrepareRun, (input, ct) => instance.Value.PrepareAsync(input, ct))
+            .AddActivity<AgentRunInput, RunPreparation>(EngineNames.PrepareRun, (input, ct) => instance.Value.PrepareRunAsync(input, ct))
             .AddActivity<ModelCallInput, ChatCompletion>(EngineNames.CallModel, (input, ct) => instance.Value.CallModelAsync(input, ct))
-            .AddActivity<ToolInvocation, ToolResult>(EngineNames.ExecuteTool, (input, ct) => instance.Value.ExecuteToolAsync(input, ct), ActivityEffect.SideEffect)
-            .AddActivity<ToolInvocation, ToolResult>(EngineNames.ExecuteReadOnlyTool, (input, ct) => instance.Value.ExecuteToolAsync(input, ct))
+            .AddActivity<ToolCallInput, ToolResult>(EngineNames.ExecuteTool, (input, ct) => instance.Value.ExecuteToolAsync(input, ct), ActivityEffect.SideEffect)
+            .AddActivity<ToolCallInput, ToolResult>(EngineNames.ExecuteReadOnlyTool, (input, ct) => instance.Value.ExecuteToolAsync(input, ct))
             .AddActivity<RunCompletion, bool>(EngineNames.CompleteRun, (input, ct) => instance.Value.CompleteAsync(input, ct));
     }
 
@@ -81,44 +85,84 @@ public sealed class AgentRunActivities(
             snippets.Select(s => new Citation(s.DocumentId, s.ChunkId, s.Title, s.Score, s.HeadingPath, s.Page)).ToList(), options.ApprovalTimeoutSeconds, spec.Scope, agent.TeamId);
     }
 
+    /// <summary>The PrepareRun activity: <see cref="PrepareAsync"/>, with the prompt and the user's message stored as the transcript's start.</summary>
+    public async Task<RunPreparation> PrepareRunAsync(AgentRunInput input, CancellationToken cancellationToken)
+    {
+        var preparation = await PrepareAsync(input, cancellationToken).ConfigureAwait(false);
+        if (!preparation.Ready) return preparation;
+        var start = preparation.Prompt.Append(ChatMessage.User(input.Message)).Select((m, i) => new TranscriptEntry(i, m)).ToList();
+        await transcript.WriteAsync(input.Tenant, input.RunId, start, cancellationToken).ConfigureAwait(false);
+        return preparation with { Prompt = [], TranscriptLength = start.Count };
+    }
+
+    /// <summary>
+    /// Reads the transcript up to the call's index, asks the model, and stores its answer at that index when it asks for
+    /// tools. A re-run finds the first answer stored and returns that one, so the run goes on from what the transcript holds.
+    /// </summary>
     public async Task<ChatCompletion> CallModelAsync(ModelCallInput input, CancellationToken cancellationToken)
     {
+        if (input.Appended.Count > 0)
+        {
+            await transcript.WriteAsync(input.Tenant, input.RunId, input.Appended, cancellationToken).ConfigureAwait(false);
+        }
+        var messages = await transcript.ReadAsync(input.Tenant, input.RunId, input.Index, cancellationToken).ConfigureAwait(false);
         if (usage is not null) await usage.BeforeModelCallAsync(input, cancellationToken).ConfigureAwait(false);
-        using var span = PlatformTelemetry.StartModelCall(input.Request.Model, input.RunId, input.Trace);
+        using var span = PlatformTelemetry.StartModelCall(input.Model, input.RunId, input.Trace);
         using var scope = logger.BeginPlatformScope(tenantId: input.Tenant.Value, runId: input.RunId);
         var started = time.GetTimestamp();
         ChatCompletion completion;
         try
         {
-            completion = await models.For(input.Request.Model).CompleteAsync(input.Request, cancellationToken).ConfigureAwait(false);
-            PlatformTelemetry.ModelCallEnded(span, input.Request.Model, completion.Model, completion.Usage.InputTokens, completion.Usage.OutputTokens,
+            completion = await models.For(input.Model).CompleteAsync(new ChatRequest(input.Model, messages, input.Tools, input.MaxOutputTokens), cancellationToken).ConfigureAwait(false);
+            PlatformTelemetry.ModelCallEnded(span, input.Model, completion.Model, completion.Usage.InputTokens, completion.Usage.OutputTokens,
                 completion.FinishReason, time.GetElapsedTime(started), errorType: null);
         }
         catch (Exception ex)
         {
-            PlatformTelemetry.ModelCallEnded(span, input.Request.Model, null, 0, 0, null, time.GetElapsedTime(started), ex.GetType().Name);
+            PlatformTelemetry.ModelCallEnded(span, input.Model, null, 0, 0, null, time.GetElapsedTime(started), ex.GetType().Name);
             throw;
         }
         if (usage is not null) await usage.ModelCalledAsync(input, completion, cancellationToken).ConfigureAwait(false);
-        return completion;
+        if (completion.ToolCalls.Count == 0)
+        {
+            // A final answer ends the run: no later call reads it from the transcript (the run record keeps it).
+            return completion;
+        }
+        var stored = (await transcript.WriteAsync(input.Tenant, input.RunId,
+            [new TranscriptEntry(input.Index, ChatMessage.Assistant(completion.Content, completion.ToolCalls))], cancellationToken).ConfigureAwait(false))[0];
+        return ReferenceEquals(stored.ToolCalls, completion.ToolCalls) && stored.Content == completion.Content
+            ? completion
+            : completion with { Content = stored.Content, ToolCalls = stored.ToolCalls ?? [] };
     }
 
-    public async Task<ToolResult> ExecuteToolAsync(ToolInvocation invocation, CancellationToken cancellationToken)
+    /// <summary>Runs the call, stores what the model reads back at the call's transcript index, and returns the result with a preview of its content.</summary>
+    public async Task<ToolResult> ExecuteToolAsync(ToolCallInput input, CancellationToken cancellationToken)
     {
+        var invocation = input.Invocation;
         using var span = PlatformTelemetry.StartToolCall(invocation.ToolName, invocation.CallId, invocation.RunId, invocation.Trace);
         using var scope = logger.BeginPlatformScope(tenantId: invocation.Tenant.Value, agentId: invocation.AgentId, runId: invocation.RunId);
+        ToolResult result;
         try
         {
-            var result = await tools.ExecuteAsync(invocation, cancellationToken).ConfigureAwait(false);
+            result = await tools.ExecuteAsync(invocation, cancellationToken).ConfigureAwait(false);
             PlatformTelemetry.ToolCallEnded(span, invocation.ToolName, result.Succeeded ? "succeeded" : "failed", result.Succeeded ? null : "tool_error");
-            return result;
         }
         catch (Exception ex)
         {
             PlatformTelemetry.ToolCallEnded(span, invocation.ToolName, "failed", ex.GetType().Name);
             throw;
         }
+        var content = result.Succeeded ? result.Content : ToolError(result.Error ?? "The tool failed.");
+        await transcript.WriteAsync(invocation.Tenant, invocation.RunId, [new TranscriptEntry(input.TranscriptIndex, ChatMessage.Tool(input.ModelCallId, content))], cancellationToken)
+            .ConfigureAwait(false);
+        return result.Content.Length <= ResultPreviewLength ? result : result with { Content = result.Content[..ResultPreviewLength] + "…" };
     }
+
+    // The model reads this, not a browser: keep quotes and apostrophes readable.
+    private static readonly System.Text.Json.JsonSerializerOptions ToolErrorJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>What the model reads back for a call that did not give a result.</summary>
+    public static string ToolError(string error) => System.Text.Json.JsonSerializer.Serialize(new { error }, ToolErrorJson);
 
     private async Task<IReadOnlyList<KnowledgeSnippet>> RetrieveAsync(AgentRunInput input, KnowledgeQuery query, CancellationToken cancellationToken)
     {
@@ -148,6 +192,7 @@ public sealed class AgentRunActivities(
         var current = await documents.GetAsync<Run>(completion.Run.RunId, cancellationToken).ConfigureAwait(false);
         if (current?.Value.IsFinished == true)
         {
+            await DropTranscriptAsync(completion.Tenant, completion.Run.RunId, cancellationToken).ConfigureAwait(false);
             return false;
         }
         var now = time.GetUtcNow();
@@ -195,7 +240,21 @@ public sealed class AgentRunActivities(
         PlatformTelemetry.RunEnded(completion.Status.ToString());
         using var scope = logger.BeginPlatformScope(tenantId: completion.Tenant.Value, agentId: run.AgentId, sessionId: run.SessionId, runId: run.Id);
         logger.LogInformation("Run {RunId} of agent {AgentId} finished with {Status}", run.Id, run.AgentId, completion.Status);
+        await DropTranscriptAsync(completion.Tenant, run.Id, cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>Best effort, after the run is closed: a transcript that could not be dropped is logged, the run stands.</summary>
+    private async Task DropTranscriptAsync(Common.TenantId tenant, string runId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await transcript.DeleteAsync(tenant, runId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "The transcript of run {RunId} could not be dropped", runId);
+        }
     }
 
     /// <summary>Closes a run whose orchestration failed outside its own code (non-determinism, unreadable history).</summary>

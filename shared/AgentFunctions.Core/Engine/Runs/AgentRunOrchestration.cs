@@ -51,7 +51,11 @@ public static class AgentRunOrchestration
         var limits = preparation.Limits;
         var tools = preparation.Tools.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var schemas = preparation.Tools.Select(t => new ToolSchema(t.Name, t.Description, t.InputSchema)).ToList();
-        var messages = new List<ChatMessage>(preparation.Prompt) { ChatMessage.User(input.Message) };
+        // The conversation lives in the run's transcript (IRunTranscript), written by the activities: the loop keeps its
+        // length and the few messages it makes itself (refusals, approvals' outcomes, child agents' answers) until the
+        // next model call stores them, so no activity input carries the conversation.
+        var transcriptLength = preparation.TranscriptLength;
+        var appended = new List<TranscriptEntry>();
 
         while (true)
         {
@@ -70,7 +74,7 @@ public static class AgentRunOrchestration
             {
                 var remaining = Math.Max(1, limits.MaxTokens - run.Usage.TotalTokens);
                 completion = await context.CallActivityAsync<ChatCompletion>(EngineNames.CallModel,
-                    new ModelCallInput(input.Tenant, input.RunId, new ChatRequest(preparation.Model, messages.ToArray(), schemas, remaining)) { Trace = input.Trace });
+                    new ModelCallInput(input.Tenant, input.RunId, preparation.Model, schemas, remaining, transcriptLength, appended.ToArray()) { Trace = input.Trace });
             }
             catch (ActivityFailedException ex) when (ex.Failure.Contains(Usage.UsageLimitExceededException.BudgetMarker, StringComparison.Ordinal))
             {
@@ -82,6 +86,8 @@ public static class AgentRunOrchestration
             {
                 return await FinishAsync(context, input, preparation, run, RunStatus.Failed, null, "The model call failed: " + ex.Failure);
             }
+            appended.Clear();
+            transcriptLength++;
 
             run.Usage = run.Usage.Add(completion.Usage) with { ModelCalls = run.Usage.ModelCalls + 1 };
             run.AddStep(context, RunStepKind.ModelCall, detail: completion.ToolCalls.Count > 0
@@ -104,130 +110,199 @@ public static class AgentRunOrchestration
                     $"The model asked for {run.ToolCallCount + completion.ToolCalls.Count} tool calls, over the max_tool_calls_per_turn budget of {limits.MaxToolCallsPerTurn}.");
             }
 
-            messages.Add(ChatMessage.Assistant(completion.Content, completion.ToolCalls));
-            foreach (var call in completion.ToolCalls)
+            if (await RunToolCallsAsync(context, input, preparation, tools, completion.ToolCalls, transcriptLength, run, appended) is { } ended)
             {
-                if (OverTime(context, run, limits.MaxExecutionSeconds))
-                {
-                    return await TimeLimitAsync(context, input, preparation, run);
-                }
-                var content = await RunToolCallAsync(context, input, preparation, tools, call, run);
-                messages.Add(ChatMessage.Tool(call.Id, content));
+                return ended;
             }
+            transcriptLength += completion.ToolCalls.Count;
         }
     }
 
-    /// <summary>Validates, gates and executes one call; returns what the model reads back (a result or a tool error).</summary>
-    private static async Task<string> RunToolCallAsync(
+    /// <summary>
+    /// The calls of one model answer. First each is validated and, where it needs one, approved, in the order asked (one
+    /// pending approval at a time). Then every cleared call starts at once (fan-out: tools as activities, agents as
+    /// sub-orchestrations) and the loop waits for all (fan-in); no orchestration code runs between, so the order in which
+    /// they finish never changes what the loop does. Results are recorded, and go back to the model, in the order asked:
+    /// call <c>i</c>'s message is at transcript index <paramref name="firstIndex"/> + <c>i</c>. Returns an outcome only
+    /// when the run ends here (time limit).
+    /// </summary>
+    private static async Task<RunOutcome?> RunToolCallsAsync(
+        IOrchestrationContext context, AgentRunInput input, RunPreparation preparation, IReadOnlyDictionary<string, ResolvedTool> tools,
+        IReadOnlyList<ToolCall> calls, int firstIndex, RunState run, List<TranscriptEntry> appended)
+    {
+        if (OverTime(context, run, preparation.Limits.MaxExecutionSeconds))
+        {
+            return await TimeLimitAsync(context, input, preparation, run);
+        }
+        var slots = new ToolSlot[calls.Count];
+        for (var i = 0; i < calls.Count; i++)
+        {
+            slots[i] = await ClearAsync(context, input, preparation, tools, calls[i], firstIndex + i, run);
+        }
+        if (slots.Any(s => s.Tool is not null) && OverTime(context, run, preparation.Limits.MaxExecutionSeconds))
+        {
+            return await TimeLimitAsync(context, input, preparation, run);
+        }
+
+        var running = new List<Task>(slots.Length);
+        foreach (var slot in slots.Where(s => s.Tool is not null))
+        {
+            if (slot.ChildAgentId is { } childAgentId)
+            {
+                var childRunId = $"{input.RunId}-{slot.Number}";
+                slot.Child = RunChildAsync(context, childRunId,
+                    new AgentRunInput(input.Tenant, childRunId, childAgentId, input.UserId, null, ChildMessage(slot.Call.ArgumentsJson), input.RunId, input.Depth + 1) { Trace = input.Trace });
+                running.Add(slot.Child);
+            }
+            else
+            {
+                // Builtins only read; every other kind may change the world and is journaled as a side effect.
+                slot.Execution = ExecuteAsync(context, slot.Tool!.Kind == ToolKind.Builtin ? EngineNames.ExecuteReadOnlyTool : EngineNames.ExecuteTool, new ToolCallInput(
+                    new ToolInvocation(input.Tenant, input.RunId, input.AgentId, preparation.AgentOwnerId, slot.Name, slot.Call.ArgumentsJson, slot.CallId) { Trace = input.Trace },
+                    slot.Index, slot.Call.Id));
+                running.Add(slot.Execution);
+            }
+        }
+        if (running.Count > 0)
+        {
+            await Task.WhenAll(running);
+        }
+
+        foreach (var slot in slots)
+        {
+            string? message;
+            if (slot.Ended is { } record)
+            {
+                run.ToolCalls.Add(record);
+                message = ToolError(record.Error!);
+            }
+            else if (slot.Child is { } child)
+            {
+                var outcome = child.Result;
+                run.Usage = run.Usage.Add(outcome.Usage);
+                run.Nested = run.Nested.Add(outcome.Usage);
+                var succeeded = outcome.Status == RunStatus.Completed;
+                var error = succeeded ? null : $"The agent '{slot.ChildAgentId}' ended with status {outcome.Status}: {outcome.Reason}";
+                run.ToolCalls.Add(new ToolCallRecord(slot.CallId, slot.Name, slot.Recorded, succeeded ? ToolCallOutcome.Succeeded : ToolCallOutcome.Failed,
+                    succeeded ? Preview(outcome.Answer) : null, error, 1, 0, outcome.RunId));
+                run.AddStep(context, RunStepKind.ToolCall, slot.Name, slot.CallId, succeeded ? Preview(outcome.Answer) : "failed: " + Preview(error));
+                message = succeeded ? outcome.Answer ?? string.Empty : ToolError(error!);
+            }
+            else
+            {
+                var (result, stored) = slot.Execution!.Result;
+                run.ToolCalls.Add(new ToolCallRecord(slot.CallId, slot.Name, result.RecordedArguments ?? slot.Recorded,
+                    result.Succeeded ? ToolCallOutcome.Succeeded : ToolCallOutcome.Failed,
+                    result.Succeeded ? Preview(result.Content) : null, result.Error, result.Attempts, result.Duration.TotalMilliseconds));
+                run.AddStep(context, RunStepKind.ToolCall, slot.Name, slot.CallId, result.Succeeded ? Preview(result.Content) : "failed: " + Preview(result.Error));
+                // The activity stored what the model reads back; an activity that failed as a whole could not.
+                message = stored ? null : ToolError(result.Error ?? "The tool failed.");
+            }
+            if (message is not null)
+            {
+                appended.Add(new TranscriptEntry(slot.Index, ChatMessage.Tool(slot.Call.Id, message)));
+            }
+        }
+        Publish(context, run);
+        return null;
+    }
+
+    /// <summary>Validates one call and gates it on approval; the slot comes back cleared to run or ended with its record.</summary>
+    private static async Task<ToolSlot> ClearAsync(
         IOrchestrationContext context, AgentRunInput input, RunPreparation preparation,
-        IReadOnlyDictionary<string, ResolvedTool> tools, ToolCall call, RunState run)
+        IReadOnlyDictionary<string, ResolvedTool> tools, ToolCall call, int index, RunState run)
     {
         var name = ToolSchema.FromWireName(call.Name);
         var number = ++run.ToolCallCount;
         run.Usage = run.Usage with { ToolCalls = run.Usage.ToolCalls + 1 };
-        var callId = $"{input.RunId}.{number}";
+        var slot = new ToolSlot(call, name, $"{input.RunId}.{number}", number, index) { Recorded = call.ArgumentsJson };
 
         if (!tools.TryGetValue(name, out var tool))
         {
-            return Refuse(context, run, callId, name, call, $"The tool '{name}' is not in this agent's allowlist; it was not executed.");
+            return Refuse(context, run, slot, $"The tool '{name}' is not in this agent's allowlist; it was not executed.");
         }
         // What the run records and shows of the arguments: the tool's redact_fields masked (the tool itself gets them whole).
-        var recorded = tool.RedactFields is { Count: > 0 } fields ? JsonRedactor.Redact(call.ArgumentsJson, fields) : call.ArgumentsJson;
+        slot.Recorded = tool.RedactFields is { Count: > 0 } fields ? JsonRedactor.Redact(call.ArgumentsJson, fields) : call.ArgumentsJson;
         var problems = ToolArgumentsValidator.Validate(tool.InputSchema, call.ArgumentsJson);
         if (problems.Count > 0)
         {
-            return Refuse(context, run, callId, name, call with { ArgumentsJson = recorded }, $"The arguments for '{name}' do not match its input schema ({string.Join("; ", problems)}); it was not executed.");
+            return Refuse(context, run, slot, $"The arguments for '{name}' do not match its input schema ({string.Join("; ", problems)}); it was not executed.");
         }
 
         if (tool.RequiresApproval)
         {
-            run.AddStep(context, RunStepKind.ApprovalRequested, name, callId, Preview(recorded));
-            run.PendingApproval = (callId, name);
+            run.AddStep(context, RunStepKind.ApprovalRequested, name, slot.CallId, Preview(slot.Recorded));
+            run.PendingApproval = (slot.CallId, name);
             Publish(context, run);
             var waitStarted = context.CurrentUtcDateTime;
             var decision = await context.WaitForExternalEventAsync<ApprovalDecision>(
-                EngineNames.ApprovalEvent(callId), TimeSpan.FromSeconds(preparation.ApprovalTimeoutSeconds));
+                EngineNames.ApprovalEvent(slot.CallId), TimeSpan.FromSeconds(preparation.ApprovalTimeoutSeconds));
             run.PendingApproval = null;
             // Time spent waiting for a person is not the agent's execution time.
             run.WaitedForApproval += context.CurrentUtcDateTime - waitStarted;
             if (!decision.Received || decision.Payload is null)
             {
                 var error = $"The call to '{name}' needed approval and none came within {preparation.ApprovalTimeoutSeconds} seconds; it was not executed.";
-                run.AddStep(context, RunStepKind.ApprovalTimedOut, name, callId, error);
-                run.ToolCalls.Add(new ToolCallRecord(callId, name, recorded, ToolCallOutcome.ApprovalTimedOut, null, error, 0, 0));
+                run.AddStep(context, RunStepKind.ApprovalTimedOut, name, slot.CallId, error);
+                slot.Ended = new ToolCallRecord(slot.CallId, name, slot.Recorded, ToolCallOutcome.ApprovalTimedOut, null, error, 0, 0);
                 Publish(context, run);
-                return ToolError(error);
+                return slot;
             }
             if (!decision.Payload.Approved)
             {
                 var error = $"A person rejected the call to '{name}'" + (decision.Payload.Reason is { Length: > 0 } r ? $": {r}" : ".") + " It was not executed.";
-                run.AddStep(context, RunStepKind.ApprovalRejected, name, callId, error);
-                run.ToolCalls.Add(new ToolCallRecord(callId, name, recorded, ToolCallOutcome.Rejected, null, error, 0, 0));
+                run.AddStep(context, RunStepKind.ApprovalRejected, name, slot.CallId, error);
+                slot.Ended = new ToolCallRecord(slot.CallId, name, slot.Recorded, ToolCallOutcome.Rejected, null, error, 0, 0);
                 Publish(context, run);
-                return ToolError(error);
+                return slot;
             }
-            run.AddStep(context, RunStepKind.ApprovalGranted, name, callId);
+            run.AddStep(context, RunStepKind.ApprovalGranted, name, slot.CallId);
         }
 
         if (tool.Kind == ToolKind.Agent && tool.AgentId is { } childAgentId)
         {
-            return await RunChildAgentAsync(context, input, name, call, recorded, callId, childAgentId, run);
+            if (input.Depth + 1 > MaxDepth)
+            {
+                return Refuse(context, run, slot, $"Agents may call agents at most {MaxDepth} levels deep; '{name}' was not executed.");
+            }
+            slot.ChildAgentId = childAgentId;
         }
+        slot.Tool = tool;
+        return slot;
+    }
 
-        ToolResult result;
+    /// <summary>One tool activity of a fan-out. Touches no run state: results are recorded after the fan-in, in order.</summary>
+    private static async Task<(ToolResult Result, bool Stored)> ExecuteAsync(IOrchestrationContext context, string activity, ToolCallInput call)
+    {
         try
         {
-            // Builtins only read; every other kind may change the world and is journaled as a side effect.
-            result = await context.CallActivityAsync<ToolResult>(tool.Kind == ToolKind.Builtin ? EngineNames.ExecuteReadOnlyTool : EngineNames.ExecuteTool,
-                new ToolInvocation(input.Tenant, input.RunId, input.AgentId, preparation.AgentOwnerId, name, call.ArgumentsJson, callId) { Trace = input.Trace });
+            return (await context.CallActivityAsync<ToolResult>(activity, call), true);
         }
         catch (ActivityFailedException ex)
         {
-            result = ToolResult.Failure(ex.Failure);
+            return (ToolResult.Failure(ex.Failure), false);
         }
-        run.ToolCalls.Add(new ToolCallRecord(callId, name, result.RecordedArguments ?? recorded,
-            result.Succeeded ? ToolCallOutcome.Succeeded : ToolCallOutcome.Failed,
-            result.Succeeded ? Preview(result.Content) : null, result.Error, result.Attempts, result.Duration.TotalMilliseconds));
-        run.AddStep(context, RunStepKind.ToolCall, name, callId, result.Succeeded ? Preview(result.Content) : "failed: " + Preview(result.Error));
-        Publish(context, run);
-        return result.Succeeded ? result.Content : ToolError(result.Error ?? "The tool failed.");
     }
 
-    private static async Task<string> RunChildAgentAsync(
-        IOrchestrationContext context, AgentRunInput input, string name, ToolCall call, string recorded, string callId, string childAgentId, RunState run)
+    /// <summary>One child agent of a fan-out, as a sub-orchestration. Touches no run state.</summary>
+    private static async Task<RunOutcome> RunChildAsync(IOrchestrationContext context, string childRunId, AgentRunInput childInput)
     {
-        if (input.Depth + 1 > MaxDepth)
-        {
-            return Refuse(context, run, callId, name, call with { ArgumentsJson = recorded }, $"Agents may call agents at most {MaxDepth} levels deep; '{name}' was not executed.");
-        }
-        var childRunId = $"{input.RunId}-{run.ToolCallCount}";
-        var childInput = new AgentRunInput(input.Tenant, childRunId, childAgentId, input.UserId, null, ChildMessage(call.ArgumentsJson), input.RunId, input.Depth + 1) { Trace = input.Trace };
-        RunOutcome outcome;
         try
         {
-            outcome = await context.CallSubOrchestrationAsync<RunOutcome>(EngineNames.AgentRun, childRunId, childInput);
+            return await context.CallSubOrchestrationAsync<RunOutcome>(EngineNames.AgentRun, childRunId, childInput);
         }
         catch (ActivityFailedException ex)
         {
-            outcome = new RunOutcome(childRunId, RunStatus.Failed, null, ex.Failure, RunUsage.Zero);
+            return new RunOutcome(childRunId, RunStatus.Failed, null, ex.Failure, RunUsage.Zero);
         }
-        run.Usage = run.Usage.Add(outcome.Usage);
-        run.Nested = run.Nested.Add(outcome.Usage);
-        var succeeded = outcome.Status == RunStatus.Completed;
-        var error = succeeded ? null : $"The agent '{childAgentId}' ended with status {outcome.Status}: {outcome.Reason}";
-        run.ToolCalls.Add(new ToolCallRecord(callId, name, recorded, succeeded ? ToolCallOutcome.Succeeded : ToolCallOutcome.Failed,
-            succeeded ? Preview(outcome.Answer) : null, error, 1, 0, childRunId));
-        run.AddStep(context, RunStepKind.ToolCall, name, callId, succeeded ? Preview(outcome.Answer) : "failed: " + Preview(error));
-        Publish(context, run);
-        return succeeded ? outcome.Answer ?? string.Empty : ToolError(error!);
     }
 
-    private static string Refuse(IOrchestrationContext context, RunState run, string callId, string name, ToolCall call, string error)
+    private static ToolSlot Refuse(IOrchestrationContext context, RunState run, ToolSlot slot, string error)
     {
-        run.ToolCalls.Add(new ToolCallRecord(callId, name, call.ArgumentsJson, ToolCallOutcome.Refused, null, error, 0, 0));
-        run.AddStep(context, RunStepKind.ToolRefused, name, callId, error);
+        slot.Ended = new ToolCallRecord(slot.CallId, slot.Name, slot.Recorded, ToolCallOutcome.Refused, null, error, 0, 0);
+        run.AddStep(context, RunStepKind.ToolRefused, slot.Name, slot.CallId, error);
         Publish(context, run);
-        return ToolError(error);
+        return slot;
     }
 
     private static Task<RunOutcome> TimeLimitAsync(IOrchestrationContext context, AgentRunInput input, RunPreparation preparation, RunState run) =>
@@ -295,10 +370,7 @@ public static class AgentRunOrchestration
         return characters;
     }
 
-    // The model reads this, not a browser: keep quotes and apostrophes readable.
-    private static readonly JsonSerializerOptions ToolErrorJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    private static string ToolError(string error) => JsonSerializer.Serialize(new { error }, ToolErrorJson);
+    private static string ToolError(string error) => AgentRunActivities.ToolError(error);
 
     /// <summary>An agent-as-tool takes its input as <c>{"input": "..."}</c> (or <c>message</c>); anything else is passed as JSON.</summary>
     private static string ChildMessage(string argumentsJson)
@@ -324,6 +396,37 @@ public static class AgentRunOrchestration
 
     private static string? Preview(string? text) =>
         text is null ? null : text.Length <= PreviewLength ? text : text[..PreviewLength] + "…";
+
+    /// <summary>One call of a model answer on its way through <see cref="RunToolCallsAsync"/>.</summary>
+    private sealed class ToolSlot(ToolCall call, string name, string callId, int number, int index)
+    {
+        public ToolCall Call { get; } = call;
+
+        public string Name { get; } = name;
+
+        public string CallId { get; } = callId;
+
+        /// <summary>The call's number in the run (1-based): a child agent's run id ends with it.</summary>
+        public int Number { get; } = number;
+
+        /// <summary>Where the call's result goes in the transcript.</summary>
+        public int Index { get; } = index;
+
+        /// <summary>The arguments as the run records them (redacted).</summary>
+        public string Recorded { get; set; } = string.Empty;
+
+        /// <summary>Set when the call is cleared to run.</summary>
+        public ResolvedTool? Tool { get; set; }
+
+        public string? ChildAgentId { get; set; }
+
+        /// <summary>Set when the call ended before it could run (refused, rejected, no approval in time).</summary>
+        public ToolCallRecord? Ended { get; set; }
+
+        public Task<(ToolResult Result, bool Stored)>? Execution { get; set; }
+
+        public Task<RunOutcome>? Child { get; set; }
+    }
 
     /// <summary>The loop's mutable state. Lives only inside one execution; a replay rebuilds it from recorded results.</summary>
     private sealed class RunState(DateTimeOffset startedAt)

@@ -6,7 +6,9 @@ namespace AgentFunctions.Engine.Runs;
 
 /// <summary>
 /// Everything the loop needs, read once by the PrepareRun activity and recorded in history, so a replay sees the
-/// same agent version, tools and prompt even if the agent changed meanwhile.
+/// same agent version and tools even if the agent changed meanwhile. The activity stores the prompt and the user's
+/// message as the start of the run's transcript (<see cref="IRunTranscript"/>): it returns them with
+/// <see cref="Prompt"/> empty and <see cref="TranscriptLength"/> their count.
 /// </summary>
 public sealed record RunPreparation(
     bool Ready,
@@ -20,7 +22,8 @@ public sealed record RunPreparation(
     IReadOnlyList<Citation> Citations,
     int ApprovalTimeoutSeconds,
     AgentScope Scope = AgentScope.User,
-    string TeamId = "")
+    string TeamId = "",
+    int TranscriptLength = 0)
 {
     public static RunPreparation NotReady(string reason) =>
         new(false, reason, string.Empty, 0, string.Empty, [], [], AgentLimits.Default, [], 0);

@@ -41,6 +41,9 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
     private IHost? replacementWorker;
     private TimeSpan toolDuration;
 
+    /// <summary>Cancelled when the current worker "dies": its activities still running see the token and never report.</summary>
+    private CancellationTokenSource workerAlive = new();
+
     private DurableEngineUnderTest(EngineSetup setup)
     {
         this.setup = setup;
@@ -95,6 +98,8 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
     /// </summary>
     public async Task CrashAndRestartAsync()
     {
+        var (sidecarServer, sidecarServerType) = Sidecar();
+        var deadStream = sidecarServerType.GetField("workerToClientStream", Private)!.GetValue(sidecarServer);
         var worker = replacementWorker ?? (IHost)typeof(DurableTaskTestHost).GetField("workerHost", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(host)!;
         var channel = (GrpcChannel)typeof(DurableTaskTestHost).GetField("grpcChannel", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(host)!;
         using (var stop = new CancellationTokenSource())
@@ -110,6 +115,8 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
             }
         }
         if (replacementWorker is not null) replacementWorker.Dispose();
+        await workerAlive.CancelAsync();
+        workerAlive = new CancellationTokenSource();
 
         replacementWorker = Host.CreateDefaultBuilder()
             .ConfigureLogging(logging => logging.ClearProviders())
@@ -129,6 +136,95 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
             .Build();
         await replacementWorker.StartAsync();
         UseClient(replacementWorker.Services.GetRequiredService<DurableTaskClient>());
+        await RedeliverActivitiesInFlightAsync(deadStream);
+    }
+
+    /// <summary>
+    /// A real task hub hands an activity whose worker died to another worker once its lease runs out; the test host's
+    /// sidecar keeps waiting for the dead one. Do what the backend would: send each activity still in flight again (to
+    /// the new worker) and pass its result to the waiting dispatcher.
+    /// </summary>
+    private async Task RedeliverActivitiesInFlightAsync(object? deadStream)
+    {
+        var (server, serverType) = Sidecar();
+        // Only once the new worker has connected: sent earlier, a work item would go down the dead worker's stream.
+        using (var connected = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            while (ReferenceEquals(serverType.GetField("workerToClientStream", Private)!.GetValue(server), deadStream))
+            {
+                await Task.Delay(PollInterval, connected.Token);
+            }
+        }
+        var pending = (System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource<global::DurableTask.Core.ActivityExecutionResult>>)
+            serverType.GetField("pendingActivityTasks", Private)!.GetValue(server)!;
+        var execute = serverType.GetInterfaces().Single(i => i.Name == "ITaskExecutor").GetMethod("ExecuteActivity")!;
+        foreach (var (key, waiting) in pending.ToArray())
+        {
+            var taskId = int.Parse(new string(key.Reverse().TakeWhile(char.IsDigit).Reverse().ToArray()), System.Globalization.CultureInfo.InvariantCulture);
+            var (instance, scheduled) = HistoryOf(key).OfType<global::DurableTask.Core.History.TaskScheduledEvent>().Where(e => e.EventId == taskId)
+                .Select(e => (Instance: InstanceOf(key), Event: e)).FirstOrDefault();
+            if (scheduled is null || instance is null || !pending.TryRemove(key, out _)) continue;
+            var again = (Task<global::DurableTask.Core.ActivityExecutionResult>)execute.Invoke(server, [instance, scheduled])!;
+            _ = again.ContinueWith(t => { if (t.IsCompletedSuccessfully) waiting.TrySetResult(t.Result); }, TaskScheduler.Default);
+        }
+    }
+
+    private const BindingFlags Private = BindingFlags.Instance | BindingFlags.NonPublic;
+
+    private (object Server, Type ServerType) Sidecar()
+    {
+        var sidecar = (IHost)typeof(DurableTaskTestHost).GetField("sidecarHost", Private)!.GetValue(host)!;
+        var serverType = typeof(DurableTaskTestHost).Assembly.GetType("Microsoft.DurableTask.Testing.Sidecar.Grpc.TaskHubGrpcServer")!;
+        return (sidecar.Services.GetRequiredService(serverType), serverType);
+    }
+
+    private System.Collections.IDictionary Instances()
+    {
+        var sidecar = (IHost)typeof(DurableTaskTestHost).GetField("sidecarHost", Private)!.GetValue(host)!;
+        var service = sidecar.Services.GetRequiredService<global::DurableTask.Core.IOrchestrationService>();
+        var instanceStore = service.GetType().GetField("instanceStore", Private)!.GetValue(service)!;
+        return (System.Collections.IDictionary)instanceStore.GetType().GetField("store", Private)!.GetValue(instanceStore)!;
+    }
+
+    /// <summary>The stored state of the instance whose id the key starts with (the sidecar keys in-flight tasks by instance and task id).</summary>
+    private object? StateOf(string key)
+    {
+        var instances = Instances();
+        foreach (System.Collections.DictionaryEntry entry in instances)
+        {
+            if (key.StartsWith((string)entry.Key, StringComparison.Ordinal)) return entry.Value;
+        }
+        return null;
+    }
+
+    private global::DurableTask.Core.OrchestrationInstance? InstanceOf(string key) =>
+        StateOf(key) is { } state
+            ? new global::DurableTask.Core.OrchestrationInstance
+            {
+                InstanceId = (string)state.GetType().GetProperty("InstanceId")!.GetValue(state)!,
+                ExecutionId = (string)state.GetType().GetProperty("ExecutionId")!.GetValue(state)!,
+            }
+            : null;
+
+    private IEnumerable<global::DurableTask.Core.History.HistoryEvent> HistoryOf(string key) =>
+        Snapshot(StateOf(key)?.GetType().GetProperty("HistoryEventsJson")!.GetValue(StateOf(key)) as System.Text.Json.Nodes.JsonArray)
+            .OfType<System.Text.Json.Nodes.JsonValue>().Select(v => v.TryGetValue<global::DurableTask.Core.History.HistoryEvent>(out var e) ? e : null)
+            .OfType<global::DurableTask.Core.History.HistoryEvent>();
+
+    /// <summary>A copy of the sidecar's live history list, taken again if the sidecar changed it meanwhile.</summary>
+    private static List<System.Text.Json.Nodes.JsonNode?> Snapshot(System.Text.Json.Nodes.JsonArray? history)
+    {
+        while (true)
+        {
+            try
+            {
+                return history is null ? [] : [.. history];
+            }
+            catch (InvalidOperationException)
+            {
+                // Appended to while copied: copy again.
+            }
+        }
     }
 
     public async Task<Agent> SeedAgentAsync(string? systemPrompt = null, IReadOnlyList<string>? tools = null, AgentLimits? limits = null, string? agentId = null)
@@ -155,6 +251,33 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
         }
         return run;
     }
+
+    /// <summary>
+    /// Reads the run's history in the test host's in-memory task hub (its client does not stream history) until it holds
+    /// that many TaskCompleted events.
+    /// </summary>
+    public async Task WaitActivitiesRecordedAsync(string runId, int count)
+    {
+        const int TaskCompleted = 5; // DurableTask.Core.History.EventType.TaskCompleted
+        var instances = Instances();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            if (instances[runId] is { } state
+                && Snapshot(state.GetType().GetProperty("HistoryEventsJson")!.GetValue(state) as System.Text.Json.Nodes.JsonArray).Count(e => EventTypeOf(e) == TaskCompleted) >= count)
+            {
+                return;
+            }
+            await Task.Delay(PollInterval, cancel.Token);
+        }
+    }
+
+    private static int? EventTypeOf(System.Text.Json.Nodes.JsonNode? node) => node switch
+    {
+        System.Text.Json.Nodes.JsonValue value when value.TryGetValue<global::DurableTask.Core.History.HistoryEvent>(out var e) => (int)e.EventType,
+        System.Text.Json.Nodes.JsonObject item => (int?)item["EventType"],
+        _ => null,
+    };
 
     public async Task<RunProgress> WaitProgressAsync(string runId, Func<RunProgress, bool> condition)
     {
@@ -213,7 +336,7 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
             .AddSingleton<IChatModelRouter, ChatModelRouter>()
             .BuildServiceProvider();
         var activities = new AgentRunActivities(Store, Catalog, Tools, models.GetRequiredService<IChatModelRouter>(), new EmptyKnowledgeRetriever(),
-            TimeProvider.System, new EngineOptions { ApprovalTimeoutSeconds = setup.ApprovalTimeoutSeconds }, NullLogger<AgentRunActivities>.Instance);
+            TimeProvider.System, new EngineOptions { ApprovalTimeoutSeconds = setup.ApprovalTimeoutSeconds }, NullLogger<AgentRunActivities>.Instance, new StoredRunTranscript(Store));
         var targets = new Dictionary<Type, object> { [typeof(AgentRunActivityFunctions)] = new AgentRunActivityFunctions(activities) };
 
         foreach (var method in typeof(AgentRunOrchestrator).Assembly.GetTypes()
@@ -230,7 +353,7 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
             }
             else if (trigger.GetCustomAttribute<ActivityTriggerAttribute>() is not null)
             {
-                registry.AddActivity(function.Name, new FunctionActivity(method, targets[method.DeclaringType!], trigger.ParameterType, this));
+                registry.AddActivity(function.Name, new FunctionActivity(method, targets[method.DeclaringType!], trigger.ParameterType, this, workerAlive.Token));
             }
         }
     }
@@ -246,7 +369,7 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
     }
 
     /// <summary>An <c>[ActivityTrigger]</c> function of the app: its input deserialized to the trigger parameter's type.</summary>
-    private sealed class FunctionActivity(MethodInfo method, object target, Type inputType, DurableEngineUnderTest engine) : ITaskActivity
+    private sealed class FunctionActivity(MethodInfo method, object target, Type inputType, DurableEngineUnderTest engine, CancellationToken alive) : ITaskActivity
     {
         public Type InputType => inputType;
 
@@ -254,7 +377,20 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
 
         public async Task<object?> RunAsync(TaskActivityContext context, object? input)
         {
-            var output = await InvokeAsync(method, target, [input, CancellationToken.None]);
+            object? output;
+            try
+            {
+                output = await InvokeAsync(method, target, [input, alive]);
+            }
+            catch (Exception) when (alive.IsCancellationRequested)
+            {
+                output = null;
+            }
+            if (alive.IsCancellationRequested)
+            {
+                // The worker died while this ran: a dead process reports nothing; the task hub gives the call to another worker.
+                await Task.Delay(Timeout.Infinite, CancellationToken.None);
+            }
             Interlocked.Add(ref engine.historyPayloadBytes,
                 System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(input).LongLength + System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(output).LongLength);
             return output;

@@ -148,6 +148,92 @@ public abstract class EngineBehaviourSuite : EngineWaitingBehaviourSuite
         Assert.NotNull(await engine.Store.For(engine.Tenant).GetAsync<ToolExecution>(call.CallId));
         Assert.Equal(run.Usage.InputTokens, (await engine.Store.For(engine.Tenant).GetAsync<RunUsageRecord>(run.Id))!.Value.InputTokens);
         Assert.Equal(1, engine.Tools.ExecutionsByCallId[call.CallId]);
+        Assert.Empty(await engine.Store.For(engine.Tenant).ListAsync<RunTranscriptMessage>(default, new FieldEquals("run_id", run.Id)));
+    }
+
+    private const string TwoCalls = "/call test.echo {\"text\":\"alpha\"}\n/also test.echo {\"text\":\"beta\"}";
+
+    [Fact]
+    public async Task FanOut_TwoCallsInOneAnswer_RunAtOnceAndGoBackInTheOrderAsked()
+    {
+        await using var engine = await CreateAsync();
+        // Each call waits for the other to start (so they overlap or time out), and alpha also waits until beta is done.
+        var started = 0;
+        var bothStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var betaDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var overlapped = new System.Collections.Concurrent.ConcurrentBag<bool>();
+        engine.Tools.OnExecuteAsync = async (call, _) =>
+        {
+            if (Interlocked.Increment(ref started) == 2) bothStarted.TrySetResult();
+            overlapped.Add(await Task.WhenAny(bothStarted.Task, Task.Delay(TimeSpan.FromSeconds(10))) == bothStarted.Task);
+            if (call.ArgumentsJson.Contains("alpha", StringComparison.Ordinal)) await Task.WhenAny(betaDone.Task, Task.Delay(TimeSpan.FromSeconds(10)));
+            else betaDone.TrySetResult();
+        };
+        var agent = await engine.SeedAgentAsync();
+
+        var run = await engine.WaitFinishedAsync((await engine.StartAsync(agent.Id, "go\n" + TwoCalls)).Id);
+
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal([true, true], overlapped);
+        Assert.Equal("You said: go\ntest.echo: test.echo ok {\"text\":\"alpha\"}\ntest.echo: test.echo ok {\"text\":\"beta\"}", run.Answer);
+        Assert.Equal([run.Id + ".1", run.Id + ".2"], run.ToolCalls.Select(c => c.CallId));
+        Assert.Equal([RunStepKind.ModelCall, RunStepKind.ToolCall, RunStepKind.ToolCall, RunStepKind.ModelCall, RunStepKind.Finished], run.Steps.Select(s => s.Kind));
+        Assert.Equal(2, run.Usage.ToolCalls);
+        Assert.All(engine.Tools.ExecutionsByCallId.Values, n => Assert.Equal(1, n));
+    }
+
+    [Fact]
+    public async Task FanOut_CrashWhileOneCallRuns_RepeatsNoFinishedCall()
+    {
+        await using var engine = await CreateAsync();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        engine.Tools.OnExecuteAsync = (call, cancellationToken) =>
+            call.ArgumentsJson.Contains("beta", StringComparison.Ordinal) ? release.Task.WaitAsync(cancellationToken) : Task.CompletedTask;
+        var agent = await engine.SeedAgentAsync();
+        var started = await engine.StartAsync(agent.Id, TwoCalls);
+
+        // Prepare, the model call and alpha are in history; beta is still running when the worker dies.
+        await engine.WaitActivitiesRecordedAsync(started.Id, 3);
+        await engine.CrashAndRestartAsync();
+        release.TrySetResult();
+        var run = await engine.WaitFinishedAsync(started.Id);
+
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal(1, engine.Tools.ExecutionsByCallId[started.Id + ".1"]);
+        Assert.InRange(engine.Tools.ExecutionsByCallId[started.Id + ".2"], 1, 2);
+        Assert.True(run.ToolCalls.All(c => c.Outcome == ToolCallOutcome.Succeeded), string.Join("; ", run.ToolCalls.Select(c => c.Error)));
+        Assert.EndsWith("test.echo: test.echo ok {\"text\":\"alpha\"}\ntest.echo: test.echo ok {\"text\":\"beta\"}", run.Answer);
+    }
+
+    [Fact]
+    public async Task FanOut_CallNeedingApproval_HoldsTheFanOutUntilApproved()
+    {
+        await using var engine = await CreateAsync();
+        var agent = await engine.SeedAgentAsync();
+        var started = await engine.StartAsync(agent.Id, "/call test.guarded {}\n/also test.echo {\"text\":\"beta\"}");
+
+        var progress = await engine.WaitProgressAsync(started.Id, p => p.PendingApprovalCallId is not null);
+        Assert.Equal(0, engine.Tools.TotalExecutions);
+        await engine.Runs.DecideAsync(engine.Caller, started.Id, approved: true, null, null);
+        var run = await engine.WaitFinishedAsync(started.Id);
+
+        Assert.Equal(started.Id + ".1", progress.PendingApprovalCallId);
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal([FakeToolCatalog.Guarded, FakeToolCatalog.Echo], run.ToolCalls.Select(c => c.Tool));
+        Assert.All(run.ToolCalls, c => Assert.Equal(ToolCallOutcome.Succeeded, c.Outcome));
+        Assert.Equal(2, engine.Tools.TotalExecutions);
+    }
+
+    [Fact]
+    public async Task FanOut_MoreCallsThanTheBudget_EndsWithToolCallLimitReached()
+    {
+        await using var engine = await CreateAsync();
+        var agent = await engine.SeedAgentAsync(limits: AgentLimits.Default with { MaxToolCallsPerTurn = 3 });
+
+        var run = await engine.WaitFinishedAsync((await engine.StartAsync(agent.Id, TwoCalls + "\n" + TwoCalls)).Id);
+
+        Assert.Equal(RunStatus.ToolCallLimitReached, run.Status);
+        Assert.Equal(2, engine.Tools.TotalExecutions);
     }
 
     [Fact]

@@ -40,6 +40,9 @@ public interface IEngineUnderTest : IAsyncDisposable
 
     Task<Run> WaitFinishedAsync(string runId);
 
+    /// <summary>Waits until the runner's history holds <paramref name="count"/> completed activities of the run.</summary>
+    Task WaitActivitiesRecordedAsync(string runId, int count);
+
     Task<RunProgress> WaitProgressAsync(string runId, Func<RunProgress, bool> condition);
 }
 

@@ -4,6 +4,7 @@ using AgentFunctions.Common;
 using AgentFunctions.Engine.Orchestration;
 using AgentFunctions.Engine.Runs;
 using AgentFunctions.Local.Documents;
+using AgentFunctions.Local.Orchestration;
 using AgentFunctions.Tests.Support;
 
 namespace AgentFunctions.Tests.Engine.Behaviour;
@@ -13,10 +14,11 @@ internal sealed class LocalEngineUnderTest : IEngineUnderTest
 {
     private readonly ManualTimeProvider clock = new();
     private readonly EngineHarness harness;
+    private ObservingJournal journal = null!;
 
     public LocalEngineUnderTest(EngineSetup setup)
     {
-        harness = EngineHarness.Create(clock, configure: h =>
+        harness = EngineHarness.Create(clock, wrapJournal: j => journal = new ObservingJournal(j), configure: h =>
         {
             h.Options = new EngineOptions { ApprovalTimeoutSeconds = setup.ApprovalTimeoutSeconds };
             setup.Catalog?.Invoke(h.Catalog);
@@ -45,7 +47,14 @@ internal sealed class LocalEngineUnderTest : IEngineUnderTest
 
     public void ToolCallsTake(TimeSpan duration) => harness.Tools.OnExecute = _ => clock.Advance(duration);
 
-    public Task CrashAndRestartAsync() => harness.RestartAsync();
+    public Task CrashAndRestartAsync() => harness.RestartAsync(j => journal = new ObservingJournal(j));
+
+    public Task WaitActivitiesRecordedAsync(string runId, int count)
+    {
+        var seen = 0;
+        return journal.WaitForAsync(r => r.InstanceId == runId && r.Type == JournalRecordType.OperationCompleted
+            && r.Name.StartsWith("activity:", StringComparison.Ordinal) && ++seen >= count).WaitAsync(TimeSpan.FromSeconds(30));
+    }
 
     public Task<Agent> SeedAgentAsync(string? systemPrompt = null, IReadOnlyList<string>? tools = null, AgentLimits? limits = null, string? agentId = null) =>
         harness.SeedAgentAsync(systemPrompt, tools, limits, agentId: agentId);
