@@ -284,7 +284,9 @@ public abstract class EngineBehaviourSuite : EngineWaitingBehaviourSuite
         var run = await engine.WaitFinishedAsync((await engine.StartAsync(agent.Id, "/repeat 4 builtin.current_time {}")).Id);
 
         Assert.Equal(RunStatus.TimeLimitReached, run.Status);
-        Assert.Equal(2, engine.Tools.TotalExecutions);
+        // Four calls asked for, 1.2 s each, 2 s allowed: the budget stops the run after the first or second (which one
+        // depends on how long the engine itself took to start, about a second on a cold Durable test host).
+        Assert.InRange(engine.Tools.TotalExecutions, 1, 2);
     }
 
     [Fact]
