@@ -12,7 +12,8 @@ namespace AgentFunctions.Local.Usage;
 /// once its transaction is on disk. <c>INSERT OR IGNORE</c> on the unique (tenant, key) index makes appends idempotent.
 /// Every statement filters on the tenant in its WHERE clause. Beside the events, a daily table keeps each day's sums
 /// per meter, model, agent, user and tool, moved in the same transaction by the events that were new.
-/// Commits keep SQLite's default synchronous=FULL: an append that returned survives a power cut, not just a crash.
+/// Commits run with synchronous = FULL (set on the writing connection): an append that returned survives a power cut,
+/// not just a crash; the group commit pays one fsync per transaction.
 /// </summary>
 public sealed class SqliteUsageStore : IUsageStore, IDisposable
 {
@@ -29,7 +30,6 @@ public sealed class SqliteUsageStore : IUsageStore, IDisposable
         using var connection = Open();
         Execute(connection, """
             PRAGMA journal_mode = WAL;
-            PRAGMA synchronous = NORMAL;
             CREATE TABLE IF NOT EXISTS usage_events (
                 tenant_id TEXT NOT NULL,
                 event_key TEXT NOT NULL,
@@ -260,6 +260,8 @@ public sealed class SqliteUsageStore : IUsageStore, IDisposable
     private int[] Write(List<PendingAppend> batch)
     {
         using var connection = Open();
+        // Per connection, and this one comes from the pool: set on the connection that commits, every time.
+        Execute(connection, "PRAGMA synchronous = FULL;");
         using var transaction = connection.BeginTransaction();
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
