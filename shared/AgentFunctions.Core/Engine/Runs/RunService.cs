@@ -15,7 +15,7 @@ namespace AgentFunctions.Engine.Runs;
 /// The run id is the orchestration instance id.
 /// </summary>
 public sealed class RunService(IDocumentStore store, IOrchestrationClient orchestrations, TimeProvider time, EngineOptions options, Usage.UsageLimits? limits = null,
-    Usage.RunUsageMeter? meter = null)
+    Usage.RunUsageMeter? meter = null, IRunTranscript? transcript = null)
 {
     private static readonly TimeSpan WatchSlice = TimeSpan.FromSeconds(15);
 
@@ -165,6 +165,9 @@ public sealed class RunService(IDocumentStore store, IOrchestrationClient orches
             }
             await orchestrations.TerminateAsync(runId, cancelled.Reason!, cancellationToken).ConfigureAwait(false);
             if (meter is not null) await meter.RunCancelledAsync(cancelled, cancellationToken).ConfigureAwait(false);
+            // A terminated run never reaches CompleteRun, which drops the stored transcript (it holds the model's
+            // arguments unredacted): drop it here. (An activity still in flight may write one more message after this.)
+            if (transcript is not null) await transcript.DeleteAsync(caller.Tenant, runId, cancellationToken).ConfigureAwait(false);
             return RunView.From(cancelled);
         }
     }

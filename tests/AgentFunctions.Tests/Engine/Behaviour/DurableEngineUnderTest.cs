@@ -325,7 +325,8 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
     {
         Client = client;
         Orchestrations = new DurableOrchestrationClient(client, TimeProvider.System, PollInterval);
-        Runs = new RunService(Store, Orchestrations, TimeProvider.System, new EngineOptions { ApprovalTimeoutSeconds = setup.ApprovalTimeoutSeconds });
+        Runs = new RunService(Store, Orchestrations, TimeProvider.System, new EngineOptions { ApprovalTimeoutSeconds = setup.ApprovalTimeoutSeconds },
+            transcript: new StoredRunTranscript(Store));
     }
 
     /// <summary>Registers every orchestrator and activity function of the Functions app under its function name.</summary>

@@ -101,6 +101,9 @@ public abstract class EngineWaitingBehaviourSuite
         Assert.Equal(2, billed.ModelCalls);
         Assert.Equal(run.Usage.InputTokens, billed.InputTokens);
         Assert.Equal(1, engine.Tools.TotalExecutions);
+        // The transcript (unredacted arguments) does not outlive the cancelled run in the store (Durable keeps it there;
+        // the local runner keeps it in its journal and drops it with the run).
+        Assert.Empty(await engine.Store.For(engine.Tenant).ListAsync<RunTranscriptMessage>(default, new FieldEquals("run_id", started.Id)));
     }
 
     [Fact]
