@@ -537,8 +537,6 @@ public sealed class FileDocumentStore : IDocumentStore, AgentFunctions.Lifecycle
     private readonly record struct DocumentKey(string Tenant, string Kind, string Id);
 
     /// <summary>The order of a partition scan: kind, then id (a kind is snake_case, so ':' cannot occur in it).</summary>
-    private static string ScanKey(string kind, string id) => kind + ":" + id;
-
     private sealed record PendingBatch(long Sequence, Partition Partition, IReadOnlyList<LogEntry> Entries)
     {
         public string Tenant => Partition.Tenant;
@@ -746,7 +744,7 @@ public sealed class FileDocumentStore : IDocumentStore, AgentFunctions.Lifecycle
             var items = partition.ScanAfter(after, page.Limit);
             var more = items.Count > page.Limit;
             if (more) items.RemoveAt(items.Count - 1);
-            var continuation = more ? LocalContinuation.Encode(ScanKey(items[^1].Kind, items[^1].Id), descending: false) : null;
+            var continuation = more ? LocalContinuation.EncodeScan(items[^1]) : null;
             return Task.FromResult(new DocumentPage(items, continuation));
         }
 

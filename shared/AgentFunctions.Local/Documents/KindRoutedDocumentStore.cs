@@ -53,7 +53,7 @@ public sealed class KindRoutedDocumentStore(IDocumentStore main, IDocumentStore 
                 .ToList();
             var more = merged.Count > page.Limit || fromMain.Continuation is not null || fromSide.Continuation is not null;
             if (merged.Count > page.Limit) merged.RemoveRange(page.Limit, merged.Count - page.Limit);
-            return new DocumentPage(merged, more && merged.Count > 0 ? LocalContinuation.Encode(merged[^1].Kind + ":" + merged[^1].Id, descending: false) : null);
+            return new DocumentPage(merged, more && merged.Count > 0 ? LocalContinuation.EncodeScan(merged[^1]) : null);
         }
 
         public async Task<IReadOnlyList<string?>> CommitAsync(IReadOnlyList<DocumentWrite> writes, CancellationToken cancellationToken = default)

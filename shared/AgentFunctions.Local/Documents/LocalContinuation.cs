@@ -29,4 +29,15 @@ internal static class LocalContinuation
             throw new InvalidContinuationException("The continuation is malformed.");
         }
     }
+
+    /// <summary>A partition scan's continuation: after the record <paramref name="last"/>, in (kind, id) order.</summary>
+    public static string EncodeScan(StoredDocument last) => Encode(last.Kind + ":" + last.Id, descending: false);
+
+    /// <summary>The (kind, id) a scan continues after; kinds are snake_case, so the first colon ends the kind.</summary>
+    public static (string Kind, string Id) DecodeScan(string continuation)
+    {
+        var key = Decode(continuation, descending: false);
+        var colon = key.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 ? (key[..colon], key[(colon + 1)..]) : throw new InvalidContinuationException("The continuation was not issued for this scan.");
+    }
 }

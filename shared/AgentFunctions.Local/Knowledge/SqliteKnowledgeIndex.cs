@@ -27,10 +27,9 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
 
     public SqliteKnowledgeIndex(string path)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        connectionString = LocalSqlite.ConnectionString(path);
         using var connection = Open();
-        Execute(connection, """
+        LocalSqlite.Execute(connection, """
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = NORMAL;
             CREATE TABLE IF NOT EXISTS chunks (
@@ -59,14 +58,14 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
             probe.CommandText = "SELECT sql FROM sqlite_master WHERE name = 'chunks_fts'";
             if (probe.ExecuteScalar() is string sql && !sql.Contains("scope", StringComparison.Ordinal))
             {
-                Execute(connection, "DROP TABLE chunks_fts;");
+                LocalSqlite.Execute(connection, "DROP TABLE chunks_fts;");
                 rebuild = true;
             }
         }
-        Execute(connection, "CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (content, headings, scope, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2');");
+        LocalSqlite.Execute(connection, "CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (content, headings, scope, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2');");
         if (rebuild)
         {
-            Execute(connection, "INSERT INTO chunks_fts (rowid, content, headings, scope) SELECT id, content, heading_path, 's' || hex(tenant_id || '/' || kb_id) || '0' FROM chunks;");
+            LocalSqlite.Execute(connection, "INSERT INTO chunks_fts (rowid, content, headings, scope) SELECT id, content, heading_path, 's' || hex(tenant_id || '/' || kb_id) || '0' FROM chunks;");
         }
     }
 
@@ -182,8 +181,8 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
             // the tenant's text is gone from disk, not only from queries.
             if (removed > 0)
             {
-                Execute(connection, "INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');");
-                Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
+                LocalSqlite.Execute(connection, "INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');");
+                LocalSqlite.Compact(connection);
             }
         }, cancellationToken).ConfigureAwait(false);
         return removed;
@@ -374,19 +373,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
 
     private static float[] ToVector(byte[] blob) => MemoryMarshal.Cast<byte, float>(blob.AsSpan()).ToArray();
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        return connection;
-    }
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    private SqliteConnection Open() => LocalSqlite.Open(connectionString);
 
     [GeneratedRegex(@"[\p{L}\p{N}]+")]
     private static partial Regex Term();

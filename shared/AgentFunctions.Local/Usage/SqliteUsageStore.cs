@@ -25,10 +25,9 @@ public sealed class SqliteUsageStore : IUsageStore, IDisposable
 
     public SqliteUsageStore(string path)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        connectionString = LocalSqlite.ConnectionString(path);
         using var connection = Open();
-        Execute(connection, """
+        LocalSqlite.Execute(connection, """
             PRAGMA journal_mode = WAL;
             CREATE TABLE IF NOT EXISTS usage_events (
                 tenant_id TEXT NOT NULL,
@@ -59,7 +58,7 @@ public sealed class SqliteUsageStore : IUsageStore, IDisposable
                 PRIMARY KEY (tenant_id, day, meter, model, agent_id, user_id, tool)) WITHOUT ROWID;
             """);
         // A log written before the daily sums existed: build them once.
-        Execute(connection, """
+        LocalSqlite.Execute(connection, """
             INSERT INTO usage_daily (tenant_id, day, meter, model, agent_id, user_id, tool, quantity, events)
             SELECT tenant_id, occurred_at / 86400000, meter, COALESCE(model, ''), COALESCE(agent_id, ''), COALESCE(user_id, ''), COALESCE(tool, ''), SUM(quantity), COUNT(*)
             FROM usage_events WHERE NOT EXISTS (SELECT 1 FROM usage_daily LIMIT 1)
@@ -188,7 +187,7 @@ public sealed class SqliteUsageStore : IUsageStore, IDisposable
             daily.ExecuteNonQuery();
             transaction.Commit();
         }
-        Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
+        LocalSqlite.Compact(connection);
         return Task.FromResult(removed);
     }
 
@@ -261,7 +260,7 @@ public sealed class SqliteUsageStore : IUsageStore, IDisposable
     {
         using var connection = Open();
         // Per connection, and this one comes from the pool: set on the connection that commits, every time.
-        Execute(connection, "PRAGMA synchronous = FULL;");
+        LocalSqlite.Execute(connection, "PRAGMA synchronous = FULL;");
         using var transaction = connection.BeginTransaction();
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
@@ -329,19 +328,7 @@ public sealed class SqliteUsageStore : IUsageStore, IDisposable
         return added;
     }
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        return connection;
-    }
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    private SqliteConnection Open() => LocalSqlite.Open(connectionString);
 
     private sealed class PendingAppend(IReadOnlyList<UsageEvent> events)
     {
