@@ -270,8 +270,8 @@ public sealed class KnowledgeService(
         var kb = await FindAsync(caller.Tenant, knowledgeBaseId, cancellationToken).ConfigureAwait(false);
         var (text, topK, mode) = CheckQuery(input, options.DefaultTopK);
         var found = await search.SearchAsync(IndexScope.Of(caller.Tenant, kb.Id), text, topK, mode, cancellationToken).ConfigureAwait(false);
-        if (usage is not null) await usage.QueriedAsync(caller, null, cancellationToken).ConfigureAwait(false);
-        return new KnowledgeHits(found);
+        if (usage is not null) await usage.QueriedAsync(caller, null, found.QueryEmbeddingTokens, cancellationToken).ConfigureAwait(false);
+        return new KnowledgeHits(found.Hits);
     }
 
     /// <summary>What the agent would retrieve: its knowledge bases, its top_k and min_score unless the query names a top_k.</summary>
@@ -283,9 +283,9 @@ public sealed class KnowledgeService(
         var (text, topK, mode) = CheckQuery(input, settings.TopK);
         var existing = await ExistingAsync(caller.Tenant, settings.KnowledgeBaseIds ?? [], cancellationToken).ConfigureAwait(false);
         if (existing.Count == 0) return new KnowledgeHits([]);
-        var hits = await search.SearchAsync(new IndexScope(caller.Tenant, existing), text, topK, mode, cancellationToken).ConfigureAwait(false);
-        if (usage is not null) await usage.QueriedAsync(caller, agentId, cancellationToken).ConfigureAwait(false);
-        return new KnowledgeHits(hits.Where(h => h.Score >= settings.MinScore).ToList());
+        var found = await search.SearchAsync(new IndexScope(caller.Tenant, existing), text, topK, mode, cancellationToken).ConfigureAwait(false);
+        if (usage is not null) await usage.QueriedAsync(caller, agentId, found.QueryEmbeddingTokens, cancellationToken).ConfigureAwait(false);
+        return new KnowledgeHits(found.Hits.Where(h => h.Score >= settings.MinScore).ToList());
     }
 
     /// <summary>The ids of <paramref name="knowledgeBaseIds"/> that exist in the tenant.</summary>

@@ -1,5 +1,6 @@
 using AgentFunctions.Access;
 using AgentFunctions.Common;
+using AgentFunctions.Engine.Knowledge;
 using AgentFunctions.Knowledge;
 
 namespace AgentFunctions.Usage;
@@ -11,13 +12,29 @@ namespace AgentFunctions.Usage;
 /// </summary>
 public sealed class KnowledgeUsageMeter(UsageRecorder recorder, TimeProvider time)
 {
-    public Task QueriedAsync(Caller caller, string? agentId, CancellationToken cancellationToken) =>
-        recorder.RecordAsync(new UsageEvent(caller.Tenant, UsageEventKeys.KnowledgeQuery(Ids.New("kq")), UsageMeters.KnowledgeQueries, 1, time.GetUtcNow(),
-            AgentId: agentId, UserId: caller.UserId, KeyId: caller.KeyId), cancellationToken);
+    /// <summary>An API query: one query, and the tokens of its embedding when it had one (keyword-only queries embed nothing).</summary>
+    public Task QueriedAsync(Caller caller, string? agentId, int embeddingTokens, CancellationToken cancellationToken)
+    {
+        var queryId = Ids.New("kq");
+        var now = time.GetUtcNow();
+        UsageEvent Event(string meter, long quantity) => new(caller.Tenant, UsageEventKeys.KnowledgeQuery(queryId, meter), meter, quantity, now,
+            AgentId: agentId, UserId: caller.UserId, KeyId: caller.KeyId);
+        return recorder.RecordAsync(Events(Event, embeddingTokens), cancellationToken);
+    }
 
-    public Task RetrievedForRunAsync(TenantId tenant, string runId, string agentId, string userId, CancellationToken cancellationToken) =>
-        recorder.RecordAsync(new UsageEvent(tenant, UsageEventKeys.KnowledgeQuery(runId), UsageMeters.KnowledgeQueries, 1, time.GetUtcNow(),
-            AgentId: agentId, UserId: userId, RunId: runId, RootRunId: RunUsageMeter.RootOf(runId), CorrelationId: RunUsageMeter.RootOf(runId)), cancellationToken);
+    /// <summary>A run's retrieval (before its first model call, or a <c>builtin.knowledge_search</c> call), keyed by its cause.</summary>
+    public Task RetrievedAsync(TenantId tenant, string agentId, KnowledgeQueryUsage usage, int embeddingTokens, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var root = RunUsageMeter.RootOf(usage.RunId);
+        UsageEvent Event(string meter, long quantity) => new(tenant, UsageEventKeys.KnowledgeQuery(usage.Key, meter), meter, quantity, now,
+            AgentId: agentId, UserId: usage.UserId, RunId: usage.RunId, RootRunId: root, CorrelationId: root);
+        return recorder.RecordAsync(Events(Event, embeddingTokens), cancellationToken);
+    }
+
+    private static IReadOnlyList<UsageEvent> Events(Func<string, long, UsageEvent> create, int embeddingTokens) => embeddingTokens > 0
+        ? [create(UsageMeters.KnowledgeQueries, 1), create(UsageMeters.EmbeddingTokens, embeddingTokens)]
+        : [create(UsageMeters.KnowledgeQueries, 1)];
 
     public Task IndexedAsync(KnowledgeDocument document, long bytes, long embeddingTokens, CancellationToken cancellationToken)
     {

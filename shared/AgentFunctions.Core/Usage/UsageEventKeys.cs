@@ -15,7 +15,9 @@ public static class UsageEventKeys
 
     public static string TriggerEvent(string eventId) => $"trigger:{eventId}";
 
-    public static string KnowledgeQuery(string queryId) => $"kq:{queryId}";
+    /// <summary>A knowledge query (its id, the run or the tool call that asked it) on one meter: the query, its embedding tokens.</summary>
+    public static string KnowledgeQuery(string cause, string meter) =>
+        meter == UsageMeters.KnowledgeQueries ? $"kq:{cause}" : $"kq:{cause}:{meter}";
 
     public static string DocumentIndexed(string documentId, string version, string meter) => $"doc:{documentId}:{version}:{meter}";
 }

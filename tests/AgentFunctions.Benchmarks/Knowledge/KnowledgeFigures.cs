@@ -319,7 +319,7 @@ public static class KnowledgeFigures
             var misses = new List<string>();
             foreach (var question in questions)
             {
-                var hits = await search.SearchAsync(scope, question.Question, 5, mode);
+                var hits = (await search.SearchAsync(scope, question.Question, 5, mode)).Hits;
                 var rank = hits.ToList().FindIndex(h => h.DocumentName == question.Document && Normalise(h.Content).Contains(Normalise(question.Answer), StringComparison.Ordinal));
                 if (rank >= 0) found++;
                 if (rank == 0) first++;

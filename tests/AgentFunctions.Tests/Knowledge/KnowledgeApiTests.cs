@@ -257,6 +257,34 @@ public sealed class KnowledgeApiTests(PlatformFactory factory) : IClassFixture<P
         }
     }
 
+    [Fact]
+    public async Task Queries_AreMetered_OnePerQuery_WithTheTokensOfTheirEmbedding()
+    {
+        var tenant = await factory.SeedTenantAsync(Role.Admin);
+        var client = tenant.First.Client;
+        var kb = (await (await client.PostJsonAsync("/api/v1/knowledge-bases", new { name = "metered" })).ExpectAsync(HttpStatusCode.Created))["id"]!.GetValue<string>();
+        var agent = (await (await client.PostJsonAsync("/api/v1/agents", new { name = "reader", scope = "team",
+            knowledge = new { enabled = true, top_k = 2, knowledge_base_ids = new[] { kb } } })).ExpectAsync(HttpStatusCode.Created))["id"]!.GetValue<string>();
+
+        await QueryAsync(client, $"/api/v1/knowledge-bases/{kb}/query", "refund window for customers");
+        await QueryAsync(client, $"/api/v1/knowledge-bases/{kb}/query", "refund window", mode: "keyword");
+        await QueryAsync(client, $"/api/v1/agents/{agent}/knowledge/query", "loading dock hours");
+        await (await client.PostJsonAsync($"/api/v1/agents/{agent}/execute", new { input = "When does the loading dock close?" })).ExpectAsync(HttpStatusCode.OK);
+
+        var rows = (await (await client.GetAsync("/api/v1/usage?group_by=agent")).ExpectAsync(HttpStatusCode.OK))["items"]!.AsArray().Select(r => r!.AsObject()).ToList();
+        long Sum(string meter, string? agentId) => rows
+            .Where(r => r["meter"]!.GetValue<string>() == meter && r["agent_id"]?.GetValue<string>() == agentId)
+            .Sum(r => r["quantity"]!.GetValue<long>());
+        var embedder = AgentFunctions.Local.Knowledge.MiniLmEmbedder.Shared;
+
+        // Two API queries on the knowledge base (one keyword: nothing embedded); the agent's query route and the run's retrieval.
+        Assert.Equal(2, Sum(AgentFunctions.Usage.UsageMeters.KnowledgeQueries, null));
+        Assert.Equal(2, Sum(AgentFunctions.Usage.UsageMeters.KnowledgeQueries, agent));
+        Assert.Equal(embedder.CountInputTokens("refund window for customers"), Sum(AgentFunctions.Usage.UsageMeters.EmbeddingTokens, null));
+        Assert.Equal(embedder.CountInputTokens("loading dock hours") + embedder.CountInputTokens("When does the loading dock close?"),
+            Sum(AgentFunctions.Usage.UsageMeters.EmbeddingTokens, agent));
+    }
+
     private static async Task<JsonArray> QueryAsync(HttpClient client, string url, string query, string mode = "hybrid", int top = 5) =>
         (await (await client.PostAsJsonAsync(url, new { query, top_k = top, mode })).ExpectAsync(HttpStatusCode.OK))["items"]!.AsArray();
 }

@@ -25,8 +25,7 @@ public sealed class AgentRunActivities(
     EngineOptions options,
     ILogger<AgentRunActivities> logger,
     IRunTranscript transcript,
-    Usage.RunUsageMeter? usage = null,
-    Usage.KnowledgeUsageMeter? knowledgeUsage = null)
+    Usage.RunUsageMeter? usage = null)
 {
     /// <summary>How much of a tool's result goes back into orchestration history; the whole result is in the transcript.</summary>
     public const int ResultPreviewLength = 240;
@@ -74,12 +73,9 @@ public sealed class AgentRunActivities(
             ? []
             : await LoadHistoryAsync(documents, input.SessionId, spec.MemoryWindow, cancellationToken).ConfigureAwait(false);
         var snippets = spec.Knowledge.Enabled
-            ? await RetrieveAsync(input, new KnowledgeQuery(input.Tenant, agent.Id, input.Message, spec.Knowledge.TopK, spec.Knowledge.MinScore, spec.Knowledge.KnowledgeBaseIds), cancellationToken).ConfigureAwait(false)
+            ? await RetrieveAsync(input, new KnowledgeQuery(input.Tenant, agent.Id, input.Message, spec.Knowledge.TopK, spec.Knowledge.MinScore, spec.Knowledge.KnowledgeBaseIds,
+                new KnowledgeQueryUsage(input.RunId, input.RunId, input.UserId)), cancellationToken).ConfigureAwait(false)
             : [];
-        if (spec.Knowledge.Enabled && knowledgeUsage is not null)
-        {
-            await knowledgeUsage.RetrievedForRunAsync(input.Tenant, input.RunId, agent.Id, input.UserId, cancellationToken).ConfigureAwait(false);
-        }
 
         return new RunPreparation(true, null, agent.OwnerId, agent.Version, spec.Model, PromptBuilder.Build(spec, snippets, history), resolved, spec.Limits,
             snippets.Select(s => new Citation(s.DocumentId, s.ChunkId, s.Title, s.Score, s.HeadingPath, s.Page)).ToList(), options.ApprovalTimeoutSeconds, spec.Scope, agent.TeamId);

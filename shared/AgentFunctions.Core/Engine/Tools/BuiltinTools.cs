@@ -78,7 +78,8 @@ public sealed class BuiltinTools(TimeProvider time, GuardedSender sender, ToolEx
         var agent = (await store.For(invocation.Tenant).GetAsync<Agent>(invocation.AgentId, cancellationToken).ConfigureAwait(false))?.Value;
         if (agent?.Spec.Knowledge is not { KnowledgeBaseIds.Count: > 0 } settings) return ToolOutcome.Failed("this agent names no knowledge bases (knowledge.knowledge_base_ids)");
         var topK = arguments.TryGetProperty("top_k", out var k) && k.TryGetInt32(out var requested) ? Math.Clamp(requested, 1, 20) : settings.TopK;
-        var snippets = await knowledge.RetrieveAsync(new KnowledgeQuery(invocation.Tenant, agent.Id, query, topK, settings.MinScore, settings.KnowledgeBaseIds), cancellationToken).ConfigureAwait(false);
+        var snippets = await knowledge.RetrieveAsync(new KnowledgeQuery(invocation.Tenant, agent.Id, query, topK, settings.MinScore, settings.KnowledgeBaseIds,
+            new KnowledgeQueryUsage(invocation.CallId, invocation.RunId, null)), cancellationToken).ConfigureAwait(false);
         var items = new JsonArray();
         foreach (var snippet in snippets)
         {
