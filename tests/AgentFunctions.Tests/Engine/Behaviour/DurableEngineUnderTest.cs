@@ -33,6 +33,9 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(25);
 
+    /// <summary>How long a run may take before the test calls it hung: generous, since a loaded 2-core machine slows the test host a lot.</summary>
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(120);
+
     private static readonly Dictionary<string, Type> OrchestratorInputs = new(StringComparer.Ordinal) { [EngineNames.AgentRun] = typeof(AgentRunInput) };
 
     private readonly string directory = Path.Combine(Path.GetTempPath(), "af-durable-" + Guid.NewGuid().ToString("N"));
@@ -239,11 +242,11 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
 
     public async Task<Run> WaitFinishedAsync(string runId)
     {
-        var state = await Orchestrations.WaitForCompletionAsync(runId, TimeSpan.FromSeconds(30));
+        var state = await Orchestrations.WaitForCompletionAsync(runId, HangGuard);
         var run = (await Store.For(Tenant).GetAsync<Run>(runId))!.Value;
         if (state?.IsTerminal != true)
         {
-            throw new TimeoutException($"Run {runId} still {state?.Status} after 30 s; progress: {state?.SerializedCustomStatus}");
+            throw new TimeoutException($"Run {runId} still {state?.Status} after {HangGuard.TotalSeconds:F0} s; progress: {state?.SerializedCustomStatus}");
         }
         if (state?.Status == OrchestrationRuntimeStatus.Failed && !run.IsFinished)
         {
