@@ -222,6 +222,17 @@ public static class UsageFigures
                     break;
             }
         }
+        // Which documents: the item id is "type:docId", the query names its type as a parameter.
+        static string KindOf(string? itemId) => itemId is null ? "?" : itemId.Split(':')[0];
+        var breakdown = cosmos.Calls
+            .SelectMany(call => call.Operation == "Batch"
+                ? call.Batch!.Select(op => (Operation: op.Operation, Kind: op.Body?["type"]?.GetValue<string>() ?? KindOf(op.Id)))
+                : [(Operation: call.Operation, Kind: call.Operation == "Query"
+                    ? call.Query!.GetQueryParameters().FirstOrDefault(p => p.Name == "@type").Value as string ?? "?"
+                    : call.Body?["type"]?.GetValue<string>() ?? KindOf(call.ItemId))])
+            .GroupBy(x => $"{x.Operation} {x.Kind}")
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key} {g.Count() / (double)measured:F1}"));
         var usageItems = usageContainer.Items(caller.Tenant.Value);
         var newUsage = usageItems.Skip(usageItemsBefore).ToList();
         var usageRu = newUsage.Sum(item => CostModel.WriteRu(System.Text.Encoding.UTF8.GetByteCount(item.ToJsonString())));
@@ -238,6 +249,7 @@ public static class UsageFigures
         Print(string.Create(CultureInfo.InvariantCulture, $"3-step run ({steps} model and tool steps), counted on the real code path through the Cosmos adapters at the SDK boundary, mean of {measured} runs:"));
         Print(string.Create(CultureInfo.InvariantCulture, $"  orchestration: {run.OrchestrationStarts:F1} start, {run.Activities:F1} activities ({string.Join(", ", journal.Operations.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key.Replace("activity:", string.Empty, StringComparison.Ordinal)} {o.Value / (double)measured:F1}"))}), {run.Episodes:F1} Durable episodes at most"));
         Print(string.Create(CultureInfo.InvariantCulture, $"  documents: {run.PointReads:F1} point reads, {run.Queries:F1} queries returning {run.QueryDocuments:F1} documents, {run.Writes:F1} writes ({run.WrittenKb:F1} KB, {run.WriteRu:F1} RU), {run.Deletes:F1} deletes: {run.DocumentRu:F1} RU"));
+        Print("  document calls per run by operation and type: " + string.Join(", ", breakdown));
         Print(string.Create(CultureInfo.InvariantCulture, $"  usage: {run.UsageAppends:F1} items created ({run.UsageRu:F1} RU), {run.BudgetReads:F2} budget reads (cached per tenant for {UsageTally.RefreshAfter.TotalSeconds:F0} s per instance)"));
         foreach (var line in CostModel.Table(run)) Print(line);
         foreach (var line in CostModel.OtherRows()) Print(line);

@@ -97,15 +97,15 @@ public sealed class AgentRunActivities(
     {
         var preparation = await PrepareAsync(input, cancellationToken).ConfigureAwait(false);
         if (!preparation.Ready) return preparation;
-        var start = preparation.Prompt.Append(ChatMessage.User(input.Message)).Select((m, i) => new TranscriptEntry(i, m)).ToList();
+        var start = preparation.Prompt.Append(ChatMessage.User(input.Message)).ToList();
         // What is stored is what the model is shown: a re-run gets the first run's start back.
-        var stored = await transcript.WriteAsync(input.Tenant, input.RunId, start, cancellationToken).ConfigureAwait(false);
-        preparation = preparation with { Prompt = [], TranscriptLength = start.Count };
+        var stored = await transcript.WriteStartAsync(input.Tenant, input.RunId, start, cancellationToken).ConfigureAwait(false);
+        preparation = preparation with { Prompt = [], TranscriptLength = stored.Count };
         if (preparation.Limits.MaxLoops <= 0) return preparation;
 
         var call = new ModelCallInput(input.Tenant, input.RunId, preparation.Model,
             preparation.Tools.Select(t => new ToolSchema(t.Name, t.Description, t.InputSchema)).ToList(),
-            Math.Max(1, preparation.Limits.MaxTokens), start.Count, []) { Trace = input.Trace };
+            Math.Max(1, preparation.Limits.MaxTokens), stored.Count, []) { Trace = input.Trace };
         try
         {
             return preparation with { FirstCompletion = await CallModelAsync(call, stored, cancellationToken).ConfigureAwait(false) };
