@@ -176,8 +176,13 @@ public static class CostModel
         var storage = ((decimal)queue * QueuePerTenThousand + (decimal)writes * TableWritePerTenThousand
             + (decimal)batches * TableBatchWritePerTenThousand + (decimal)scans * TableScanPerTenThousand) / 10_000m;
         var actions = SchedulerActions(run);
-        // The action price at which Cosmos + Functions + actions is exactly the goal.
+        // The action price at which Cosmos + Functions + actions is exactly the goal, and at which the Scheduler costs a
+        // run what the Azure Storage provider's transactions do.
         var breakEven = (GoalPerThousandRuns / 1000m - cosmos - functions) / (decimal)actions * 1_000_000m;
+        var sameAsStorage = storage / (decimal)actions * 1_000_000m;
+        // The durable-functions-billing page says only the (legacy) Consumption plan bills orchestrator replays; whether
+        // Flex Consumption does was not found, so episodes are counted above and left out here.
+        var withoutEpisodes = (decimal)(Executions(run) - run.Episodes) * executionPrice;
 
         yield return $"prices read {PricesRead} (sources in CostModel.cs); USD per 1,000";
         yield return "| 3-step run, per run | count | USD per 1,000 runs |";
@@ -190,6 +195,10 @@ public static class CostModel
             $"| **total with the Azure Storage provider** | | **${(cosmos + functions + storage) * 1000m:F4}** |");
         yield return string.Create(CultureInfo.InvariantCulture,
             $"| **total with the Scheduler, without its actions** | | **${(cosmos + functions) * 1000m:F4}** |");
+        yield return string.Create(CultureInfo.InvariantCulture,
+            $"the Scheduler costs a run less than the Azure Storage provider's transactions if an action costs under ${sameAsStorage:F2} per million");
+        yield return string.Create(CultureInfo.InvariantCulture,
+            $"if orchestrator episodes are not billed executions: Function executions ${withoutEpisodes * 1000m:F4}, Cosmos + Functions ${(cosmos + withoutEpisodes) * 1000m:F4}");
         yield return breakEven > 0
             ? string.Create(CultureInfo.InvariantCulture, $"goal ${GoalPerThousandRuns} per 1,000 runs: met with the Scheduler only if an action costs under ${breakEven:F3} per million")
             : string.Create(CultureInfo.InvariantCulture, $"goal ${GoalPerThousandRuns} per 1,000 runs: not met by Cosmos and Functions alone (${(cosmos + functions) * 1000m:F4}), whatever the backend");
