@@ -100,3 +100,48 @@ public sealed class CountingUsageStore(IUsageStore inner) : IUsageStore
 
     public Task<long> DeleteTenantAsync(TenantId tenant, CancellationToken cancellationToken = default) => inner.DeleteTenantAsync(tenant, cancellationToken);
 }
+
+/// <summary>
+/// Counts what the local runner journals for each run: orchestration starts and completed or failed operations by name
+/// (activities, and child runs under the orchestration's name). Each journaled operation is one activity the Durable
+/// backend would schedule and whose result it would deliver.
+/// </summary>
+internal sealed class CountingJournal(AgentFunctions.Local.Orchestration.IOrchestrationJournal inner) : AgentFunctions.Local.Orchestration.IOrchestrationJournal
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> operations = new(StringComparer.Ordinal);
+    private int starts;
+
+    public int Starts => Volatile.Read(ref starts);
+
+    public IReadOnlyDictionary<string, int> Operations => operations;
+
+    public void Reset()
+    {
+        operations.Clear();
+        Interlocked.Exchange(ref starts, 0);
+    }
+
+    public long Length => inner.Length;
+
+    public IReadOnlyList<AgentFunctions.Local.Orchestration.JournalRecord> ReadAll() => inner.ReadAll();
+
+    public long Append(AgentFunctions.Local.Orchestration.JournalRecord record)
+    {
+        switch (record.Type)
+        {
+            case AgentFunctions.Local.Orchestration.JournalRecordType.Started:
+                Interlocked.Increment(ref starts);
+                break;
+            case AgentFunctions.Local.Orchestration.JournalRecordType.OperationCompleted or AgentFunctions.Local.Orchestration.JournalRecordType.OperationFailed:
+                operations.AddOrUpdate(record.Name, 1, (_, n) => n + 1);
+                break;
+        }
+        return inner.Append(record);
+    }
+
+    public ValueTask WaitDurableAsync(long sequence) => inner.WaitDurableAsync(sequence);
+
+    public void Rewrite(IReadOnlyList<AgentFunctions.Local.Orchestration.JournalRecord> records) => inner.Rewrite(records);
+
+    public void Dispose() => inner.Dispose();
+}

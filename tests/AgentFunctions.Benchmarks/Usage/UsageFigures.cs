@@ -23,11 +23,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace AgentFunctions.Benchmarks.Usage;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/AgentFunctions.Benchmarks -- usage-figures [events]</c>: the usage figures of
+/// <c>dotnet run -c Release --project tests/AgentFunctions.Benchmarks -- usage-figures [events | cost]</c>: the usage figures of
 /// docs/benchmarks-usage.md. (1) Append rate into the local SQLite usage store, batched and one event per call from
 /// concurrent callers; (2) an invoice draft over N usage events (default 1,000,000) and the process memory around it;
-/// (3) the platform cost table: a real 3-step run on the local engine with every document and usage operation counted,
-/// the webhook and knowledge paths counted from their code, priced at the list prices below.
+/// (3) the platform cost table (alone with <c>cost</c>): a real 3-step run on the local engine with every activity counted
+/// and every document and usage operation counted at the Cosmos SDK boundary, the webhook and knowledge paths counted
+/// from their code, priced at the list prices in <see cref="CostModel"/>.
 /// </summary>
 public static class UsageFigures
 {
@@ -35,10 +36,16 @@ public static class UsageFigures
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var events = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
+        var costOnly = args.Length > 1 && args[1] == "cost";
+        var events = args.Length > 1 && !costOnly ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
         var directory = Path.Combine(Path.GetTempPath(), "af-usage-figures-" + Guid.NewGuid().ToString("N"));
         try
         {
+            if (costOnly)
+            {
+                await CostTableAsync(directory);
+                return 0;
+            }
             await AppendRateAsync(directory);
             await InvoiceAsync(directory, events);
             await CostTableAsync(directory);
@@ -140,9 +147,12 @@ public static class UsageFigures
 
     private static async Task CostTableAsync(string directory)
     {
-        var counted = new CountingDocumentStore(new FileDocumentStore(Path.Combine(directory, "documents-cost")));
-        using var usageInner = new SqliteUsageStore(Path.Combine(directory, "cost.db"));
-        var usage = new CountingUsageStore(usageInner);
+        // The Azure adapters themselves, over the test suite's Cosmos container doubles (Moq at the SDK boundary): what is
+        // counted is what CosmosDocumentStore and CosmosUsageStore send, bodies and envelopes included.
+        var cosmos = new AgentFunctions.Tests.Storage.CosmosContainerDouble();
+        var usageContainer = new AgentFunctions.Tests.Usage.UsageContainerDouble();
+        var counted = new CountingDocumentStore(new AgentFunctions.Azure.Documents.CosmosDocumentStore(cosmos.Container));
+        var usage = new CountingUsageStore(new AgentFunctions.Azure.Usage.CosmosUsageStore(usageContainer.Container));
         var time = TimeProvider.System;
         var plans = new PlanService(counted, time, NullLogger<PlanService>.Instance);
         var tally = new UsageTally(usage, time);
@@ -154,13 +164,13 @@ public static class UsageFigures
             .AddSingleton<IChatModelRouter, ChatModelRouter>()
             .BuildServiceProvider();
         var options = new EngineOptions();
-        var activityCount = 0;
         var activities = new AgentRunActivities(counted, new ClockCatalog(), new ClockTool(time), models.GetRequiredService<IChatModelRouter>(),
             new EmptyKnowledgeRetriever(), time, options, NullLogger<AgentRunActivities>.Instance,
-            // As in Azure: the run's transcript in the document store, so its writes are counted as Cosmos writes.
+            // As in Azure: the run's transcript in the document store, so its writes are Cosmos writes.
             new StoredRunTranscript(counted), meter);
         var registry = AgentRunActivities.Register(new OrchestrationRegistry(), activities);
-        await using var runner = new LocalOrchestrationRunner(Path.Combine(directory, "orchestration-cost"), registry, time);
+        var journal = new CountingJournal(new FileOrchestrationJournal(Path.Combine(directory, "orchestration-cost")));
+        await using var runner = new LocalOrchestrationRunner(journal, registry, time, NullLogger.Instance);
         await runner.ResumeAsync();
         var runs = new RunService(counted, runner, time, options, limits);
         var caller = new Caller(new TenantId("ten_cost"), "usr_cost", Role.Admin, "key_cost", ["team_cost"]);
@@ -169,20 +179,80 @@ public static class UsageFigures
         var spec = new AgentSpec("Cost", null, AgentScope.User, "offline", "You are cheap.", [], [BuiltinToolNames.CurrentTime], KnowledgeSettings.Off, 0, AgentLimits.Default);
         await counted.For(caller.Tenant).CreateAsync(new Agent("agt_cost", caller.Tenant, caller.UserId, "team_cost", true, 1, 1, spec, now, now));
 
-        // Warm: one run, then count ten.
+        // Warm: one run (it reads the plan and the month's usage total once), then count ten.
         await RunOnceAsync(runs, caller);
         counted.Reset();
         usage.Reset();
+        journal.Reset();
+        cosmos.Calls.Clear();
+        usageContainer.Calls.Clear();
+        var usageItemsBefore = usageContainer.Items(caller.Tenant.Value).Count;
         const int measured = 10;
         RunView? view = null;
         for (var i = 0; i < measured; i++) view = await RunOnceAsync(runs, caller);
-        activityCount = 2 + view!.Steps.Count(s => s.Kind is RunStepKind.ModelCall or RunStepKind.ToolCall);
-        var perRun = counted.Snapshot(measured);
-        var usageWrites = usage.Appended / (double)measured;
 
-        Print($"3-step run, counted on the real code path (per run, mean of {measured}): {activityCount} activities; documents: {perRun.PointReads:F1} point reads, {perRun.Queries:F1} queries ({perRun.QueryDocuments:F1} documents returned), {perRun.Writes:F1} writes in {perRun.Batches:F1} batches, {perRun.WrittenKb:F1} KB written; usage: {usageWrites:F1} events appended, {usage.Totals / (double)measured:F1} budget reads");
-        var table = CostModel.Table(perRun, usageWrites, usage.Totals / (double)measured, activityCount);
-        foreach (var line in table) Print(line);
+        var port = counted.Snapshot(measured);
+        var writes = 0;
+        var deletes = 0;
+        long writtenBytes = 0;
+        double writeRu = 0;
+        void Write(System.Text.Json.Nodes.JsonObject body)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetByteCount(body.ToJsonString());
+            writes++;
+            writtenBytes += bytes;
+            writeRu += CostModel.WriteRu(bytes);
+        }
+        foreach (var call in cosmos.Calls)
+        {
+            switch (call.Operation)
+            {
+                case "Create" or "Upsert" or "Replace":
+                    Write(call.Body!);
+                    break;
+                case "Delete":
+                    deletes++;
+                    break;
+                case "Batch":
+                    foreach (var op in call.Batch!)
+                    {
+                        if (op.Operation == "Delete") deletes++;
+                        else Write(op.Body!);
+                    }
+                    break;
+            }
+        }
+        // Which documents: the item id is "type:docId", the query names its type as a parameter.
+        static string KindOf(string? itemId) => itemId is null ? "?" : itemId.Split(':')[0];
+        var breakdown = cosmos.Calls
+            .SelectMany(call => call.Operation == "Batch"
+                ? call.Batch!.Select(op => (Operation: op.Operation, Kind: op.Body?["type"]?.GetValue<string>() ?? KindOf(op.Id)))
+                : [(Operation: call.Operation, Kind: call.Operation == "Query"
+                    ? call.Query!.GetQueryParameters().FirstOrDefault(p => p.Name == "@type").Value as string ?? "?"
+                    : call.Body?["type"]?.GetValue<string>() ?? KindOf(call.ItemId))])
+            .GroupBy(x => $"{x.Operation} {x.Kind}")
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key} {g.Count() / (double)measured:F1}"));
+        var usageItems = usageContainer.Items(caller.Tenant.Value);
+        var newUsage = usageItems.Skip(usageItemsBefore).ToList();
+        var usageRu = newUsage.Sum(item => CostModel.WriteRu(System.Text.Encoding.UTF8.GetByteCount(item.ToJsonString())));
+        // The local runner journals an activity as "activity:{name}" and a child run as "orchestration:{name}:{id}".
+        var activityCount = journal.Operations.Where(o => o.Key.StartsWith("activity:", StringComparison.Ordinal)).Sum(o => o.Value) / (double)measured;
+        var childRuns = journal.Operations.Where(o => o.Key.StartsWith("orchestration:", StringComparison.Ordinal)).Sum(o => o.Value) / (double)measured;
+        var starts = journal.Starts / (double)measured;
+        var run = new RunOperations(
+            activityCount, starts, starts + activityCount + childRuns,
+            port.PointReads, port.Queries, port.QueryDocuments, writes / (double)measured, writeRu / measured, deletes / (double)measured, writtenBytes / 1024.0 / measured,
+            usageContainer.Calls.Count(c => c.Operation == "Create") / (double)measured, usageRu / measured, usage.Totals / (double)measured);
+
+        var steps = view!.Steps.Count(s => s.Kind is RunStepKind.ModelCall or RunStepKind.ToolCall);
+        Print(string.Create(CultureInfo.InvariantCulture, $"3-step run ({steps} model and tool steps), counted on the real code path through the Cosmos adapters at the SDK boundary, mean of {measured} runs:"));
+        Print(string.Create(CultureInfo.InvariantCulture, $"  orchestration: {run.OrchestrationStarts:F1} start, {run.Activities:F1} activities ({string.Join(", ", journal.Operations.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key.Replace("activity:", string.Empty, StringComparison.Ordinal)} {o.Value / (double)measured:F1}"))}), {run.Episodes:F1} Durable episodes at most"));
+        Print(string.Create(CultureInfo.InvariantCulture, $"  documents: {run.PointReads:F1} point reads, {run.Queries:F1} queries returning {run.QueryDocuments:F1} documents, {run.Writes:F1} writes ({run.WrittenKb:F1} KB, {run.WriteRu:F1} RU), {run.Deletes:F1} deletes: {run.DocumentRu:F1} RU"));
+        Print("  document calls per run by operation and type: " + string.Join(", ", breakdown));
+        Print(string.Create(CultureInfo.InvariantCulture, $"  usage: {run.UsageAppends:F1} items created ({run.UsageRu:F1} RU), {run.BudgetReads:F2} budget reads (cached per tenant for {UsageTally.RefreshAfter.TotalSeconds:F0} s per instance)"));
+        foreach (var line in CostModel.Table(run)) Print(line);
+        foreach (var line in CostModel.OtherRows()) Print(line);
     }
 
     private static async Task<RunView> RunOnceAsync(RunService runs, Caller caller)

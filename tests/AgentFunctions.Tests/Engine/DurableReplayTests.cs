@@ -127,7 +127,8 @@ public sealed class DurableReplayTests
     {
         var changed = false;
         CrashingJournal? crashing = null;
-        await using var harness = EngineHarness.Create(new ManualTimeProvider(), j => crashing = new CrashingJournal(j, 3), h => h.Register = registry =>
+        // Crash once the start and PrepareRun (which makes the first model call) are journaled, before any tool runs.
+        await using var harness = EngineHarness.Create(new ManualTimeProvider(), j => crashing = new CrashingJournal(j, 2), h => h.Register = registry =>
         {
             if (!changed) return;
             // "New code": asks for the model before preparing, where history recorded PrepareRun first.

@@ -29,6 +29,25 @@ public sealed class StoredRunTranscriptTests : IDisposable
     }
 
     [Fact]
+    public async Task WriteStart_OneDocumentForTheWholeStart_ReadInOrderAndKeptOnARerun()
+    {
+        var transcript = new StoredRunTranscript(store);
+        var stored = await transcript.WriteStartAsync(Tenant, "run_a", [ChatMessage.System("rules"), ChatMessage.User("earlier"), ChatMessage.User("now")]);
+        await transcript.WriteAsync(Tenant, "run_a", [new TranscriptEntry(3, ChatMessage.Tool("c1", "result"))]);
+
+        var again = await transcript.WriteStartAsync(Tenant, "run_a", [ChatMessage.System("changed rules"), ChatMessage.User("now")]);
+        var read = await transcript.ReadAsync(Tenant, "run_a", 4);
+
+        Assert.Equal(["rules", "earlier", "now"], stored.Select(m => m.Content));
+        Assert.Equal(["rules", "earlier", "now"], again.Select(m => m.Content));
+        Assert.Equal(["rules", "earlier", "now", "result"], read.Select(m => m.Content));
+        // One document for the start, one for the tool result; both dropped with the run.
+        Assert.Equal(2, (await store.For(Tenant).ListAsync<RunTranscriptMessage>(default, new FieldEquals("run_id", "run_a"))).Count);
+        await transcript.DeleteAsync(Tenant, "run_a");
+        Assert.Empty(await store.For(Tenant).ListAsync<RunTranscriptMessage>(default, new FieldEquals("run_id", "run_a")));
+    }
+
+    [Fact]
     public async Task Read_MessageMissingOrOtherRun_Throws()
     {
         var transcript = new StoredRunTranscript(store);

@@ -81,27 +81,52 @@ public sealed class AgentRunActivities(
             snippets.Select(s => new Citation(s.DocumentId, s.ChunkId, s.Title, s.Score, s.HeadingPath, s.Page)).ToList(), options.ApprovalTimeoutSeconds, spec.Scope, agent.TeamId);
     }
 
-    /// <summary>The PrepareRun activity: <see cref="PrepareAsync"/>, with the prompt and the user's message stored as the transcript's start.</summary>
+    /// <summary>
+    /// The PrepareRun activity: <see cref="PrepareAsync"/>, with the prompt and the user's message stored as the
+    /// transcript's start, then the loop's first model call (<see cref="RunPreparation.FirstCompletion"/>). The call is the
+    /// one the loop would make next (index after the start, the whole token budget, nothing appended); a failure is
+    /// returned as <see cref="RunPreparation.FirstCallFailure"/> (the message the loop would get from a failed CallModel
+    /// activity), except when the host is stopping, so the activity is run again. A re-run finds the transcript and the
+    /// usage of the first run stored and returns the stored answer, as CallModel does.
+    /// </summary>
     public async Task<RunPreparation> PrepareRunAsync(AgentRunInput input, CancellationToken cancellationToken)
     {
         var preparation = await PrepareAsync(input, cancellationToken).ConfigureAwait(false);
         if (!preparation.Ready) return preparation;
-        var start = preparation.Prompt.Append(ChatMessage.User(input.Message)).Select((m, i) => new TranscriptEntry(i, m)).ToList();
-        await transcript.WriteAsync(input.Tenant, input.RunId, start, cancellationToken).ConfigureAwait(false);
-        return preparation with { Prompt = [], TranscriptLength = start.Count };
+        var start = preparation.Prompt.Append(ChatMessage.User(input.Message)).ToList();
+        // What is stored is what the model is shown: a re-run gets the first run's start back.
+        var stored = await transcript.WriteStartAsync(input.Tenant, input.RunId, start, cancellationToken).ConfigureAwait(false);
+        preparation = preparation with { Prompt = [], TranscriptLength = stored.Count };
+        if (preparation.Limits.MaxLoops <= 0) return preparation;
+
+        var call = new ModelCallInput(input.Tenant, input.RunId, preparation.Model,
+            preparation.Tools.Select(t => new ToolSchema(t.Name, t.Description, t.InputSchema)).ToList(),
+            Math.Max(1, preparation.Limits.MaxTokens), stored.Count, []) { Trace = input.Trace };
+        try
+        {
+            return preparation with { FirstCompletion = await CallModelAsync(call, stored, cancellationToken).ConfigureAwait(false) };
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            return preparation with { FirstCallFailure = ex.Message };
+        }
     }
 
     /// <summary>
     /// Reads the transcript up to the call's index, asks the model, and stores its answer at that index when it asks for
     /// tools. A re-run finds the first answer stored and returns that one, so the run goes on from what the transcript holds.
     /// </summary>
-    public async Task<ChatCompletion> CallModelAsync(ModelCallInput input, CancellationToken cancellationToken)
+    public Task<ChatCompletion> CallModelAsync(ModelCallInput input, CancellationToken cancellationToken) => CallModelAsync(input, null, cancellationToken);
+
+    /// <param name="known">The transcript up to the call's index when the caller holds it (the first call, made by
+    /// PrepareRun right after storing it): no read.</param>
+    private async Task<ChatCompletion> CallModelAsync(ModelCallInput input, IReadOnlyList<ChatMessage>? known, CancellationToken cancellationToken)
     {
         if (input.Appended.Count > 0)
         {
             await transcript.WriteAsync(input.Tenant, input.RunId, input.Appended, cancellationToken).ConfigureAwait(false);
         }
-        var messages = await transcript.ReadAsync(input.Tenant, input.RunId, input.Index, cancellationToken).ConfigureAwait(false);
+        var messages = known ?? await transcript.ReadAsync(input.Tenant, input.RunId, input.Index, cancellationToken).ConfigureAwait(false);
         if (usage is not null) await usage.BeforeModelCallAsync(input, cancellationToken).ConfigureAwait(false);
         using var span = PlatformTelemetry.StartModelCall(input.Model, input.RunId, input.Trace);
         using var scope = logger.BeginPlatformScope(tenantId: input.Tenant.Value, runId: input.RunId);

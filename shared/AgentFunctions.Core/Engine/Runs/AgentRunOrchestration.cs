@@ -7,9 +7,10 @@ using AgentFunctions.Tools;
 namespace AgentFunctions.Engine.Runs;
 
 /// <summary>
-/// The agent loop, written once as a deterministic orchestration: prepare, then model -> validated tools -> model until
-/// a final answer or a budget, then one atomic completion write. Every effect is an activity (or a child run, or an
-/// approval event); time is the orchestration's replay-safe clock. Runs on Durable Functions and on the local runner.
+/// The agent loop, written once as a deterministic orchestration: prepare (the same activity makes the first model call),
+/// then model -> validated tools -> model until a final answer or a budget, then one atomic completion write. Every
+/// effect is an activity (or a child run, or an approval event); time is the orchestration's replay-safe clock. Runs on
+/// Durable Functions and on the local runner.
 /// </summary>
 public static class AgentRunOrchestration
 {
@@ -56,35 +57,53 @@ public static class AgentRunOrchestration
         // next model call stores them, so no activity input carries the conversation.
         var transcriptLength = preparation.TranscriptLength;
         var appended = new List<TranscriptEntry>();
+        // The first model call, made by PrepareRun at the run's start (null in a history recorded before it did).
+        var (firstCompletion, firstFailure) = (preparation.FirstCompletion, preparation.FirstCallFailure);
 
         while (true)
         {
+            var prefetched = firstCompletion is not null || firstFailure is not null;
             if (run.Usage.ModelCalls - run.Nested.ModelCalls >= limits.MaxLoops)
             {
                 return await FinishAsync(context, input, preparation, run, RunStatus.LoopLimitReached, null,
                     $"The agent reached its max_loops budget ({limits.MaxLoops} model calls) before a final answer.");
             }
-            if (OverTime(context, run, limits.MaxExecutionSeconds))
+            if (!prefetched && OverTime(context, run, limits.MaxExecutionSeconds))
             {
                 return await TimeLimitAsync(context, input, preparation, run);
             }
 
             ChatCompletion completion;
-            try
+            string? failure = null;
+            if (prefetched)
             {
-                var remaining = Math.Max(1, limits.MaxTokens - run.Usage.TotalTokens);
-                completion = await context.CallActivityAsync<ChatCompletion>(EngineNames.CallModel,
-                    new ModelCallInput(input.Tenant, input.RunId, preparation.Model, schemas, remaining, transcriptLength, appended.ToArray()) { Trace = input.Trace });
+                completion = firstCompletion!;
+                failure = firstFailure;
+                (firstCompletion, firstFailure) = (null, null);
             }
-            catch (ActivityFailedException ex) when (ex.Failure.Contains(Usage.UsageLimitExceededException.BudgetMarker, StringComparison.Ordinal))
+            else
             {
-                // Refused before the call: what ran so far is billed, nothing half-done.
-                return await FinishAsync(context, input, preparation, run, RunStatus.BudgetExceeded, null,
-                    ex.Failure.Replace(Usage.UsageLimitExceededException.BudgetMarker, string.Empty, StringComparison.Ordinal).Trim());
+                try
+                {
+                    var remaining = Math.Max(1, limits.MaxTokens - run.Usage.TotalTokens);
+                    completion = await context.CallActivityAsync<ChatCompletion>(EngineNames.CallModel,
+                        new ModelCallInput(input.Tenant, input.RunId, preparation.Model, schemas, remaining, transcriptLength, appended.ToArray()) { Trace = input.Trace });
+                }
+                catch (ActivityFailedException ex)
+                {
+                    completion = null!;
+                    failure = ex.Failure;
+                }
             }
-            catch (ActivityFailedException ex)
+            if (failure is not null)
             {
-                return await FinishAsync(context, input, preparation, run, RunStatus.Failed, null, "The model call failed: " + ex.Failure);
+                if (failure.Contains(Usage.UsageLimitExceededException.BudgetMarker, StringComparison.Ordinal))
+                {
+                    // Refused before the call: what ran so far is billed, nothing half-done.
+                    return await FinishAsync(context, input, preparation, run, RunStatus.BudgetExceeded, null,
+                        failure.Replace(Usage.UsageLimitExceededException.BudgetMarker, string.Empty, StringComparison.Ordinal).Trim());
+                }
+                return await FinishAsync(context, input, preparation, run, RunStatus.Failed, null, "The model call failed: " + failure);
             }
             appended.Clear();
             transcriptLength++;

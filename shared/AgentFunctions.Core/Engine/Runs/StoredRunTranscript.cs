@@ -7,10 +7,30 @@ namespace AgentFunctions.Engine.Runs;
 /// <summary>
 /// The run transcript in the document store (Cosmos DB in Azure, in the run's tenant partition): one document per
 /// message, created once (a create that finds its id taken reads the stored message back), deleted when the run is
-/// closed. Used with the Durable engine.
+/// closed; the run's start (prompt, history, the user's message) is one document, since only the preparation writes it.
+/// Each document is a create, a read per model call and a delete, so fewer documents is fewer request units. Used with
+/// the Durable engine.
 /// </summary>
 public sealed class StoredRunTranscript(IDocumentStore store) : IRunTranscript
 {
+    public async Task<IReadOnlyList<ChatMessage>> WriteStartAsync(TenantId tenant, string runId, IReadOnlyList<ChatMessage> start, CancellationToken cancellationToken = default)
+    {
+        if (start.Count == 0) return [];
+        var documents = store.For(tenant);
+        var document = new RunTranscriptMessage(RunTranscriptMessage.IdFor(runId, 0), tenant, runId, 0, start[0], start.Skip(1).ToList());
+        try
+        {
+            await documents.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+            return start;
+        }
+        catch (DocumentConflictException)
+        {
+            // A re-run of the preparation: keep what the first run wrote.
+            var stored = (await documents.GetAsync<RunTranscriptMessage>(document.Id, cancellationToken).ConfigureAwait(false))!.Value;
+            return [stored.Message, .. stored.Following ?? []];
+        }
+    }
+
     public async Task<IReadOnlyList<ChatMessage>> WriteAsync(TenantId tenant, string runId, IReadOnlyList<TranscriptEntry> entries, CancellationToken cancellationToken = default)
     {
         var documents = store.For(tenant);
@@ -47,6 +67,8 @@ public sealed class StoredRunTranscript(IDocumentStore store) : IRunTranscript
         foreach (var item in stored)
         {
             if (item.Value.Index < count) messages[item.Value.Index] = item.Value.Message;
+            var following = item.Value.Following ?? [];
+            for (var i = 0; i < following.Count && item.Value.Index + 1 + i < count; i++) messages[item.Value.Index + 1 + i] = following[i];
         }
         for (var i = 0; i < count; i++)
         {

@@ -73,6 +73,17 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
 
     private long historyPayloadBytes;
 
+    /// <summary>
+    /// Orchestrator function invocations. The engine runs the function once per episode, replaying history, so this is
+    /// the number of orchestrator executions a Functions host would bill.
+    /// </summary>
+    public int OrchestratorEpisodes => Volatile.Read(ref orchestratorEpisodes);
+
+    private int orchestratorEpisodes;
+
+    /// <summary>Activity function executions by name.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, int> ActivityExecutions { get; } = new(StringComparer.Ordinal);
+
     public IOrchestrationClient Orchestrations { get; private set; } = null!;
 
     /// <summary>The client of the current worker (a restart brings a new one, as a new process would).</summary>
@@ -353,7 +364,7 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
                 // The function reads its input with GetInput<T>(); the engine hands it over as that type.
                 var input = OrchestratorInputs.TryGetValue(function.Name, out var type)
                     ? type : throw new InvalidOperationException($"Name the input type of orchestrator '{function.Name}' in OrchestratorInputs.");
-                registry.AddOrchestrator(function.Name, new FunctionOrchestrator(method, input));
+                registry.AddOrchestrator(function.Name, new FunctionOrchestrator(method, input, this));
             }
             else if (trigger.GetCustomAttribute<ActivityTriggerAttribute>() is not null)
             {
@@ -363,13 +374,17 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
     }
 
     /// <summary>An <c>[OrchestrationTrigger]</c> function of the app: called with the engine's own context.</summary>
-    private sealed class FunctionOrchestrator(MethodInfo method, Type inputType) : ITaskOrchestrator
+    private sealed class FunctionOrchestrator(MethodInfo method, Type inputType, DurableEngineUnderTest engine) : ITaskOrchestrator
     {
         public Type InputType => inputType;
 
         public Type OutputType => method.ReturnType.GetGenericArguments()[0];
 
-        public Task<object?> RunAsync(TaskOrchestrationContext context, object? input) => InvokeAsync(method, null, [context]);
+        public Task<object?> RunAsync(TaskOrchestrationContext context, object? input)
+        {
+            Interlocked.Increment(ref engine.orchestratorEpisodes);
+            return InvokeAsync(method, null, [context]);
+        }
     }
 
     /// <summary>An <c>[ActivityTrigger]</c> function of the app: its input deserialized to the trigger parameter's type.</summary>
@@ -381,6 +396,7 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
 
         public async Task<object?> RunAsync(TaskActivityContext context, object? input)
         {
+            engine.ActivityExecutions.AddOrUpdate(context.Name.Name, 1, (_, n) => n + 1);
             object? output;
             try
             {
