@@ -20,4 +20,18 @@ public sealed class StudioBrowserTests(StudioFixture studio)
         Assert.Contains(result.PassedChecks, c => c.StartsWith("Tab reaches", StringComparison.Ordinal));
         Assert.True(File.Exists(Path.Combine(studio.OutputDirectory, "signin-me.png")));
     }
+
+    [Fact]
+    public async Task Agents_CreateWithFieldErrorThenValid_EditDiffRollback_DisableEnable()
+    {
+        var result = await studio.RunScenarioAsync("agents");
+
+        Assert.True(result.Ok, result.ToString());
+        Assert.Equal(["agents", "agent-new-errors", "agent-versions", "agent"], result.Screens);
+        Assert.Equal(0, result.BlockingViolations);
+        Assert.Contains("the API's error is placed on the Loops field", result.PassedChecks);
+        Assert.Contains("every field was sent", result.PassedChecks);
+        Assert.Contains("the diff shows the changed prompt", result.PassedChecks);
+        Assert.Contains("rollback restored version 1's prompt", result.PassedChecks);
+    }
 }
