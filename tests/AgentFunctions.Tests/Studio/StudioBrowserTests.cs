@@ -34,4 +34,29 @@ public sealed class StudioBrowserTests(StudioFixture studio)
         Assert.Contains("the diff shows the changed prompt", result.PassedChecks);
         Assert.Contains("rollback restored version 1's prompt", result.PassedChecks);
     }
+
+    [Fact]
+    public async Task Chat_StepsStreamBeforeTheAnswer_ToolCallExpands_RunTimelineOpens()
+    {
+        var result = await studio.RunScenarioAsync("chat");
+
+        Assert.True(result.Ok, result.ToString());
+        Assert.Equal(["chat-empty", "chat", "run"], result.Screens);
+        Assert.Equal(0, result.BlockingViolations);
+        Assert.Contains("the steps streamed: model call, tool call, model call, finished", result.PassedChecks);
+        Assert.Contains("each step reached the page before the answer", result.PassedChecks);
+        Assert.Contains("the tool call opens to its arguments and result", result.PassedChecks);
+    }
+
+    [Fact]
+    public async Task Approval_RunPausesForApprovalTool_ListedByStatusFilter_ApproveLetsItFinish()
+    {
+        var result = await studio.RunScenarioAsync("approval");
+
+        Assert.True(result.Ok, result.ToString());
+        Assert.Equal(["runs", "run-awaiting-approval", "run-approved"], result.Screens);
+        Assert.Equal(0, result.BlockingViolations);
+        Assert.Contains("the filter lists the paused run", result.PassedChecks);
+        Assert.Contains("the timeline shows the approval and the tool call after it", result.PassedChecks);
+    }
 }
