@@ -8,16 +8,18 @@ namespace AgentFunctions.Tests.Studio;
 public sealed class StudioBrowserTests(StudioFixture studio)
 {
     [Fact]
-    public async Task SignIn_WrongKeyRefused_RightKeyShowsTenantAndRole_NavWorksFromKeyboard()
+    public async Task SignIn_WrongKeyRefused_RightKeyShowsTenantAndRole_NavWorksFromKeyboard_ViewerSeesLessAnd403()
     {
         var result = await studio.RunScenarioAsync("signin");
 
         Assert.True(result.Ok, result.ToString());
-        Assert.Equal(["signin", "me"], result.Screens);
+        Assert.Equal(["signin", "me", "forbidden"], result.Screens);
         Assert.Equal(0, result.BlockingViolations);
         Assert.Contains("a wrong key shows a 401 alert", result.PassedChecks);
         Assert.Contains("header shows the role", result.PassedChecks);
         Assert.Contains(result.PassedChecks, c => c.StartsWith("Tab reaches", StringComparison.Ordinal));
+        Assert.Contains("a viewer gets no \"New agent\" button", result.PassedChecks);
+        Assert.Contains("a screen the role may not use shows a 403", result.PassedChecks);
         Assert.True(File.Exists(Path.Combine(studio.OutputDirectory, "signin-me.png")));
     }
 
