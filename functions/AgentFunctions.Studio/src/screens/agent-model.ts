@@ -1,5 +1,5 @@
 // Shapes of the agents API (snake_case as the API writes them) and the agent form shared by create and edit.
-import type { Api, Page } from '../api';
+import { collect, type Api } from '../api';
 import { field, h } from '../ui';
 
 export interface AgentSpec {
@@ -55,7 +55,7 @@ interface Named { id?: string; name?: string; description?: string | null; kind?
 
 async function firstPage<T>(api: Api, path: string): Promise<T[]> {
   try {
-    return (await api.get<Page<T>>(path, { limit: 100 })).items;
+    return await collect<T>(api, path, 500);
   } catch {
     return [];
   }
