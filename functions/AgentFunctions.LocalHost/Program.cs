@@ -8,6 +8,7 @@ var app = builder.Build();
 app.UseHttpEdge();
 app.MapAgentPlatformApi();
 app.MapLocalDocuments();
+app.MapStudio();
 await app.BootstrapLocalPlatformAsync();
 app.Run();
 

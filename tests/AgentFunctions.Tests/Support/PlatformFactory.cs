@@ -61,12 +61,19 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
     /// <summary>Runs after the platform's own registrations; tests replace adapters or the clock here.</summary>
     public Action<IServiceCollection>? ConfigureTestServices { get; init; }
 
+    /// <summary>Extra host settings (e.g. where the Studio's files are), applied after the defaults above.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("AgentFunctions:DataDirectory", DataDirectory);
         builder.UseSetting("AgentFunctions:Quiet", "true");
         builder.UseSetting("AgentFunctions:PlatformKey", PlatformKey);
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Warning");
+        foreach (var (name, value) in Settings)
+        {
+            builder.UseSetting(name, value);
+        }
         builder.ConfigureLogging(logging =>
         {
             // Every host's every line, all levels, for the secret-leak scan (Credentials/CredentialSecretLeakTests).
