@@ -33,7 +33,9 @@ public sealed class PlanConsumption(PlanService plans, IUsageStore usage, IDocum
         long bytes = 0;
         foreach (var document in stored) bytes += SizeOf(document);
 
-        return new PlanConsumptionView(plan?.PlanId, plan?.Version, monthStart, monthEnd,
+        // A tenant on a plan nobody wrote limits for has no version: its plan id still says where it stands.
+        var planId = plan?.PlanId ?? await plans.PlanIdOfAsync(tenant, cancellationToken).ConfigureAwait(false);
+        return new PlanConsumptionView(planId, plan?.Version, monthStart, monthEnd,
         [
             new("monthly_token_budget", limits.MonthlyTokenBudget, tokens, "month"),
             new("active_agents", limits.ActiveAgents, agents, "now"),

@@ -341,6 +341,9 @@ public sealed partial class DeploymentFilesTests
         Assert.Contains("language: js", studio, StringComparison.Ordinal);
         Assert.Contains("host: staticwebapp", studio, StringComparison.Ordinal);
         Assert.Matches(@"\n\s*dist: dist\s*\n", studio);
+        // azd's js build runs the project's build script: the Studio has one.
+        using var package = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "functions", "AgentFunctions.Studio", "package.json")));
+        Assert.True(package.RootElement.GetProperty("scripts").TryGetProperty("build", out _), "functions/AgentFunctions.Studio/package.json has no build script");
         // Service hooks run in the project folder: their scripts resolve from there.
         var hooks = ServiceHookRunPattern().Matches(studio).Select(m => m.Groups[1].Value).ToList();
         Assert.Equal(2, hooks.Count);
