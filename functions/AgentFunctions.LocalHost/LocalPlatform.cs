@@ -102,5 +102,15 @@ public static class LocalPlatform
             if (platformKeyText is not null) Console.WriteLine($"  platform key (creates tenants):   {platformKeyText}");
             if (first is not null) Console.WriteLine($"  tenant 'default' admin key:       {first.AdminKeyText}");
         }
+        Console.WriteLine($"Agent Studio: {StudioUrl(app)} (sign in with the tenant admin key)");
+    }
+
+    /// <summary>Where the Studio answers: the first configured URL (ASPNETCORE_URLS / urls) or the default, with /studio.</summary>
+    private static string StudioUrl(WebApplication app)
+    {
+        var first = (app.Configuration["urls"] ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? DefaultUrl)
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? DefaultUrl;
+        return first.Replace("://+", "://localhost", StringComparison.Ordinal).Replace("://*", "://localhost", StringComparison.Ordinal)
+            .Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal).TrimEnd('/') + StudioEndpoints.RequestPath;
     }
 }

@@ -85,8 +85,8 @@ try {
       const blocking = axe.filter((v) => v.impact === 'serious' || v.impact === 'critical');
       result.screens.push({ name, screenshot: file, violations: axe, blocking: blocking.length });
     },
-    /** A call to the API with the key (for a scenario's setup), answering the parsed JSON; throws on a non-2xx. */
-    async api(method, path, body) {
+    /** A call to the API with the key (for a scenario's setup), answering the parsed JSON; throws on a non-2xx not in `allow`. */
+    async api(method, path, body, allow = []) {
       const response = await fetch(`${base}/api/v1${path}`, {
         method,
         headers: { Authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
@@ -95,7 +95,7 @@ try {
       });
       const text = await response.text();
       const json = text ? JSON.parse(text) : null;
-      if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
+      if (!response.ok && !allow.includes(response.status)) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
       return { status: response.status, json, etag: response.headers.get('etag') };
     },
     /** Opens the Studio and signs in with the key. */

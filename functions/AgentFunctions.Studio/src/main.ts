@@ -106,7 +106,10 @@ function shell(api: Api, me: Me): void {
     const route = match(path || 'me') ?? null;
     for (const link of nav.querySelectorAll('a')) {
       const screenId = link.getAttribute('data-screen');
-      const active = route && (route.screen.id === screenId || route.screen.route.split('/')[0] === link.getAttribute('href')!.slice(2).split('/')[0]);
+      // A detail screen marks its list's link: agents/:id marks Agents, run/:id marks Runs.
+      const section = route?.screen.route.split('/')[0] ?? '';
+      const linkSection = link.getAttribute('href')!.slice(2).split('/')[0];
+      const active = route && (route.screen.id === screenId || section === linkSection || `${section}s` === linkSection);
       if (active) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }

@@ -46,4 +46,22 @@ export default async function (page, ctx) {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByLabel('API key').waitFor();
   ctx.check('sign out forgets the key', (await page.evaluate(() => sessionStorage.length)) === 0);
+
+  // A viewer's key: what the role may not use is hidden, and a screen opened anyway shows a clear 403.
+  const viewer = (await ctx.api('POST', '/keys', { name: ctx.unique('viewer'), role: 'viewer' })).json;
+  await page.getByLabel('API key').fill(viewer.key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('[data-testid="role"]', { hasText: 'viewer' }).waitFor();
+  const nav = await page.locator('nav.side-nav a').allTextContents();
+  ctx.check('a viewer sees no Chat playground in the nav', !nav.includes('Chat playground'), nav.join(', '));
+  await page.locator('nav.side-nav').getByRole('link', { name: 'Agents', exact: true }).click();
+  await page.getByRole('heading', { name: 'Agents', level: 1 }).waitFor();
+  ctx.check('a viewer gets no "New agent" button', (await page.getByRole('link', { name: 'New agent' }).count()) === 0);
+  await page.goto(`${ctx.studio}#/agents/new`);
+  const forbidden = page.getByRole('alert').filter({ hasText: '403' });
+  await forbidden.waitFor();
+  ctx.check('a screen the role may not use shows a 403', (await forbidden.textContent()).includes('manage_agents'));
+  await ctx.screen('forbidden');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('API key').waitFor();
 }
