@@ -316,7 +316,7 @@ export const triggerScreen: Screen = {
         { header: 'Event', cell: (e) => h('code', null, e.id) },
         { header: 'When', cell: (e) => when(e.timestamp) },
         { header: 'Status', cell: (e) => badge(e.status) },
-        { header: 'Run / reason', cell: (e) => (e.run_id ? h('a', { href: `#/runs/${encodeURIComponent(e.run_id)}` }, e.run_id) : e.drop_reason ?? '') },
+        { header: 'Run / reason', cell: (e) => (e.run_id ? h('a', { href: `#/run/${encodeURIComponent(e.run_id)}` }, e.run_id) : e.drop_reason ?? '') },
         { header: 'Payload', cell: (e) => h('details', null, h('summary', null, 'Payload'), h('pre', null, JSON.stringify(e.payload, null, 2))) },
       ],
       load: (cursor) => ctx.api.get<Page<TriggerEventView>>(`/triggers/${encodeURIComponent(id)}/events`, { cursor }),
