@@ -93,6 +93,8 @@ async function showWebhookSecret(ctx: ScreenContext, trigger: TriggerView, secre
     copyHost.replaceChildren(copyButton(command, 'Copy curl'));
   };
   body.addEventListener('input', () => void sign());
+  const resign = h('button', { type: 'button', class: 'secondary small' }, 'Sign again with the current time');
+  resign.addEventListener('click', () => void sign());
   await sign();
   const { closed } = dialog(title,
     h('p', null, 'The signing secret is shown this once. Copy it now: it cannot be shown again (rotate it to get a new one).'),
@@ -100,7 +102,7 @@ async function showWebhookSecret(ctx: ScreenContext, trigger: TriggerView, secre
     h('p', null, 'Webhook URL: ', h('code', { 'data-testid': 'webhook-url' }, url)),
     field('Example body (the signature is recomputed as you edit)', body, 'example_body'),
     h('p', { class: 'muted' }, 'Signed here with WebCrypto (HMAC-SHA256 of "id.timestamp.body" with the secret\'s bytes, Standard Webhooks). The timestamp must be within 5 minutes when it is sent.'),
-    curl, copyHost);
+    curl, h('div', { class: 'actions' }, copyHost, resign));
   await closed;
   curl.textContent = '';
 }
