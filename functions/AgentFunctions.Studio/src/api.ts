@@ -198,6 +198,16 @@ export async function* pages<T>(api: Api, path: string, query?: Record<string, s
   }
 }
 
+/** Up to `max` items of a paged list (every page until then), for pickers. */
+export async function collect<T>(api: Api, path: string, max = 1000, query?: Record<string, string | number | undefined>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of pages<T>(api, path, { limit: 100, ...(query ?? {}) })) {
+    items.push(item);
+    if (items.length >= max) break;
+  }
+  return items;
+}
+
 /** The API's base URL: config.json's apiBaseUrl beside index.html when present, else the page's origin. */
 export async function loadApiBaseUrl(): Promise<string> {
   try {

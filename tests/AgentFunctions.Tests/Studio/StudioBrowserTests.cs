@@ -24,7 +24,7 @@ public sealed class StudioBrowserTests(StudioFixture studio)
     }
 
     [Fact]
-    public async Task Agents_CreateWithFieldErrorThenValid_EditDiffRollback_DisableEnable()
+    public async Task Agents_CreateWithFieldErrorThenValid_EditDiffRollback_DisableEnable_ListPages()
     {
         var result = await studio.RunScenarioAsync("agents");
 
@@ -35,6 +35,7 @@ public sealed class StudioBrowserTests(StudioFixture studio)
         Assert.Contains("every field was sent", result.PassedChecks);
         Assert.Contains("the diff shows the changed prompt", result.PassedChecks);
         Assert.Contains("rollback restored version 1's prompt", result.PassedChecks);
+        Assert.Contains("\"More\" pages through every agent", result.PassedChecks);
     }
 
     [Fact]

@@ -55,7 +55,18 @@ export default async function (page, ctx) {
   await page.evaluate(() => window.scrollTo(0, 0));
   await ctx.screen('agent');
 
-  await page.getByRole('link', { name: 'Agents', exact: true }).click();
+  // The list pages: two at a time, "More" until the last page, which has the new agent (the list is oldest first).
+  for (const n of ['filler-a', 'filler-b']) await ctx.api('POST', '/agents', { name: ctx.unique(n) });
+  await page.goto(`${ctx.studio}#/agents?limit=2`);
+  await page.locator('table.table tbody tr').first().waitFor();
+  const total = (await ctx.api('GET', '/agents?limit=100')).json.items.length;
+  for (let i = 0; i < 60 && await page.getByRole('button', { name: 'More' }).isVisible(); i++) {
+    const before = await page.locator('table.table tbody tr').count();
+    await page.getByRole('button', { name: 'More' }).click();
+    await page.waitForFunction((n) => document.querySelectorAll('table.table tbody tr').length > n, before);
+  }
+  const rows = await page.locator('table.table tbody tr').count();
+  ctx.check('"More" pages through every agent', rows === total && total >= 3, `${rows} of ${total}`);
   await page.getByRole('link', { name, exact: true }).waitFor();
   ctx.check('the list shows the agent', true);
 }

@@ -1,5 +1,5 @@
 // Shapes of the agents API (snake_case as the API writes them) and the agent form shared by create and edit.
-import type { Api, Page } from '../api';
+import { collect, type Api } from '../api';
 import { field, h } from '../ui';
 
 export interface AgentSpec {
@@ -51,11 +51,11 @@ export const defaultSpec: AgentSpec = {
 
 const builtinTools = ['builtin.current_time', 'builtin.http_fetch', 'builtin.knowledge_search'];
 
-interface Named { id?: string; name?: string; description?: string | null }
+interface Named { id?: string; name?: string; description?: string | null; kind?: string }
 
 async function firstPage<T>(api: Api, path: string): Promise<T[]> {
   try {
-    return (await api.get<Page<T>>(path, { limit: 100 })).items;
+    return await collect<T>(api, path, 500);
   } catch {
     return [];
   }
@@ -111,7 +111,11 @@ export async function agentForm(api: Api, spec: AgentSpec, options: { create: bo
   const maxSeconds = num('limits.max_execution_seconds', spec.limits.max_execution_seconds, 1, 3600);
   const team = h('select', null, teams.map((t) => h('option', { value: t.id }, t.name ?? t.id)));
   const toolOptions = [...builtinTools.map((t) => ({ value: t, label: t })),
-    ...tools.filter((t) => t.name && !builtinTools.includes(t.name)).map((t) => ({ value: t.name!, label: t.description ? `${t.name}: ${t.description}` : t.name! }))];
+    // An MCP server entry is attached whole as '{name}.*' (all the tools it lists); a builtin's settings record is the builtin above.
+    ...tools.filter((t) => t.name && t.kind !== 'builtin' && !builtinTools.includes(t.name)).map((t) => {
+      const value = t.kind === 'mcp' ? `${t.name}.*` : t.name!;
+      return { value, label: `${value}${t.kind ? ` (${t.kind})` : ''}${t.description ? `: ${t.description}` : ''}` };
+    })];
   const toolList = checkboxList('Tools the agent may call', 'tools', toolOptions, spec.tools);
   const kbList = checkboxList('Knowledge bases', 'knowledge.knowledge_base_ids',
     knowledgeBases.map((k) => ({ value: k.id!, label: k.name ? `${k.name} (${k.id})` : k.id! })), spec.knowledge.knowledge_base_ids ?? []);

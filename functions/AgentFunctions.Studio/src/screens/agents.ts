@@ -18,7 +18,7 @@ export const agentsScreen: Screen = {
       h('p', { class: 'muted' }, 'Every change to an agent is kept as a version; open an agent to edit it, compare versions, roll back, chat with it or see its runs.'),
       pagedTable<Agent>({
         caption: 'Agents',
-        load: pageLoader<Agent>(ctx.api, '/agents', { limit: '20' }),
+        load: pageLoader<Agent>(ctx.api, '/agents', { limit: /^\d{1,3}$/.test(ctx.query.get('limit') ?? '') ? ctx.query.get('limit')! : '20' }),
         empty: 'No agents yet. Create one with "New agent".',
         columns: [
           { header: 'Name', cell: (a) => h('a', { href: `#/agents/${encodeURIComponent(a.id)}` }, a.spec.name) },

@@ -1,6 +1,6 @@
 // Chat playground: a session with an agent. Each message starts a run (POST .../messages, wait: false); its steps
 // stream live from GET /runs/{id}/events, tool calls open to show arguments and results, citations link to documents.
-import type { Page } from '../api';
+import { collect, type Page } from '../api';
 import { badge, field, h, heading, showProblem, when } from '../ui';
 import type { Agent } from './agent-model';
 import { citationItem, isFinal, stepItem, toolCallItem, type RunView } from './run-model';
@@ -11,7 +11,7 @@ interface ConversationMessage { id: string; run_id?: string | null; role: string
 interface Conversation { session: Session; messages: ConversationMessage[] }
 
 async function renderChat(ctx: ScreenContext, agentId?: string) {
-  const agents = (await ctx.api.get<Page<Agent>>('/agents', { limit: 100 })).items;
+  const agents = await collect<Agent>(ctx.api, '/agents');
   const pick = h('select', null,
     h('option', { value: '' }, agents.length ? 'Choose an agent…' : 'No agents yet'),
     agents.map((a) => h('option', { value: a.id, selected: a.id === agentId }, `${a.spec.name}${a.enabled ? '' : ' (disabled)'}`)));

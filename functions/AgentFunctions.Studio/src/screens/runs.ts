@@ -1,13 +1,13 @@
 // Runs: per agent, filtered by status; a run's timeline (steps, model and tool calls, durations, tokens, errors), with
 // approve or reject for a run awaiting approval, and cancel. A running run's screen follows its event stream live.
-import type { Page } from '../api';
+import { collect } from '../api';
 import { badge, field, h, heading, pagedTable, pageLoader, showProblem, toast, when } from '../ui';
 import type { Agent } from './agent-model';
 import { citationItem, isFinal, ms, runStatuses, stepItem, toolCallItem, type RunSummary, type RunView } from './run-model';
 import type { Screen, ScreenContext } from './types';
 
 async function agentPicker(ctx: ScreenContext, selected: string | undefined, onPick: (id: string) => void): Promise<HTMLElement> {
-  const agents = (await ctx.api.get<Page<Agent>>('/agents', { limit: 100 })).items;
+  const agents = await collect<Agent>(ctx.api, '/agents');
   const select = h('select', null,
     h('option', { value: '' }, agents.length ? 'Choose an agent…' : 'No agents yet'),
     agents.map((a) => h('option', { value: a.id, selected: a.id === selected }, `${a.spec.name} (${a.id})`)));
