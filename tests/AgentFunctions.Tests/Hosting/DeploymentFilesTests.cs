@@ -373,6 +373,19 @@ public sealed partial class DeploymentFilesTests
         Directory.Delete(folder, recursive: true);
     }
 
+    /// <summary>On Azure Static Web Apps: index.html and config.json are never served stale, and no page may frame the Studio.</summary>
+    [Fact]
+    public void StudioStaticWebAppConfig_DoesNotCacheIndexOrConfig_AndForbidsFraming()
+    {
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "functions", "AgentFunctions.Studio", "static", "staticwebapp.config.json")));
+
+        var routes = config.RootElement.GetProperty("routes").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("route").GetString()!, r => r.GetProperty("headers").GetProperty("Cache-Control").GetString());
+        Assert.Equal("no-cache", routes["/index.html"]);
+        Assert.Equal("no-store", routes["/config.json"]);
+        Assert.Equal("DENY", config.RootElement.GetProperty("globalHeaders").GetProperty("X-Frame-Options").GetString());
+    }
+
     [Fact]
     public void StudioBuildHook_WithoutTheOutput_FailsAndWritesNothing()
     {
