@@ -54,16 +54,19 @@ public sealed class StudioScreensBrowserTests(StudioFixture studio)
     }
 
     [Fact]
-    public async Task Admin_AddAUser_CreateAKey_ShownOnceAndWorking_ThenOnlyItsPrefix()
+    public async Task Admin_AddAUser_CreateAKey_ShownOnceAndWorking_ThenOnlyItsPrefix_AViewerSeesNoControlsAndA403()
     {
         var result = await studio.RunScenarioAsync("admin");
 
         Assert.True(result.Ok, result.ToString());
-        Assert.Equal(["admin-key-once", "admin"], result.Screens);
+        Assert.Equal(["admin-key-once", "admin", "viewer-usage-403"], result.Screens);
         Assert.Equal(0, result.BlockingViolations);
         Assert.Contains("the key shown works", result.PassedChecks);
         Assert.Contains("the key is shown once: gone from the page after the dialog", result.PassedChecks);
         Assert.Contains("the list shows only its prefix", result.PassedChecks);
+        Assert.Contains("a viewer sees no Register button", result.PassedChecks);
+        Assert.Contains("a viewer sees no Create trigger button", result.PassedChecks);
+        Assert.Contains("a viewer opening Usage sees a clear 403", result.PassedChecks);
     }
 
     [Fact]

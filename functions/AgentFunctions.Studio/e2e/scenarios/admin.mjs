@@ -31,4 +31,27 @@ export default async function (page, ctx) {
   ctx.check('the key is shown once: gone from the page after the dialog', !(await page.evaluate((k) => document.body.innerHTML.includes(k), key)));
   ctx.check('the list shows only its prefix', (await row.textContent()).includes(key.split('.').slice(0, 2).join('.')));
   await ctx.screen('admin');
+  await viewerSees(page, ctx);
+}
+
+// A viewer's key on these screens: the controls its role may not use are not there, and a screen it may not open
+// says 403 plainly.
+export async function viewerSees(page, ctx) {
+  const me = (await ctx.api('GET', '/me')).json;
+  const viewer = (await ctx.api('POST', '/keys', { name: ctx.unique('viewer'), user_id: me.user.id, role: 'viewer' })).json;
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('API key').fill(viewer.key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('[data-testid="role"]', { hasText: 'viewer' }).waitFor();
+  await page.goto(`${ctx.studio}#/tools`);
+  await page.getByRole('table', { name: 'Registered tools' }).waitFor();
+  ctx.check('a viewer sees no Register button', (await page.getByRole('button', { name: 'Register a tool' }).count()) === 0);
+  await page.goto(`${ctx.studio}#/triggers`);
+  await page.getByRole('heading', { name: 'Triggers', level: 1 }).waitFor();
+  ctx.check('a viewer sees no Create trigger button', (await page.getByRole('button', { name: 'Create a trigger' }).count()) === 0);
+  ctx.check('a viewer has no Usage link', (await page.locator('nav.side-nav a', { hasText: 'Usage and billing' }).count()) === 0);
+  await page.goto(`${ctx.studio}#/usage`);
+  await page.getByRole('alert').filter({ hasText: '403' }).waitFor();
+  ctx.check('a viewer opening Usage sees a clear 403', true);
+  await ctx.screen('viewer-usage-403');
 }
