@@ -47,6 +47,24 @@ param keyVaultName string = ''
 param openAiAccountName string = ''
 param applicationInsightsName string = ''
 param logAnalyticsName string = ''
+param staticWebAppName string = ''
+
+@allowed([
+  'westus2'
+  'centralus'
+  'eastus2'
+  'westeurope'
+  'eastasia'
+])
+@description('Region of the Agent Studio\'s Static Web App (a Static Web Apps region; its files are served from edge locations everywhere).')
+param staticWebAppLocation string = 'westeurope'
+
+@allowed([
+  'Free'
+  'Standard'
+])
+@description('Plan of the Agent Studio\'s Static Web App: Standard for the SLA (docs/deploy.md); Free works too (the Studio needs no Standard-only feature).')
+param staticWebAppSku string = 'Standard'
 
 @description('Functions runtime for the isolated worker; the app targets net10.0.')
 param dotnetVersion string = '10.0'
@@ -104,6 +122,7 @@ var names = {
   openAi: !empty(openAiAccountName) ? openAiAccountName : '${abbrs.openAIAccounts}${resourceToken}'
   appInsights: !empty(applicationInsightsName) ? applicationInsightsName : '${abbrs.insightsComponents}${resourceToken}'
   logAnalytics: !empty(logAnalyticsName) ? logAnalyticsName : '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+  staticWebApp: !empty(staticWebAppName) ? staticWebAppName : '${abbrs.webStaticSites}studio-${resourceToken}'
 }
 
 // Flex Consumption deploys the app package from a blob container the app's identity can read.
@@ -229,6 +248,19 @@ module rbac 'app/rbac.bicep' = {
   }
 }
 
+// The Agent Studio (azd service `studio`): a Static Web App whose origin is the only one the Function App's CORS allows.
+module studio 'app/studio.bicep' = {
+  name: 'studio'
+  scope: rg
+  params: {
+    name: names.staticWebApp
+    location: staticWebAppLocation
+    sku: staticWebAppSku
+    tags: tags
+    serviceName: 'studio'
+  }
+}
+
 module functionApp 'app/function.bicep' = {
   name: 'function'
   scope: rg
@@ -247,6 +279,9 @@ module functionApp 'app/function.bicep' = {
     storageAccountName: storage.outputs.name
     deploymentContainerName: deploymentContainerName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
+    allowedCorsOrigins: [
+      studio.outputs.uri
+    ]
     appSettings: {
       // Service Bus triggers and outputs: identity-based connection named ServiceBusConnection.
       ServiceBusConnection__fullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
@@ -295,6 +330,9 @@ output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output AZURE_FUNCTION_APP_URL string = functionApp.outputs.uri
 output SERVICE_API_NAME string = functionApp.outputs.name
+output AZURE_STATIC_WEB_APP_NAME string = studio.outputs.name
+output AZURE_STATIC_WEB_APP_URL string = studio.outputs.uri
+output SERVICE_STUDIO_NAME string = studio.outputs.name
 output AZURE_USER_ASSIGNED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_SERVICEBUS_NAMESPACE string = serviceBus.outputs.fullyQualifiedNamespace

@@ -16,6 +16,8 @@ param applicationInsightsName string
 param appSettings object = {}
 param instanceMemoryMB int = 2048
 param maximumInstanceCount int = 100
+@description('Browser origins allowed to call the API cross-origin (the Agent Studio\'s site). The API key travels in the Authorization header, never a cookie: no credentials mode.')
+param allowedCorsOrigins array = []
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -76,6 +78,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
+      cors: {
+        allowedOrigins: allowedCorsOrigins
+        supportCredentials: false
+      }
     }
     functionAppConfig: {
       deployment: {

@@ -15,6 +15,10 @@ public sealed class ToolsFunctions(ToolsApi api)
     public Task<IResult> ListTools([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/tools")] HttpRequest req) =>
         api.List(req.HttpContext);
 
+    [Function(nameof(ListToolListedTools))]
+    public Task<IResult> ListToolListedTools([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/tools/{toolName}/listed-tools")] HttpRequest req, string toolName) =>
+        api.ListListedTools(req.HttpContext, toolName);
+
     [Function(nameof(GetTool))]
     public Task<IResult> GetTool([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/tools/{toolName}")] HttpRequest req, string toolName) =>
         api.Get(req.HttpContext, toolName);

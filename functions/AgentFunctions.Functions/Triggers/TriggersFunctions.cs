@@ -19,6 +19,10 @@ public sealed class TriggersFunctions(TriggersApi api)
     public Task<IResult> UpdateTrigger([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "v1/agents/{agentId}/triggers/{triggerId}")] HttpRequest req, string agentId, string triggerId) =>
         api.Update(req.HttpContext, agentId, triggerId);
 
+    [Function(nameof(PreviewTriggerSchedule))]
+    public Task<IResult> PreviewTriggerSchedule([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/triggers/schedule-preview")] HttpRequest req) =>
+        api.SchedulePreview(req.HttpContext);
+
     [Function(nameof(GetTrigger))]
     public Task<IResult> GetTrigger([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/triggers/{triggerId}")] HttpRequest req, string triggerId) =>
         api.Get(req.HttpContext, triggerId);

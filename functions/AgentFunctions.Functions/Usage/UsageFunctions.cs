@@ -7,11 +7,15 @@ using Microsoft.Extensions.Logging;
 namespace AgentFunctions.Functions.Usage;
 
 /// <summary>Usage, plans and invoices as Azure Functions, on the handlers the local host maps too, and the monthly invoice timer.</summary>
-public sealed class UsageFunctions(UsageApi usage, PlansApi plans, InvoicesApi invoices, InvoiceService invoiceService, TimeProvider time, ILogger<UsageFunctions> logger)
+public sealed class UsageFunctions(UsageApi usage, UsageLimitsApi limits, PlansApi plans, InvoicesApi invoices, InvoiceService invoiceService, TimeProvider time, ILogger<UsageFunctions> logger)
 {
     [Function(nameof(GetUsage))]
     public Task<IResult> GetUsage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/usage")] HttpRequest req) =>
         usage.Get(req.HttpContext);
+
+    [Function(nameof(GetUsageLimits))]
+    public Task<IResult> GetUsageLimits([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/usage/limits")] HttpRequest req) =>
+        limits.Get(req.HttpContext);
 
     [Function(nameof(GetPlan))]
     public Task<IResult> GetPlan([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/plans/{planId}")] HttpRequest req, string planId) =>

@@ -6,8 +6,17 @@ using Microsoft.AspNetCore.Http;
 namespace AgentFunctions.Api.Triggers;
 
 /// <summary>Triggers of an agent, their events, and the webhook intake (signed, no API key).</summary>
-public sealed class TriggersApi(TriggerService triggers, WebhookIntake intake)
+public sealed class TriggersApi(TriggerService triggers, WebhookIntake intake, TimeProvider time)
 {
+    private const int PreviewBodyLimit = 4 * 1024;
+
+    /// <summary>The next fire times of a cron expression in an IANA time zone, exactly as the timer scheduler computes them.</summary>
+    public Task<IResult> SchedulePreview(HttpContext http) => ApiCall.RunAsync(http, Permission.ViewAgents, async _ =>
+    {
+        var body = await JsonBody.ReadAsync<SchedulePreviewRequest>(http.Request, PreviewBodyLimit, http.RequestAborted);
+        return ApiResults.Ok(AgentFunctions.Triggers.SchedulePreview.For(body, time.GetUtcNow()));
+    });
+
     private const int TriggerBodyLimit = 32 * 1024;
 
     public Task<IResult> Create(HttpContext http, string agentId) => ApiCall.RunAsync(http, Permission.ManageTriggers, async caller =>

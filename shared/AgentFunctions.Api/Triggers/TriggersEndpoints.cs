@@ -40,6 +40,7 @@ public static class TriggersEndpoints
         api.MapDelete("v1/triggers/{triggerId}", (HttpContext http, string triggerId, TriggersApi h) => h.Delete(http, triggerId)).WithName("DeleteTrigger").WithMetadata(AuthLevel.Anonymous).RequiresPermission(Permission.ManageTriggers);
         api.MapPost("v1/triggers/{triggerId}/rotate-secret", (HttpContext http, string triggerId, TriggersApi h) => h.RotateSecret(http, triggerId)).WithName("RotateTriggerSecret").WithMetadata(AuthLevel.Anonymous).RequiresPermission(Permission.ManageTriggers);
         api.MapGet("v1/triggers/{triggerId}/events", (HttpContext http, string triggerId, TriggersApi h) => h.ListEvents(http, triggerId)).WithName("ListTriggerEvents").WithMetadata(AuthLevel.Anonymous).RequiresPermission(Permission.ViewRuns);
+        api.MapPost("v1/triggers/schedule-preview", (HttpContext http, TriggersApi h) => h.SchedulePreview(http)).WithName("PreviewTriggerSchedule").WithMetadata(AuthLevel.Anonymous).RequiresPermission(Permission.ViewAgents);
         api.MapPost("v1/hooks/{triggerId}", (HttpContext http, string triggerId, TriggersApi h) => h.Receive(http, triggerId)).WithName("ReceiveWebhook").WithMetadata(AuthLevel.Anonymous).Anonymous();
         return api;
     }

@@ -28,12 +28,15 @@ public static class UsageEndpoints
         services.TryAddSingleton<PlansApi>();
         services.AddTenantDataStore<UsageTenantData>();
         services.TryAddSingleton<InvoicesApi>();
+        services.TryAddSingleton<PlanConsumption>();
+        services.TryAddSingleton<UsageLimitsApi>();
         return services;
     }
 
     public static IEndpointRouteBuilder MapUsageApi(this IEndpointRouteBuilder api)
     {
         api.MapGet("v1/usage", (HttpContext http, UsageApi h) => h.Get(http)).WithName("GetUsage").WithMetadata(AuthLevel.Anonymous).RequiresPermission(Permission.ViewBilling);
+        api.MapGet("v1/usage/limits", (HttpContext http, UsageLimitsApi h) => h.Get(http)).WithName("GetUsageLimits").WithMetadata(AuthLevel.Anonymous).RequiresPermission(Permission.ViewBilling);
         api.MapGet("v1/plans/{planId}", (HttpContext http, string planId, PlansApi h) => h.Get(http, planId)).WithName("GetPlan").WithMetadata(AuthLevel.Anonymous).Platform();
         api.MapPut("v1/plans/{planId}", (HttpContext http, string planId, PlansApi h) => h.Put(http, planId)).WithName("PutPlan").WithMetadata(AuthLevel.Anonymous).Platform();
         api.MapPost("v1/invoices/drafts", (HttpContext http, InvoicesApi h) => h.CreateDraft(http)).WithName("CreateInvoiceDraft").WithMetadata(AuthLevel.Anonymous).RequiresPermission(Permission.ViewBilling);

@@ -323,13 +323,96 @@ public sealed partial class DeploymentFilesTests
     [Fact]
     public void AzureYaml_ApiService_PointsAtTheFunctionsAppProject()
     {
+        var api = AzureYamlService("api");
+
+        Assert.Contains("project: ./functions/AgentFunctions.Functions\n", api, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(Root, "functions", "AgentFunctions.Functions", "AgentFunctions.Functions.csproj")));
+        Assert.Contains("host: function", api, StringComparison.Ordinal);
+    }
+
+    /// <summary>Two services: the Functions app and the Agent Studio, a js project azd builds with npm run build and deploys from dist/ to the Static Web App.</summary>
+    [Fact]
+    public void AzureYaml_NamesBothServices_TheStudioIsAStaticWebAppBuiltIntoDist()
+    {
         var azureYaml = File.ReadAllText(Path.Combine(Root, "azure.yaml"));
+        var studio = AzureYamlService("studio");
 
-        var project = Assert.Single(ProjectPattern().Matches(azureYaml)).Groups[1].Value;
+        Assert.Equal(["./functions/AgentFunctions.Functions", "./functions/AgentFunctions.Studio"], ProjectPattern().Matches(azureYaml).Select(m => m.Groups[1].Value));
+        Assert.Contains("language: js", studio, StringComparison.Ordinal);
+        Assert.Contains("host: staticwebapp", studio, StringComparison.Ordinal);
+        Assert.Matches(@"\n\s*dist: dist\s*\n", studio);
+        // azd's js build runs the project's build script: the Studio has one.
+        using var package = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "functions", "AgentFunctions.Studio", "package.json")));
+        Assert.True(package.RootElement.GetProperty("scripts").TryGetProperty("build", out _), "functions/AgentFunctions.Studio/package.json has no build script");
+        // Service hooks run in the project folder: their scripts resolve from there.
+        var hooks = ServiceHookRunPattern().Matches(studio).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(2, hooks.Count);
+        Assert.All(hooks, h => Assert.True(File.Exists(Path.GetFullPath(Path.Combine(Root, "functions", "AgentFunctions.Studio", h))), $"{h} does not exist"));
+        // The Bicep tags the Static Web App as this service.
+        Assert.Contains("serviceName: 'studio'", File.ReadAllText(Path.Combine(Root, "infra", "main.bicep")), StringComparison.Ordinal);
+    }
 
-        Assert.Equal("./functions/AgentFunctions.Functions", project);
-        Assert.True(File.Exists(Path.Combine(Root, project, "AgentFunctions.Functions.csproj")));
-        Assert.Contains("host: function", azureYaml, StringComparison.Ordinal);
+    /// <summary>The Studio's build hook as azd runs it: dist/config.json with the Functions app's origin as apiBaseUrl, from an output the Bicep declares.</summary>
+    [Fact]
+    public void StudioBuildHook_WithAzdOutputs_WritesConfigJsonWithTheApiOrigin()
+    {
+        var folder = Directory.CreateTempSubdirectory("agentfunctions-studio-hook-").FullName;
+        Directory.CreateDirectory(Path.Combine(folder, "dist"));
+        var start = new System.Diagnostics.ProcessStartInfo("sh") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = folder };
+        start.ArgumentList.Add(Path.Combine(Root, "scripts", "azd", "write-studio-config.sh"));
+        start.Environment["AZURE_FUNCTION_APP_URL"] = "https://func-api-abc.azurewebsites.net/";
+        using (var process = System.Diagnostics.Process.Start(start)!)
+        {
+            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)));
+            Assert.True(process.ExitCode == 0, process.StandardError.ReadToEnd());
+        }
+
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "dist", "config.json")));
+        Assert.Equal("https://func-api-abc.azurewebsites.net", config.RootElement.GetProperty("apiBaseUrl").GetString());
+        Assert.Contains("output AZURE_FUNCTION_APP_URL string", File.ReadAllText(Path.Combine(Root, "infra", "main.bicep")), StringComparison.Ordinal);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    /// <summary>On Azure Static Web Apps: index.html and config.json are never served stale, and no page may frame the Studio.</summary>
+    [Fact]
+    public void StudioStaticWebAppConfig_DoesNotCacheIndexOrConfig_AndForbidsFraming()
+    {
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "functions", "AgentFunctions.Studio", "static", "staticwebapp.config.json")));
+
+        var routes = config.RootElement.GetProperty("routes").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("route").GetString()!, r => r.GetProperty("headers").GetProperty("Cache-Control").GetString());
+        Assert.Equal("no-cache", routes["/index.html"]);
+        Assert.Equal("no-store", routes["/config.json"]);
+        Assert.Equal("DENY", config.RootElement.GetProperty("globalHeaders").GetProperty("X-Frame-Options").GetString());
+    }
+
+    [Fact]
+    public void StudioBuildHook_WithoutTheOutput_FailsAndWritesNothing()
+    {
+        var folder = Directory.CreateTempSubdirectory("agentfunctions-studio-hook-").FullName;
+        Directory.CreateDirectory(Path.Combine(folder, "dist"));
+        var start = new System.Diagnostics.ProcessStartInfo("sh") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = folder };
+        start.ArgumentList.Add(Path.Combine(Root, "scripts", "azd", "write-studio-config.sh"));
+        start.Environment.Remove("AZURE_FUNCTION_APP_URL");
+        using (var process = System.Diagnostics.Process.Start(start)!)
+        {
+            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)));
+            Assert.NotEqual(0, process.ExitCode);
+            Assert.Contains("AZURE_FUNCTION_APP_URL", process.StandardError.ReadToEnd(), StringComparison.Ordinal);
+        }
+
+        Assert.False(File.Exists(Path.Combine(folder, "dist", "config.json")));
+        Directory.Delete(folder, recursive: true);
+    }
+
+    /// <summary>One service's block of azure.yaml (its lines, indented under <c>services:</c>).</summary>
+    private static string AzureYamlService(string name)
+    {
+        var lines = File.ReadAllLines(Path.Combine(Root, "azure.yaml"));
+        var start = Array.FindIndex(lines, l => l == $"  {name}:");
+        Assert.True(start >= 0, $"azure.yaml has no service '{name}'");
+        var block = lines.Skip(start + 1).TakeWhile(l => l.StartsWith("    ", StringComparison.Ordinal) || l.TrimStart().StartsWith('#') || l.Length == 0);
+        return string.Join("\n", block) + "\n";
     }
 
     [Fact]
@@ -363,4 +446,7 @@ public sealed partial class DeploymentFilesTests
 
     [GeneratedRegex(@"^\s*project:\s*(\S+)\s*$", RegexOptions.Multiline)]
     private static partial Regex ProjectPattern();
+
+    [GeneratedRegex(@"^\s*run:\s*(\.\./\S+)\s*$", RegexOptions.Multiline)]
+    private static partial Regex ServiceHookRunPattern();
 }

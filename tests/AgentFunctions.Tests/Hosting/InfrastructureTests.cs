@@ -74,6 +74,7 @@ public sealed partial class InfrastructureTests(CompiledInfrastructure infra) : 
     [InlineData("Microsoft.OperationalInsights/workspaces")]
     [InlineData("Microsoft.Insights/components")]
     [InlineData("Microsoft.Authorization/roleAssignments")]
+    [InlineData("Microsoft.Web/staticSites")]
     public void CompiledTemplate_DeclaresResourceType(string type)
     {
         using var template = JsonDocument.Parse(infra.Template);
@@ -93,6 +94,31 @@ public sealed partial class InfrastructureTests(CompiledInfrastructure infra) : 
         Assert.Contains("type: 'UserAssignedIdentity'", function, StringComparison.Ordinal);
         // The deployment container is one of the containers the storage module creates.
         Assert.Matches(@"containerNames:\s*\[\s*deploymentContainerName", main);
+    }
+
+    /// <summary>
+    /// The Agent Studio: a Standard Static Web App tagged as azd's `studio` service, and the Function App's CORS allows
+    /// its origin and nothing else (no credentials: the key is a header). No linked backend: linking makes the site the
+    /// app's only caller (webhook senders refused) and its proxy replaces the Authorization header (docs/deploy.md).
+    /// </summary>
+    [Fact]
+    public void Studio_IsAStandardStaticWebApp_AndTheFunctionAppAllowsOnlyItsOrigin()
+    {
+        using var template = JsonDocument.Parse(infra.Template);
+        var studio = ReadModule("studio.bicep");
+        var function = ReadModule("function.bicep");
+        var main = File.ReadAllText(infra.MainBicep);
+
+        var site = Assert.Single(Resources(template.RootElement, "Microsoft.Web/staticSites"));
+        Assert.Contains("param sku string = 'Standard'", studio, StringComparison.Ordinal);
+        Assert.Contains("'azd-service-name': serviceName", studio, StringComparison.Ordinal);
+        Assert.Equal("Custom", site.GetProperty("properties").GetProperty("provider").GetString());
+        Assert.Matches(@"module studio 'app/studio\.bicep' = \{[^}]*serviceName: 'studio'", main);
+        Assert.Matches(@"allowedCorsOrigins: \[\s*studio\.outputs\.uri\s*\]", main);
+        Assert.Matches(@"cors: \{\s*allowedOrigins: allowedCorsOrigins\s*supportCredentials: false", function);
+        Assert.Contains("param allowedCorsOrigins array = []", function, StringComparison.Ordinal);
+        Assert.DoesNotContain("Microsoft.Web/staticSites/linkedBackends", ResourceTypes(template.RootElement));
+        Assert.Contains("output AZURE_STATIC_WEB_APP_URL string = studio.outputs.uri", main, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -210,6 +236,30 @@ public sealed partial class InfrastructureTests(CompiledInfrastructure infra) : 
 
     private static string? TargetScope(JsonElement template) =>
         template.GetProperty("$schema").GetString() is { } schema && schema.Contains("subscriptionDeploymentTemplate", StringComparison.Ordinal) ? "subscription" : null;
+
+    private static List<JsonElement> Resources(JsonElement element, string type)
+    {
+        var found = new List<JsonElement>();
+        Collect(element);
+        return found;
+
+        void Collect(JsonElement e)
+        {
+            if (e.ValueKind == JsonValueKind.Object)
+            {
+                if (e.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && string.Equals(t.GetString(), type, StringComparison.OrdinalIgnoreCase)
+                    && e.TryGetProperty("properties", out _))
+                {
+                    found.Add(e);
+                }
+                foreach (var property in e.EnumerateObject()) Collect(property.Value);
+            }
+            else if (e.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in e.EnumerateArray()) Collect(item);
+            }
+        }
+    }
 
     private static HashSet<string> ResourceTypes(JsonElement element)
     {

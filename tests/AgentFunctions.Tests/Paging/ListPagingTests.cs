@@ -27,6 +27,11 @@ public sealed class ListPagingTests(PlatformFactory factory) : IClassFixture<Pla
         triggers[agentId] = trigger["id"]!.GetValue<string>();
         var kb = await (await tenant.First.Client.PostJsonAsync("/api/v1/knowledge-bases", new { name = "pager" })).ExpectAsync(HttpStatusCode.Created);
         knowledgeBases[tenant.Tenant.Value] = kb["id"]!.GetValue<string>();
+        await (await tenant.First.Client.PostJsonAsync("/api/v1/tools/register", new
+        {
+            name = "pager.lookup", description = "pager", kind = "http", input_schema = new { type = "object" },
+            http = new { method = "GET", url_template = "https://api.example.com/x", allowed_hosts = new[] { "api.example.com" } },
+        })).ExpectAsync(HttpStatusCode.Created);
         return (tenant, agentId);
     }
 
@@ -42,7 +47,8 @@ public sealed class ListPagingTests(PlatformFactory factory) : IClassFixture<Pla
         Assert.True(routes.Count >= 10, $"only {routes.Count} list routes found");
         return routes.Select(r => (r.Name, Url: r.Template.Replace("{tenantId}", tenant.Tenant.Value, StringComparison.Ordinal).Replace("{agentId}", agentId, StringComparison.Ordinal)
             .Replace("{triggerId}", triggers[agentId], StringComparison.Ordinal)
-            .Replace("{knowledgeBaseId}", knowledgeBases[tenant.Tenant.Value], StringComparison.Ordinal),
+            .Replace("{knowledgeBaseId}", knowledgeBases[tenant.Tenant.Value], StringComparison.Ordinal)
+            .Replace("{toolName}", "pager.lookup", StringComparison.Ordinal),
             Platform: r.Name == "ListTenants")).ToList();
     }
 

@@ -121,6 +121,8 @@ public static class RouteProbes
             "ReplaceDocument" => P(new { probe = serial, text = "probe replacement" }, null, ""),
             "QueryKnowledgeBase" or "QueryAgentKnowledge" => P(new { query = $"probe {serial}", top_k = 3, mode = "hybrid" }, null, ""),
             "GetUsage" => P(null, null, "?group_by=agent,model"),
+            "GetUsageLimits" or "ListToolListedTools" => P(null, null, ""),
+            "PreviewTriggerSchedule" => P(new { cron = "*/15 * * * *", time_zone = "Europe/Paris", count = 5 }, null, ""),
             "GetPlan" or "ListInvoices" or "GetInvoice" => P(null, null, ""),
             "PutPlan" => P(new { limits = new { }, prices = new { tool_call = 0.001m } }, null, ""),
             "CreateInvoiceDraft" => P(new { period = DateTimeOffset.UtcNow.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture) }, null, ""),

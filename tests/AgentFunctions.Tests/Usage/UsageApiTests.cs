@@ -296,6 +296,30 @@ public sealed class UsageApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
+    /// <summary>GET /api/v1/usage/limits: the plan's limits against what the tenant uses, counted as the limits are enforced.</summary>
+    [Fact]
+    public async Task UsageLimits_AfterARun_ShowsThePlanAndEachLimitAgainstItsUse()
+    {
+        var (tenant, agentId, plan) = await SeedAsync();
+        await PutPlanAsync(plan, new { limits = new { monthly_token_budget = 1_000_000, active_agents = 5, documents = 10 } });
+        await ExecuteAsync(tenant.First.Client, agentId, "hello\n/call builtin.current_time {}", "completed");
+
+        var view = await (await tenant.First.Client.GetAsync("/api/v1/usage/limits")).ExpectAsync(HttpStatusCode.OK);
+        var limits = view["limits"]!.AsArray().ToDictionary(l => l!["name"]!.GetValue<string>(), l => l!);
+        var (monthStart, monthEnd) = UsageTally.MonthOf(DateTimeOffset.UtcNow);
+        var tokens = await factory.Services.GetRequiredService<IUsageStore>().TotalAsync(tenant.Tenant, UsageMeters.BudgetTokens, monthStart, monthEnd);
+
+        Assert.Equal(plan, view["plan_id"]!.GetValue<string>());
+        Assert.Equal(1_000_000, limits["monthly_token_budget"]["limit"]!.GetValue<long>());
+        Assert.True(tokens > 0);
+        Assert.Equal(tokens, limits["monthly_token_budget"]["used"]!.GetValue<long>());
+        Assert.Equal(5, limits["active_agents"]["limit"]!.GetValue<long>());
+        Assert.Equal(1, limits["active_agents"]["used"]!.GetValue<long>());
+        Assert.Equal(0, limits["documents"]["used"]!.GetValue<long>());
+        Assert.Null(limits["runs_in_flight"]["limit"]);
+        Assert.Null(limits["requests_per_minute_per_key"]["used"]);
+    }
+
     private async Task PutPlanAsync(string plan, object body) =>
         await (await factory.ClientWithKey(factory.PlatformKey).SendJsonAsync(HttpMethod.Put, $"/api/v1/plans/{plan}", body)).ExpectAsync(HttpStatusCode.OK);
 

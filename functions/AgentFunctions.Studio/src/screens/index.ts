@@ -5,6 +5,12 @@ import { agentsScreen } from './agents';
 import { agentNewScreen, agentScreen } from './agent';
 import { agentChatScreen, chatScreen } from './chat';
 import { agentRunsScreen, runScreen, runsScreen } from './runs';
+import { toolsScreen } from './tools';
+import { credentialsScreen } from './credentials';
+import { triggersScreen, triggerScreen } from './triggers';
+import { knowledgeScreen, knowledgeBaseScreen } from './knowledge';
+import { usageScreen } from './usage';
+import { adminScreen } from './admin';
 
 export const screens: Screen[] = [
   meScreen,
@@ -16,4 +22,12 @@ export const screens: Screen[] = [
   runsScreen,
   agentRunsScreen,
   runScreen,
+  toolsScreen,
+  credentialsScreen,
+  triggersScreen,
+  triggerScreen,
+  knowledgeScreen,
+  knowledgeBaseScreen,
+  usageScreen,
+  adminScreen,
 ];
