@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { chromiumArgs } from './browser.mjs';
 
 const require = createRequire(import.meta.url);
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) => {
@@ -19,6 +20,8 @@ const out = args.out ?? 'e2e-out';
 const scenario = args.scenario ?? 'signin';
 const executablePath = args.chromium ?? process.env.STUDIO_CHROMIUM ?? '/usr/bin/chromium';
 const overallMs = Number(args.timeout ?? 90000);
+// A shared browser started by e2e/browser.mjs (the test fixture starts one for all scenarios); else launch our own.
+const ws = args.ws ?? process.env.STUDIO_BROWSER_WS ?? '';
 
 const result = { scenario, ok: false, screens: [], checks: [], error: null, duration_ms: 0 };
 const started = Date.now();
@@ -40,14 +43,13 @@ try {
   if (!base.startsWith('http://127.0.0.1:')) throw new Error(`--base must be http://127.0.0.1:PORT, got '${base}'`);
   mkdirSync(out, { recursive: true });
   const { default: run } = await import(new URL(`./scenarios/${scenario}.mjs`, import.meta.url).href);
-  browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: 30000,
-  });
+  if (ws && !ws.startsWith('ws://127.0.0.1:')) throw new Error(`--ws must be ws://127.0.0.1:PORT/..., got '${ws}'`);
+  browser = ws
+    ? await chromium.connect(ws, { timeout: 30000 })
+    : await chromium.launch({ executablePath, headless: true, args: chromiumArgs, timeout: 30000 });
+  // A fresh context per run: its own storage, so a scenario on a shared browser sees nothing of another.
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, baseURL: base });
+  result.browser = ws ? 'shared' : 'own';
   const page = await context.newPage();
   page.setDefaultTimeout(15000);
   page.setDefaultNavigationTimeout(20000);
@@ -120,6 +122,7 @@ try {
   } else {
     result.ok = true;
   }
+  await context.close();
   await browser.close();
   clearTimeout(watchdog);
   finish(result.ok ? 0 : 1);

@@ -61,8 +61,15 @@ export function signedCurl(url: string, id: string, timestamp: number, signature
 
 export interface AgentSummary {
   id: string;
-  name: string;
+  /** The API puts the name in the spec (`spec.name`); `name` is read when a list ever carries it on top. */
+  name?: string;
+  spec?: { name?: string };
   enabled?: boolean;
+}
+
+/** An agent's display name: its spec's name, else its id. */
+export function agentName(agent: AgentSummary): string {
+  return agent.spec?.name ?? agent.name ?? agent.id;
 }
 
 /** The tenant's agents (first 500) for pickers. */
@@ -79,7 +86,7 @@ export async function listAgents(api: Api): Promise<AgentSummary[]> {
 export function agentSelect(agents: AgentSummary[], selected?: string): HTMLSelectElement {
   return h('select', null,
     agents.length === 0 ? h('option', { value: '' }, 'No agents yet: create one first') : null,
-    agents.map((a) => h('option', { value: a.id, selected: a.id === selected ? true : undefined }, `${a.name} (${a.id})`)));
+    agents.map((a) => h('option', { value: a.id, selected: a.id === selected ? true : undefined }, `${agentName(a)} (${a.id})`)));
 }
 
 /** Downloads a CSV the API makes with Accept: text/csv (the key in the Authorization header, never in a URL). */

@@ -111,11 +111,33 @@ export const knowledgeBaseScreen: Screen = {
   async render(ctx) {
     const kbId = ctx.params.knowledgeBaseId!;
     const kb = await ctx.api.get<KnowledgeBase>(`/knowledge-bases/${encodeURIComponent(kbId)}`);
+    // A citation links here with ?document=<id>: that document is shown on top (it may be on a later page of the list).
+    const cited = ctx.query.get('document') ?? '';
+    let citedCard: HTMLElement | null = null;
+    if (cited) {
+      try {
+        const doc = await ctx.api.get<KnowledgeDocument>(`/knowledge-bases/${encodeURIComponent(kbId)}/documents/${encodeURIComponent(cited)}`);
+        citedCard = h('section', { class: 'card cited-document', 'aria-labelledby': 'cited-title', 'data-testid': 'cited-document' },
+          h('h2', { id: 'cited-title' }, `Cited document: ${doc.name}`),
+          h('dl', { class: 'facts' },
+            h('dt', null, 'Status'), h('dd', null, badge(doc.status, doc.status === 'indexed' ? 'completed' : doc.status === 'failed' ? 'failed' : 'running'), doc.reason ? ` ${doc.reason}` : ''),
+            h('dt', null, 'Id'), h('dd', null, h('code', null, doc.id)),
+            h('dt', null, 'Format'), h('dd', null, doc.format),
+            h('dt', null, 'Chunks'), h('dd', null, String(doc.chunk_count)),
+            h('dt', null, 'Size'), h('dd', null, `${num(doc.size_bytes)} bytes`),
+            h('dt', null, 'Version'), h('dd', null, `v${doc.version}`),
+            h('dt', null, 'Updated'), h('dd', null, when(doc.updated_at))),
+          h('p', { class: 'muted' }, 'Ask the query playground below to see this document\'s chunks.'));
+      } catch (err) {
+        citedCard = h('section', { class: 'card', 'data-testid': 'cited-document' });
+        showProblem(citedCard, err);
+      }
+    }
 
     const docs = pagedTable<KnowledgeDocument>({
       caption: 'Documents',
       columns: [
-        { header: 'Name', cell: (d) => h('span', { id: `doc-${d.id}` }, d.name) },
+        { header: 'Name', cell: (d) => h('span', { id: `doc-${d.id}`, class: d.id === cited ? 'cited' : undefined }, d.name) },
         { header: 'Status', cell: (d) => [badge(d.status, d.status === 'indexed' ? 'completed' : d.status === 'failed' ? 'failed' : 'running'), d.reason ? h('div', { class: 'field-error' }, d.reason) : null] },
         { header: 'Chunks', cell: (d) => String(d.chunk_count) },
         { header: 'Size', cell: (d) => `${num(d.size_bytes)} bytes` },
@@ -190,6 +212,6 @@ export const knowledgeBaseScreen: Screen = {
 
     ctx.root.append(heading(kb.name),
       h('p', null, h('a', { href: '#/knowledge' }, '← Knowledge bases'), ' · ', h('code', null, kb.id), kb.description ? ` · ${kb.description}` : ''),
-      ctx.can('manage_knowledge') ? drop : '', docs, playground);
+      citedCard ?? '', ctx.can('manage_knowledge') ? drop : '', docs, playground);
   },
 };

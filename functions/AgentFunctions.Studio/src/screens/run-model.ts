@@ -94,10 +94,11 @@ export function citationItem(api: Api, citation: Citation, knowledgeBaseIds: str
     for (const kb of knowledgeBaseIds) {
       try {
         const doc = await api.get<DocumentInfo>(`/knowledge-bases/${encodeURIComponent(kb)}/documents/${encodeURIComponent(citation.document_id)}`);
+        const name = doc.name ?? doc.file_name ?? title;
         body.replaceChildren(
-          h('p', null, 'Document ', h('code', null, doc.id), doc.status ? [' · ', badge(String(doc.status))] : null, ' in knowledge base ',
-            h('a', { href: `#/knowledge/${encodeURIComponent(kb)}` }, kb)),
-          h('p', null, 'Chunk ', h('code', null, citation.chunk_id)));
+          h('p', null, h('a', { href: `#/knowledge/${encodeURIComponent(kb)}?document=${encodeURIComponent(doc.id)}`, 'data-testid': 'citation-link' }, `Open ${name}`),
+            doc.status ? [' · ', badge(String(doc.status))] : null, ' in knowledge base ', h('code', null, kb)),
+          h('p', { class: 'muted' }, 'Document ', h('code', null, doc.id), ', chunk ', h('code', null, citation.chunk_id)));
         return;
       } catch {
         // Not in this knowledge base: try the next.

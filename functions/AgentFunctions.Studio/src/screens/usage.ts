@@ -63,10 +63,12 @@ const palette = ['#0b5cad', '#b4451f', '#1d6b32', '#7a4b00', '#6a3d9a', '#00838f
 /** A chart with a text alternative: the canvas, and the same numbers as a table for screen readers (and tests). */
 function chartBlock(title: string, testId: string, labels: string[], series: Map<string, number[]>, stacked: boolean): HTMLElement {
   const canvas = h('canvas', { role: 'img', 'aria-label': `${title}: ${[...series.keys()].join(', ') || 'no data'}`, 'data-testid': testId, height: 260 });
-  const table = h('table', { class: 'table sr-only', 'data-testid': `${testId}-data` },
+  // The table is hidden in a clipped box: a table cannot shrink below its content, so .sr-only on the table itself would
+  // still widen the page (the screen scrolled sideways).
+  const table = h('div', { class: 'sr-only' }, h('table', { class: 'table', 'data-testid': `${testId}-data` },
     h('caption', null, title),
     h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Series'), labels.map((l) => h('th', { scope: 'col' }, l)))),
-    h('tbody', null, [...series.entries()].map(([name, values]) => h('tr', null, h('th', { scope: 'row' }, name), values.map((v) => h('td', null, num(v)))))));
+    h('tbody', null, [...series.entries()].map(([name, values]) => h('tr', null, h('th', { scope: 'row' }, name), values.map((v) => h('td', null, num(v))))))));
   const block = h('figure', { class: 'card chart' }, h('figcaption', null, h('strong', null, title)), h('div', { class: 'chart-box' }, canvas), table);
   if (labels.length === 0) {
     block.append(h('p', { class: 'muted' }, 'No usage in this period yet.'));
