@@ -25,6 +25,11 @@ public sealed class StudioFixture : IAsyncLifetime
 
     private PlatformFactory? host;
 
+    /// <summary>One chromium for every scenario (e2e/browser.mjs): each run connects and opens its own fresh context.</summary>
+    private Process? browser;
+
+    private string browserEndpoint = "";
+
     public string StudioDirectory { get; } = FindStudioDirectory();
 
     public string BaseUrl { get; private set; } = "";
@@ -52,6 +57,8 @@ public sealed class StudioFixture : IAsyncLifetime
             return;
         }
 
+        await StartSharedBrowserAsync();
+
         var port = FreePort();
         BaseUrl = $"http://127.0.0.1:{port}";
         host = new PlatformFactory
@@ -69,18 +76,73 @@ public sealed class StudioFixture : IAsyncLifetime
         Directory.CreateDirectory(OutputDirectory);
     }
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
         host?.Dispose();
-        return Task.CompletedTask;
+        if (browser is not null)
+        {
+            try
+            {
+                browser.StandardInput.Close();
+                using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await browser.WaitForExitAsync(limit.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or IOException)
+            {
+                browser.Kill(entireProcessTree: true);
+            }
+            browser.Dispose();
+        }
     }
+
+    /// <summary>
+    /// Starts e2e/browser.mjs (a playwright browser server on 127.0.0.1) and reads its endpoint. Scenarios then skip the
+    /// browser launch; each still gets a new browser context, so they share nothing. If it cannot start (or
+    /// STUDIO_SHARED_BROWSER=0), every scenario launches its own chromium as before.
+    /// </summary>
+    private async Task StartSharedBrowserAsync()
+    {
+        // STUDIO_SHARED_BROWSER=0: each scenario launches its own chromium (to compare, or to rule the sharing out).
+        if (Environment.GetEnvironmentVariable("STUDIO_SHARED_BROWSER") == "0") return;
+        var start = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = StudioDirectory,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "e2e/browser.mjs", "--chromium", ChromiumPath }) start.ArgumentList.Add(argument);
+        Process? process = null;
+        try
+        {
+            process = Process.Start(start);
+            if (process is null) return;
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var line = await process.StandardOutput.ReadLineAsync(limit.Token);
+            var ws = line is null ? null : JsonDocument.Parse(line).RootElement.GetProperty("ws").GetString();
+            if (ws is null || !ws.StartsWith("ws://127.0.0.1:", StringComparison.Ordinal)) throw new InvalidOperationException($"e2e/browser.mjs printed '{line}'");
+            _ = process.StandardError.ReadToEndAsync();
+            browser = process;
+            browserEndpoint = ws;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or JsonException or KeyNotFoundException or System.ComponentModel.Win32Exception)
+        {
+            if (process is { HasExited: false }) process.Kill(entireProcessTree: true);
+            process?.Dispose();
+        }
+    }
+
+    /// <summary>Whether the scenarios share one browser (false: each launches its own).</summary>
+    public bool SharedBrowser => browserEndpoint.Length > 0;
 
     /// <summary>Runs <c>e2e/scenarios/{name}.mjs</c> in chromium against the host; the parsed JSON line and the exit code.</summary>
     public async Task<ScenarioResult> RunScenarioAsync(string name)
     {
         if (SetupFailure is not null) Assert.Fail(SetupFailure);
-        var run = await RunInStudio("node", ["e2e/run.mjs", "--base", BaseUrl, "--key", AdminKey, "--out", OutputDirectory, "--scenario", name],
-            TimeSpan.FromSeconds(150));
+        string[] arguments = ["e2e/run.mjs", "--base", BaseUrl, "--key", AdminKey, "--out", OutputDirectory, "--scenario", name];
+        if (SharedBrowser && browser is { HasExited: false }) arguments = [.. arguments, "--ws", browserEndpoint];
+        var run = await RunInStudio("node", arguments, TimeSpan.FromSeconds(150));
         var line = run.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.TrimStart().StartsWith('{'));
         JsonElement? json = null;
         if (line is not null)
