@@ -30,8 +30,9 @@ export const agentsScreen: Screen = {
           {
             header: 'Open',
             cell: (a) => h('span', { class: 'actions' },
-              ctx.can('run_agents') ? h('a', { href: `#/chat/${encodeURIComponent(a.id)}`, 'aria-label': `Chat with ${a.spec.name}` }, 'Chat') : null,
-              ctx.can('view_runs') ? h('a', { href: `#/runs/${encodeURIComponent(a.id)}`, 'aria-label': `Runs of ${a.spec.name}` }, 'Runs') : null),
+              // The accessible name starts with the visible word (WCAG 2.5.3, label in name): "Chat" + a hidden " with <name>".
+              ctx.can('run_agents') ? h('a', { href: `#/chat/${encodeURIComponent(a.id)}` }, 'Chat', h('span', { class: 'sr-only' }, ` with ${a.spec.name}`)) : null,
+              ctx.can('view_runs') ? h('a', { href: `#/runs/${encodeURIComponent(a.id)}` }, 'Runs', h('span', { class: 'sr-only' }, ` of ${a.spec.name}`)) : null),
           },
         ],
       }));

@@ -68,9 +68,10 @@ export function toolCallItem(call: ToolCallRecord): HTMLElement {
   return h('details', { class: 'tool-call', 'data-tool': call.tool },
     h('summary', null, h('code', null, call.tool), ' ', badge(call.outcome), h('span', { class: 'muted' }, ` · ${ms(call.duration_ms)} · ${call.attempts} attempt(s)`)),
     h('div', null,
-      h('h4', null, 'Arguments'), h('pre', null, pretty(call.arguments_json)),
-      call.result ? [h('h4', null, 'Result'), h('pre', null, pretty(call.result))] : null,
-      call.error ? [h('h4', null, 'Error'), h('pre', { class: 'error' }, call.error)] : null,
+      // Labels, not headings: a tool call sits under an h1 (chat) or an h2 (run), and an h4 there skips levels.
+      h('p', { class: 'label' }, h('strong', null, 'Arguments')), h('pre', null, pretty(call.arguments_json)),
+      call.result ? [h('p', { class: 'label' }, h('strong', null, 'Result')), h('pre', null, pretty(call.result))] : null,
+      call.error ? [h('p', { class: 'label' }, h('strong', null, 'Error')), h('pre', { class: 'error' }, call.error)] : null,
       call.child_run_id ? h('p', null, 'Child run: ', h('a', { href: `#/run/${encodeURIComponent(call.child_run_id)}` }, call.child_run_id)) : null));
 }
 
