@@ -215,6 +215,22 @@ export function toast(message: string): void {
   window.setTimeout(() => item.remove(), 4000);
 }
 
+/**
+ * Where focus goes when a dialog closes: back to what had it before (the browser does that), or, when that is gone (the
+ * form that opened the dialog was replaced), to the screen's heading instead of the page's body.
+ */
+export function restoreFocusAfter(dialog: HTMLDialogElement): void {
+  const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+  dialog.addEventListener('close', () => {
+    window.setTimeout(() => {
+      if (document.activeElement && document.activeElement !== document.body) return;
+      // The opener may be gone or disabled (a submit button is disabled while its request runs): then the heading.
+      if (before?.isConnected) before.focus({ preventScroll: true });
+      if (document.activeElement === document.body || !document.activeElement) document.querySelector<HTMLElement>('#main h1')?.focus({ preventScroll: true });
+    }, 0);
+  });
+}
+
 /** A dialog showing a secret once (it is never shown again), with a copy button. Resolves when closed. */
 export function secretOnce(title: string, value: string, note = 'This is shown once. Copy it now: it cannot be shown again.'): Promise<void> {
   return new Promise((resolve) => {
@@ -232,6 +248,7 @@ export function secretOnce(title: string, value: string, note = 'This is shown o
       dialog.remove();
       resolve();
     });
+    restoreFocusAfter(dialog);
     document.body.appendChild(dialog);
     dialog.showModal();
   });

@@ -1,7 +1,7 @@
 // Helpers of the Tools, Credentials, Triggers, Knowledge, Usage and Admin screens (studio-more's own module; api.ts and
 // ui.ts stay as studio-core wrote them).
 import { Api, pages } from '../api';
-import { h, uid } from '../ui';
+import { h, restoreFocusAfter, uid } from '../ui';
 
 /** A JSON schema typed in by hand: parsed and checked to be an object schema. `error` says what is wrong, for the field. */
 export function checkObjectSchema(text: string): { value?: Record<string, unknown>; error?: string } {
@@ -146,6 +146,7 @@ export function dialog(title: string, ...content: Node[]): { element: HTMLDialog
       resolve();
     });
   });
+  restoreFocusAfter(element);
   document.body.appendChild(element);
   element.showModal();
   return { element, closed };

@@ -10,6 +10,7 @@ export function renderSignIn(root: HTMLElement, onKey: (key: string) => Promise<
     h('h1', { id: 'signin-title' }, 'Agent Studio'),
     h('p', null, 'Sign in with an API key. The local host prints the admin key of tenant ', h('code', null, 'default'),
       ' at its first start. The key stays in this browser tab only (session storage).'),
+    h('p', { class: 'muted' }, 'Lost it? Only its hash is stored: stop the host, delete the data folder it printed, and start it again for a new key.'),
     field('API key', input, 'key'),
     h('div', { class: 'actions' }, submit));
   form.addEventListener('submit', async (event) => {
