@@ -5,7 +5,7 @@ import {
 } from 'chart.js';
 import { pages, type Page } from '../api';
 import { h, heading, pagedTable, showProblem, toast, when, field } from '../ui';
-import { downloadCsv, num } from '../lib/more';
+import { agentName, downloadCsv, listAgents, num } from '../lib/more';
 import type { Screen, ScreenContext } from './types';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Title, Tooltip);
@@ -61,13 +61,13 @@ const TOKEN_METERS = ['model.input_tokens', 'model.output_tokens'];
 const palette = ['#0b5cad', '#b4451f', '#1d6b32', '#7a4b00', '#6a3d9a', '#00838f', '#a4161a', '#4f5864'];
 
 /** A chart with a text alternative: the canvas, and the same numbers as a table for screen readers (and tests). */
-function chartBlock(title: string, testId: string, labels: string[], series: Map<string, number[]>, stacked: boolean): HTMLElement {
+function chartBlock(title: string, testId: string, labels: string[], series: Map<string, number[]>, stacked: boolean, tableLabels = labels): HTMLElement {
   const canvas = h('canvas', { role: 'img', 'aria-label': `${title}: ${[...series.keys()].join(', ') || 'no data'}`, 'data-testid': testId, height: 260 });
   // The table is hidden in a clipped box: a table cannot shrink below its content, so .sr-only on the table itself would
   // still widen the page (the screen scrolled sideways).
   const table = h('div', { class: 'sr-only' }, h('table', { class: 'table', 'data-testid': `${testId}-data` },
     h('caption', null, title),
-    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Series'), labels.map((l) => h('th', { scope: 'col' }, l)))),
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Series'), tableLabels.map((l) => h('th', { scope: 'col' }, l)))),
     h('tbody', null, [...series.entries()].map(([name, values]) => h('tr', null, h('th', { scope: 'row' }, name), values.map((v) => h('td', null, num(v))))))));
   const block = h('figure', { class: 'card chart' }, h('figcaption', null, h('strong', null, title)), h('div', { class: 'chart-box' }, canvas), table);
   if (labels.length === 0) {
@@ -109,9 +109,14 @@ async function usageCharts(ctx: ScreenContext, host: HTMLElement, from: string, 
   const agents = [...new Set(toolRows.map((r) => r.agent_id ?? '(none)'))].sort();
   const calls = new Map([['tool calls', agents.map((a) => toolRows.filter((r) => (r.agent_id ?? '(none)') === a).reduce((s, r) => s + r.quantity, 0))]]);
 
+  // Agents by name (and id, which is what the usage rows carry); a deleted agent keeps its bare id.
+  const names = new Map((toolRows.length ? await listAgents(ctx.api).catch(() => []) : []).map((a) => [a.id, agentName(a)]));
+  const agentLabels = agents.map((a) => names.get(a) ?? a);
+  const agentColumns = agents.map((a) => (names.has(a) ? `${names.get(a)} (${a})` : a));
+
   host.replaceChildren(h('div', { class: 'grid2' },
     chartBlock('Tokens per day by model', 'tokens-chart', days, tokens, true),
-    chartBlock('Tool calls per agent', 'tools-chart', agents, toolRows.length ? calls : new Map(), false)));
+    chartBlock('Tool calls per agent', 'tools-chart', agentLabels, toolRows.length ? calls : new Map(), false, agentColumns)));
 }
 
 function limitsBlock(limits: Limits): HTMLElement {
