@@ -85,7 +85,7 @@ function chartBlock(title: string, testId: string, labels: string[], series: Map
         animation: false,
         responsive: true,
         maintainAspectRatio: false,
-        scales: { x: { stacked }, y: { stacked, beginAtZero: true } },
+        scales: { x: { stacked }, y: { stacked, beginAtZero: true, ticks: { precision: 0 } } },
         plugins: { legend: { position: 'bottom' } },
       },
     });
