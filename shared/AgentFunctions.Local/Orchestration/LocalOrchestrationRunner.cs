@@ -315,7 +315,9 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
             registration = Registry.Orchestration(instance.Name);
             input = instance.LiveInput ?? JsonSerializer.Deserialize(instance.InputJson, registration.InputType, PlatformJson.Stored);
             var context = new LocalOrchestrationContext(this, instance);
-            var output = await registration.Run(context, input).ConfigureAwait(false);
+            Task<object?> running = null!;
+            LocalOrchestrationContext.RunDispatched(() => running = registration.Run(context, input));
+            var output = await running.ConfigureAwait(false);
             context.EnsureHistoryConsumed();
             Finish(instance, JournalRecordType.Completed, Serialize(output, registration.OutputType), output, null);
         }
