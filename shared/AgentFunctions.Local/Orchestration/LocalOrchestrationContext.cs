@@ -15,8 +15,9 @@ namespace AgentFunctions.Local.Orchestration;
 /// thread (no thread-pool hop; a model call or a lone tool call is awaited at once anyway), several (a fan-out) each go
 /// to the thread pool, so they overlap even when one blocks before its first await. The orchestration code that the
 /// completion resumes runs on the same thread, inside the same <see cref="Dispatch"/> loop, so a run of synchronous
-/// activities goes step by step without growing the stack. Code resumed outside a dispatch (a continuation the runtime
-/// moved to another thread) starts its activities on the thread pool at once, as before.
+/// activities goes step by step without growing the stack; an operation that finishes later (an approval, a child run,
+/// an activity that awaited) resumes the orchestration inside a dispatch of its own. Code resumed outside any dispatch
+/// (a continuation the runtime moved to another thread) starts its activities on the thread pool at once.
 /// </para>
 /// </summary>
 internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner, OrchestrationInstance instance) : IOrchestrationContext
@@ -58,7 +59,7 @@ internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner,
         }
         if (Dispatch.Current is not { } dispatch)
         {
-            return LiveActivityAsync<TResult>(at, name, operation, input, hash, inline: false);
+            return Forwarded(LiveActivityAsync<TResult>(at, name, operation, input, hash, inline: false));
         }
         // Started once the orchestration yields (see the class summary). Continuations run synchronously: the
         // orchestration resumes on the thread that completes the activity, inside its dispatch.
@@ -88,6 +89,15 @@ internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner,
         }
         var inline = starts.Count == 1;
         foreach (var start in starts) start(inline);
+    }
+
+    /// <summary>An operation that finishes later resumes the orchestration inside a dispatch, so what it schedules next is dispatched too.</summary>
+    private static Task<TResult> Forwarded<TResult>(Task<TResult> task)
+    {
+        if (task.IsCompleted) return task;
+        var completion = new TaskCompletionSource<TResult>();
+        Forward(task, completion);
+        return completion.Task;
     }
 
     private static void Forward<TResult>(Task<TResult> task, TaskCompletionSource<TResult> completion)
@@ -157,7 +167,7 @@ internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner,
         {
             return Task.FromResult(Replay<TResult>(at, recorded, operation, hash, name));
         }
-        return LiveSubOrchestrationAsync<TResult>(at, name, operation, instanceId, input, hash);
+        return Forwarded(LiveSubOrchestrationAsync<TResult>(at, name, operation, instanceId, input, hash));
     }
 
     public Task<ExternalEventResult<T>> WaitForExternalEventAsync<T>(string name, TimeSpan timeout)
@@ -175,7 +185,7 @@ internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner,
             }
             return Task.FromResult(result);
         }
-        return LiveWaitAsync<T>(at, name, operation, timeout, hash);
+        return Forwarded(LiveWaitAsync<T>(at, name, operation, timeout, hash));
     }
 
     public void SetCustomStatus(object? status)
