@@ -11,6 +11,11 @@ if (args.Length > 0 && args[0] == AgentFunctions.Benchmarks.Usage.UsageFigures.C
     return await AgentFunctions.Benchmarks.Usage.UsageFigures.RunAsync(args);
 }
 
+if (args.Length > 0 && args[0] == AgentFunctions.Benchmarks.Engine.EngineCpuProfile.Command)
+{
+    return await AgentFunctions.Benchmarks.Engine.EngineCpuProfile.RunAsync(args);
+}
+
 if (args.Length > 0 && args[0] == EventStoreLoad.Command)
 {
     return await EventStoreLoad.RunAsync(args);

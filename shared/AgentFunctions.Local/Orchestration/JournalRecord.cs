@@ -23,28 +23,95 @@ internal sealed record JournalRecord(
 
     public DateTimeOffset Timestamp => new(Ticks, TimeSpan.Zero);
 
+    /// <summary>
+    /// Transcript entries (each one JSON value, UTF-8) this record carries, written as <see cref="Extra"/> = <c>[e1,e2,...]</c>:
+    /// the same bytes on disk as that string, without building it. Read back, they are in <see cref="Extra"/>.
+    /// </summary>
+    public IReadOnlyList<byte[]>? ExtraEntries { get; init; }
+
+    /// <summary>
+    /// The record as <see cref="BinaryWriter"/> would write it (strings as UTF-8 with a 7-bit length prefix), behind its
+    /// header, in one exactly sized array: this runs for every record the runner journals.
+    /// </summary>
     public byte[] Encode()
     {
-        using var body = new MemoryStream(64 + (Payload?.Length ?? 0));
-        using (var writer = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
+        var extraLength = ExtraEntries is { } entries ? EntriesLength(entries) : Extra is null ? -1 : Utf8.GetByteCount(Extra);
+        var length = 1 + Sized(Utf8.GetByteCount(InstanceId)) + 4 + Sized(Utf8.GetByteCount(Name)) + 4 + 8
+            + 1 + (Payload is null ? 0 : Sized(Utf8.GetByteCount(Payload)))
+            + 1 + (extraLength < 0 ? 0 : Sized(extraLength));
+        var record = new byte[HeaderSize + length];
+        var body = record.AsSpan(HeaderSize);
+        var at = 0;
+        body[at++] = (byte)Type;
+        at += WriteString(body[at..], InstanceId);
+        BinaryPrimitives.WriteInt32LittleEndian(body[at..], Position);
+        at += 4;
+        at += WriteString(body[at..], Name);
+        BinaryPrimitives.WriteUInt32LittleEndian(body[at..], InputHash);
+        at += 4;
+        BinaryPrimitives.WriteInt64LittleEndian(body[at..], Ticks);
+        at += 8;
+        body[at++] = Payload is null ? (byte)0 : (byte)1;
+        if (Payload is not null) at += WriteString(body[at..], Payload);
+        body[at++] = extraLength < 0 ? (byte)0 : (byte)1;
+        if (ExtraEntries is { } list)
         {
-            writer.Write((byte)Type);
-            writer.Write(InstanceId);
-            writer.Write(Position);
-            writer.Write(Name);
-            writer.Write(InputHash);
-            writer.Write(Ticks);
-            writer.Write(Payload is not null);
-            if (Payload is not null) writer.Write(Payload);
-            writer.Write(Extra is not null);
-            if (Extra is not null) writer.Write(Extra);
+            at += Write7BitEncoded(body[at..], extraLength);
+            body[at++] = (byte)'[';
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (i > 0) body[at++] = (byte)',';
+                list[i].CopyTo(body[at..]);
+                at += list[i].Length;
+            }
+            body[at++] = (byte)']';
         }
-        var span = body.GetBuffer().AsSpan(0, (int)body.Length);
-        var record = new byte[HeaderSize + span.Length];
-        BinaryPrimitives.WriteInt32LittleEndian(record, span.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), Crc32.Compute(span));
-        span.CopyTo(record.AsSpan(HeaderSize));
+        else if (Extra is not null)
+        {
+            at += WriteString(body[at..], Extra);
+        }
+        BinaryPrimitives.WriteInt32LittleEndian(record, length);
+        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), Crc32.Compute(body));
         return record;
+    }
+
+    // BinaryWriter's encoding: UTF-8, invalid UTF-16 replaced, no preamble.
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
+    private static int EntriesLength(IReadOnlyList<byte[]> entries)
+    {
+        var length = 2 + Math.Max(0, entries.Count - 1);
+        foreach (var entry in entries) length += entry.Length;
+        return length;
+    }
+
+    private static int Sized(int length) => length + SizeOf7BitEncoded(length);
+
+    private static int SizeOf7BitEncoded(int value)
+    {
+        var size = 1;
+        for (var v = (uint)value; v >= 0x80; v >>= 7) size++;
+        return size;
+    }
+
+    private static int Write7BitEncoded(Span<byte> target, int value)
+    {
+        var at = 0;
+        var v = (uint)value;
+        while (v >= 0x80)
+        {
+            target[at++] = (byte)(v | 0x80);
+            v >>= 7;
+        }
+        target[at++] = (byte)v;
+        return at;
+    }
+
+    private static int WriteString(Span<byte> target, string value)
+    {
+        var length = Utf8.GetByteCount(value);
+        var at = Write7BitEncoded(target, length);
+        return at + Utf8.GetBytes(value, target[at..]);
     }
 
     /// <summary>Decodes the record at the start of <paramref name="buffer"/>; false when it is incomplete or corrupt.</summary>

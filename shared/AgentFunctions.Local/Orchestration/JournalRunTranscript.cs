@@ -22,7 +22,7 @@ internal sealed class JournalRunTranscript(LocalOrchestrationRunner runner) : IR
             var entry = entries[i];
             if (instance.Transcript.TryAdd(entry.Index, entry.Message))
             {
-                var json = JsonSerializer.Serialize(entry, PlatformJson.Stored);
+                var json = JsonSerializer.SerializeToUtf8Bytes(entry, PlatformJson.Stored);
                 lock (instance.Gate) instance.PendingTranscript.Add(json);
                 stored[i] = entry.Message;
             }

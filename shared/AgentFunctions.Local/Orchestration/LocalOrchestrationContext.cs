@@ -7,12 +7,24 @@ namespace AgentFunctions.Local.Orchestration;
 /// when the orchestration asks for it (as Durable numbers its tasks when they are scheduled): if history holds that
 /// position, the recorded outcome is returned (after checking the orchestration asked for the same thing), otherwise
 /// the operation runs live and its outcome is journaled before the orchestration sees it. Several operations may be
-/// outstanding at once (fan-out): live activities run on the thread pool, as Durable runs them apart from the
-/// orchestrator, each journaled at its own position whenever it finishes, and a replay hands back each recorded one.
+/// outstanding at once (fan-out): each is journaled at its own position whenever it finishes, and a replay hands back
+/// each recorded one.
+/// <para>
+/// Live activities are dispatched as Durable dispatches them: once the orchestration yields (awaits), not while it is
+/// still scheduling. What it scheduled before yielding is known then: a single activity runs on the orchestration's own
+/// thread (no thread-pool hop; a model call or a lone tool call is awaited at once anyway), several (a fan-out) each go
+/// to the thread pool, so they overlap even when one blocks before its first await. The orchestration code that the
+/// completion resumes runs on the same thread, inside the same <see cref="Dispatch"/> loop, so a run of synchronous
+/// activities goes step by step without growing the stack; an operation that finishes later (an approval, a child run,
+/// an activity that awaited) resumes the orchestration inside a dispatch of its own. Code resumed outside any dispatch
+/// (a continuation the runtime moved to another thread) starts its activities on the thread pool at once.
+/// </para>
 /// </summary>
 internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner, OrchestrationInstance instance) : IOrchestrationContext
 {
+    // Guards the clock and the scheduled activities (read by the dispatching thread, written by the orchestration's).
     private readonly Lock clock = new();
+    private List<Action<bool>> scheduled = new(1);
     private int position;
     private DateTimeOffset currentUtcDateTime = instance.StartedAt;
 
@@ -45,7 +57,105 @@ internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner,
         {
             return Task.FromResult(Replay<TResult>(at, recorded, operation, hash, name));
         }
-        return LiveActivityAsync<TResult>(at, name, operation, input, hash);
+        if (Dispatch.Current is not { } dispatch)
+        {
+            return Forwarded(LiveActivityAsync<TResult>(at, name, operation, input, hash, inline: false));
+        }
+        // Started once the orchestration yields (see the class summary). Continuations run synchronously: the
+        // orchestration resumes on the thread that completes the activity, inside its dispatch.
+        var completion = new TaskCompletionSource<TResult>();
+        bool first;
+        lock (clock)
+        {
+            scheduled.Add(inline => Forward(LiveActivityAsync<TResult>(at, name, operation, input, hash, inline), completion));
+            first = scheduled.Count == 1;
+        }
+        if (first) dispatch.Ready(this);
+        return completion.Task;
+    }
+
+    /// <summary>Runs the orchestration's code in <paramref name="body"/> and then dispatches what it scheduled (see the class summary).</summary>
+    internal static void RunDispatched(Action body) => Dispatch.Run(body);
+
+    /// <summary>Starts the activities the orchestration scheduled before it yielded: one on this thread, several on the thread pool.</summary>
+    private void StartScheduled()
+    {
+        List<Action<bool>> starts;
+        lock (clock)
+        {
+            starts = scheduled;
+            if (starts.Count == 0) return;
+            scheduled = new List<Action<bool>>(1);
+        }
+        var inline = starts.Count == 1;
+        foreach (var start in starts) start(inline);
+    }
+
+    /// <summary>An operation that finishes later resumes the orchestration inside a dispatch, so what it schedules next is dispatched too.</summary>
+    private static Task<TResult> Forwarded<TResult>(Task<TResult> task)
+    {
+        if (task.IsCompleted) return task;
+        var completion = new TaskCompletionSource<TResult>();
+        Forward(task, completion);
+        return completion.Task;
+    }
+
+    private static void Forward<TResult>(Task<TResult> task, TaskCompletionSource<TResult> completion)
+    {
+        if (task.IsCompleted)
+        {
+            Dispatch.Run(() => Complete(task, completion));
+        }
+        else
+        {
+            task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() => Dispatch.Run(() => Complete(task, completion)));
+        }
+    }
+
+    private static void Complete<TResult>(Task<TResult> task, TaskCompletionSource<TResult> completion)
+    {
+        if (task.IsCompletedSuccessfully) completion.SetResult(task.Result);
+        else if (task.IsCanceled) completion.SetCanceled();
+        else completion.SetException(task.Exception!.InnerExceptions);
+    }
+
+    /// <summary>
+    /// The thread's dispatch loop: orchestration code runs inside it, activities it schedules are queued here and started
+    /// after the code yields, one context at a time. Nested runs (a completion inside the loop) only add to the queue.
+    /// </summary>
+    private sealed class Dispatch
+    {
+        [ThreadStatic]
+        private static Dispatch? current;
+
+        [ThreadStatic]
+        private static Dispatch? spare;
+
+        private readonly Queue<LocalOrchestrationContext> ready = new();
+
+        public static Dispatch? Current => current;
+
+        public void Ready(LocalOrchestrationContext context) => ready.Enqueue(context);
+
+        public static void Run(Action body)
+        {
+            if (current is not null)
+            {
+                body();
+                return;
+            }
+            var dispatch = current = spare ??= new Dispatch();
+            try
+            {
+                body();
+                while (dispatch.ready.TryDequeue(out var context)) context.StartScheduled();
+            }
+            finally
+            {
+                dispatch.ready.Clear();
+                current = null;
+            }
+        }
     }
 
     public Task<TResult> CallSubOrchestrationAsync<TResult>(string name, string instanceId, object? input)
@@ -57,7 +167,7 @@ internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner,
         {
             return Task.FromResult(Replay<TResult>(at, recorded, operation, hash, name));
         }
-        return LiveSubOrchestrationAsync<TResult>(at, name, operation, instanceId, input, hash);
+        return Forwarded(LiveSubOrchestrationAsync<TResult>(at, name, operation, instanceId, input, hash));
     }
 
     public Task<ExternalEventResult<T>> WaitForExternalEventAsync<T>(string name, TimeSpan timeout)
@@ -75,7 +185,7 @@ internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner,
             }
             return Task.FromResult(result);
         }
-        return LiveWaitAsync<T>(at, name, operation, timeout, hash);
+        return Forwarded(LiveWaitAsync<T>(at, name, operation, timeout, hash));
     }
 
     public void SetCustomStatus(object? status)
@@ -122,7 +232,8 @@ internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner,
         return runner.Deserialize<T>(recorded.Payload);
     }
 
-    private async Task<TResult> LiveActivityAsync<TResult>(int at, string name, string operation, object? input, uint hash)
+    /// <param name="inline">Run the activity on this thread (it is the only one the orchestration waits for) rather than on the thread pool.</param>
+    private async Task<TResult> LiveActivityAsync<TResult>(int at, string name, string operation, object? input, uint hash, bool inline)
     {
         var activity = runner.Registry.Activity(name);
         if (activity.Effect == ActivityEffect.SideEffect)
@@ -136,8 +247,10 @@ internal sealed class LocalOrchestrationContext(LocalOrchestrationRunner runner,
         string? failure = null;
         try
         {
-            // Off the orchestration's thread, so the calls of a fan-out overlap even when one blocks before its first await.
-            result = await Task.Run(() => activity.Run(input, runner.Stopping)).ConfigureAwait(false);
+            // A fan-out's calls go off the orchestration's thread, so they overlap even when one blocks before its first await.
+            result = inline
+                ? await activity.Run(input, runner.Stopping).ConfigureAwait(false)
+                : await Task.Run(() => activity.Run(input, runner.Stopping)).ConfigureAwait(false);
         }
         catch (Exception) when (runner.Stopping.IsCancellationRequested)
         {

@@ -216,7 +216,7 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
         lock (appendLock)
         {
             long sequence;
-            List<string>? transcript = null;
+            List<byte[]>? transcript = null;
             if (record.Type is JournalRecordType.OperationCompleted or JournalRecordType.OperationFailed)
             {
                 // Transcript entries written so far travel in this record: on disk no later than the activity that wrote them.
@@ -225,7 +225,8 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
                     if (instance.PendingTranscript.Count > 0)
                     {
                         transcript = instance.PendingTranscript;
-                        record = record with { Extra = "[" + string.Join(',', transcript) + "]" };
+                        instance.PendingTranscript = [];
+                        record = record with { ExtraEntries = transcript };
                     }
                 }
             }
@@ -238,18 +239,19 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
                 // Could not write history: behave as a crash. The next runner resumes from what is on disk.
                 journalFailed = true;
                 instance.Abandoned = true;
+                if (transcript is not null)
+                {
+                    // Not written: the entries stay pending, ahead of any written since.
+                    lock (instance.Gate) instance.PendingTranscript.InsertRange(0, transcript);
+                }
                 logger.LogError(ex, "Journal write failed for orchestration {InstanceId}; abandoning it for the next runner", instance.Id);
                 throw new InstanceAbandonedException(instance.Id, ex);
-            }
-            if (transcript is not null)
-            {
-                lock (instance.Gate) instance.PendingTranscript.RemoveRange(0, transcript.Count);
             }
             if (apply is not null) apply();
             else if (record.Type is JournalRecordType.OperationCompleted or JournalRecordType.OperationFailed)
             {
                 // Replay needs the outcome, not the transcript entries the record carried (they are in the instance's transcript).
-                instance.Operations[record.Position] = transcript is null ? record : record with { Extra = null };
+                instance.Operations[record.Position] = transcript is null ? record : record with { ExtraEntries = null };
             }
             instance.LastAppendSequence = sequence;
             if (record.Type == JournalRecordType.Started || sideEffect) instance.LastSideEffectSequence = sequence;
@@ -315,7 +317,9 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
             registration = Registry.Orchestration(instance.Name);
             input = instance.LiveInput ?? JsonSerializer.Deserialize(instance.InputJson, registration.InputType, PlatformJson.Stored);
             var context = new LocalOrchestrationContext(this, instance);
-            var output = await registration.Run(context, input).ConfigureAwait(false);
+            Task<object?> running = null!;
+            LocalOrchestrationContext.RunDispatched(() => running = registration.Run(context, input));
+            var output = await running.ConfigureAwait(false);
             context.EnsureHistoryConsumed();
             Finish(instance, JournalRecordType.Completed, Serialize(output, registration.OutputType), output, null);
         }

@@ -39,8 +39,8 @@ internal sealed class OrchestrationInstance(string id, string name, string input
     /// <summary>The run's transcript (<see cref="JournalRunTranscript"/>) by index. Dropped once the instance finishes.</summary>
     public ConcurrentDictionary<int, ChatMessage> Transcript { get; private set; } = new();
 
-    /// <summary>Transcript entries (as JSON) not yet in the journal: the next operation record of this instance carries them.</summary>
-    public List<string> PendingTranscript { get; private set; } = [];
+    /// <summary>Transcript entries (as UTF-8 JSON) not yet in the journal: the next operation record of this instance carries them.</summary>
+    public List<byte[]> PendingTranscript { get; set; } = [];
 
     public List<string> Children { get; } = [];
 

@@ -186,6 +186,29 @@ public abstract class EngineBehaviourSuite : EngineWaitingBehaviourSuite
     }
 
     [Fact]
+    public async Task FanOut_CallsThatBlockBeforeTheirFirstAwait_StillOverlap()
+    {
+        await using var engine = await CreateAsync();
+        // Each call blocks its thread (no await) until the other has started: run one after the other, both time out.
+        var started = 0;
+        using var bothStarted = new ManualResetEventSlim();
+        var overlapped = new System.Collections.Concurrent.ConcurrentBag<bool>();
+        engine.Tools.OnExecuteAsync = (_, _) =>
+        {
+            if (Interlocked.Increment(ref started) == 2) bothStarted.Set();
+            overlapped.Add(bothStarted.Wait(TimeSpan.FromSeconds(10)));
+            return Task.CompletedTask;
+        };
+        var agent = await engine.SeedAgentAsync();
+
+        var run = await engine.WaitFinishedAsync((await engine.StartAsync(agent.Id, "go\n" + TwoCalls)).Id);
+
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal([true, true], overlapped);
+        Assert.Equal([run.Id + ".1", run.Id + ".2"], run.ToolCalls.Select(c => c.CallId));
+    }
+
+    [Fact]
     public async Task FanOut_CrashWhileOneCallRuns_RepeatsNoFinishedCall()
     {
         await using var engine = await CreateAsync();
