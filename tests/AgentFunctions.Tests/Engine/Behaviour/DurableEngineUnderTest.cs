@@ -93,7 +93,20 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
     {
         var engine = new DurableEngineUnderTest(setup);
         engine.Store = new FileDocumentStore(Path.Combine(engine.directory, "documents"));
-        engine.host = await DurableTaskTestHost.StartAsync(engine.Register, new DurableTaskTestHostOptions { LoggerFactory = Environment.GetEnvironmentVariable("AF_DURABLE_LOGS") is null ? NullLoggerFactory.Instance : LoggerFactory.Create(b => b.AddConsole().SetMinimumLevel(LogLevel.Information)) });
+        var options = new DurableTaskTestHostOptions { LoggerFactory = Environment.GetEnvironmentVariable("AF_DURABLE_LOGS") is null ? NullLoggerFactory.Instance : LoggerFactory.Create(b => b.AddConsole().SetMinimumLevel(LogLevel.Information)) };
+        // The test host picks its own loopback port at random; with many hosts starting in parallel two can pick the same
+        // one, and the second fails to bind. Another start picks another port.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                engine.host = await DurableTaskTestHost.StartAsync(engine.Register, options);
+                break;
+            }
+            catch (IOException ex) when (attempt < 5 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+            }
+        }
         engine.UseClient(engine.host.Client);
         return engine;
     }
