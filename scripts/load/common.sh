@@ -14,12 +14,13 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$data"; }
 trap cleanup EXIT
 
-# start_local_host PORT [NAME=VALUE ...]: the local host on a fresh data folder, quiet, with extra settings.
+# start_local_host PORT [NAME=VALUE ...]: the local host on a fresh data folder, quiet, with extra settings. HOST_BIN=<folder>
+# runs another build of it (a baseline copied elsewhere).
 start_local_host() {
   local port=$1; shift
   env "$@" AgentFunctions__DataDirectory="$data/host-$port" AgentFunctions__PlatformKey="$platform_key" AgentFunctions__Quiet=true \
     Logging__LogLevel__Default=Warning ASPNETCORE_URLS="http://127.0.0.1:$port" \
-    dotnet functions/AgentFunctions.LocalHost/bin/Release/net10.0/AgentFunctions.LocalHost.dll >"$data/host-$port.log" 2>&1 &
+    dotnet "${HOST_BIN:-functions/AgentFunctions.LocalHost/bin/Release/net10.0}/AgentFunctions.LocalHost.dll" >"$data/host-$port.log" 2>&1 &
   pids+=($!)
 }
 

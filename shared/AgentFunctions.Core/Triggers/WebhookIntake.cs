@@ -20,6 +20,8 @@ public sealed class WebhookIntake(IDocumentStore store, ISecretVault vault, IEve
 {
     public const int MaxBodyBytes = 256 * 1024;
 
+    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+
     // Secret versions never change once written, so a verifier built from one can be kept for the process's life.
     private readonly ConcurrentDictionary<(string Trigger, string Version), StandardWebhook> verifiers = new();
 
@@ -42,7 +44,7 @@ public sealed class WebhookIntake(IDocumentStore store, ISecretVault vault, IEve
         string payload;
         try
         {
-            payload = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body.Span);
+            payload = StrictUtf8.GetString(body.Span);
         }
         catch (DecoderFallbackException)
         {
@@ -52,9 +54,14 @@ public sealed class WebhookIntake(IDocumentStore store, ISecretVault vault, IEve
 
         var now = time.GetUtcNow();
         var documents = store.For(trigger.TenantId);
-        var e = new TriggerEvent(string.Empty, trigger.TenantId, trigger.Id, trigger.AgentId, TriggerSystem.Webhook, now, ParsePayload(payload),
-            TriggerEventStatus.Queued, null, null, webhookId, now);
-        var recorded = await EventRecorder.RecordAsync(documents, e, EventIds.ForWebhook(trigger.Id, webhookId), cancellationToken).ConfigureAwait(false);
+        RecordedEvent recorded;
+        // The parsed body is written into the event's document before the commit is queued; it is not kept after.
+        using (var parsed = ParseDocument(payload))
+        {
+            var e = new TriggerEvent(string.Empty, trigger.TenantId, trigger.Id, trigger.AgentId, TriggerSystem.Webhook, now,
+                parsed?.RootElement ?? JsonSerializer.SerializeToElement(payload), TriggerEventStatus.Queued, null, null, webhookId, now);
+            recorded = await EventRecorder.RecordAsync(documents, e, EventIds.ForWebhook(trigger.Id, webhookId), cancellationToken).ConfigureAwait(false);
+        }
         // A duplicate still queued may have been recorded and never reached the bus: publishing again is harmless
         // (the bus and the dispatcher dedupe by event id).
         if (recorded.NeedsPublish && recorded.EventId.Length > 0)
@@ -65,10 +72,11 @@ public sealed class WebhookIntake(IDocumentStore store, ISecretVault vault, IEve
         if (recorded.Duplicate)
         {
             await TriggerStates.UpdateAsync(documents, trigger.Id, s => s with { DuplicateCount = s.DuplicateCount + 1 }, cancellationToken).ConfigureAwait(false);
-            logger.LogInformation("Webhook delivery {WebhookId} to trigger {TriggerId} is a duplicate of event {EventId}", webhookId, trigger.Id, recorded.EventId);
+            if (logger.IsEnabled(LogLevel.Information)) logger.LogInformation("Webhook delivery {WebhookId} to trigger {TriggerId} is a duplicate of event {EventId}", webhookId, trigger.Id, recorded.EventId);
         }
-        else
+        else if (logger.IsEnabled(LogLevel.Information))
         {
+            // Guarded: the params array and its boxes would be made per delivery even with Information off.
             logger.LogInformation("Webhook delivery {WebhookId} to trigger {TriggerId} recorded as event {EventId}", webhookId, trigger.Id, recorded.EventId);
         }
         return new WebhookAccepted(recorded.EventId.Length > 0 ? recorded.EventId : null, recorded.Duplicate);
@@ -91,6 +99,12 @@ public sealed class WebhookIntake(IDocumentStore store, ISecretVault vault, IEve
         // the constant-time compare and the 5-minute timestamp tolerance stay the package's.
         var signatures = headers["webhook-signature"].ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (signatures.Length > 10) throw new WebhookUnauthorizedException("webhook-signature carries more than 10 signatures.");
+        // One set of headers for every attempt; only the signature changes between them.
+        var single = new HeaderDictionary(3)
+        {
+            ["webhook-id"] = headers["webhook-id"],
+            ["webhook-timestamp"] = headers["webhook-timestamp"],
+        };
         foreach (var key in trigger.SigningKeys)
         {
             if (key.ExpiresAt is { } expires && expires <= now) continue;
@@ -98,12 +112,7 @@ public sealed class WebhookIntake(IDocumentStore store, ISecretVault vault, IEve
             if (webhook is null) continue;
             foreach (var signature in signatures)
             {
-                var single = new HeaderDictionary
-                {
-                    ["webhook-id"] = headers["webhook-id"],
-                    ["webhook-timestamp"] = headers["webhook-timestamp"],
-                    ["webhook-signature"] = signature,
-                };
+                single["webhook-signature"] = signature;
                 try
                 {
                     webhook.Verify(payload, single);
@@ -127,17 +136,16 @@ public sealed class WebhookIntake(IDocumentStore store, ISecretVault vault, IEve
         return verifier;
     }
 
-    private static JsonElement ParsePayload(string payload)
+    /// <summary>The body as JSON, or null when it is not JSON (then it is kept as one string, so the agent still sees exactly what was sent).</summary>
+    private static JsonDocument? ParseDocument(string payload)
     {
         try
         {
-            using var document = JsonDocument.Parse(payload);
-            return document.RootElement.Clone();
+            return JsonDocument.Parse(payload);
         }
         catch (JsonException)
         {
-            // Not JSON: kept as one string, so the agent still sees exactly what was sent.
-            return JsonSerializer.SerializeToElement(payload);
+            return null;
         }
     }
 }

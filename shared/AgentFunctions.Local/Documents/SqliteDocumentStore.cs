@@ -307,9 +307,11 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
         if (writes.Count == 0) return Task.FromResult<IReadOnlyList<string?>>([]);
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) == 1, this);
-        // A private copy of each body: the caller may reuse its buffer once the commit returns.
+        // A private copy of each body: the caller may reuse its buffer once the commit returns. The indexed fields are
+        // read from it here, on the caller's thread: the writer thread is the one every commit waits for.
         var copies = writes.Select(w => w with { Json = w.Json.ToArray() }).ToList();
-        var pending = new PendingCommit(tenant, copies, new TaskCompletionSource<IReadOnlyList<string?>>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var values = copies.Select(w => w.Mode == DocumentWriteMode.Delete ? null : FieldValues(w.Kind, w.Json.Span)).ToArray();
+        var pending = new PendingCommit(tenant, copies, values, new TaskCompletionSource<IReadOnlyList<string?>>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!commits.Writer.TryWrite(pending)) throw new ObjectDisposedException(nameof(SqliteDocumentStore));
         // Once queued the batch is written whatever the caller's token says, as with the file store.
         return pending.Done.Task;
@@ -342,11 +344,17 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
                 foreach (var pending in batch) pending.Done.TrySetException(new IOException("The document store could not commit.", ex));
                 continue;
             }
-            for (var i = 0; i < batch.Count; i++)
+            // Acknowledged from a pool thread, not from here: each acknowledgement schedules its caller's continuation,
+            // and the writer goes back to the next commit meanwhile.
+            ThreadPool.UnsafeQueueUserWorkItem(static state =>
             {
-                if (results[i].Refusal is { } refusal) batch[i].Done.TrySetException(refusal);
-                else batch[i].Done.TrySetResult(results[i].ETags!);
-            }
+                var (done, outcomes) = state;
+                for (var i = 0; i < done.Length; i++)
+                {
+                    if (outcomes[i].Refusal is { } refusal) done[i].Done.TrySetException(refusal);
+                    else done[i].Done.TrySetResult(outcomes[i].ETags!);
+                }
+            }, (batch.ToArray(), results), preferLocal: false);
         }
     }
 
@@ -372,7 +380,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
                 continue;
             }
             etags[i] = (++etagCounter).ToString("x", CultureInfo.InvariantCulture);
-            statements.Upsert(pending.Tenant, write.Kind, write.Id, etags[i]!, ArrayOf(write.Json), FieldValues(write.Kind, write.Json.Span));
+            statements.Upsert(pending.Tenant, write.Kind, write.Id, etags[i]!, ArrayOf(write.Json), pending.FieldValues[i]!);
         }
         return (etags, null);
     }
@@ -447,7 +455,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
         }
     }
 
-    private sealed record PendingCommit(TenantId Tenant, IReadOnlyList<DocumentWrite> Writes, TaskCompletionSource<IReadOnlyList<string?>> Done);
+    private sealed record PendingCommit(TenantId Tenant, IReadOnlyList<DocumentWrite> Writes, string?[]?[] FieldValues, TaskCompletionSource<IReadOnlyList<string?>> Done);
 
     private sealed class TenantDocuments(SqliteDocumentStore store, TenantId tenant) : ITenantDocuments
     {
