@@ -2,7 +2,6 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using AgentFunctions.Common;
 using AgentFunctions.Knowledge;
 using Microsoft.Data.Sqlite;
@@ -10,20 +9,23 @@ using Microsoft.Data.Sqlite;
 namespace AgentFunctions.Local.Knowledge;
 
 /// <summary>
-/// The local search index: one SQLite file (WAL) with a chunk table, an FTS5 table (porter stemming, bm25) beside it, and
-/// each chunk's vector stored as a blob and scored by brute force with <see cref="TensorPrimitives"/>. Every statement
-/// filters on the tenant and the scope's knowledge bases in its WHERE clause. A document's chunks are replaced in one
-/// transaction, so a reader (its own snapshot under WAL) sees the old set or the new one.
+/// The local search index: one SQLite file (WAL) with the chunk table (content, citation, float vector): the source of
+/// truth. Searches run on each knowledge base's <see cref="KnowledgeBaseMemory"/> (BM25 postings and quantized vectors,
+/// built from the table on the knowledge base's first search and kept current by every write), then read their hits
+/// back from the table with the tenant and knowledge-base filter in the statement. A document's chunks are replaced in
+/// one transaction whose commit and in-memory update happen under one write lock, so a search sees the old set or the
+/// new one.
 /// </summary>
-public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
+public sealed class SqliteKnowledgeIndex : IKnowledgeIndex
 {
     private readonly string connectionString;
     private readonly SemaphoreSlim writer = new(1, 1);
 
-    // Searches read under the read lock and writers commit and drop the cached vectors under the write lock, so a search
+    // Searches read under the read lock; writers commit and update the in-memory state under the write lock, so a search
     // sees one committed state in SQLite and in memory alike.
     private readonly ReaderWriterLockSlim consistency = new(LockRecursionPolicy.NoRecursion);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Kb), QuantizedVectors> vectors = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Kb), Lazy<KnowledgeBaseMemory>> memories = new();
+    private readonly KeywordTerms terms = new();
 
     public SqliteKnowledgeIndex(string path)
     {
@@ -50,28 +52,16 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
             CREATE INDEX IF NOT EXISTS chunks_scope ON chunks (tenant_id, kb_id, document_id);
             CREATE INDEX IF NOT EXISTS chunks_hash ON chunks (tenant_id, content_hash);
             """);
-        // The keyword index holds each chunk's words and one scope token (tenant and knowledge base), so a MATCH that
-        // requires the scope token ranks only the scope's chunks. An index from before the scope column is rebuilt.
-        var rebuild = false;
-        using (var probe = connection.CreateCommand())
+        // The keyword index was an FTS5 table before it moved into memory: drop it, so no text lingers in it (a tenant
+        // deletion would not reach it any more).
+        using var probe = connection.CreateCommand();
+        probe.CommandText = "SELECT count(*) FROM sqlite_master WHERE name = 'chunks_fts'";
+        if ((long)probe.ExecuteScalar()! > 0)
         {
-            probe.CommandText = "SELECT sql FROM sqlite_master WHERE name = 'chunks_fts'";
-            if (probe.ExecuteScalar() is string sql && !sql.Contains("scope", StringComparison.Ordinal))
-            {
-                LocalSqlite.Execute(connection, "DROP TABLE chunks_fts;");
-                rebuild = true;
-            }
-        }
-        LocalSqlite.Execute(connection, "CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (content, headings, scope, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2');");
-        if (rebuild)
-        {
-            LocalSqlite.Execute(connection, "INSERT INTO chunks_fts (rowid, content, headings, scope) SELECT id, content, heading_path, 's' || hex(tenant_id || '/' || kb_id) || '0' FROM chunks;");
+            LocalSqlite.Execute(connection, "DROP TABLE chunks_fts;");
+            LocalSqlite.Compact(connection);
         }
     }
-
-    /// <summary>The scope's token in the keyword index: letters and digits only, so the tokenizer keeps it whole.</summary>
-    private static string ScopeToken(TenantId tenant, string kb) =>
-        "s" + Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(tenant.Value + "/" + kb)) + "0";
 
     public async Task ReplaceDocumentAsync(IndexScope scope, string documentId, IReadOnlyList<IndexedChunk> chunks, CancellationToken cancellationToken = default)
     {
@@ -82,18 +72,26 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         {
             using var connection = Open();
             using var transaction = connection.BeginTransaction();
-            DeleteWhere(connection, transaction, "tenant_id = $tenant AND kb_id = $kb AND document_id = $document", scope.Tenant, kb, documentId);
+            var removed = DeleteWhere(connection, transaction, "tenant_id = $tenant AND kb_id = $kb AND document_id = $document", scope.Tenant, kb, documentId);
+            long next;
+            using (var max = connection.CreateCommand())
+            {
+                max.Transaction = transaction;
+                max.CommandText = "SELECT COALESCE(MAX(id), 0) + 1 FROM chunks";
+                next = (long)max.ExecuteScalar()!;
+            }
+            // The keyword terms of a knowledge base held in memory are counted on another core while SQLite writes.
+            var first = next;
+            var prepared = memories.ContainsKey((scope.Tenant.Value, kb)) ? Task.Run(() => Prepare(chunks, first), cancellationToken) : null;
             using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
             insert.CommandText = """
-                INSERT INTO chunks (chunk_id, tenant_id, kb_id, document_id, document_name, ordinal, content, content_hash, heading_path, page, start_offset, end_offset, vector)
-                VALUES ($chunk, $tenant, $kb, $document, $name, $ordinal, $content, $hash, $headings, $page, $start, $end, $vector);
-                INSERT INTO chunks_fts (rowid, content, headings, scope) VALUES (last_insert_rowid(), $content, $headingText, $scope);
+                INSERT INTO chunks (id, chunk_id, tenant_id, kb_id, document_id, document_name, ordinal, content, content_hash, heading_path, page, start_offset, end_offset, vector)
+                VALUES ($id, $chunk, $tenant, $kb, $document, $name, $ordinal, $content, $hash, $headings, $page, $start, $end, $vector);
                 """;
-            // One prepared statement pair for the whole document; only the values change per chunk.
-            string[] names = ["$chunk", "$tenant", "$kb", "$document", "$name", "$ordinal", "$content", "$hash", "$headings", "$headingText", "$page", "$start", "$end", "$vector", "$scope"];
+            // One prepared statement for the whole document; only the values change per chunk.
+            string[] names = ["$chunk", "$tenant", "$kb", "$document", "$name", "$ordinal", "$content", "$hash", "$headings", "$id", "$page", "$start", "$end", "$vector"];
             var p = names.Select(n => insert.Parameters.Add(new SqliteParameter(n, null))).ToArray();
-            p[14].Value = ScopeToken(scope.Tenant, kb);
             p[1].Value = scope.Tenant.Value;
             p[2].Value = kb;
             p[3].Value = documentId;
@@ -105,15 +103,16 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
                 p[5].Value = chunk.Ordinal;
                 p[6].Value = chunk.Content;
                 p[7].Value = chunk.ContentHash;
-                p[8].Value = JsonSerializer.Serialize(chunk.Citation.HeadingPath);
-                p[9].Value = string.Join(" > ", chunk.Citation.HeadingPath);
+                p[8].Value = chunk.Citation.HeadingPath.Count == 0 ? "[]" : JsonSerializer.Serialize(chunk.Citation.HeadingPath);
+                p[9].Value = next++;
                 p[10].Value = (object?)chunk.Citation.Page ?? DBNull.Value;
                 p[11].Value = chunk.Citation.Start;
                 p[12].Value = chunk.Citation.End;
                 p[13].Value = MemoryMarshal.AsBytes(chunk.Vector.AsSpan()).ToArray();
                 insert.ExecuteNonQuery();
             }
-            Commit(transaction, scope.Tenant, [kb]);
+            var added = prepared is null ? null : await prepared.ConfigureAwait(false);
+            Commit(transaction, scope.Tenant, kb, removed, () => added ?? Prepare(chunks, first));
         }
         finally
         {
@@ -121,14 +120,53 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         }
     }
 
-    /// <summary>Commits and drops the cached vectors of the knowledge bases written, as one step for readers.</summary>
-    private void Commit(SqliteTransaction transaction, TenantId tenant, IEnumerable<string> knowledgeBaseIds)
+    private List<PreparedChunk> Prepare(IReadOnlyList<IndexedChunk> chunks, long firstRow)
+    {
+        var prepared = new List<PreparedChunk>(chunks.Count);
+        foreach (var chunk in chunks)
+        {
+            var counted = terms.Count(chunk.Content, chunk.Citation.HeadingPath.Count == 0 ? null : string.Join(" > ", chunk.Citation.HeadingPath), out var length);
+            prepared.Add(new PreparedChunk(firstRow++, counted, length, chunk.Vector));
+        }
+        return prepared;
+    }
+
+    /// <summary>
+    /// Commits, and applies the change to the knowledge base's in-memory state if it is loaded, as one step for readers.
+    /// <paramref name="added"/> is asked for only when it is loaded.
+    /// </summary>
+    private void Commit(SqliteTransaction transaction, TenantId tenant, string kb, IReadOnlyList<long> removed, Func<List<PreparedChunk>> added)
     {
         consistency.EnterWriteLock();
         try
         {
             transaction.Commit();
-            foreach (var kb in knowledgeBaseIds) vectors.TryRemove((tenant.Value, kb), out _);
+            if (memories.TryGetValue((tenant.Value, kb), out var lazy))
+            {
+                if (!lazy.IsValueCreated)
+                {
+                    memories.TryRemove((tenant.Value, kb), out _);
+                    return;
+                }
+                var memory = lazy.Value;
+                foreach (var row in removed) memory.Remove(row);
+                foreach (var chunk in added()) memory.Add(chunk);
+            }
+        }
+        finally
+        {
+            consistency.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Commits and forgets the in-memory state of the knowledge bases (whole knowledge bases or tenants deleted).</summary>
+    private void CommitDropping(SqliteTransaction transaction, Func<(string Tenant, string Kb), bool> dropped)
+    {
+        consistency.EnterWriteLock();
+        try
+        {
+            transaction.Commit();
+            foreach (var key in memories.Keys.Where(dropped).ToList()) memories.TryRemove(key, out _);
         }
         finally
         {
@@ -139,9 +177,10 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     public Task DeleteDocumentAsync(IndexScope scope, string documentId, CancellationToken cancellationToken = default) =>
         WriteAsync(connection =>
         {
+            var kb = SingleKnowledgeBase(scope);
             using var transaction = connection.BeginTransaction();
-            DeleteWhere(connection, transaction, "tenant_id = $tenant AND kb_id = $kb AND document_id = $document", scope.Tenant, SingleKnowledgeBase(scope), documentId);
-            Commit(transaction, scope.Tenant, scope.KnowledgeBaseIds);
+            var removed = DeleteWhere(connection, transaction, "tenant_id = $tenant AND kb_id = $kb AND document_id = $document", scope.Tenant, kb, documentId);
+            Commit(transaction, scope.Tenant, kb, removed, () => []);
         }, cancellationToken);
 
     public Task DeleteKnowledgeBasesAsync(IndexScope scope, CancellationToken cancellationToken = default) =>
@@ -152,7 +191,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
             {
                 DeleteWhere(connection, transaction, "tenant_id = $tenant AND kb_id = $kb", scope.Tenant, kb, null);
             }
-            Commit(transaction, scope.Tenant, scope.KnowledgeBaseIds);
+            CommitDropping(transaction, key => key.Tenant == scope.Tenant.Value && scope.KnowledgeBaseIds.Contains(key.Kb));
         }, cancellationToken);
 
     public async Task<long> DeleteTenantAsync(TenantId tenant, CancellationToken cancellationToken = default)
@@ -161,29 +200,17 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         await WriteAsync(connection =>
         {
             using var transaction = connection.BeginTransaction();
-            using (var count = connection.CreateCommand())
-            {
-                count.Transaction = transaction;
-                count.CommandText = "SELECT COUNT(*) FROM chunks WHERE tenant_id = $tenant";
-                count.Parameters.AddWithValue("$tenant", tenant.Value);
-                removed = (long)count.ExecuteScalar()!;
-            }
             using (var command = connection.CreateCommand())
             {
                 command.Transaction = transaction;
-                command.CommandText = "DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE tenant_id = $tenant); DELETE FROM chunks WHERE tenant_id = $tenant;";
+                command.CommandText = "DELETE FROM chunks WHERE tenant_id = $tenant";
                 command.Parameters.AddWithValue("$tenant", tenant.Value);
-                command.ExecuteNonQuery();
+                removed = command.ExecuteNonQuery();
             }
-            transaction.Commit();
-            // Deleted rows linger: FTS5 keeps the terms of deleted rows in its segments until they are merged, and
-            // SQLite keeps freed pages and the WAL. Merge the full-text index, fold the WAL back and rebuild the file, so
-            // the tenant's text is gone from disk, not only from queries.
-            if (removed > 0)
-            {
-                LocalSqlite.Execute(connection, "INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');");
-                LocalSqlite.Compact(connection);
-            }
+            CommitDropping(transaction, key => key.Tenant == tenant.Value);
+            // Deleted rows linger: SQLite keeps freed pages and the WAL. Fold the WAL back and rebuild the file, so the
+            // tenant's text is gone from disk, not only from queries.
+            if (removed > 0) LocalSqlite.Compact(connection);
         }, cancellationToken).ConfigureAwait(false);
         return removed;
     }
@@ -214,14 +241,28 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         consistency.EnterReadLock();
         try
         {
-            IReadOnlyList<KnowledgeHit> hits = search.Mode switch
+            var memory = search.Scope.KnowledgeBaseIds.Select(kb => MemoryOf(search.Scope.Tenant, kb)).ToList();
+            IReadOnlyList<KnowledgeHit> hits;
+            if (search.Mode == SearchMode.Keyword)
             {
-                SearchMode.Keyword => Keyword(connection, search.Scope, search.Text, search.TopK),
-                SearchMode.Vector => Vector(connection, search.Scope, search.Vector!, search.TopK),
-                _ => RankFusion.Fuse(
-                    [Keyword(connection, search.Scope, search.Text, Candidates(search.TopK)), Vector(connection, search.Scope, search.Vector!, Candidates(search.TopK))],
-                    search.TopK),
-            };
+                var keyword = Keyword(memory, search.Text, search.TopK);
+                var rows = Read(connection, search.Scope, keyword.Select(k => k.Row));
+                hits = KeywordHits(keyword, rows);
+            }
+            else if (search.Mode == SearchMode.Vector)
+            {
+                var vector = Vector(connection, search.Scope, memory, search.Vector!, search.TopK);
+                var rows = Read(connection, search.Scope, vector.Select(v => v.Row));
+                hits = VectorHits(vector, rows);
+            }
+            else
+            {
+                var candidates = Candidates(search.TopK);
+                var keyword = Keyword(memory, search.Text, candidates);
+                var vector = Vector(connection, search.Scope, memory, search.Vector!, candidates);
+                var rows = Read(connection, search.Scope, keyword.Select(k => k.Row).Concat(vector.Select(v => v.Row)));
+                hits = RankFusion.Fuse([KeywordHits(keyword, rows), VectorHits(vector, rows)], search.TopK);
+            }
             return Task.FromResult(hits);
         }
         finally
@@ -230,83 +271,116 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         }
     }
 
-    /// <summary>The knowledge base's vectors in memory, read from SQLite on first use after a write (see <see cref="QuantizedVectors"/>).</summary>
-    private QuantizedVectors VectorsOf(SqliteConnection connection, TenantId tenant, string kb) =>
-        vectors.GetOrAdd((tenant.Value, kb), key =>
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT id, vector FROM chunks WHERE tenant_id = $tenant AND kb_id = $kb";
-            command.Parameters.AddWithValue("$tenant", key.Tenant);
-            command.Parameters.AddWithValue("$kb", key.Kb);
-            using var reader = command.ExecuteReader();
-            return QuantizedVectors.Build(Rows(reader));
-        });
-
-    private static IEnumerable<(long, byte[])> Rows(SqliteDataReader reader)
-    {
-        while (reader.Read()) yield return (reader.GetInt64(0), (byte[])reader[1]);
-    }
-
     private static int Candidates(int topK) => Math.Max(topK * 4, 20);
 
-    private List<KnowledgeHit> Keyword(SqliteConnection connection, IndexScope scope, string text, int limit)
+    /// <summary>The knowledge base's in-memory state, read from SQLite on its first search (see <see cref="KnowledgeBaseMemory"/>).</summary>
+    private KnowledgeBaseMemory MemoryOf(TenantId tenant, string kb)
     {
-        var terms = MatchExpression(text);
-        if (terms is null) return [];
-        // FTS5 ranks only the scope's chunks (its token is required; weight 0 in bm25); the join re-checks tenant and knowledge base.
-        var match = $"scope : ({string.Join(" OR ", scope.KnowledgeBaseIds.Select(kb => "\"" + ScopeToken(scope.Tenant, kb) + "\""))}) AND {{content headings}} : ({terms})";
+        var key = (tenant.Value, kb);
+        var lazy = memories.GetOrAdd(key, k => new Lazy<KnowledgeBaseMemory>(() => Load(k.Tenant, k.Kb), LazyThreadSafetyMode.ExecutionAndPublication));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            memories.TryRemove(new KeyValuePair<(string, string), Lazy<KnowledgeBaseMemory>>(key, lazy));
+            throw;
+        }
+    }
+
+    private KnowledgeBaseMemory Load(string tenant, string kb)
+    {
+        using var connection = Open();
         using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            SELECT c.chunk_id, c.document_id, c.document_name, c.content, c.heading_path, c.page, c.start_offset, c.end_offset, f.rank
-            FROM (SELECT rowid, bm25(chunks_fts, 1.0, 1.0, 0.0) AS rank FROM chunks_fts WHERE chunks_fts MATCH $match ORDER BY rank LIMIT $limit) f
-            JOIN chunks c ON c.id = f.rowid
-            WHERE c.tenant_id = $tenant AND c.kb_id IN ({ScopeParameters(command, scope)})
-            ORDER BY f.rank, c.chunk_id
-            """;
-        command.Parameters.AddWithValue("$match", match);
-        command.Parameters.AddWithValue("$limit", limit);
+        command.CommandText = "SELECT id, content, heading_path, vector FROM chunks WHERE tenant_id = $tenant AND kb_id = $kb ORDER BY id";
+        command.Parameters.AddWithValue("$tenant", tenant);
+        command.Parameters.AddWithValue("$kb", kb);
         using var reader = command.ExecuteReader();
-        var hits = new List<KnowledgeHit>();
+        var memory = new KnowledgeBaseMemory();
         while (reader.Read())
         {
-            var rank = -reader.GetDouble(8);
-            hits.Add(ReadHit(reader, Math.Round(Math.Max(0, rank) / (1 + Math.Max(0, rank)), 6)));
+            var headings = reader.GetString(2);
+            var path = headings == "[]" ? null : string.Join(" > ", JsonSerializer.Deserialize<List<string>>(headings) ?? []);
+            var counted = terms.Count(reader.GetString(1), path, out var length);
+            memory.Add(new PreparedChunk(reader.GetInt64(0), counted, length, ToVector((byte[])reader[3])));
         }
-        return hits;
+        return memory;
     }
+
+    private List<(long Row, double Score)> Keyword(List<KnowledgeBaseMemory> memory, string text, int limit)
+    {
+        var query = terms.Query(text);
+        if (query.Count == 0) return [];
+        var found = memory.SelectMany(m => m.Keyword(query, limit)).ToList();
+        return memory.Count == 1 ? found : [.. found.OrderByDescending(f => f.Score).ThenBy(f => f.Row).Take(limit)];
+    }
+
+    private static List<KnowledgeHit> KeywordHits(List<(long Row, double Score)> keyword, Dictionary<long, KnowledgeHit> rows) =>
+        keyword.Where(k => rows.ContainsKey(k.Row))
+            .Select(k => rows[k.Row] with { Score = Math.Round(k.Score / (1 + k.Score), 6) })
+            .OrderByDescending(h => h.Score).ThenBy(h => h.ChunkId, StringComparer.Ordinal).ToList();
+
+    private static List<KnowledgeHit> VectorHits(List<(long Row, float Score)> vector, Dictionary<long, KnowledgeHit> rows) =>
+        vector.Where(v => rows.ContainsKey(v.Row)).Select(v => rows[v.Row] with { Score = Math.Round(Math.Clamp((double)v.Score, 0, 1), 6) }).ToList();
 
     /// <summary>
     /// Candidates from each knowledge base's quantized vectors in memory (four times the limit), then the exact cosine of
     /// each candidate's stored float vector, read with the tenant and knowledge-base filter like every other statement.
     /// </summary>
-    private List<KnowledgeHit> Vector(SqliteConnection connection, IndexScope scope, float[] query, int limit)
+    private static List<(long Row, float Score)> Vector(SqliteConnection connection, IndexScope scope, List<KnowledgeBaseMemory> memory, float[] query, int limit)
     {
-        var candidates = scope.KnowledgeBaseIds.SelectMany(kb => VectorsOf(connection, scope.Tenant, kb).Candidates(query, Math.Max(limit * 4, 40))).Distinct().ToList();
+        var candidates = memory.SelectMany(m => m.VectorCandidates(query, Math.Max(limit * 4, 40))).Distinct().ToList();
         if (candidates.Count == 0) return [];
-        using var details = connection.CreateCommand();
-        var names = candidates.Select((_, i) => "$id" + i).ToList();
-        details.CommandText = $"""
-            SELECT chunk_id, document_id, document_name, content, heading_path, page, start_offset, end_offset, vector
-            FROM chunks WHERE tenant_id = $tenant AND kb_id IN ({ScopeParameters(details, scope)}) AND id IN ({string.Join(", ", names)})
-            """;
-        for (var i = 0; i < candidates.Count; i++) details.Parameters.AddWithValue(names[i], candidates[i]);
-        var scored = new List<(KnowledgeHit Hit, float Score)>(candidates.Count);
-        using (var reader = details.ExecuteReader())
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT id, vector FROM chunks NOT INDEXED WHERE tenant_id = $tenant AND kb_id IN ({ScopeParameters(command, scope)}) AND id IN ({RowParameters(command, candidates)})";
+        var scored = new List<(long Row, float Score)>(candidates.Count);
+        using (var reader = command.ExecuteReader())
         {
             while (reader.Read())
             {
-                var vector = MemoryMarshal.Cast<byte, float>(((byte[])reader[8]).AsSpan());
+                var vector = MemoryMarshal.Cast<byte, float>(((byte[])reader[1]).AsSpan());
                 if (vector.Length != query.Length) continue;
-                scored.Add((ReadHit(reader, 0), TensorPrimitives.CosineSimilarity(query, vector)));
+                scored.Add((reader.GetInt64(0), TensorPrimitives.CosineSimilarity(query, vector)));
             }
         }
-        return scored.OrderByDescending(s => s.Score).ThenBy(s => s.Hit.ChunkId, StringComparer.Ordinal).Take(limit)
-            .Select(s => s.Hit with { Score = Math.Round(Math.Clamp((double)s.Score, 0, 1), 6) }).ToList();
+        return [.. scored.OrderByDescending(s => s.Score).ThenBy(s => s.Row).Take(limit)];
     }
 
-    private static KnowledgeHit ReadHit(SqliteDataReader reader, double score) => new(
-        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), score,
-        new ChunkCitation(JsonSerializer.Deserialize<List<string>>(reader.GetString(4)) ?? [], reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7)));
+    /// <summary>
+    /// The hits of these row ids, read with the tenant and knowledge-base filter in the statement (score 0). NOT INDEXED
+    /// keeps SQLite on row-id lookups: with the scope index it would walk every chunk of the tenant's knowledge base.
+    /// </summary>
+    private static Dictionary<long, KnowledgeHit> Read(SqliteConnection connection, IndexScope scope, IEnumerable<long> ids)
+    {
+        var rows = ids.Distinct().ToList();
+        var hits = new Dictionary<long, KnowledgeHit>(rows.Count);
+        if (rows.Count == 0) return hits;
+        using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT id, chunk_id, document_id, document_name, content, heading_path, page, start_offset, end_offset
+            FROM chunks NOT INDEXED WHERE tenant_id = $tenant AND kb_id IN ({ScopeParameters(command, scope)}) AND id IN ({RowParameters(command, rows)})
+            """;
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var headings = reader.GetString(5);
+            hits[reader.GetInt64(0)] = new KnowledgeHit(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), 0,
+                new ChunkCitation(headings == "[]" ? [] : JsonSerializer.Deserialize<List<string>>(headings) ?? [], reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.GetInt32(7), reader.GetInt32(8)));
+        }
+        return hits;
+    }
+
+    private static string RowParameters(SqliteCommand command, List<long> rows)
+    {
+        var names = new string[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            names[i] = "$id" + i;
+            command.Parameters.AddWithValue(names[i], rows[i]);
+        }
+        return string.Join(", ", names);
+    }
 
     /// <summary>Adds the tenant and knowledge-base parameters to a command and returns the IN list.</summary>
     private static string ScopeParameters(SqliteCommand command, IndexScope scope)
@@ -321,37 +395,19 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         return string.Join(", ", names);
     }
 
-    /// <summary>
-    /// The query's words as an FTS5 OR of quoted terms: user text never reaches FTS5's query syntax. English function words
-    /// are left out when the query has other words: bm25 weighs them near zero anyway, and in an OR each one would match
-    /// (and make FTS5 rank) nearly every chunk of every tenant.
-    /// </summary>
-    internal static string? MatchExpression(string text)
-    {
-        var terms = Term().Matches(text).Select(m => m.Value.ToLowerInvariant()).Distinct(StringComparer.Ordinal).Take(64).ToList();
-        var content = terms.Where(t => !StopWords.Contains(t)).ToList();
-        if (content.Count > 0) terms = content;
-        return terms.Count == 0 ? null : string.Join(" OR ", terms.Select(t => "\"" + t.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""));
-    }
-
-    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
-    {
-        "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "been", "before", "being", "but", "by", "can",
-        "could", "did", "do", "does", "doing", "for", "from", "had", "has", "have", "having", "he", "her", "his", "how", "i", "if", "in", "into",
-        "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "she", "should", "so", "than", "that", "the", "their", "them",
-        "then", "there", "these", "they", "this", "those", "to", "too", "us", "was", "we", "were", "what", "when", "where", "which", "while",
-        "who", "whom", "why", "will", "with", "would", "you", "your",
-    };
-
-    private static void DeleteWhere(SqliteConnection connection, SqliteTransaction transaction, string where, TenantId tenant, string kb, string? documentId)
+    /// <summary>Deletes the matching chunks; returns their row ids (for the in-memory state).</summary>
+    private static List<long> DeleteWhere(SqliteConnection connection, SqliteTransaction transaction, string where, TenantId tenant, string kb, string? documentId)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE {where}); DELETE FROM chunks WHERE {where};";
+        command.CommandText = $"DELETE FROM chunks WHERE {where} RETURNING id;";
         command.Parameters.AddWithValue("$tenant", tenant.Value);
         command.Parameters.AddWithValue("$kb", kb);
         if (documentId is not null) command.Parameters.AddWithValue("$document", documentId);
-        command.ExecuteNonQuery();
+        var removed = new List<long>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) removed.Add(reader.GetInt64(0));
+        return removed;
     }
 
     private async Task WriteAsync(Action<SqliteConnection> write, CancellationToken cancellationToken)
@@ -374,7 +430,4 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     private static float[] ToVector(byte[] blob) => MemoryMarshal.Cast<byte, float>(blob.AsSpan()).ToArray();
 
     private SqliteConnection Open() => LocalSqlite.Open(connectionString);
-
-    [GeneratedRegex(@"[\p{L}\p{N}]+")]
-    private static partial Regex Term();
 }

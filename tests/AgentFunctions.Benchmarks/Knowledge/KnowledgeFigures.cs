@@ -45,6 +45,8 @@ public static class KnowledgeFigures
             Console.WriteLine($"knowledge figures on {Environment.ProcessorCount} cores, load average {LoadAverage()}");
             if (part is "all" or "ingest") await IngestAsync(root);
             if (part is "profile") Profile();
+            if (part is "writes") WriteVariants(root);
+            if (part is "query-parts") QueryParts();
             if (part is "all" or "embed") await EmbedAsync();
             if (part is "all" or "query") await QueryAsync(root, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2000);
             if (part is "all" or "quality") await QualityAsync(root);
@@ -190,6 +192,68 @@ public static class KnowledgeFigures
         Stage("split (o200k only)", () => { foreach (var list in blocks) TextChunker.Split(list, new ChunkingOptions(160, 24, 256, _ => 0)); });
     }
 
+    /// <summary>Process CPU of SQLite write variants (row, FTS5 options, vector size) over the same chunks.</summary>
+    private static void WriteVariants(string root)
+    {
+        var embedder = MiniLmEmbedder.Shared;
+        var docs = Corpus(32, 256 * 1024, 20261130).Select(t => TextChunker.Split(DocumentExtractor.Extract(FileFormat.Text, Encoding.UTF8.GetBytes(t)),
+            new ChunkingOptions(160, 24, 256, _ => 0)).Select(c => c.Content).ToList()).ToList();
+        var mb = Corpus(32, 256 * 1024, 20261130).Sum(t => (long)Encoding.UTF8.GetByteCount(t)) / 1e6;
+        var vector = UnitVector(new Random(1), 384);
+        var floatBlob = System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan()).ToArray();
+        var halfBlob = new byte[768];
+        (string Name, string Schema, string Insert, byte[]? Blob)[] variants =
+        [
+            ("row + fts(3 cols) + float vector", "CREATE TABLE chunks (id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, tenant_id TEXT, kb_id TEXT, document_id TEXT, content TEXT, content_hash TEXT, vector BLOB); CREATE INDEX s ON chunks (tenant_id, kb_id, document_id); CREATE INDEX h ON chunks (tenant_id, content_hash); CREATE VIRTUAL TABLE f USING fts5 (content, headings, scope, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2');",
+                "INSERT INTO chunks (chunk_id, tenant_id, kb_id, document_id, content, content_hash, vector) VALUES ($c, 't', 'k', $d, $t, $h, $v); INSERT INTO f (rowid, content, headings, scope) VALUES (last_insert_rowid(), $t, '', 'sabc0');", floatBlob),
+            ("row + fts detail=none columnsize=0", "CREATE TABLE chunks (id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, tenant_id TEXT, kb_id TEXT, document_id TEXT, content TEXT, content_hash TEXT, vector BLOB); CREATE INDEX s ON chunks (tenant_id, kb_id, document_id); CREATE INDEX h ON chunks (tenant_id, content_hash); CREATE VIRTUAL TABLE f USING fts5 (content, content = '', detail = none, columnsize = 0, tokenize = 'porter unicode61 remove_diacritics 2');",
+                "INSERT INTO chunks (chunk_id, tenant_id, kb_id, document_id, content, content_hash, vector) VALUES ($c, 't', 'k', $d, $t, $h, $v); INSERT INTO f (rowid, content) VALUES (last_insert_rowid(), $t);", floatBlob),
+            ("row + float vector, no fts", "CREATE TABLE chunks (id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, tenant_id TEXT, kb_id TEXT, document_id TEXT, content TEXT, content_hash TEXT, vector BLOB); CREATE INDEX s ON chunks (tenant_id, kb_id, document_id); CREATE INDEX h ON chunks (tenant_id, content_hash);",
+                "INSERT INTO chunks (chunk_id, tenant_id, kb_id, document_id, content, content_hash, vector) VALUES ($c, 't', 'k', $d, $t, $h, $v);", floatBlob),
+            ("row + half vector, no fts", "CREATE TABLE chunks (id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, tenant_id TEXT, kb_id TEXT, document_id TEXT, content TEXT, content_hash TEXT, vector BLOB); CREATE INDEX s ON chunks (tenant_id, kb_id, document_id); CREATE INDEX h ON chunks (tenant_id, content_hash);",
+                "INSERT INTO chunks (chunk_id, tenant_id, kb_id, document_id, content, content_hash, vector) VALUES ($c, 't', 'k', $d, $t, $h, $v);", halfBlob),
+            ("row + half vector, no fts, no unique chunk_id", "CREATE TABLE chunks (id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, tenant_id TEXT, kb_id TEXT, document_id TEXT, content TEXT, content_hash TEXT, vector BLOB); CREATE INDEX s ON chunks (tenant_id, kb_id, document_id); CREATE INDEX h ON chunks (tenant_id, content_hash);",
+                "INSERT INTO chunks (chunk_id, tenant_id, kb_id, document_id, content, content_hash, vector) VALUES ($c, 't', 'k', $d, $t, $h, $v);", halfBlob),
+            ("fts only (3 cols)", "CREATE VIRTUAL TABLE f USING fts5 (content, headings, scope, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2');",
+                "INSERT INTO f (content, headings, scope) VALUES ($t, '', 'sabc0');", null),
+        ];
+        var n = 0;
+        foreach (var (name, schema, insertSql, blob) in variants)
+        {
+            var cs = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = Path.Combine(root, $"w{n++}.db"), Pooling = true }.ToString();
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection(cs);
+            connection.Open();
+            using (var c = connection.CreateCommand()) { c.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; " + schema; c.ExecuteNonQuery(); }
+            var cpu = Environment.CpuUsage.TotalTime;
+            var clock = Stopwatch.StartNew();
+            var d = 0;
+            foreach (var doc in docs)
+            {
+                using var tx = connection.BeginTransaction();
+                using var insert = connection.CreateCommand();
+                insert.Transaction = tx;
+                insert.CommandText = insertSql;
+                var pc = insert.Parameters.Add(new Microsoft.Data.Sqlite.SqliteParameter("$c", null));
+                var pd = insert.Parameters.Add(new Microsoft.Data.Sqlite.SqliteParameter("$d", "doc" + d));
+                var pt = insert.Parameters.Add(new Microsoft.Data.Sqlite.SqliteParameter("$t", null));
+                var ph = insert.Parameters.Add(new Microsoft.Data.Sqlite.SqliteParameter("$h", null));
+                var pv = insert.Parameters.Add(new Microsoft.Data.Sqlite.SqliteParameter("$v", (object?)blob ?? DBNull.Value));
+                var i = 0;
+                foreach (var text in doc)
+                {
+                    pc.Value = $"doc{d}-v1-{i++}";
+                    pt.Value = text;
+                    ph.Value = KnowledgeIngestion.ChunkHash(text);
+                    insert.ExecuteNonQuery();
+                }
+                tx.Commit();
+                d++;
+            }
+            var used = (Environment.CpuUsage.TotalTime - cpu).TotalSeconds;
+            Console.WriteLine($"WRITES {name}: {used:F2} CPU-s = {mb / used:F1} MB/CPU-s, wall {mb / clock.Elapsed.TotalSeconds:F1} MB/s");
+        }
+    }
+
     private static async Task<(TimeSpan ExtractAndChunk, int Chunks)> IngestOneAsync(SqliteKnowledgeIndex index, TenantId tenant, string documentId, byte[] bytes,
         ChunkingOptions options, float[] vector)
     {
@@ -215,6 +279,41 @@ public static class KnowledgeFigures
         clock.Stop();
         Console.WriteLine($"EMBED all-MiniLM-L6-v2 (local, batches of {new KnowledgeOptions().EmbeddingBatch}): {measured.Count} chunks of ~160 o200k tokens in " +
             $"{clock.Elapsed.TotalSeconds:F2} s = {measured.Count / clock.Elapsed.TotalSeconds:F1} chunks/s");
+    }
+
+    /// <summary>The in-memory halves of a search on their own (no SQLite): BM25 over postings and the int8 vector scan.</summary>
+    private static void QueryParts()
+    {
+        var random = new Random(42);
+        var zipf = new ZipfText(30_000, 11);
+        var corpus = string.Join("\n\n", Enumerable.Range(0, 12_000).Select(_ => zipf.Paragraph(random)));
+        var texts = TextChunker.Split(DocumentExtractor.Extract(FileFormat.Text, Encoding.UTF8.GetBytes(corpus)), new ChunkingOptions(160, 24, 256, TextChunker.CountTokens)).Select(c => c.Content).ToList();
+        var terms = new KeywordTerms();
+        var memory = new KnowledgeBaseMemory();
+        var build = Environment.CpuUsage.TotalTime;
+        for (var i = 0; i < 100_000; i++)
+        {
+            var counted = terms.Count(texts[random.Next(texts.Count)], null, out var length);
+            memory.Add(new PreparedChunk(i + 1, counted, length, UnitVector(random, 384)));
+        }
+        Console.WriteLine($"PARTS build 100000 chunks: {(Environment.CpuUsage.TotalTime - build).TotalSeconds:F2} CPU-s (with random vectors), managed heap {GC.GetTotalMemory(true) / 1e6:F0} MB");
+        var queries = Enumerable.Range(0, 256).Select(_ => (Text: string.Join(' ', Enumerable.Range(0, random.Next(3, 7)).Select(_ => zipf.Word(random))), Vector: UnitVector(random, 384))).ToList();
+        void Time(string name, Action<int> action)
+        {
+            for (var i = 0; i < 20; i++) action(i);
+            var latencies = new List<double>();
+            var cpu = Environment.CpuUsage.TotalTime;
+            for (var i = 0; i < 1000; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                action(i);
+                latencies.Add(clock.Elapsed.TotalMilliseconds);
+            }
+            Console.WriteLine($"PARTS {name}: {Percentiles(latencies)}; CPU {(Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds / 1000:F2} ms per query");
+        }
+        Time("query terms", i => terms.Query(queries[i % 256].Text));
+        Time("bm25 top 20", i => memory.Keyword(terms.Query(queries[i % 256].Text), 20));
+        Time("int8 scan top 80", i => memory.VectorCandidates(queries[i % 256].Vector, 80));
     }
 
     private static async Task QueryAsync(string root, int count)

@@ -161,9 +161,12 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
         Assert.Equal("doc_1", Assert.Single(hits).DocumentId);
     }
 
-    /// <summary>An index written before the keyword table carried the scope token is rebuilt from the chunk table on open.</summary>
+    /// <summary>
+    /// An index from when keywords were an FTS5 table: the table is dropped on open (no text stays in it) and the chunks
+    /// still answer, from the in-memory keyword index built from the chunk table.
+    /// </summary>
     [Fact]
-    public async Task Open_IndexFromBeforeTheScopeToken_RebuildsTheKeywordTable()
+    public async Task Open_IndexWithTheOldFts5Table_DropsItAndStillAnswers()
     {
         var path = Path.Combine(directory, "old.db");
         var scope = IndexScope.Of(new TenantId("ten_old"), "kb_1");
@@ -174,9 +177,8 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = """
-                DROP TABLE chunks_fts;
-                CREATE VIRTUAL TABLE chunks_fts USING fts5 (content, headings, tokenize = 'porter unicode61 remove_diacritics 2');
-                INSERT INTO chunks_fts (rowid, content, headings) SELECT id, content, '' FROM chunks;
+                CREATE VIRTUAL TABLE chunks_fts USING fts5 (content, headings, scope, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2');
+                INSERT INTO chunks_fts (rowid, content, headings, scope) SELECT id, content, '', 'x' FROM chunks;
                 """;
             command.ExecuteNonQuery();
         }
@@ -188,6 +190,13 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
 
         Assert.Equal("doc_1", Assert.Single(hits).DocumentId);
         Assert.Empty(await reopened.SearchAsync(new IndexSearch(scope, "upgrade answering", null, 5, SearchMode.Keyword)));
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM sqlite_master WHERE name LIKE 'chunks_fts%'";
+            Assert.Equal(0L, command.ExecuteScalar());
+        }
     }
 
     public void Dispose()
