@@ -16,22 +16,41 @@ internal sealed class KeywordTerms
     private readonly ConcurrentDictionary<string, int> byWord = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> byStem = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> wordLookup;
+    private readonly ThreadLocal<ThreadMemory> local = new(() => new ThreadMemory());
     private int next;
 
     public KeywordTerms() => wordLookup = byWord.GetAlternateLookup<ReadOnlySpan<char>>();
 
+    /// <summary>A thread's own copy of the words it has looked up (term numbers never change) and its counting buffer.</summary>
+    private sealed class ThreadMemory
+    {
+        public readonly Dictionary<string, int> Words = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> Lookup;
+        public readonly Dictionary<int, int> Counts = [];
+
+        public ThreadMemory() => Lookup = Words.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
     /// <summary>The term numbers of <paramref name="text"/> with their counts, and the number of tokens.</summary>
     public (int Term, int Count)[] Count(string text, string? more, out int length)
     {
-        var counts = new Dictionary<int, int>();
+        var memory = local.Value!;
+        var counts = memory.Counts;
+        counts.Clear();
         length = 0;
         foreach (var part in more is null ? [text] : new[] { text, more })
         {
             var at = 0;
             while (NextToken(part, ref at, out var start, out var end))
             {
-                var term = TermOf(part.AsSpan(start, end - start), add: true, out _);
-                counts[term] = counts.GetValueOrDefault(term) + 1;
+                var token = part.AsSpan(start, end - start);
+                if (!memory.Lookup.TryGetValue(token, out var term))
+                {
+                    term = TermOf(token, add: true, out _);
+                    // A raw token always maps to the same term (case and diacritics folded the same way).
+                    if (memory.Words.Count < 200_000) memory.Words[new string(token)] = term;
+                }
+                System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, term, out _)++;
                 length++;
             }
         }

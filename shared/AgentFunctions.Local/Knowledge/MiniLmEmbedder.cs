@@ -28,7 +28,56 @@ public sealed class MiniLmEmbedder : ITextEmbedder
 
     public int MaxInputTokens => 256;
 
-    public int CountInputTokens(string text) => WordPieces.Value.CountTokens(text);
+    /// <summary>
+    /// The model's own word-piece count of <paramref name="text"/>, exact: BERT splits on spaces before anything else, so
+    /// the count is the sum over the space-separated pieces, and each distinct piece is counted by the tokenizer once and
+    /// remembered (most of a corpus is pieces seen before).
+    /// </summary>
+    public int CountInputTokens(string text)
+    {
+        var total = Special.Value;
+        var span = text.AsSpan();
+        var at = 0;
+        while (at < span.Length)
+        {
+            while (at < span.Length && IsSeparator(span[at])) at++;
+            var start = at;
+            while (at < span.Length && !IsSeparator(span[at])) at++;
+            if (at > start) total += PieceCount(span[start..at]);
+        }
+        return total;
+    }
+
+    /// <summary>The tokenizer's count of the whole text, without the per-piece memory (what the tests compare with).</summary>
+    internal static int CountWhole(string text) => WordPieces.Value.CountTokens(text);
+
+    // Only the plain space: this tokenizer's normalizer drops tabs and line breaks (so "a\nb" reads as "ab"), and any other
+    // character stays inside a piece, so the tokenizer itself decides about it.
+    private static bool IsSeparator(char c) => c == ' ';
+
+    private static readonly Lazy<int> Special = new(() => WordPieces.Value.CountTokens(""), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>Counts of pieces seen before, one memory per thread (no locking; at most 200,000 pieces each).</summary>
+    private sealed class PieceMemory
+    {
+        public readonly Dictionary<string, int> Counts = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> Lookup;
+
+        public PieceMemory() => Lookup = Counts.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    [ThreadStatic]
+    private static PieceMemory? pieceMemory;
+
+    private static int PieceCount(ReadOnlySpan<char> piece)
+    {
+        var memory = pieceMemory ??= new PieceMemory();
+        if (memory.Lookup.TryGetValue(piece, out var known)) return known;
+        var text = new string(piece);
+        var count = WordPieces.Value.CountTokens(text) - Special.Value;
+        if (memory.Counts.Count < 200_000) memory.Counts[text] = count;
+        return count;
+    }
 
     public async Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {

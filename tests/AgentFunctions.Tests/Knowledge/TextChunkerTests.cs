@@ -76,3 +76,45 @@ public sealed class TextChunkerTests
         Assert.Equal(text.Split(' ').Length, chunks.Sum(c => c.Content.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length));
     }
 }
+
+/// <summary>The word-piece count that keeps chunks inside MiniLM's window sums remembered per-piece counts; it must equal the tokenizer's own count of the whole text.</summary>
+public sealed class WordPieceCountTests
+{
+    public static TheoryData<string> Texts() =>
+    [
+        "",
+        "   ",
+        "Customers may return any product within 60 days of delivery.",
+        "Travel policy > Hotels\nThe nightly hotel allowance is 180 euros in Berlin.",
+        "Naïve café résumé ÉCOLE straße İstanbul",
+        "东京都 is in 日本; 서울 and Москва too",
+        "don't stop-gap e-mail U.S.A. x=y+z (a,b) [c] {d} \"quoted\" 'single' #tag @user $5.00 50% ...",
+        "tab\tseparated\r\nlines\n\nand   spaces",
+        "zero\u200Bwidth non\u00A0breaking soft\u00ADhyphen en\u2002space ideographic\u3000space nel\u0085char",
+        "e \u0301 combining accent after a space, emoji 👍🏽 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+        "Supercalifragilisticexpialidocious antidisestablishmentarianism pneumonoultramicroscopicsilicovolcanoconiosis",
+        new string('x', 150) + " " + new string('y', 99) + " done",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Texts))]
+    public void CountInputTokens_EqualsTheTokenizersCountOfTheWholeText(string text)
+    {
+        Assert.Equal(MiniLmEmbedder.CountWhole(text), MiniLmEmbedder.Shared.CountInputTokens(text));
+        Assert.Equal(MiniLmEmbedder.CountWhole(text), MiniLmEmbedder.Shared.CountInputTokens(text)); // again, from memory
+    }
+
+    [Fact]
+    public void CountInputTokens_EqualsTheTokenizersCount_OnEverySampleDocumentsText()
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "docs", "knowledge-samples");
+        var texts = Directory.GetFiles(folder).Where(f => f.EndsWith(".md", StringComparison.Ordinal) || f.EndsWith(".txt", StringComparison.Ordinal) || f.EndsWith(".html", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(texts);
+        foreach (var file in texts)
+        {
+            var text = File.ReadAllText(file);
+            Assert.Equal(MiniLmEmbedder.CountWhole(text), MiniLmEmbedder.Shared.CountInputTokens(text));
+            foreach (var line in text.Split('\n')) Assert.Equal(MiniLmEmbedder.CountWhole(line), MiniLmEmbedder.Shared.CountInputTokens(line));
+        }
+    }
+}
