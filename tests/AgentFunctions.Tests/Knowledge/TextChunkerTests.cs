@@ -118,3 +118,40 @@ public sealed class WordPieceCountTests
         }
     }
 }
+
+/// <summary>The o200k count sums remembered per-piece counts on single-spaced text; it must equal the tokenizer's count of the whole text.</summary>
+public sealed class O200kCountTests
+{
+    public static TheoryData<string> Texts() =>
+    [
+        "Customers may return any product within 60 days of delivery.",
+        "The nightly hotel allowance is 180 euros in Berlin; 12345678 digits, 3.14159 and 1,000,000.",
+        "Naïve café résumé ÉCOLE straße İstanbul 东京都 is in 日本; 서울 and Москва too",
+        "don't stop-gap e-mail U.S.A. x=y+z (a,b) [c] {d} \"quoted\" 'single' #tag @user $5.00 50% ... I'M HE'S they'll",
+        "emoji 👍🏽 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 e \u0301 combining, zero\u200Bwidth",
+        "City | Allowance | Berlin | 180",
+        "two  spaces, a\ttab and\na line break are counted whole",
+        " leading and trailing ",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Texts))]
+    public void CountTokens_EqualsTheTokenizersCountOfTheWholeText(string text)
+    {
+        Assert.Equal(TextChunker.CountTokensWhole(text), TextChunker.CountTokens(text));
+        Assert.Equal(TextChunker.CountTokensWhole(text), TextChunker.CountTokens(text));
+    }
+
+    [Fact]
+    public void CountTokens_EqualsTheTokenizersCount_OnEverySampleParagraph()
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "docs", "knowledge-samples");
+        var files = Directory.GetFiles(folder).Where(f => f.EndsWith(".md", StringComparison.Ordinal) || f.EndsWith(".txt", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(files);
+        foreach (var file in files)
+        {
+            var blocks = DocumentExtractor.Extract(AgentFunctions.Knowledge.FileFormat.Text, File.ReadAllBytes(file));
+            foreach (var block in blocks) Assert.Equal(TextChunker.CountTokensWhole(block.Text), TextChunker.CountTokens(block.Text));
+        }
+    }
+}
