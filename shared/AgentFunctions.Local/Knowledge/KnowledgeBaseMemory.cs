@@ -39,8 +39,8 @@ internal sealed class KnowledgeBaseMemory
         {
             if (Count == Slots.Length)
             {
-                Array.Resize(ref Slots, Count * 2);
-                Array.Resize(ref Counts, Count * 2);
+                Array.Resize(ref Slots, Math.Max(4, Count * 2));
+                Array.Resize(ref Counts, Math.Max(4, Count * 2));
             }
             Slots[Count] = slot;
             Counts[Count++] = (byte)Math.Min(count, 255);
@@ -88,6 +88,23 @@ internal sealed class KnowledgeBaseMemory
         if (codes.Length < rows.Length * Dimensions) Array.Resize(ref codes, rows.Length * Dimensions);
         // A vector of another length than the knowledge base's first is left out of vector search (scale 0).
         scales[slot] = chunk.Vector.Length == Dimensions && Dimensions > 0 ? Quantize(chunk.Vector, codes.AsSpan(slot * Dimensions, Dimensions)) : 0;
+    }
+
+    /// <summary>Gives back the spare room of the growing arrays (after a load: postings grow by doubling).</summary>
+    public void Trim()
+    {
+        var size = Math.Max(slots, 1);
+        Array.Resize(ref rows, size);
+        Array.Resize(ref lengths, size);
+        Array.Resize(ref dead, size);
+        Array.Resize(ref scales, size);
+        Array.Resize(ref codes, size * Dimensions);
+        foreach (var list in postings.Values)
+        {
+            if (list.Slots.Length == list.Count) continue;
+            Array.Resize(ref list.Slots, list.Count);
+            Array.Resize(ref list.Counts, list.Count);
+        }
     }
 
     public void Remove(long row)

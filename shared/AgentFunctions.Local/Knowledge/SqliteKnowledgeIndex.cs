@@ -345,6 +345,7 @@ public sealed class SqliteKnowledgeIndex : IKnowledgeIndex
             var counted = terms.Count(reader.GetString(1), path, out var length);
             memory.Add(new PreparedChunk(reader.GetInt64(0), counted, length, ToVector((byte[])reader[3])));
         }
+        memory.Trim();
         return memory;
     }
 

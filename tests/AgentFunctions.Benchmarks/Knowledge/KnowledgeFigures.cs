@@ -152,6 +152,8 @@ public static class KnowledgeFigures
         var split = TimeSpan.Zero;
         var chunks = 0;
         var cpu = Environment.CpuUsage.TotalTime;
+        var allocated = GC.GetTotalAllocatedBytes();
+        var paused = GC.GetTotalPauseDuration();
         var clock = Stopwatch.StartNew();
         // As the ingestion worker runs them: IngestionWorker.Concurrency documents in flight (one is chunked while another is written).
         var next = 0;
@@ -175,7 +177,7 @@ public static class KnowledgeFigures
         var measured = total - bytes[0].Length;
         Console.WriteLine($"INGEST plain text ({(searched ? "knowledge base searched: in-memory index updated by every write" : "knowledge base not searched yet: SQLite only")}): {measured / 1e6:F1} MB in {clock.Elapsed.TotalSeconds:F2} s = {measured / 1e6 / clock.Elapsed.TotalSeconds:F1} MB/s " +
             $"({chunks} chunks, {IngestionWorker.Concurrency} documents in flight; extract+chunk {split.TotalSeconds:F2} s summed over documents; embedding excluded); " +
-            $"process CPU {cpuUsed.TotalSeconds:F2} s = {measured / 1e6 / cpuUsed.TotalSeconds:F1} MB per CPU-second");
+            $"process CPU {cpuUsed.TotalSeconds:F2} s = {measured / 1e6 / cpuUsed.TotalSeconds:F1} MB per CPU-second; allocated {(GC.GetTotalAllocatedBytes() - allocated) / 1e6:F0} MB, GC pauses {(GC.GetTotalPauseDuration() - paused).TotalSeconds:F2} s");
     }
 
     /// <summary>Process CPU of each ingestion stage on its own over the same corpus.</summary>
@@ -322,13 +324,16 @@ public static class KnowledgeFigures
         var texts = TextChunker.Split(DocumentExtractor.Extract(FileFormat.Text, Encoding.UTF8.GetBytes(corpus)), new ChunkingOptions(160, 24, 256, TextChunker.CountTokens)).Select(c => c.Content).ToList();
         var terms = new KeywordTerms();
         var memory = new KnowledgeBaseMemory();
+        var before = GC.GetTotalMemory(true);
         var build = Environment.CpuUsage.TotalTime;
         for (var i = 0; i < 100_000; i++)
         {
             var counted = terms.Count(texts[random.Next(texts.Count)], null, out var length);
             memory.Add(new PreparedChunk(i + 1, counted, length, UnitVector(random, 384)));
         }
-        Console.WriteLine($"PARTS build 100000 chunks: {(Environment.CpuUsage.TotalTime - build).TotalSeconds:F2} CPU-s (with random vectors), managed heap {GC.GetTotalMemory(true) / 1e6:F0} MB");
+        var heap = GC.GetTotalMemory(true);
+        memory.Trim();
+        Console.WriteLine($"PARTS build 100000 chunks: {(Environment.CpuUsage.TotalTime - build).TotalSeconds:F2} CPU-s (with random vectors), managed heap +{(heap - before) / 1e6:F0} MB, +{(GC.GetTotalMemory(true) - before) / 1e6:F0} MB trimmed");
         var queries = Enumerable.Range(0, 256).Select(_ => (Text: string.Join(' ', Enumerable.Range(0, random.Next(3, 7)).Select(_ => zipf.Word(random))), Vector: UnitVector(random, 384))).ToList();
         void Time(string name, Action<int> action)
         {
