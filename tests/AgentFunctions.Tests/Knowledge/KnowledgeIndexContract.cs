@@ -84,6 +84,37 @@ public abstract class KnowledgeIndexContract
         Assert.Empty(await SearchAsync(index, scope, "opening hours", SearchMode.Hybrid));
     }
 
+    /// <summary>Searches running while a document is replaced again and again see one whole version each time: never both, never neither.</summary>
+    [Fact]
+    public async Task ReplaceDocument_ConcurrentSearchesSeeOneWholeVersion()
+    {
+        var index = CreateIndex();
+        var scope = IndexScope.Of(TenantA, "kb_atomic");
+        var texts = new[] { "Shuttle buses leave the north gate every hour.", "Shuttle buses stop at the south gate on weekdays.", "Shuttle bus tickets are free for staff." };
+        var chunks = new List<IndexedChunk>();
+        for (var i = 0; i < texts.Length; i++) chunks.Add(await ChunkAsync("doc_atomic", i, texts[i]));
+        IReadOnlyList<IndexedChunk> Version(int v) => [.. chunks.Select(c => c with { ChunkId = $"doc_atomic-v{v}-{c.Ordinal}" })];
+        await index.ReplaceDocumentAsync(scope, "doc_atomic", Version(0));
+        var query = (await Embedder.EmbedAsync(["shuttle bus gate"]))[0];
+
+        var writer = Task.Run(async () =>
+        {
+            for (var v = 1; v <= 40; v++) await index.ReplaceDocumentAsync(scope, "doc_atomic", Version(v));
+        });
+        var searches = 0;
+        foreach (var mode in Enumerable.Repeat(new[] { SearchMode.Keyword, SearchMode.Vector, SearchMode.Hybrid }, 30).SelectMany(m => m))
+        {
+            var hits = await index.SearchAsync(new IndexSearch(scope, "shuttle bus gate", query, 10, mode));
+            Assert.Equal(texts.Length, hits.Count);
+            Assert.Single(hits.Select(h => h.ChunkId.Split('-')[1]).Distinct());
+            searches++;
+            if (writer.IsCompleted && searches > 30) break;
+        }
+        await writer;
+        var last = await index.SearchAsync(new IndexSearch(scope, "shuttle bus gate", query, 10, SearchMode.Hybrid));
+        Assert.All(last, h => Assert.StartsWith("doc_atomic-v40-", h.ChunkId, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task DeleteKnowledgeBases_RemovesOnlyThatTenantsKnowledgeBase()
     {
