@@ -107,6 +107,9 @@ public sealed class SqliteKnowledgeIndex : IKnowledgeIndex
     {
         if (chunks.Any(c => c.DocumentId != documentId)) throw new ArgumentException("Every chunk must belong to the document being replaced.", nameof(chunks));
         var kb = SingleKnowledgeBase(scope);
+        // Converted before taking the writer, so the serialised part is SQLite's own work.
+        var vectors = chunks.Select(c => ToBlob(c.Vector)).ToArray();
+        var headings = chunks.Select(c => c.Citation.HeadingPath.Count == 0 ? "[]" : JsonSerializer.Serialize(c.Citation.HeadingPath)).ToArray();
         await writer.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -136,19 +139,20 @@ public sealed class SqliteKnowledgeIndex : IKnowledgeIndex
             p[2].Value = kb;
             p[3].Value = documentId;
             insert.Prepare();
-            foreach (var chunk in chunks)
+            for (var i = 0; i < chunks.Count; i++)
             {
+                var chunk = chunks[i];
                 p[0].Value = chunk.ChunkId;
                 p[4].Value = chunk.DocumentName;
                 p[5].Value = chunk.Ordinal;
                 p[6].Value = chunk.Content;
                 p[7].Value = chunk.ContentHash;
-                p[8].Value = chunk.Citation.HeadingPath.Count == 0 ? "[]" : JsonSerializer.Serialize(chunk.Citation.HeadingPath);
+                p[8].Value = headings[i];
                 p[9].Value = next++;
                 p[10].Value = (object?)chunk.Citation.Page ?? DBNull.Value;
                 p[11].Value = chunk.Citation.Start;
                 p[12].Value = chunk.Citation.End;
-                p[13].Value = ToBlob(chunk.Vector);
+                p[13].Value = vectors[i];
                 insert.ExecuteNonQuery();
             }
             var added = prepared is null ? null : await prepared.ConfigureAwait(false);
