@@ -37,23 +37,51 @@ public sealed class MiniLmEmbedder : ITextEmbedder
     {
         var total = Special.Value;
         var span = text.AsSpan();
+        var start = 0;
         var at = 0;
-        while (at < span.Length)
+        while (true)
         {
-            while (at < span.Length && IsSeparator(span[at])) at++;
-            var start = at;
-            while (at < span.Length && !IsSeparator(span[at])) at++;
-            if (at > start) total += PieceCount(span[start..at]);
+            var next = span[at..].IndexOfAny(' ', '\n');
+            if (next < 0)
+            {
+                if (span.Length > start) total += PieceCount(span[start..]);
+                return total;
+            }
+            var i = at + next;
+            if (IsSeparator(span, i))
+            {
+                if (i > start) total += PieceCount(span[start..i]);
+                start = i + 1;
+            }
+            at = i + 1;
         }
-        return total;
     }
 
     /// <summary>The tokenizer's count of the whole text, without the per-piece memory (what the tests compare with).</summary>
     internal static int CountWhole(string text) => WordPieces.Value.CountTokens(text);
 
-    // Only the plain space: this tokenizer's normalizer drops tabs and line breaks (so "a\nb" reads as "ab"), and any other
-    // character stays inside a piece, so the tokenizer itself decides about it.
-    private static bool IsSeparator(char c) => c == ' ';
+    /// <summary>
+    /// Where the count may be split: at a space, and at a line break whose neighbours (past other line breaks) are split
+    /// apart anyway: this tokenizer's normalizer drops line breaks (so "a\nb" reads as "ab"), but an ASCII punctuation mark
+    /// is a token of its own, so "end.\nNext" counts as "end." plus "Next". Any other character stays inside a piece,
+    /// so the tokenizer itself decides about it.
+    /// </summary>
+    private static bool IsSeparator(ReadOnlySpan<char> text, int at)
+    {
+        var c = text[at];
+        if (c == ' ') return true;
+        if (c != '\n') return false;
+        var before = at - 1;
+        while (before >= 0 && text[before] == '\n') before--;
+        var after = at + 1;
+        while (after < text.Length && text[after] == '\n') after++;
+        return before < 0 || after >= text.Length || SplitsApart(text[before]) || SplitsApart(text[after]);
+    }
+
+    private static bool SplitsApart(char c) => c == ' ' || Punctuation.Contains(c);
+
+    // ASCII marks that are punctuation in Unicode too (so every BERT pre-tokenizer makes each one a token); not '_', a word character.
+    private static readonly System.Buffers.SearchValues<char> Punctuation = System.Buffers.SearchValues.Create(".,;:!?\"'()[]{}-/*&%#@\\");
 
     private static readonly Lazy<int> Special = new(() => WordPieces.Value.CountTokens(""), LazyThreadSafetyMode.ExecutionAndPublication);
 

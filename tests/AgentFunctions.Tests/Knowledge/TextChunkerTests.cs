@@ -94,6 +94,10 @@ public sealed class WordPieceCountTests
         "e \u0301 combining accent after a space, emoji 👍🏽 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
         "Supercalifragilisticexpialidocious antidisestablishmentarianism pneumonoultramicroscopicsilicovolcanoconiosis",
         new string('x', 150) + " " + new string('y', 99) + " done",
+        "end.\nNext line\nwithout mark\n\ntwo breaks.\n\nAfter (paren)\n[bracket]\n{brace}\n\"quote\"\n'single'\n-dash\n/slash\n*star&amp%pct#hash@at\\back",
+        "a$\nb a^\nb a`\nb a|\nb a+\nb a<\nb a=\nb a>\nb a~\nb a_\nb x.\n_y é\n.e 日\n.本 9.\n9 \n lead\n",
+        "\n\nstarts and ends with breaks\n\n",
+        "Travel policy > Hotels\nThe nightly hotel allowance is 180 euros.\nCity | Allowance | Berlin | 180\nParis | 210",
     ];
 
     [Theory]
@@ -116,6 +120,29 @@ public sealed class WordPieceCountTests
             Assert.Equal(MiniLmEmbedder.CountWhole(text), MiniLmEmbedder.Shared.CountInputTokens(text));
             foreach (var line in text.Split('\n')) Assert.Equal(MiniLmEmbedder.CountWhole(line), MiniLmEmbedder.Shared.CountInputTokens(line));
         }
+    }
+
+    /// <summary>Chunks join their sentences and rows with line breaks and start with their heading path: what the window check counts.</summary>
+    [Fact]
+    public void CountInputTokens_EqualsTheTokenizersCount_OnEveryChunkOfTheSamples()
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "docs", "knowledge-samples");
+        var files = Directory.GetFiles(folder).Where(f => f.EndsWith(".md", StringComparison.Ordinal) || f.EndsWith(".txt", StringComparison.Ordinal)).ToList();
+        var checkedChunks = 0;
+        foreach (var file in files)
+        {
+            var format = file.EndsWith(".md", StringComparison.Ordinal) ? AgentFunctions.Knowledge.FileFormat.Markdown : AgentFunctions.Knowledge.FileFormat.Text;
+            foreach (var size in new[] { 24, 64, 160 })
+            {
+                var chunks = TextChunker.Split(DocumentExtractor.Extract(format, File.ReadAllBytes(file)), new ChunkingOptions(size, size / 6, 256, MiniLmEmbedder.CountWhole));
+                foreach (var chunk in chunks)
+                {
+                    Assert.Equal(MiniLmEmbedder.CountWhole(chunk.EmbeddingText), MiniLmEmbedder.Shared.CountInputTokens(chunk.EmbeddingText));
+                    checkedChunks++;
+                }
+            }
+        }
+        Assert.True(checkedChunks > 50);
     }
 }
 
