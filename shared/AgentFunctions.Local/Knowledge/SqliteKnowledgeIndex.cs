@@ -9,14 +9,14 @@ using Microsoft.Data.Sqlite;
 namespace AgentFunctions.Local.Knowledge;
 
 /// <summary>
-/// The local search index: one SQLite file (WAL) with the chunk table (content, citation, vector as half floats): the
-/// source of truth. Searches run on each knowledge base's <see cref="KnowledgeBaseMemory"/> (BM25 postings and quantized vectors,
-/// built from the table on the knowledge base's first search and kept current by every write), then read their hits
-/// back from the table with the tenant and knowledge-base filter in the statement. A document's chunks are replaced in
-/// one transaction whose commit and in-memory update happen under one write lock, so a search sees the old set or the
-/// new one.
+/// The local search index: one SQLite file (WAL) with the chunk table (content, citation, vector as half floats) and an
+/// FTS5 table beside it (porter stemming, ranked by bm25) holding each chunk's words and its scope token. Vector search
+/// runs on each knowledge base's <see cref="KnowledgeBaseMemory"/> (quantized vectors, built from the table on the
+/// knowledge base's first search and kept current by every write); the hits of both halves are read back from the chunk
+/// table with the tenant and knowledge-base filter in the statement. A document's chunks are replaced in one transaction
+/// whose commit and in-memory update happen under one write lock, so a search sees the old set or the new one.
 /// </summary>
-public sealed class SqliteKnowledgeIndex : IKnowledgeIndex
+public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
 {
     private readonly string connectionString;
     private readonly SemaphoreSlim writer = new(1, 1);
@@ -25,10 +25,41 @@ public sealed class SqliteKnowledgeIndex : IKnowledgeIndex
     // sees one committed state in SQLite and in memory alike.
     private readonly ReaderWriterLockSlim consistency = new(LockRecursionPolicy.NoRecursion);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Kb), Lazy<KnowledgeBaseMemory>> memories = new();
-    private readonly KeywordTerms terms = new();
 
-    public SqliteKnowledgeIndex(string path)
+    /// <summary>
+    /// The keyword index: the chunk's words, its heading path, and one scope token (tenant and knowledge base) that a
+    /// MATCH requires, so FTS5 ranks only the scope's chunks. Contentless (the text is in <c>chunks</c>), deletable rows.
+    /// </summary>
+    private const string FtsTable = "CREATE VIRTUAL TABLE chunks_fts USING fts5 (content, headings, scope, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2')";
+
+    /// <summary>
+    /// A query term that occurs in more than this share of the index's chunks is left out of the MATCH when rarer terms
+    /// exist (a dynamic stop word): each such term makes FTS5 visit and bm25-score that many rows, for a weight near zero.
+    /// </summary>
+    internal const double CommonShare = 0.05;
+
+    /// <summary>
+    /// ... and in more than this many chunks: below it a term costs FTS5 little (under about 0.2 ms), and small knowledge
+    /// bases keep the plain OR of their words.
+    /// </summary>
+    internal const int CommonFloor = 1000;
+
+    /// <summary>When every query term is common, only this many of the rarest are matched.</summary>
+    internal const int CommonTermsKept = 2;
+
+    // Chunks in the index (all tenants): the denominator of the common-term share; kept by the writes under the writer.
+    private long total;
+
+    private readonly long commonFloor;
+
+    public SqliteKnowledgeIndex(string path) : this(path, CommonFloor)
     {
+    }
+
+    /// <summary>With another floor for common terms (tests: a small index that still has common terms).</summary>
+    internal SqliteKnowledgeIndex(string path, long commonFloor)
+    {
+        this.commonFloor = commonFloor;
         connectionString = LocalSqlite.ConnectionString(path);
         using var connection = Open();
         LocalSqlite.Execute(connection, """
@@ -52,22 +83,27 @@ public sealed class SqliteKnowledgeIndex : IKnowledgeIndex
             CREATE INDEX IF NOT EXISTS chunks_scope ON chunks (tenant_id, kb_id, document_id);
             CREATE INDEX IF NOT EXISTS chunks_hash ON chunks (tenant_id, content_hash);
             """);
-        // Version 0 (before the index moved into memory): the keyword index was an FTS5 table and vectors were 4-byte
-        // floats. Drop the table, so no text lingers in it (a tenant deletion would not reach it any more), and rewrite the
-        // vectors as half floats, in one transaction.
+        // Version 0: FTS5 table (maybe without the scope column) and vectors as 4-byte floats. Version 1 (branch
+        // knowledge-perf): no FTS5 table, vectors as half floats. Version 2: half floats and the FTS5 table. An older index
+        // gets its vectors rewritten as half floats (from version 0) and its FTS5 table rebuilt from the chunk table, in
+        // one transaction.
         using var version = connection.CreateCommand();
         version.CommandText = "PRAGMA user_version";
-        if ((long)version.ExecuteScalar()! < 1)
+        var from = (long)version.ExecuteScalar()!;
+        if (from < 2)
         {
             using (var transaction = connection.BeginTransaction())
             {
+                var floats = new List<(long Id, byte[] Vector)>();
                 using var upgrade = connection.CreateCommand();
                 upgrade.Transaction = transaction;
-                upgrade.CommandText = "DROP TABLE IF EXISTS chunks_fts; SELECT id, vector FROM chunks";
-                var floats = new List<(long Id, byte[] Vector)>();
-                using (var reader = upgrade.ExecuteReader())
+                if (from < 1)
                 {
-                    while (reader.Read()) floats.Add((reader.GetInt64(0), (byte[])reader[1]));
+                    upgrade.CommandText = "SELECT id, vector FROM chunks";
+                    using (var reader = upgrade.ExecuteReader())
+                    {
+                        while (reader.Read()) floats.Add((reader.GetInt64(0), (byte[])reader[1]));
+                    }
                 }
                 using var rewrite = connection.CreateCommand();
                 rewrite.Transaction = transaction;
@@ -80,12 +116,41 @@ public sealed class SqliteKnowledgeIndex : IKnowledgeIndex
                     vector.Value = ToBlob(MemoryMarshal.Cast<byte, float>(row.Vector.AsSpan()));
                     rewrite.ExecuteNonQuery();
                 }
-                LocalSqlite.Execute(connection, "PRAGMA user_version = 1");
+                upgrade.CommandText = $"DROP TABLE IF EXISTS chunks_fts; {FtsTable};";
+                upgrade.ExecuteNonQuery();
+                using (var rows = connection.CreateCommand())
+                {
+                    rows.Transaction = transaction;
+                    rows.CommandText = "SELECT id, content, heading_path, tenant_id, kb_id FROM chunks";
+                    using var fill = connection.CreateCommand();
+                    fill.Transaction = transaction;
+                    fill.CommandText = "INSERT INTO chunks_fts (rowid, content, headings, scope) VALUES ($id, $content, $headings, $scope)";
+                    var p = new[] { "$id", "$content", "$headings", "$scope" }.Select(n => fill.Parameters.Add(new SqliteParameter(n, null))).ToArray();
+                    using var reader = rows.ExecuteReader();
+                    while (reader.Read())
+                    {
+                        p[0].Value = reader.GetInt64(0);
+                        p[1].Value = reader.GetString(1);
+                        p[2].Value = HeadingText(reader.GetString(2));
+                        p[3].Value = ScopeToken(reader.GetString(3), reader.GetString(4));
+                        fill.ExecuteNonQuery();
+                    }
+                }
+                LocalSqlite.Execute(connection, "PRAGMA user_version = 2");
                 transaction.Commit();
                 if (floats.Count > 0) LocalSqlite.Compact(connection);
             }
         }
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM chunks";
+        total = (long)count.ExecuteScalar()!;
     }
+
+    /// <summary>The scope's token in the keyword index: letters and digits only, so the tokenizer keeps it whole.</summary>
+    internal static string ScopeToken(string tenant, string kb) => "s" + Convert.ToHexString(Encoding.UTF8.GetBytes(tenant + "/" + kb)) + "0";
+
+    /// <summary>The heading path as keyword text (stored as a JSON array).</summary>
+    private static string HeadingText(string json) => json == "[]" ? "" : string.Join(" > ", JsonSerializer.Deserialize<List<string>>(json) ?? []);
 
     /// <summary>A vector as stored: half floats (2 bytes per dimension; the relative error, under 0.05%, moves cosines by less than 0.001).</summary>
     internal static byte[] ToBlob(ReadOnlySpan<float> vector)
@@ -123,21 +188,21 @@ public sealed class SqliteKnowledgeIndex : IKnowledgeIndex
                 max.CommandText = "SELECT COALESCE(MAX(id), 0) + 1 FROM chunks";
                 next = (long)max.ExecuteScalar()!;
             }
-            // The keyword terms of a knowledge base held in memory are counted on another core while SQLite writes.
             var first = next;
-            var prepared = memories.ContainsKey((scope.Tenant.Value, kb)) ? Task.Run(() => Prepare(chunks, first), cancellationToken) : null;
             using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
             insert.CommandText = """
                 INSERT INTO chunks (id, chunk_id, tenant_id, kb_id, document_id, document_name, ordinal, content, content_hash, heading_path, page, start_offset, end_offset, vector)
                 VALUES ($id, $chunk, $tenant, $kb, $document, $name, $ordinal, $content, $hash, $headings, $page, $start, $end, $vector);
+                INSERT INTO chunks_fts (rowid, content, headings, scope) VALUES ($id, $content, $headingText, $scope);
                 """;
             // One prepared statement for the whole document; only the values change per chunk.
-            string[] names = ["$chunk", "$tenant", "$kb", "$document", "$name", "$ordinal", "$content", "$hash", "$headings", "$id", "$page", "$start", "$end", "$vector"];
+            string[] names = ["$chunk", "$tenant", "$kb", "$document", "$name", "$ordinal", "$content", "$hash", "$headings", "$id", "$page", "$start", "$end", "$vector", "$headingText", "$scope"];
             var p = names.Select(n => insert.Parameters.Add(new SqliteParameter(n, null))).ToArray();
             p[1].Value = scope.Tenant.Value;
             p[2].Value = kb;
             p[3].Value = documentId;
+            p[15].Value = ScopeToken(scope.Tenant.Value, kb);
             insert.Prepare();
             for (var i = 0; i < chunks.Count; i++)
             {
@@ -153,26 +218,16 @@ public sealed class SqliteKnowledgeIndex : IKnowledgeIndex
                 p[11].Value = chunk.Citation.Start;
                 p[12].Value = chunk.Citation.End;
                 p[13].Value = vectors[i];
+                p[14].Value = chunk.Citation.HeadingPath.Count == 0 ? "" : string.Join(" > ", chunk.Citation.HeadingPath);
                 insert.ExecuteNonQuery();
             }
-            var added = prepared is null ? null : await prepared.ConfigureAwait(false);
-            Commit(transaction, scope.Tenant, kb, removed, () => added ?? Prepare(chunks, first));
+            Commit(transaction, scope.Tenant, kb, removed, () => [.. chunks.Select((c, i) => new PreparedChunk(first + i, c.Vector))]);
+            total += chunks.Count - removed.Count;
         }
         finally
         {
             writer.Release();
         }
-    }
-
-    private List<PreparedChunk> Prepare(IReadOnlyList<IndexedChunk> chunks, long firstRow)
-    {
-        var prepared = new List<PreparedChunk>(chunks.Count);
-        foreach (var chunk in chunks)
-        {
-            var counted = terms.Count(chunk.Content, chunk.Citation.HeadingPath.Count == 0 ? null : string.Join(" > ", chunk.Citation.HeadingPath), out var length);
-            prepared.Add(new PreparedChunk(firstRow++, counted, length, chunk.Vector));
-        }
-        return prepared;
     }
 
     /// <summary>
@@ -225,6 +280,7 @@ public sealed class SqliteKnowledgeIndex : IKnowledgeIndex
             using var transaction = connection.BeginTransaction();
             var removed = DeleteWhere(connection, transaction, "tenant_id = $tenant AND kb_id = $kb AND document_id = $document", scope.Tenant, kb, documentId);
             Commit(transaction, scope.Tenant, kb, removed, () => []);
+            total -= removed.Count;
         }, cancellationToken);
 
     public Task DeleteKnowledgeBasesAsync(IndexScope scope, CancellationToken cancellationToken = default) =>
@@ -233,7 +289,7 @@ public sealed class SqliteKnowledgeIndex : IKnowledgeIndex
             using var transaction = connection.BeginTransaction();
             foreach (var kb in scope.KnowledgeBaseIds)
             {
-                DeleteWhere(connection, transaction, "tenant_id = $tenant AND kb_id = $kb", scope.Tenant, kb, null);
+                total -= DeleteWhere(connection, transaction, "tenant_id = $tenant AND kb_id = $kb", scope.Tenant, kb, null).Count;
             }
             CommitDropping(transaction, key => key.Tenant == scope.Tenant.Value && scope.KnowledgeBaseIds.Contains(key.Kb));
         }, cancellationToken);
@@ -247,14 +303,22 @@ public sealed class SqliteKnowledgeIndex : IKnowledgeIndex
             using (var command = connection.CreateCommand())
             {
                 command.Transaction = transaction;
-                command.CommandText = "DELETE FROM chunks WHERE tenant_id = $tenant";
+                command.CommandText = "DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE tenant_id = $tenant)";
                 command.Parameters.AddWithValue("$tenant", tenant.Value);
+                command.ExecuteNonQuery();
+                command.CommandText = "DELETE FROM chunks WHERE tenant_id = $tenant";
                 removed = command.ExecuteNonQuery();
             }
             CommitDropping(transaction, key => key.Tenant == tenant.Value);
-            // Deleted rows linger: SQLite keeps freed pages and the WAL. Fold the WAL back and rebuild the file, so the
+            total -= removed;
+            // Deleted rows linger: FTS5 keeps the terms of deleted rows in its segments until they are merged, and SQLite
+            // keeps freed pages and the WAL. Merge the full-text index, fold the WAL back and rebuild the file, so the
             // tenant's text is gone from disk, not only from queries.
-            if (removed > 0) LocalSqlite.Compact(connection);
+            if (removed > 0)
+            {
+                LocalSqlite.Execute(connection, "INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');");
+                LocalSqlite.Compact(connection);
+            }
         }, cancellationToken).ConfigureAwait(false);
         return removed;
     }
@@ -285,11 +349,11 @@ public sealed class SqliteKnowledgeIndex : IKnowledgeIndex
         consistency.EnterReadLock();
         try
         {
-            var memory = search.Scope.KnowledgeBaseIds.Select(kb => MemoryOf(search.Scope.Tenant, kb)).ToList();
+            var memory = search.Mode == SearchMode.Keyword ? [] : search.Scope.KnowledgeBaseIds.Select(kb => MemoryOf(search.Scope.Tenant, kb)).ToList();
             IReadOnlyList<KnowledgeHit> hits;
             if (search.Mode == SearchMode.Keyword)
             {
-                var keyword = Keyword(memory, search.Text, search.TopK);
+                var keyword = Keyword(connection, search.Scope, search.Text, search.TopK);
                 var rows = Read(connection, search.Scope, keyword.Select(k => k.Row));
                 hits = KeywordHits(keyword, rows);
             }
@@ -302,7 +366,7 @@ public sealed class SqliteKnowledgeIndex : IKnowledgeIndex
             else
             {
                 var candidates = Candidates(search.TopK);
-                var keyword = Keyword(memory, search.Text, candidates);
+                var keyword = Keyword(connection, search.Scope, search.Text, candidates);
                 var vector = Vector(connection, search.Scope, memory, search.Vector!, candidates);
                 var rows = Read(connection, search.Scope, keyword.Select(k => k.Row).Concat(vector.Select(v => v.Row)));
                 hits = RankFusion.Fuse([KeywordHits(keyword, rows), VectorHits(vector, rows)], search.TopK);
@@ -337,29 +401,92 @@ public sealed class SqliteKnowledgeIndex : IKnowledgeIndex
     {
         using var connection = Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, content, heading_path, vector FROM chunks WHERE tenant_id = $tenant AND kb_id = $kb ORDER BY id";
+        command.CommandText = "SELECT id, vector FROM chunks WHERE tenant_id = $tenant AND kb_id = $kb ORDER BY id";
         command.Parameters.AddWithValue("$tenant", tenant);
         command.Parameters.AddWithValue("$kb", kb);
         using var reader = command.ExecuteReader();
         var memory = new KnowledgeBaseMemory();
-        while (reader.Read())
-        {
-            var headings = reader.GetString(2);
-            var path = headings == "[]" ? null : string.Join(" > ", JsonSerializer.Deserialize<List<string>>(headings) ?? []);
-            var counted = terms.Count(reader.GetString(1), path, out var length);
-            memory.Add(new PreparedChunk(reader.GetInt64(0), counted, length, ToVector((byte[])reader[3])));
-        }
+        while (reader.Read()) memory.Add(new PreparedChunk(reader.GetInt64(0), ToVector((byte[])reader[1])));
         memory.Trim();
         return memory;
     }
 
-    private List<(long Row, double Score)> Keyword(List<KnowledgeBaseMemory> memory, string text, int limit)
+    /// <summary>
+    /// The <paramref name="limit"/> best chunks of the scope by FTS5's bm25 (row id and positive score, best first). The
+    /// MATCH requires the scope's token (weight 0 in bm25) and ORs the query's terms, shaped by how many chunks each
+    /// occurs in (see <see cref="QueryTerms"/>).
+    /// </summary>
+    private List<(long Row, double Score)> Keyword(SqliteConnection connection, IndexScope scope, string text, int limit)
     {
-        var query = terms.Query(text);
-        if (query.Count == 0) return [];
-        var found = memory.SelectMany(m => m.Keyword(query, limit)).ToList();
-        return memory.Count == 1 ? found : [.. found.OrderByDescending(f => f.Score).ThenBy(f => f.Row).Take(limit)];
+        var words = QueryTerms(connection, text);
+        if (words.Count == 0) return [];
+        var match = $"scope : ({string.Join(" OR ", scope.KnowledgeBaseIds.Select(kb => Quote(ScopeToken(scope.Tenant.Value, kb))))}) AND {{content headings}} : ({string.Join(" OR ", words.Select(Quote))})";
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH $match AND rank MATCH 'bm25(1.0, 1.0, 0.0)' ORDER BY rank LIMIT $limit";
+        command.Parameters.AddWithValue("$match", match);
+        command.Parameters.AddWithValue("$limit", limit);
+        var found = new List<(long, double)>(limit);
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) found.Add((reader.GetInt64(0), Math.Max(0, -reader.GetDouble(1))));
+        return found;
     }
+
+    private static string Quote(string term) => "\"" + term.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>
+    /// The query's words to OR in the MATCH (each quoted, so user text never reaches FTS5's query syntax; at most 64).
+    /// English function words are left out when the query has other words. Then each word's stem (FTS5's own tokenizer,
+    /// through a per-connection scratch FTS5 table) is looked up in <c>chunks_fts_vocab</c> for the number of chunks it
+    /// occurs in: words in more than <see cref="CommonShare"/> of the index's chunks (and more than <see cref="CommonFloor"/>)
+    /// are left out when rarer words exist,
+    /// and when every word is that common only the <see cref="CommonTermsKept"/> rarest are kept. Words no chunk has are
+    /// dropped. bm25 still ranks the chunks that match the words kept.
+    /// </summary>
+    private List<string> QueryTerms(SqliteConnection connection, string text)
+    {
+        var words = Term().Matches(text).Select(m => m.Value).Distinct(StringComparer.OrdinalIgnoreCase).Take(64).ToList();
+        var content = words.Where(w => !StopWords.Contains(w.ToLowerInvariant())).ToList();
+        if (content.Count > 0) words = content;
+        if (words.Count == 0) return [];
+        using var command = connection.CreateCommand();
+        // The scratch table lives in the connection's temp schema (pooled connections keep it); each word is its own row,
+        // so the vocabulary's instances map stems back to words.
+        var values = string.Join(", ", words.Select((_, i) => $"({i}, $w{i})"));
+        command.CommandText = $"""
+            CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_words USING fts5 (word, tokenize = 'porter unicode61 remove_diacritics 2');
+            CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_words_vocab USING fts5vocab (temp, query_words, 'instance');
+            CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_fts_vocab USING fts5vocab (main, chunks_fts, 'row');
+            DELETE FROM temp.query_words;
+            INSERT INTO temp.query_words (rowid, word) VALUES {values};
+            SELECT q.doc, max(coalesce((SELECT v.doc FROM temp.chunks_fts_vocab v WHERE v.term = q.term), 0)) FROM temp.query_words_vocab q GROUP BY q.doc;
+            """;
+        for (var i = 0; i < words.Count; i++) command.Parameters.AddWithValue("$w" + i, words[i]);
+        var counted = new List<(string Word, long Chunks)>(words.Count);
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var chunks = reader.GetInt64(1);
+                if (chunks > 0) counted.Add((words[reader.GetInt32(0)], chunks));
+            }
+        }
+        if (counted.Count == 0) return [];
+        var common = Math.Max(commonFloor, (long)(CommonShare * total));
+        var rare = counted.Where(c => c.Chunks <= common).Select(c => c.Word).ToList();
+        return rare.Count > 0 ? rare : [.. counted.OrderBy(c => c.Chunks).Take(CommonTermsKept).Select(c => c.Word)];
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"[\p{L}\p{N}]+")]
+    private static partial System.Text.RegularExpressions.Regex Term();
+
+    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
+    {
+        "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "been", "before", "being", "but", "by", "can",
+        "could", "did", "do", "does", "doing", "for", "from", "had", "has", "have", "having", "he", "her", "his", "how", "i", "if", "in", "into",
+        "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "she", "should", "so", "than", "that", "the", "their", "them",
+        "then", "there", "these", "they", "this", "those", "to", "too", "us", "was", "we", "were", "what", "when", "where", "which", "while",
+        "who", "whom", "why", "will", "with", "would", "you", "your",
+    };
 
     private static List<KnowledgeHit> KeywordHits(List<(long Row, double Score)> keyword, Dictionary<long, KnowledgeHit> rows) =>
         keyword.Where(k => rows.ContainsKey(k.Row))
@@ -447,7 +574,7 @@ public sealed class SqliteKnowledgeIndex : IKnowledgeIndex
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"DELETE FROM chunks WHERE {where} RETURNING id;";
+        command.CommandText = $"DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE {where}); DELETE FROM chunks WHERE {where} RETURNING id;";
         command.Parameters.AddWithValue("$tenant", tenant.Value);
         command.Parameters.AddWithValue("$kb", kb);
         if (documentId is not null) command.Parameters.AddWithValue("$document", documentId);

@@ -14,7 +14,7 @@ namespace AgentFunctions.Benchmarks.Knowledge;
 /// The knowledge figures of the README, as measured runs (not BenchmarkDotNet: each part sets up hundreds of MB once):
 /// <list type="bullet">
 /// <item><c>ingest [unsearched]</c>: plain text through extract + chunk (o200k, MiniLM window check) + index write (SQLite, and
-/// the in-memory keyword and vector index of a knowledge base that has been searched), MB/s</item>
+/// the in-memory vector index of a knowledge base that has been searched), MB/s</item>
 /// <item><c>embed</c>: MiniLM embeddings of corpus chunks, chunks/s</item>
 /// <item><c>query</c>: hybrid (and keyword, vector) queries over 100,000 chunks of one tenant among four, latency
 /// percentiles without the query's embedding, and the query embedding on its own</item>
@@ -145,7 +145,7 @@ public static class KnowledgeFigures
         var vector = UnitVector(new Random(1), embedder.Dimensions);
         // Warm-up: tokenizers and SQLite statements, on a document not counted.
         await IngestOneAsync(index, tenant, "doc_warm", bytes[0], options, vector);
-        // A search loads the knowledge base into memory, so every write below also updates its in-memory keyword and
+        // A search loads the knowledge base into memory, so every write below also updates its in-memory
         // vector index (the costlier case: a knowledge base nobody searched yet is only written to SQLite).
         if (searched) await index.SearchAsync(new IndexSearch(IndexScope.Of(tenant, "kb_ingest"), "warm", vector, 5, SearchMode.Hybrid));
 
@@ -205,8 +205,6 @@ public static class KnowledgeFigures
         Stage("split (o200k only)", () => { foreach (var list in blocks) TextChunker.Split(list, new ChunkingOptions(160, 24, 256, _ => 0)); });
         var chunks = blocks.Select(list => TextChunker.Split(list, new ChunkingOptions(160, 24, 256, embedder.CountInputTokens))).ToList();
         Stage("chunk hashes (SHA-256)", () => { foreach (var list in chunks) foreach (var c in list) KnowledgeIngestion.ChunkHash(c.EmbeddingText); });
-        var terms = new KeywordTerms();
-        Stage("keyword terms", () => { foreach (var list in chunks) foreach (var c in list) terms.Count(c.Content, null, out _); });
         var vector = UnitVector(new Random(1), 384);
         var documents = chunks.Select((list, d) => list.Select(c => new IndexedChunk($"doc_{d}-v1-{c.Ordinal}", $"doc_{d}", "doc.txt", c.Ordinal, c.Content, KnowledgeIngestion.ChunkHash(c.EmbeddingText),
             new ChunkCitation(c.HeadingPath, c.Page, c.Start, c.End), vector)).ToList()).ToList();
@@ -315,21 +313,19 @@ public static class KnowledgeFigures
             $"{clock.Elapsed.TotalSeconds:F2} s = {measured.Count / clock.Elapsed.TotalSeconds:F1} chunks/s");
     }
 
-    /// <summary>The in-memory halves of a search on their own (no SQLite): BM25 over postings and the int8 vector scan.</summary>
+    /// <summary>The in-memory half of a search on its own (no SQLite): the int8 vector scan.</summary>
     private static void QueryParts()
     {
         var random = new Random(42);
         var zipf = new ZipfText(30_000, 11);
         var corpus = string.Join("\n\n", Enumerable.Range(0, 12_000).Select(_ => zipf.Paragraph(random)));
         var texts = TextChunker.Split(DocumentExtractor.Extract(FileFormat.Text, Encoding.UTF8.GetBytes(corpus)), new ChunkingOptions(160, 24, 256, TextChunker.CountTokens)).Select(c => c.Content).ToList();
-        var terms = new KeywordTerms();
         var memory = new KnowledgeBaseMemory();
         var before = GC.GetTotalMemory(true);
         var build = Environment.CpuUsage.TotalTime;
         for (var i = 0; i < 100_000; i++)
         {
-            var counted = terms.Count(texts[random.Next(texts.Count)], null, out var length);
-            memory.Add(new PreparedChunk(i + 1, counted, length, UnitVector(random, 384)));
+            memory.Add(new PreparedChunk(i + 1, UnitVector(random, 384)));
         }
         var heap = GC.GetTotalMemory(true);
         memory.Trim();
@@ -348,8 +344,6 @@ public static class KnowledgeFigures
             }
             Console.WriteLine($"PARTS {name}: {Percentiles(latencies)}; CPU {(Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds / 1000:F2} ms per query");
         }
-        Time("query terms", i => terms.Query(queries[i % 256].Text));
-        Time("bm25 top 20", i => memory.Keyword(terms.Query(queries[i % 256].Text), 20));
         Time("int8 scan top 80", i => memory.VectorCandidates(queries[i % 256].Vector, 80));
     }
 
@@ -376,7 +370,7 @@ public static class KnowledgeFigures
             Vector: UnitVector(random, embedder.Dimensions))).ToList();
         var first = Stopwatch.StartNew();
         await index.SearchAsync(new IndexSearch(scope, queries[0].Text, queries[0].Vector, 5, SearchMode.Hybrid));
-        Console.WriteLine($"QUERY first search of the knowledge base since the index opened (reads its chunks into the in-memory keyword and vector index): {first.Elapsed.TotalMilliseconds:F0} ms");
+        Console.WriteLine($"QUERY first search of the knowledge base since the index opened (reads its chunks into the in-memory vector index): {first.Elapsed.TotalMilliseconds:F0} ms");
         // A write now updates the in-memory index instead of dropping it: replace one 1,000-chunk document, then search.
         var write = Stopwatch.StartNew();
         await FillAsync(index, target, "kb_target", 1000, texts, random, embedder.Dimensions);

@@ -194,13 +194,16 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
     }
 
     /// <summary>
-    /// An index from when keywords were an FTS5 table and vectors 4-byte floats: the table is dropped on open (no text
-    /// stays in it), the vectors are rewritten as half floats, and the chunks still answer.
+    /// An index from before (version 0: FTS5 table, maybe without the right scope tokens, vectors as 4-byte floats;
+    /// version 1: no FTS5 table, half-float vectors): on open the FTS5 table is rebuilt from the chunk table and the
+    /// vectors are half floats, the chunks answer both searches, and a delete leaves no row in the FTS5 table.
     /// </summary>
-    [Fact]
-    public async Task Open_IndexWithTheOldFts5Table_DropsItAndStillAnswers()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task Open_OlderIndex_RestoresTheFts5TableAndStillAnswers(int version)
     {
-        var path = Path.Combine(directory, "old.db");
+        var path = Path.Combine(directory, $"old{version}.db");
         var scope = IndexScope.Of(new TenantId("ten_old"), "kb_1");
         var chunk = await ChunkAsync("doc_1", 0, "Old indexes keep answering after an upgrade.");
         await new SqliteKnowledgeIndex(path).ReplaceDocumentAsync(scope, "doc_1", [chunk]);
@@ -209,12 +212,15 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = """
-                CREATE VIRTUAL TABLE chunks_fts USING fts5 (content, headings, scope, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2');
-                INSERT INTO chunks_fts (rowid, content, headings, scope) SELECT id, content, '', 'x' FROM chunks;
-                UPDATE chunks SET vector = $floats;
-                PRAGMA user_version = 0;
-                """;
+            command.CommandText = version == 0
+                ? """
+                  DROP TABLE chunks_fts;
+                  CREATE VIRTUAL TABLE chunks_fts USING fts5 (content, headings, scope, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2');
+                  INSERT INTO chunks_fts (rowid, content, headings, scope) SELECT id, content, '', 'x' FROM chunks;
+                  UPDATE chunks SET vector = $floats;
+                  PRAGMA user_version = 0;
+                  """
+                : "DROP TABLE chunks_fts; PRAGMA user_version = 1;";
             command.Parameters.AddWithValue("$floats", System.Runtime.InteropServices.MemoryMarshal.AsBytes(chunk.Vector.AsSpan()).ToArray());
             command.ExecuteNonQuery();
         }
@@ -233,9 +239,29 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "SELECT count(*) FROM sqlite_master WHERE name LIKE 'chunks_fts%'";
+            command.CommandText = "SELECT (SELECT count(*) FROM chunks_fts) + (SELECT count(*) FROM chunks)";
             Assert.Equal(0L, command.ExecuteScalar());
         }
+    }
+
+    /// <summary>
+    /// Query words in more than the common share of the chunks are left out when rarer words exist, so FTS5 ranks only
+    /// the chunks with the rare word; when every word is common, the rarest still find their chunks.
+    /// </summary>
+    [Fact]
+    public async Task Keyword_CommonWordsGiveWayToRareOnes_ButStillMatchAlone()
+    {
+        var index = new SqliteKnowledgeIndex(Path.Combine(directory, "common.db"), commonFloor: 1);
+        var scope = IndexScope.Of(new TenantId("ten_common"), "kb_1");
+        var chunks = new List<IndexedChunk>();
+        for (var i = 0; i < 40; i++) chunks.Add(await ChunkAsync("doc_1", i, i == 7 ? "Shipping schedule for the zeppelin hangar." : $"Shipping schedule number {i} of the warehouse."));
+        await index.ReplaceDocumentAsync(scope, "doc_1", chunks);
+
+        var rare = await index.SearchAsync(new IndexSearch(scope, "shipping schedule zeppelin", null, 20, SearchMode.Keyword));
+        var common = await index.SearchAsync(new IndexSearch(scope, "shipping schedules", null, 50, SearchMode.Keyword));
+
+        Assert.Equal("doc_1-v1-7", Assert.Single(rare).ChunkId);
+        Assert.Equal(40, common.Count);
     }
 
     public void Dispose()
