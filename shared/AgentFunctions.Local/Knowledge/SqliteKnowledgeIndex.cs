@@ -36,7 +36,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     /// A query term that occurs in more than this share of the index's chunks is left out of the MATCH when rarer terms
     /// exist (a dynamic stop word): each such term makes FTS5 visit and bm25-score that many rows, for a weight near zero.
     /// </summary>
-    internal const double CommonShare = 0.05;
+    internal const double CommonShare = 0.005;
 
     /// <summary>
     /// ... and in more than this many chunks: below it a term costs FTS5 little (under about 0.2 ms), and small knowledge
@@ -45,10 +45,14 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     internal const int CommonFloor = 1000;
 
     /// <summary>When every query term is common, only this many of the rarest are matched.</summary>
-    internal const int CommonTermsKept = 2;
+    internal const int CommonTermsKept = 1;
 
     // Chunks in the index (all tenants): the denominator of the common-term share; kept by the writes under the writer.
     private long total;
+
+    // How many chunks each query word's stem occurs in (fts5vocab), remembered until the next write: counting reads the
+    // stem's whole doclist, a few milliseconds for a word in most chunks. Cleared under the write lock by every commit.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> frequencies = new(StringComparer.OrdinalIgnoreCase);
 
     private readonly long commonFloor;
 
@@ -240,6 +244,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         try
         {
             transaction.Commit();
+            frequencies.Clear();
             if (memories.TryGetValue((tenant.Value, kb), out var lazy))
             {
                 if (!lazy.IsValueCreated)
@@ -265,6 +270,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         try
         {
             transaction.Commit();
+            frequencies.Clear();
             foreach (var key in memories.Keys.Where(dropped).ToList()) memories.TryRemove(key, out _);
         }
         finally
@@ -448,6 +454,24 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         var content = words.Where(w => !StopWords.Contains(w.ToLowerInvariant())).ToList();
         if (content.Count > 0) words = content;
         if (words.Count == 0) return [];
+        var counted = new List<(string Word, long Chunks)>(words.Count);
+        var unknown = new List<string>();
+        foreach (var word in words)
+        {
+            if (frequencies.TryGetValue(word, out var known)) counted.Add((word, known));
+            else unknown.Add(word);
+        }
+        if (unknown.Count > 0) Count(connection, unknown, counted);
+        counted.RemoveAll(c => c.Chunks == 0);
+        if (counted.Count == 0) return [];
+        var common = Math.Max(commonFloor, (long)(CommonShare * total));
+        var rare = counted.Where(c => c.Chunks <= common).Select(c => c.Word).ToList();
+        return rare.Count > 0 ? rare : [.. counted.OrderBy(c => c.Chunks).Take(CommonTermsKept).Select(c => c.Word)];
+    }
+
+    /// <summary>Looks up how many chunks each word's stem occurs in, adds them to <paramref name="counted"/> and remembers them.</summary>
+    private void Count(SqliteConnection connection, List<string> words, List<(string Word, long Chunks)> counted)
+    {
         using var command = connection.CreateCommand();
         // The scratch table lives in the connection's temp schema (pooled connections keep it); each word is its own row,
         // so the vocabulary's instances map stems back to words.
@@ -458,22 +482,32 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
             CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_fts_vocab USING fts5vocab (main, chunks_fts, 'row');
             DELETE FROM temp.query_words;
             INSERT INTO temp.query_words (rowid, word) VALUES {values};
-            SELECT q.doc, max(coalesce((SELECT v.doc FROM temp.chunks_fts_vocab v WHERE v.term = q.term), 0)) FROM temp.query_words_vocab q GROUP BY q.doc;
+            SELECT doc, term FROM temp.query_words_vocab;
             """;
         for (var i = 0; i < words.Count; i++) command.Parameters.AddWithValue("$w" + i, words[i]);
-        var counted = new List<(string Word, long Chunks)>(words.Count);
+        var stems = new List<(int Word, string Stem)>();
         using (var reader = command.ExecuteReader())
         {
-            while (reader.Read())
-            {
-                var chunks = reader.GetInt64(1);
-                if (chunks > 0) counted.Add((words[reader.GetInt32(0)], chunks));
-            }
+            while (reader.Read()) stems.Add((reader.GetInt32(0), reader.GetString(1)));
         }
-        if (counted.Count == 0) return [];
-        var common = Math.Max(commonFloor, (long)(CommonShare * total));
-        var rare = counted.Where(c => c.Chunks <= common).Select(c => c.Word).ToList();
-        return rare.Count > 0 ? rare : [.. counted.OrderBy(c => c.Chunks).Take(CommonTermsKept).Select(c => c.Word)];
+        // One lookup per stem with the term bound, so fts5vocab seeks to it instead of walking the vocabulary.
+        using var lookup = connection.CreateCommand();
+        lookup.CommandText = "SELECT doc FROM temp.chunks_fts_vocab WHERE term = $term";
+        var term = lookup.Parameters.Add(new SqliteParameter("$term", null));
+        var chunksOf = new long[words.Count];
+        var seen = new bool[words.Count];
+        foreach (var (word, stem) in stems)
+        {
+            term.Value = stem;
+            chunksOf[word] = Math.Max(chunksOf[word], lookup.ExecuteScalar() is long n ? n : 0);
+            seen[word] = true;
+        }
+        for (var i = 0; i < words.Count; i++)
+        {
+            if (seen[i]) counted.Add((words[i], chunksOf[i]));
+        }
+        if (frequencies.Count > 100_000) frequencies.Clear();
+        for (var i = 0; i < words.Count; i++) frequencies.TryAdd(words[i], seen[i] ? counted.First(c => c.Word == words[i]).Chunks : 0);
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"[\p{L}\p{N}]+")]
