@@ -21,7 +21,7 @@ internal sealed class KeywordTerms
 
     public KeywordTerms() => wordLookup = byWord.GetAlternateLookup<ReadOnlySpan<char>>();
 
-    /// <summary>A thread's own copy of the words it has looked up (term numbers never change) and its counting buffer.</summary>
+    /// <summary>A thread's own copy of the words it has looked up (term numbers never change; at most 50,000) and its counting buffer.</summary>
     private sealed class ThreadMemory
     {
         public readonly Dictionary<string, int> Words = new(StringComparer.Ordinal);
@@ -48,7 +48,7 @@ internal sealed class KeywordTerms
                 {
                     term = TermOf(token, add: true, out _);
                     // A raw token always maps to the same term (case and diacritics folded the same way).
-                    if (memory.Words.Count < 200_000) memory.Words[new string(token)] = term;
+                    if (memory.Words.Count < 50_000) memory.Words[new string(token)] = term;
                 }
                 System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, term, out _)++;
                 length++;
