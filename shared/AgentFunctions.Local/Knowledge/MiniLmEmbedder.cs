@@ -85,7 +85,7 @@ public sealed class MiniLmEmbedder : ITextEmbedder
 
     private static readonly Lazy<int> Special = new(() => WordPieces.Value.CountTokens(""), LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>Counts of pieces seen before, one memory per thread (no locking; at most 200,000 pieces each).</summary>
+    /// <summary>Counts of pieces seen before, one memory per thread (no locking; at most 50,000 pieces each: a few MB per thread; the frequent pieces, which are most of any text, are in it).</summary>
     private sealed class PieceMemory
     {
         public readonly Dictionary<string, int> Counts = new(StringComparer.Ordinal);
@@ -103,7 +103,7 @@ public sealed class MiniLmEmbedder : ITextEmbedder
         if (memory.Lookup.TryGetValue(piece, out var known)) return known;
         var text = new string(piece);
         var count = WordPieces.Value.CountTokens(text) - Special.Value;
-        if (memory.Counts.Count < 200_000) memory.Counts[text] = count;
+        if (memory.Counts.Count < 50_000) memory.Counts[text] = count;
         return count;
     }
 

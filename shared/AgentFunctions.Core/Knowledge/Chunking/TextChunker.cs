@@ -19,7 +19,7 @@ public static partial class TextChunker
     /// The o200k token count of <paramref name="text"/>. o200k's pre-tokenizer never puts a space inside a token except at
     /// its start, so in text whose only white space is single spaces between words (what extraction produces) the count is
     /// the sum over the space-separated pieces, each after the first counted with its leading space; each distinct piece
-    /// is counted by the tokenizer once per thread and remembered. Other text is counted whole.
+    /// is counted by the tokenizer once per thread and remembered (at most 50,000 per thread). Other text is counted whole.
     /// </summary>
     public static int CountTokens(string text)
     {
@@ -41,7 +41,7 @@ public static partial class TextChunker
             {
                 var pieceText = new string(piece);
                 count = O200k.Value.CountTokens(pieceText);
-                if (memory.Counts.Count < 200_000) memory.Counts[pieceText] = count;
+                if (memory.Counts.Count < 50_000) memory.Counts[pieceText] = count;
             }
             total += count;
             start = end;
