@@ -397,6 +397,29 @@ public static class KnowledgeFigures
             Console.WriteLine($"QUERY {mode.ToString().ToLowerInvariant()} top 5 over {TargetChunks} chunks, {count} queries: {Percentiles(latencies)}; process CPU {cpuPerQuery:F2} ms per query (query embedding excluded; {empty} answered nothing)");
         }
 
+        // Diagnostic: the same keyword queries after FTS5 merged its segments into one ('optimize').
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(root, "query.db")}"))
+        {
+            connection.Open();
+            using var optimize = connection.CreateCommand();
+            optimize.CommandText = "INSERT INTO chunks_fts(chunks_fts) VALUES('optimize')";
+            var merge = Stopwatch.StartNew();
+            optimize.ExecuteNonQuery();
+            Console.WriteLine($"QUERY FTS5 optimize: {merge.Elapsed.TotalMilliseconds:F0} ms");
+        }
+        {
+            var latencies = new List<double>();
+            var cpu = Environment.CpuUsage.TotalTime;
+            for (var i = 0; i < Math.Min(count, 500); i++)
+            {
+                var q = queries[i % queries.Count];
+                var clock = Stopwatch.StartNew();
+                await index.SearchAsync(new IndexSearch(scope, q.Text, q.Vector, 5, SearchMode.Keyword));
+                latencies.Add(clock.Elapsed.TotalMilliseconds);
+            }
+            Console.WriteLine($"QUERY keyword after optimize, {latencies.Count} queries: {Percentiles(latencies)}; process CPU {(Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds / latencies.Count:F2} ms per query");
+        }
+
         var questions = Enumerable.Range(0, 120).Select(i => $"How long is the {Words[i % Words.Length]} window for {Words[(i * 7) % Words.Length]} returns?").ToList();
         for (var i = 0; i < 10; i++) await embedder.EmbedAsync([questions[i]]);
         var embedLatencies = new List<double>();
