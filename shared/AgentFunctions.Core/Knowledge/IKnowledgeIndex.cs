@@ -3,7 +3,7 @@ using AgentFunctions.Common;
 namespace AgentFunctions.Knowledge;
 
 /// <summary>
-/// The search index port (Azure AI Search in Azure, SQLite FTS5 + stored vectors locally). Every call carries an
+/// The search index port (Azure AI Search in Azure; locally SQLite, searched through in-memory BM25 postings and vectors). Every call carries an
 /// <see cref="IndexScope"/> and the adapter puts its tenant and knowledge-base filter into the query itself.
 /// </summary>
 public interface IKnowledgeIndex

@@ -28,7 +28,84 @@ public sealed class MiniLmEmbedder : ITextEmbedder
 
     public int MaxInputTokens => 256;
 
-    public int CountInputTokens(string text) => WordPieces.Value.CountTokens(text);
+    /// <summary>
+    /// The model's own word-piece count of <paramref name="text"/>, exact: BERT splits on spaces before anything else, so
+    /// the count is the sum over the space-separated pieces, and each distinct piece is counted by the tokenizer once and
+    /// remembered (most of a corpus is pieces seen before).
+    /// </summary>
+    public int CountInputTokens(string text)
+    {
+        var total = Special.Value;
+        var span = text.AsSpan();
+        var start = 0;
+        var at = 0;
+        while (true)
+        {
+            var next = span[at..].IndexOfAny(' ', '\n');
+            if (next < 0)
+            {
+                if (span.Length > start) total += PieceCount(span[start..]);
+                return total;
+            }
+            var i = at + next;
+            if (IsSeparator(span, i))
+            {
+                if (i > start) total += PieceCount(span[start..i]);
+                start = i + 1;
+            }
+            at = i + 1;
+        }
+    }
+
+    /// <summary>The tokenizer's count of the whole text, without the per-piece memory (what the tests compare with).</summary>
+    internal static int CountWhole(string text) => WordPieces.Value.CountTokens(text);
+
+    /// <summary>
+    /// Where the count may be split: at a space, and at a line break whose neighbours (past other line breaks) are split
+    /// apart anyway: this tokenizer's normalizer drops line breaks (so "a\nb" reads as "ab"), but an ASCII punctuation mark
+    /// is a token of its own, so "end.\nNext" counts as "end." plus "Next". Any other character stays inside a piece,
+    /// so the tokenizer itself decides about it.
+    /// </summary>
+    private static bool IsSeparator(ReadOnlySpan<char> text, int at)
+    {
+        var c = text[at];
+        if (c == ' ') return true;
+        if (c != '\n') return false;
+        var before = at - 1;
+        while (before >= 0 && text[before] == '\n') before--;
+        var after = at + 1;
+        while (after < text.Length && text[after] == '\n') after++;
+        return before < 0 || after >= text.Length || SplitsApart(text[before]) || SplitsApart(text[after]);
+    }
+
+    private static bool SplitsApart(char c) => c == ' ' || Punctuation.Contains(c);
+
+    // ASCII marks that are punctuation in Unicode too (so every BERT pre-tokenizer makes each one a token); not '_', a word character.
+    private static readonly System.Buffers.SearchValues<char> Punctuation = System.Buffers.SearchValues.Create(".,;:!?\"'()[]{}-/*&%#@\\");
+
+    private static readonly Lazy<int> Special = new(() => WordPieces.Value.CountTokens(""), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>Counts of pieces seen before, one memory per thread (no locking; at most 50,000 pieces each: a few MB per thread; the frequent pieces, which are most of any text, are in it).</summary>
+    private sealed class PieceMemory
+    {
+        public readonly Dictionary<string, int> Counts = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> Lookup;
+
+        public PieceMemory() => Lookup = Counts.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    [ThreadStatic]
+    private static PieceMemory? pieceMemory;
+
+    private static int PieceCount(ReadOnlySpan<char> piece)
+    {
+        var memory = pieceMemory ??= new PieceMemory();
+        if (memory.Lookup.TryGetValue(piece, out var known)) return known;
+        var text = new string(piece);
+        var count = WordPieces.Value.CountTokens(text) - Special.Value;
+        if (memory.Counts.Count < 50_000) memory.Counts[text] = count;
+        return count;
+    }
 
     public async Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {

@@ -84,6 +84,37 @@ public abstract class KnowledgeIndexContract
         Assert.Empty(await SearchAsync(index, scope, "opening hours", SearchMode.Hybrid));
     }
 
+    /// <summary>Searches running while a document is replaced again and again see one whole version each time: never both, never neither.</summary>
+    [Fact]
+    public async Task ReplaceDocument_ConcurrentSearchesSeeOneWholeVersion()
+    {
+        var index = CreateIndex();
+        var scope = IndexScope.Of(TenantA, "kb_atomic");
+        var texts = new[] { "Shuttle buses leave the north gate every hour.", "Shuttle buses stop at the south gate on weekdays.", "Shuttle bus tickets are free for staff." };
+        var chunks = new List<IndexedChunk>();
+        for (var i = 0; i < texts.Length; i++) chunks.Add(await ChunkAsync("doc_atomic", i, texts[i]));
+        IReadOnlyList<IndexedChunk> Version(int v) => [.. chunks.Select(c => c with { ChunkId = $"doc_atomic-v{v}-{c.Ordinal}" })];
+        await index.ReplaceDocumentAsync(scope, "doc_atomic", Version(0));
+        var query = (await Embedder.EmbedAsync(["shuttle bus gate"]))[0];
+
+        var writer = Task.Run(async () =>
+        {
+            for (var v = 1; v <= 40; v++) await index.ReplaceDocumentAsync(scope, "doc_atomic", Version(v));
+        });
+        var searches = 0;
+        foreach (var mode in Enumerable.Repeat(new[] { SearchMode.Keyword, SearchMode.Vector, SearchMode.Hybrid }, 30).SelectMany(m => m))
+        {
+            var hits = await index.SearchAsync(new IndexSearch(scope, "shuttle bus gate", query, 10, mode));
+            Assert.Equal(texts.Length, hits.Count);
+            Assert.Single(hits.Select(h => h.ChunkId.Split('-')[1]).Distinct());
+            searches++;
+            if (writer.IsCompleted && searches > 30) break;
+        }
+        await writer;
+        var last = await index.SearchAsync(new IndexSearch(scope, "shuttle bus gate", query, 10, SearchMode.Hybrid));
+        Assert.All(last, h => Assert.StartsWith("doc_atomic-v40-", h.ChunkId, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task DeleteKnowledgeBases_RemovesOnlyThatTenantsKnowledgeBase()
     {
@@ -125,7 +156,8 @@ public abstract class KnowledgeIndexContract
         var mine = await index.FindVectorsAsync(TenantA, [chunk.ContentHash, "unknown"]);
         var theirs = await index.FindVectorsAsync(TenantB, [chunk.ContentHash]);
 
-        Assert.Equal(chunk.Vector, Assert.Single(mine).Value);
+        // Stored as the adapter stores it: the local index keeps half floats (relative error under 0.05%).
+        Assert.All(chunk.Vector.Zip(Assert.Single(mine).Value), pair => Assert.Equal(pair.First, pair.Second, 0.0005));
         Assert.Empty(theirs);
     }
 
@@ -161,33 +193,75 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
         Assert.Equal("doc_1", Assert.Single(hits).DocumentId);
     }
 
-    /// <summary>An index written before the keyword table carried the scope token is rebuilt from the chunk table on open.</summary>
-    [Fact]
-    public async Task Open_IndexFromBeforeTheScopeToken_RebuildsTheKeywordTable()
+    /// <summary>
+    /// An index from before (version 0: FTS5 table, maybe without the right scope tokens, vectors as 4-byte floats;
+    /// version 1: no FTS5 table, half-float vectors): on open the FTS5 table is rebuilt from the chunk table and the
+    /// vectors are half floats, the chunks answer both searches, and a delete leaves no row in the FTS5 table.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task Open_OlderIndex_RestoresTheFts5TableAndStillAnswers(int version)
     {
-        var path = Path.Combine(directory, "old.db");
+        var path = Path.Combine(directory, $"old{version}.db");
         var scope = IndexScope.Of(new TenantId("ten_old"), "kb_1");
-        await new SqliteKnowledgeIndex(path).ReplaceDocumentAsync(scope, "doc_1", [await ChunkAsync("doc_1", 0, "Old indexes keep answering after an upgrade.")]);
+        var chunk = await ChunkAsync("doc_1", 0, "Old indexes keep answering after an upgrade.");
+        await new SqliteKnowledgeIndex(path).ReplaceDocumentAsync(scope, "doc_1", [chunk]);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = """
-                DROP TABLE chunks_fts;
-                CREATE VIRTUAL TABLE chunks_fts USING fts5 (content, headings, tokenize = 'porter unicode61 remove_diacritics 2');
-                INSERT INTO chunks_fts (rowid, content, headings) SELECT id, content, '' FROM chunks;
-                """;
+            command.CommandText = version == 0
+                ? """
+                  DROP TABLE chunks_fts;
+                  CREATE VIRTUAL TABLE chunks_fts USING fts5 (content, headings, scope, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2');
+                  INSERT INTO chunks_fts (rowid, content, headings, scope) SELECT id, content, '', 'x' FROM chunks;
+                  UPDATE chunks SET vector = $floats;
+                  PRAGMA user_version = 0;
+                  """
+                : "DROP TABLE chunks_fts; PRAGMA user_version = 1;";
+            command.Parameters.AddWithValue("$floats", System.Runtime.InteropServices.MemoryMarshal.AsBytes(chunk.Vector.AsSpan()).ToArray());
             command.ExecuteNonQuery();
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 
         var reopened = new SqliteKnowledgeIndex(path);
         var hits = await reopened.SearchAsync(new IndexSearch(scope, "upgrade answering", null, 5, SearchMode.Keyword));
+        var vectorHit = Assert.Single(await reopened.SearchAsync(new IndexSearch(scope, "upgrade", chunk.Vector, 5, SearchMode.Vector)));
+        Assert.Equal(1.0, vectorHit.Score, 0.001);
+        Assert.All(chunk.Vector.Zip((await reopened.FindVectorsAsync(scope.Tenant, [chunk.ContentHash]))[chunk.ContentHash]), pair => Assert.Equal(pair.First, pair.Second, 0.0005));
         await reopened.DeleteDocumentAsync(scope, "doc_1");
 
         Assert.Equal("doc_1", Assert.Single(hits).DocumentId);
         Assert.Empty(await reopened.SearchAsync(new IndexSearch(scope, "upgrade answering", null, 5, SearchMode.Keyword)));
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT (SELECT count(*) FROM chunks_fts) + (SELECT count(*) FROM chunks)";
+            Assert.Equal(0L, command.ExecuteScalar());
+        }
+    }
+
+    /// <summary>
+    /// Query words in more than the common share of the chunks are left out when rarer words exist, so FTS5 ranks only
+    /// the chunks with the rare word; when every word is common, the rarest still find their chunks.
+    /// </summary>
+    [Fact]
+    public async Task Keyword_CommonWordsGiveWayToRareOnes_ButStillMatchAlone()
+    {
+        var index = new SqliteKnowledgeIndex(Path.Combine(directory, "common.db"), commonFloor: 1);
+        var scope = IndexScope.Of(new TenantId("ten_common"), "kb_1");
+        var chunks = new List<IndexedChunk>();
+        for (var i = 0; i < 40; i++) chunks.Add(await ChunkAsync("doc_1", i, i == 7 ? "Shipping schedule for the zeppelin hangar." : $"Shipping schedule number {i} of the warehouse."));
+        await index.ReplaceDocumentAsync(scope, "doc_1", chunks);
+
+        var rare = await index.SearchAsync(new IndexSearch(scope, "shipping schedule zeppelin", null, 20, SearchMode.Keyword));
+        var common = await index.SearchAsync(new IndexSearch(scope, "shipping schedules", null, 50, SearchMode.Keyword));
+
+        Assert.Equal("doc_1-v1-7", Assert.Single(rare).ChunkId);
+        Assert.Equal(40, common.Count);
     }
 
     public void Dispose()

@@ -76,3 +76,109 @@ public sealed class TextChunkerTests
         Assert.Equal(text.Split(' ').Length, chunks.Sum(c => c.Content.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length));
     }
 }
+
+/// <summary>The word-piece count that keeps chunks inside MiniLM's window sums remembered per-piece counts; it must equal the tokenizer's own count of the whole text.</summary>
+public sealed class WordPieceCountTests
+{
+    public static TheoryData<string> Texts() =>
+    [
+        "",
+        "   ",
+        "Customers may return any product within 60 days of delivery.",
+        "Travel policy > Hotels\nThe nightly hotel allowance is 180 euros in Berlin.",
+        "Naïve café résumé ÉCOLE straße İstanbul",
+        "东京都 is in 日本; 서울 and Москва too",
+        "don't stop-gap e-mail U.S.A. x=y+z (a,b) [c] {d} \"quoted\" 'single' #tag @user $5.00 50% ...",
+        "tab\tseparated\r\nlines\n\nand   spaces",
+        "zero\u200Bwidth non\u00A0breaking soft\u00ADhyphen en\u2002space ideographic\u3000space nel\u0085char",
+        "e \u0301 combining accent after a space, emoji 👍🏽 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+        "Supercalifragilisticexpialidocious antidisestablishmentarianism pneumonoultramicroscopicsilicovolcanoconiosis",
+        new string('x', 150) + " " + new string('y', 99) + " done",
+        "end.\nNext line\nwithout mark\n\ntwo breaks.\n\nAfter (paren)\n[bracket]\n{brace}\n\"quote\"\n'single'\n-dash\n/slash\n*star&amp%pct#hash@at\\back",
+        "a$\nb a^\nb a`\nb a|\nb a+\nb a<\nb a=\nb a>\nb a~\nb a_\nb x.\n_y é\n.e 日\n.本 9.\n9 \n lead\n",
+        "\n\nstarts and ends with breaks\n\n",
+        "Travel policy > Hotels\nThe nightly hotel allowance is 180 euros.\nCity | Allowance | Berlin | 180\nParis | 210",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Texts))]
+    public void CountInputTokens_EqualsTheTokenizersCountOfTheWholeText(string text)
+    {
+        Assert.Equal(MiniLmEmbedder.CountWhole(text), MiniLmEmbedder.Shared.CountInputTokens(text));
+        Assert.Equal(MiniLmEmbedder.CountWhole(text), MiniLmEmbedder.Shared.CountInputTokens(text)); // again, from memory
+    }
+
+    [Fact]
+    public void CountInputTokens_EqualsTheTokenizersCount_OnEverySampleDocumentsText()
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "docs", "knowledge-samples");
+        var texts = Directory.GetFiles(folder).Where(f => f.EndsWith(".md", StringComparison.Ordinal) || f.EndsWith(".txt", StringComparison.Ordinal) || f.EndsWith(".html", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(texts);
+        foreach (var file in texts)
+        {
+            var text = File.ReadAllText(file);
+            Assert.Equal(MiniLmEmbedder.CountWhole(text), MiniLmEmbedder.Shared.CountInputTokens(text));
+            foreach (var line in text.Split('\n')) Assert.Equal(MiniLmEmbedder.CountWhole(line), MiniLmEmbedder.Shared.CountInputTokens(line));
+        }
+    }
+
+    /// <summary>Chunks join their sentences and rows with line breaks and start with their heading path: what the window check counts.</summary>
+    [Fact]
+    public void CountInputTokens_EqualsTheTokenizersCount_OnEveryChunkOfTheSamples()
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "docs", "knowledge-samples");
+        var files = Directory.GetFiles(folder).Where(f => f.EndsWith(".md", StringComparison.Ordinal) || f.EndsWith(".txt", StringComparison.Ordinal)).ToList();
+        var checkedChunks = 0;
+        foreach (var file in files)
+        {
+            var format = file.EndsWith(".md", StringComparison.Ordinal) ? AgentFunctions.Knowledge.FileFormat.Markdown : AgentFunctions.Knowledge.FileFormat.Text;
+            foreach (var size in new[] { 24, 64, 160 })
+            {
+                var chunks = TextChunker.Split(DocumentExtractor.Extract(format, File.ReadAllBytes(file)), new ChunkingOptions(size, size / 6, 256, MiniLmEmbedder.CountWhole));
+                foreach (var chunk in chunks)
+                {
+                    Assert.Equal(MiniLmEmbedder.CountWhole(chunk.EmbeddingText), MiniLmEmbedder.Shared.CountInputTokens(chunk.EmbeddingText));
+                    checkedChunks++;
+                }
+            }
+        }
+        Assert.True(checkedChunks > 50);
+    }
+}
+
+/// <summary>The o200k count sums remembered per-piece counts on single-spaced text; it must equal the tokenizer's count of the whole text.</summary>
+public sealed class O200kCountTests
+{
+    public static TheoryData<string> Texts() =>
+    [
+        "Customers may return any product within 60 days of delivery.",
+        "The nightly hotel allowance is 180 euros in Berlin; 12345678 digits, 3.14159 and 1,000,000.",
+        "Naïve café résumé ÉCOLE straße İstanbul 东京都 is in 日本; 서울 and Москва too",
+        "don't stop-gap e-mail U.S.A. x=y+z (a,b) [c] {d} \"quoted\" 'single' #tag @user $5.00 50% ... I'M HE'S they'll",
+        "emoji 👍🏽 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 e \u0301 combining, zero\u200Bwidth",
+        "City | Allowance | Berlin | 180",
+        "two  spaces, a\ttab and\na line break are counted whole",
+        " leading and trailing ",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Texts))]
+    public void CountTokens_EqualsTheTokenizersCountOfTheWholeText(string text)
+    {
+        Assert.Equal(TextChunker.CountTokensWhole(text), TextChunker.CountTokens(text));
+        Assert.Equal(TextChunker.CountTokensWhole(text), TextChunker.CountTokens(text));
+    }
+
+    [Fact]
+    public void CountTokens_EqualsTheTokenizersCount_OnEverySampleParagraph()
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "docs", "knowledge-samples");
+        var files = Directory.GetFiles(folder).Where(f => f.EndsWith(".md", StringComparison.Ordinal) || f.EndsWith(".txt", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(files);
+        foreach (var file in files)
+        {
+            var blocks = DocumentExtractor.Extract(AgentFunctions.Knowledge.FileFormat.Text, File.ReadAllBytes(file));
+            foreach (var block in blocks) Assert.Equal(TextChunker.CountTokensWhole(block.Text), TextChunker.CountTokens(block.Text));
+        }
+    }
+}
