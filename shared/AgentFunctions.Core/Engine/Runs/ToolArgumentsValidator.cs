@@ -6,12 +6,12 @@ namespace AgentFunctions.Engine.Runs;
 
 /// <summary>
 /// Checks a model's tool arguments against the tool's JSON input schema. Pure and deterministic, so the orchestration
-/// may call it directly. Parsed schemas are cached by their text.
+/// may call it directly. Checked and parsed schemas are cached by their text.
 /// </summary>
 public static class ToolArgumentsValidator
 {
     private const int CacheLimit = 2048;
-    private static readonly ConcurrentDictionary<string, JsonSchema> Schemas = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, CheckedSchema> Schemas = new(StringComparer.Ordinal);
 
     /// <summary>Returns the problems found; empty when the arguments are valid.</summary>
     public static IReadOnlyList<string> Validate(JsonElement inputSchema, string argumentsJson)
@@ -35,31 +35,43 @@ public static class ToolArgumentsValidator
             return [];
         }
 
-        if (AgentFunctions.Tools.SelfContainedSchema.Problem(inputSchema) is { } problem)
+        var checkedSchema = SchemaFor(inputSchema);
+        if (checkedSchema.Problem is { } problem)
         {
-            return [$"The tool's input schema cannot be used: it {problem}."];
+            return [problem];
         }
-        JsonSchema schema;
-        try
-        {
-            schema = SchemaFor(inputSchema.GetRawText());
-        }
-        catch (Exception ex) when (ex is Newtonsoft.Json.JsonException or InvalidOperationException or NotSupportedException or ArgumentException)
-        {
-            return ["The tool's input schema cannot be used: it is not a valid self-contained JSON Schema."];
-        }
-        return schema.Validate(arguments.GetRawText())
+        return checkedSchema.Schema!.Validate(arguments.GetRawText())
             .Select(e => string.IsNullOrEmpty(e.Path) || e.Path == "#" ? e.Kind.ToString() : $"{e.Path}: {e.Kind}")
             .ToList();
     }
 
-    private static JsonSchema SchemaFor(string schemaJson)
+    /// <summary>A schema as checked once: parsed, or the reason it cannot be used.</summary>
+    private sealed record CheckedSchema(JsonSchema? Schema, string? Problem);
+
+    /// <summary>The schema's check and parse, cached by its text: a tool's schema is walked and parsed once, not per call.</summary>
+    private static CheckedSchema SchemaFor(JsonElement inputSchema)
     {
+        var schemaJson = inputSchema.GetRawText();
         if (Schemas.TryGetValue(schemaJson, out var cached)) return cached;
-        // Local references only, so the parse does no I/O and a replay cannot depend on a remote file.
-        var schema = AgentFunctions.Tools.SelfContainedSchema.Load(schemaJson);
+        CheckedSchema result;
+        if (AgentFunctions.Tools.SelfContainedSchema.Problem(inputSchema) is { } problem)
+        {
+            result = new CheckedSchema(null, $"The tool's input schema cannot be used: it {problem}.");
+        }
+        else
+        {
+            try
+            {
+                // Local references only, so the parse does no I/O and a replay cannot depend on a remote file.
+                result = new CheckedSchema(AgentFunctions.Tools.SelfContainedSchema.Load(schemaJson), null);
+            }
+            catch (Exception ex) when (ex is Newtonsoft.Json.JsonException or InvalidOperationException or NotSupportedException or ArgumentException)
+            {
+                result = new CheckedSchema(null, "The tool's input schema cannot be used: it is not a valid self-contained JSON Schema.");
+            }
+        }
         if (Schemas.Count >= CacheLimit) Schemas.Clear();
-        Schemas[schemaJson] = schema;
-        return schema;
+        Schemas[schemaJson] = result;
+        return result;
     }
 }
