@@ -12,14 +12,9 @@ public static class RawBody
         {
             // The usual case (webhooks send Content-Length): read straight into an array of that size, no copies.
             var exact = new byte[declared];
-            var filled = 0;
-            while (filled < exact.Length)
-            {
-                var got = await request.Body.ReadAsync(exact.AsMemory(filled), cancellationToken).ConfigureAwait(false);
-                if (got == 0) return exact.AsMemory(0, filled); // shorter than declared: Kestrel fails the request first
-                filled += got;
-            }
-            return exact;
+            // Shorter than declared: Kestrel fails the request first; what arrived is all there is.
+            var filled = await request.Body.ReadAtLeastAsync(exact, exact.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            return exact.AsMemory(0, filled);
         }
         var buffer = new MemoryStream(4096);
         var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
