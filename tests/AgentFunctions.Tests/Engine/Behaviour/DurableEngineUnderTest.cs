@@ -247,9 +247,9 @@ internal sealed class DurableEngineUnderTest : IEngineUnderTest
             {
                 return history is null ? [] : [.. history];
             }
-            catch (InvalidOperationException)
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
             {
-                // Appended to while copied: copy again.
+                // Appended to while copied (the enumerator notices, or the list grew past the copy's array): copy again.
             }
         }
     }
