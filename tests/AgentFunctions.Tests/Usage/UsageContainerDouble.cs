@@ -10,7 +10,8 @@ namespace AgentFunctions.Tests.Usage;
 /// <summary>
 /// The usage container at the SDK boundary (a Moq <see cref="Container"/>): creates are unique per (partition, id)
 /// (409 on a second), and the one query shape the adapter emits (GROUP BY fields over an occurredAt range, inside one
-/// partition) is answered from the stored items. Anything else fails the test. Every call is recorded with its
+/// partition: over the items' own events, and over their riders with <c>JOIN m IN c.more</c>) is answered from the
+/// stored items; point reads return the stored item. Anything else fails the test. Every call is recorded with its
 /// partition key and query text.
 /// </summary>
 internal sealed partial class UsageContainerDouble
@@ -25,6 +26,8 @@ internal sealed partial class UsageContainerDouble
             .Returns((Stream s, PartitionKey pk, ItemRequestOptions? _, CancellationToken _) => Task.FromResult(Create(s, pk)));
         mock.Setup(c => c.GetItemQueryStreamIterator(It.IsAny<QueryDefinition>(), It.IsAny<string>(), It.IsAny<QueryRequestOptions>()))
             .Returns((QueryDefinition q, string? _, QueryRequestOptions? o) => Query(q, o));
+        mock.Setup(c => c.ReadItemStreamAsync(It.IsAny<string>(), It.IsAny<PartitionKey>(), It.IsAny<ItemRequestOptions>(), It.IsAny<CancellationToken>()))
+            .Returns((string id, PartitionKey pk, ItemRequestOptions? _, CancellationToken _) => Task.FromResult(Read(id, pk)));
         mock.Setup(c => c.DeleteItemStreamAsync(It.IsAny<string>(), It.IsAny<PartitionKey>(), It.IsAny<ItemRequestOptions>(), It.IsAny<CancellationToken>()))
             .Returns((string id, PartitionKey pk, ItemRequestOptions? _, CancellationToken _) => Task.FromResult(Delete(id, pk)));
         Container = mock.Object;
@@ -53,6 +56,17 @@ internal sealed partial class UsageContainerDouble
         }
     }
 
+    private ResponseMessage Read(string id, PartitionKey partition)
+    {
+        lock (gate)
+        {
+            Calls.Add(("Read", partition.ToString(), id));
+            return items.TryGetValue((partition.ToString(), id), out var item)
+                ? new ResponseMessage(HttpStatusCode.OK) { Content = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(item)) }
+                : new ResponseMessage(HttpStatusCode.NotFound);
+        }
+    }
+
     private ResponseMessage Delete(string id, PartitionKey partition)
     {
         lock (gate)
@@ -78,8 +92,13 @@ internal sealed partial class UsageContainerDouble
         }
         var match = Shape().Match(query.QueryText);
         if (!match.Success) throw new InvalidOperationException("Unexpected query: " + query.QueryText);
-        var fields = match.Groups["group"].Value.Split(", ").Select(f => f["c.".Length..]).ToList();
         if (match.Groups["select"].Value != match.Groups["group"].Value) throw new InvalidOperationException("SELECT and GROUP BY name different fields: " + query.QueryText);
+        var riders = match.Groups["join"].Success;
+        var alias = riders ? "m" : "c";
+        if (match.Groups["sum"].Value != alias) throw new InvalidOperationException("SUM over the wrong alias: " + query.QueryText);
+        // Each grouped field from the item (c.) or from the rider (m.); a rider's meter must come from the rider.
+        var fields = match.Groups["group"].Value.Split(", ").Select(f => (FromRider: f.StartsWith("m.", StringComparison.Ordinal), Name: f[2..])).ToList();
+        if (riders != fields[0].FromRider || (!riders && fields.Any(f => f.FromRider))) throw new InvalidOperationException("Fields from the wrong alias: " + query.QueryText);
         var parameters = query.GetQueryParameters().ToDictionary(p => p.Name, p => Convert.ToInt64(p.Value, System.Globalization.CultureInfo.InvariantCulture));
         List<JsonObject> rows;
         lock (gate)
@@ -88,12 +107,15 @@ internal sealed partial class UsageContainerDouble
             rows = items.Where(i => i.Key.Partition == partition)
                 .Select(i => i.Value)
                 .Where(i => i["occurredAt"]!.GetValue<long>() >= parameters["@from"] && i["occurredAt"]!.GetValue<long>() < parameters["@to"])
-                .GroupBy(i => string.Join("\u0001", fields.Select(f => i[f]?.ToJsonString() ?? "null")))
+                // Without the JOIN a row is the item; with it, one row per rider (an item without riders gives none).
+                .SelectMany(i => riders ? (i["more"] as JsonArray ?? []).Select(m => (Item: i, Rider: (JsonObject?)m!.AsObject())) : [(Item: i, Rider: (JsonObject?)null)])
+                .Select(r => (Fields: fields.Select(f => (f.Name, Value: (f.FromRider ? r.Rider! : r.Item)[f.Name])).ToList(), Quantity: (riders ? r.Rider! : r.Item)["quantity"]!.GetValue<long>()))
+                .GroupBy(r => string.Join("\u0001", r.Fields.Select(f => f.Value?.ToJsonString() ?? "null")))
                 .Select(g =>
                 {
                     var row = new JsonObject();
-                    foreach (var f in fields) row[f] = g.First()[f]?.DeepClone();
-                    row["quantity"] = g.Sum(i => i["quantity"]!.GetValue<long>());
+                    foreach (var (name, value) in g.First().Fields) row[name] = value?.DeepClone();
+                    row["quantity"] = g.Sum(r => r.Quantity);
                     row["events"] = g.LongCount();
                     return row;
                 })
@@ -117,6 +139,6 @@ internal sealed partial class UsageContainerDouble
         return iterator.Object;
     }
 
-    [GeneratedRegex(@"^SELECT (?<select>c\.meter(, c\.\w+)*), SUM\(c\.quantity\) AS quantity, COUNT\(1\) AS events FROM c WHERE c\.occurredAt >= @from AND c\.occurredAt < @to GROUP BY (?<group>c\.meter(, c\.\w+)*)$")]
+    [GeneratedRegex(@"^SELECT (?<select>[cm]\.meter(, [cm]\.\w+)*), SUM\((?<sum>[cm])\.quantity\) AS quantity, COUNT\(1\) AS events FROM c(?<join> JOIN m IN c\.more)? WHERE c\.occurredAt >= @from AND c\.occurredAt < @to GROUP BY (?<group>[cm]\.meter(, [cm]\.\w+)*)$")]
     private static partial Regex Shape();
 }

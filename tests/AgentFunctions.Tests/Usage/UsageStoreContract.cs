@@ -125,4 +125,80 @@ public abstract class UsageStoreContract
         Assert.Equal(200, added.Sum());
         Assert.Equal(200, await store.TotalAsync(TenantA, [UsageMeters.ModelInputTokens], Day1, Day1.AddDays(1)));
     }
+    /// <summary>A model call's tokens and a closing run's tool calls and seconds, as the engine appends them (one batch each).</summary>
+    protected static IReadOnlyList<UsageEvent> ModelCall(TenantId tenant, string runId, int step, DateTimeOffset at, long input, long output, long cached) =>
+    [
+        .. new[] { (UsageMeters.ModelInputTokens, input), (UsageMeters.ModelOutputTokens, output), (UsageMeters.ModelCachedTokens, cached) }
+            .Where(m => m.Item2 > 0)
+            .Select(m => new UsageEvent(tenant, UsageEventKeys.ModelCall(runId, step, m.Item1), m.Item1, m.Item2, at, Model: "gpt-4o", AgentId: "agt_1", UserId: "usr_1",
+                RunId: runId, RootRunId: runId, CorrelationId: runId)),
+    ];
+
+    protected static IReadOnlyList<UsageEvent> RunClose(TenantId tenant, string runId, DateTimeOffset at, long seconds, params (string CallId, string Tool)[] calls) =>
+    [
+        .. calls.Select(c => new UsageEvent(tenant, UsageEventKeys.ToolCall(c.CallId), UsageMeters.ToolCalls, 1, at, Tool: c.Tool, AgentId: "agt_1", UserId: "usr_1",
+            RunId: runId, RootRunId: runId, CorrelationId: runId)),
+        new UsageEvent(tenant, UsageEventKeys.RunSeconds(runId), UsageMeters.RunSeconds, seconds, at, AgentId: "agt_1", UserId: "usr_1", RunId: runId, RootRunId: runId, CorrelationId: runId),
+    ];
+
+    [Fact]
+    public async Task ModelCallTokens_AppendedAgain_WithAnotherMeterAndOtherQuantities_CountEachKeyOnce()
+    {
+        var store = CreateStore();
+
+        var first = await store.AppendAsync(ModelCall(TenantA, "run_m", 4, Day1, input: 120, output: 30, cached: 0));
+        var replay = await store.AppendAsync(ModelCall(TenantA, "run_m", 4, Day1, input: 120, output: 30, cached: 0));
+        // A retried call answered differently: its input and output keys were counted, its cached tokens were not.
+        var retry = await store.AppendAsync(ModelCall(TenantA, "run_m", 4, Day1.AddMinutes(1), input: 125, output: 40, cached: 100));
+
+        Assert.Equal((2, 0, 1), (first, replay, retry));
+        Assert.Equal(
+        [
+            new UsageTotal(UsageMeters.ModelCachedTokens, 100, 1, Model: "gpt-4o"),
+            new UsageTotal(UsageMeters.ModelInputTokens, 120, 1, Model: "gpt-4o"),
+            new UsageTotal(UsageMeters.ModelOutputTokens, 30, 1, Model: "gpt-4o"),
+        ], await store.SumAsync(TenantA, Day1, Day1.AddDays(1), UsageDimensions.Model));
+        Assert.Equal(150, await store.TotalAsync(TenantA, UsageMeters.BudgetTokens, Day1, Day1.AddDays(1)));
+    }
+
+    [Fact]
+    public async Task RunClose_ToolCallsAndSeconds_KeepTheirToolAndCountOnce_ThenReadBackAsAppended()
+    {
+        var store = CreateStore();
+        var close = RunClose(TenantA, "run_t", Day1.AddHours(2), 7, ("call_1", "crm.lookup"), ("call_2", "web.get"), ("call_3", "crm.lookup"));
+
+        Assert.Equal(4, await store.AppendAsync(close));
+        Assert.Equal(0, await store.AppendAsync(close));
+        // A cancel counted the first call and the seconds; the close that follows adds only the calls it did not count.
+        Assert.Equal(2, await store.AppendAsync(RunClose(TenantA, "run_u", Day1, 3, ("call_9", "web.get"))));
+        Assert.Equal(1, await store.AppendAsync(RunClose(TenantA, "run_u", Day1.AddMinutes(1), 5, ("call_9", "web.get"), ("call_10", "web.get"))));
+
+        Assert.Equal(
+        [
+            new UsageTotal(UsageMeters.RunSeconds, 10, 2, Tool: null),
+            new UsageTotal(UsageMeters.ToolCalls, 2, 2, Tool: "crm.lookup"),
+            new UsageTotal(UsageMeters.ToolCalls, 3, 3, Tool: "web.get"),
+        ], await store.SumAsync(TenantA, Day1, Day1.AddDays(1), UsageDimensions.Tool));
+        var read = new List<UsageEvent>();
+        await foreach (var e in store.ReadTenantAsync(TenantA)) read.Add(e);
+        Assert.Equal(close.OrderBy(e => e.Key, StringComparer.Ordinal), read.Where(e => e.RunId == "run_t").OrderBy(e => e.Key, StringComparer.Ordinal));
+        Assert.Equal(7, await store.DeleteTenantAsync(TenantA));
+        Assert.Empty(await store.SumAsync(TenantA, Day1, Day1.AddDays(1), UsageDimensions.None));
+    }
+
+    [Fact]
+    public async Task EventsAppendedOneByOne_ThenTogether_CountEachKeyOnce()
+    {
+        var store = CreateStore();
+        var call = ModelCall(TenantA, "run_o", 2, Day1, input: 50, output: 5, cached: 20);
+        var close = RunClose(TenantA, "run_o", Day1, 2, ("call_o", "crm.lookup"));
+
+        // One event per append (how every event was stored before a batch's events could share an item), then the batches.
+        foreach (var e in call.Take(2).Concat(close)) Assert.Equal(1, await store.AppendAsync([e]));
+        Assert.Equal(1, await store.AppendAsync(call));
+        Assert.Equal(0, await store.AppendAsync(close));
+
+        Assert.Equal(75 + 2 + 1, (await store.SumAsync(TenantA, Day1, Day1.AddDays(1), UsageDimensions.None)).Sum(t => t.Quantity));
+        Assert.Equal(5, (await store.SumAsync(TenantA, Day1, Day1.AddDays(1), UsageDimensions.None)).Sum(t => t.Events));
+    }
 }
