@@ -123,13 +123,23 @@ public static class CostModel
     // ---- Durable Task Scheduler, Consumption SKU ---------------------------------------------------------------------
 
     /// <summary>
-    /// NO PRICE FOUND for the Consumption SKU's action (the billing pages read,
+    /// NO PRICE FOUND for the Consumption SKU's action in a first-party source (the billing pages read,
     /// https://learn.microsoft.com/azure/azure-functions/durable/durable-task-scheduler/durable-task-scheduler-billing and
     /// https://docs.azure.cn/en-us/azure-functions/durable/durable-task-scheduler/durable-task-scheduler-dedicated-sku,
-    /// give the rule, not the price). The table prints the price per million actions at which a run meets the goal.
-    /// Rule (same pages): 1 action per orchestration start, 2 per activity (schedule + result).
+    /// give the rule, not the price). Searched again 2026-11-30 (code, pages, issues corpora): the one figure seen is
+    /// third-party and unverified, <see cref="SchedulerReportedPerAction"/>. The table prints the price per million
+    /// actions at which a run meets the goal. Rule (same pages): 1 action per orchestration start, 2 per activity.
     /// </summary>
     public static readonly decimal? SchedulerPerMillionActions = null;
+
+    /// <summary>
+    /// UNVERIFIED, third-party: a design review in a public repository (read 2026-11-30 through the search tool's code
+    /// corpus) quotes the Azure retail prices API for serviceName 'Durable Task Scheduler', westus3, meter "Consumption
+    /// Action": unitPrice 0.003 USD with unitOfMeasure "1", and notes that the billing page's formula divides by a million
+    /// ("regional price per million actions"), so the two disagree by a factor of a million. Printed as a reading, never
+    /// used for a total.
+    /// </summary>
+    public const decimal SchedulerReportedPerAction = 0.003m;
 
     // ---- Service Bus (Standard) and Key Vault -------------------------------------------------------------------------
 
@@ -154,53 +164,74 @@ public static class CostModel
     /// (https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-azure-storage-provider: queues drive
     /// every execution, history and instance state are tables; https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-billing,
     /// "Azure Storage transactions"): the start puts a message on a control queue and writes the instance row; each
-    /// activity is a work-item message (put, get, delete) and a result message (put, get, delete); each episode reads the
-    /// history (a partition query), appends to it (one batch) and updates the instance row. Idle polling of the queues,
+    /// activity is a work-item message (put, get, delete) and a result message (put, get, delete); each episode appends to
+    /// the history (one batch) and updates the instance row, and reads the history (a partition query) unless the
+    /// orchestration is still in memory: with extended sessions (host.json <c>extendedSessionsEnabled</c>, on since this
+    /// change) only an orchestration's first episode reads it, when each result arrives within the idle timeout and the
+    /// instance has a session slot free (half of maxConcurrentOrchestratorFunctions), so the figure is a best case; the
+    /// upper bound (every episode reads) is <paramref name="extendedSessions"/> false. Idle polling of the queues,
     /// partition lease blobs and large-message blobs are not per run and not counted.
     /// </summary>
-    public static (double Queue, double TableWrites, double TableBatches, double TableScans) StorageTransactions(RunOperations run) =>
-        (3 * run.OrchestrationStarts + 6 * run.Activities, run.OrchestrationStarts + run.Episodes, run.Episodes, run.Episodes);
+    public static (double Queue, double TableWrites, double TableBatches, double TableScans) StorageTransactions(RunOperations run, bool extendedSessions = true) =>
+        (3 * run.OrchestrationStarts + 6 * run.Activities, run.OrchestrationStarts + run.Episodes, run.Episodes,
+            extendedSessions ? run.OrchestrationStarts : run.Episodes);
+
+    private static decimal StorageCost((double Queue, double TableWrites, double TableBatches, double TableScans) t) =>
+        ((decimal)t.Queue * QueuePerTenThousand + (decimal)t.TableWrites * TableWritePerTenThousand
+            + (decimal)t.TableBatches * TableBatchWritePerTenThousand + (decimal)t.TableScans * TableScanPerTenThousand) / 10_000m;
 
     /// <summary>Durable Task Scheduler actions for a run: 1 per orchestration start, 2 per activity.</summary>
     public static double SchedulerActions(RunOperations run) => run.OrchestrationStarts + 2 * run.Activities;
 
-    /// <summary>Function executions: the HTTP call that starts the run, each activity, each orchestrator episode.</summary>
-    public static double Executions(RunOperations run) => 1 + run.Activities + run.Episodes;
+    /// <summary>
+    /// Function executions billed on Flex Consumption: the HTTP call that starts the run and each activity. Orchestrator
+    /// episodes are not: "when you use the Azure Functions Consumption plan, you're billed for each replay of an
+    /// orchestrator function. Other plan types don't charge for orchestrator function replay."
+    /// (https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-billing, read 2026-11-30). The table
+    /// also prints the figure with every episode billed, the upper bound.
+    /// </summary>
+    public static double Executions(RunOperations run) => 1 + run.Activities;
+
+    /// <summary>Executions if each orchestrator episode were billed too (the legacy Consumption plan's rule).</summary>
+    public static double ExecutionsWithEpisodes(RunOperations run) => Executions(run) + run.Episodes;
 
     public static IEnumerable<string> Table(RunOperations run)
     {
         var executionPrice = FunctionsPerMillionExecutions / 1_000_000m + GbSecondsPerExecution * FunctionsPerGbSecond;
         var cosmos = (decimal)(run.DocumentRu + run.UsageRu + 1 /* API key point read */) * CosmosPerMillionRu / 1_000_000m;
         var functions = (decimal)Executions(run) * executionPrice;
-        var (queue, writes, batches, scans) = StorageTransactions(run);
-        var storage = ((decimal)queue * QueuePerTenThousand + (decimal)writes * TableWritePerTenThousand
-            + (decimal)batches * TableBatchWritePerTenThousand + (decimal)scans * TableScanPerTenThousand) / 10_000m;
+        var transactions = StorageTransactions(run);
+        var storage = StorageCost(transactions);
+        var storageWithoutSessions = StorageCost(StorageTransactions(run, extendedSessions: false));
         var actions = SchedulerActions(run);
         // The action price at which Cosmos + Functions + actions is exactly the goal, and at which the Scheduler costs a
         // run what the Azure Storage provider's transactions do.
         var breakEven = (GoalPerThousandRuns / 1000m - cosmos - functions) / (decimal)actions * 1_000_000m;
         var sameAsStorage = storage / (decimal)actions * 1_000_000m;
-        // The durable-functions-billing page says only the (legacy) Consumption plan bills orchestrator replays; whether
-        // Flex Consumption does was not found, so episodes are counted above and left out here.
-        var withoutEpisodes = (decimal)(Executions(run) - run.Episodes) * executionPrice;
+        var withEpisodes = (decimal)ExecutionsWithEpisodes(run) * executionPrice;
 
         yield return $"prices read {PricesRead} (sources in CostModel.cs); USD per 1,000";
         yield return "| 3-step run, per run | count | USD per 1,000 runs |";
         yield return "| --- | ---: | ---: |";
         yield return Row("Cosmos DB request units (documents + usage + API key)", run.DocumentRu + run.UsageRu + 1, cosmos);
-        yield return Row("Function executions (HTTP + activities + episodes)", Executions(run), functions);
-        yield return Row("Durable, Azure Storage provider: storage transactions", queue + writes + batches + scans, storage);
+        yield return Row("Function executions (HTTP + activities; episodes are not billed on Flex)", Executions(run), functions);
+        yield return Row("Durable, Azure Storage provider: storage transactions (extended sessions)",
+            transactions.Queue + transactions.TableWrites + transactions.TableBatches + transactions.TableScans, storage);
         yield return Row("Durable Task Scheduler (Consumption): actions, price not found", actions, null);
         yield return string.Create(CultureInfo.InvariantCulture,
             $"| **total with the Azure Storage provider** | | **${(cosmos + functions + storage) * 1000m:F4}** |");
         yield return string.Create(CultureInfo.InvariantCulture,
             $"| **total with the Scheduler, without its actions** | | **${(cosmos + functions) * 1000m:F4}** |");
         yield return string.Create(CultureInfo.InvariantCulture,
+            $"Azure Storage provider if every episode reads its history (no extended session): ${storageWithoutSessions * 1000m:F4}, total ${(cosmos + functions + storageWithoutSessions) * 1000m:F4}");
+        yield return string.Create(CultureInfo.InvariantCulture,
+            $"if every orchestrator episode were a billed execution too ({ExecutionsWithEpisodes(run):F1}): Function executions ${withEpisodes * 1000m:F4}, Cosmos + Functions ${(cosmos + withEpisodes) * 1000m:F4}");
+        yield return string.Create(CultureInfo.InvariantCulture,
             $"the Scheduler costs a run less than the Azure Storage provider's transactions if an action costs under ${sameAsStorage:F2} per million");
         yield return string.Create(CultureInfo.InvariantCulture,
-            $"if orchestrator episodes are not billed executions: Function executions ${withoutEpisodes * 1000m:F4}, Cosmos + Functions ${(cosmos + withoutEpisodes) * 1000m:F4}");
+            $"at the unverified third-party reading of ${SchedulerReportedPerAction} per action, the Scheduler's actions alone would be ${(decimal)actions * SchedulerReportedPerAction * 1000m:F2} per 1,000 runs");
         yield return breakEven > 0
-            ? string.Create(CultureInfo.InvariantCulture, $"goal ${GoalPerThousandRuns} per 1,000 runs: met with the Scheduler only if an action costs under ${breakEven:F3} per million")
+            ? string.Create(CultureInfo.InvariantCulture, $"goal ${GoalPerThousandRuns} per 1,000 runs: not met with the Azure Storage provider; met with the Scheduler only if an action costs under ${breakEven:F3} per million")
             : string.Create(CultureInfo.InvariantCulture, $"goal ${GoalPerThousandRuns} per 1,000 runs: not met by Cosmos and Functions alone (${(cosmos + functions) * 1000m:F4}), whatever the backend");
     }
 

@@ -49,6 +49,21 @@ public sealed partial class DeploymentFilesTests
     }
 
     /// <summary>
+    /// The cost table (docs/benchmarks-usage.md) counts one history read per run on the Azure Storage provider: that holds
+    /// only with extended sessions, kept for longer than the engine's usual wait between two results.
+    /// </summary>
+    [Fact]
+    public void HostJson_DurableExtendedSessions_AreOn_SoAnEpisodeDoesNotReadTheHistoryAgain()
+    {
+        using var hostJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "functions", "AgentFunctions.Functions", "host.json")));
+
+        var durable = hostJson.RootElement.GetProperty("extensions").GetProperty("durableTask");
+
+        Assert.True(durable.GetProperty("extendedSessionsEnabled").GetBoolean());
+        Assert.InRange(durable.GetProperty("extendedSessionIdleTimeoutInSeconds").GetInt32(), 30, 300);
+    }
+
+    /// <summary>
     /// Settings the Functions app's code reads (measured: the app's whole composition is built on a configuration that
     /// records every key asked for, every service and options object is resolved, the hosted services start) are set
     /// by the Bicep and present in local.settings.sample.json; and neither sets an app setting nobody reads.
