@@ -29,15 +29,37 @@ public static class EngineCpuProfile
             {
                 for (var i = 0; i < runsPerRound; i++) await bench.ThreeStepRun();
             });
+            var heap = await MeasureRetainedAsync(bench, rounds);
             var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?";
             Console.WriteLine($"ENGINE-CPU loop step: cpu {loop.Cpu:F1} us, wall {loop.Wall:F1} us ({1e6 / loop.Wall:F0} steps/s), alloc {loop.Bytes / 1024.0:F2} KB, {loop.Items:F2} pool items, {loop.Switches:F2} context switches; " +
                 $"3-step run: cpu {three.Cpu:F1} us, wall {three.Wall:F1} us, alloc {three.Bytes / 1024.0:F2} KB, {three.Items:F1} pool items, {three.Switches:F1} context switches; {rounds} rounds, loadavg {load}");
+            Console.WriteLine($"ENGINE-HEAP after {heap.Runs} more runs (no forced GC between): {heap.Gen2} gen2 GCs, {heap.Gen0} gen0 GCs, heap retained {heap.RetainedPerRun:F0} bytes per finished run");
         }
         finally
         {
             bench.Cleanup();
         }
         return 0;
+    }
+
+    /// <summary>
+    /// The concurrent workload again without forced collections between rounds: how many gen2 collections it causes, and
+    /// how much heap each finished run leaves behind (what a long-lived host keeps per run it has served).
+    /// </summary>
+    private static async Task<(int Runs, int Gen0, int Gen2, double RetainedPerRun)> MeasureRetainedAsync(EngineOverheadBench bench, int rounds)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var heap0 = GC.GetTotalMemory(forceFullCollection: true);
+        var gen0 = GC.CollectionCount(0);
+        var gen2 = GC.CollectionCount(2);
+        for (var r = 0; r < rounds; r++) await bench.ConcurrentLoopSteps();
+        var gen0Count = GC.CollectionCount(0) - gen0;
+        var gen2Count = GC.CollectionCount(2) - gen2;
+        GC.WaitForPendingFinalizers();
+        var heap1 = GC.GetTotalMemory(forceFullCollection: true);
+        var runs = rounds * EngineOverheadBench.ConcurrentRuns;
+        return (runs, gen0Count, gen2Count, (double)(heap1 - heap0) / runs);
     }
 
     private static async Task<(double Cpu, double Wall, double Bytes, double Items, double Switches)> MeasureAsync(int rounds, int perRound, Func<Task> body)

@@ -75,9 +75,11 @@ internal sealed class EngineHarness : IAsyncDisposable
         // The activities keep transcripts in the runner's journal, and the runner runs the activities: built in that order.
         var registry = AgentRunActivities.Register(new OrchestrationRegistry(), () => Activities);
         Register?.Invoke(registry);
-        IOrchestrationJournal journal = new FileOrchestrationJournal(Path.Combine(Directory, "orchestration"));
+        var orchestration = Path.Combine(Directory, "orchestration");
+        IOrchestrationJournal journal = new FileOrchestrationJournal(orchestration);
         if (wrapJournal is not null) journal = wrapJournal(journal);
-        Runner = new LocalOrchestrationRunner(journal, registry, Time, NullLogger.Instance);
+        Runner = new LocalOrchestrationRunner(journal, registry, Time, NullLogger.Instance,
+            finished: new FinishedInstanceStore(Path.Combine(orchestration, FinishedInstanceStore.FileName)));
         Activities = new AgentRunActivities(Store, Catalog, Tools, models.GetRequiredService<IChatModelRouter>(), Knowledge, Time, Options, NullLogger<AgentRunActivities>.Instance, Runner.Transcript);
         Runs = new RunService(Store, Runner, Time, Options);
     }
