@@ -402,7 +402,16 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
 
     private void Finish(OrchestrationInstance instance, JournalRecordType type, string? outputJson, object? output, string? failure)
     {
-        Record(instance, new JournalRecord(type, instance.Id, 0, instance.Name, 0, Time.GetUtcNow().UtcTicks, outputJson ?? failure), () =>
+        // The last custom status and the version the finished instance will have travel in its finish record, so it reads
+        // the same after a restart as before (Durable keeps a finished instance's custom status too).
+        string? customStatus;
+        int version;
+        lock (instance.Gate)
+        {
+            customStatus = instance.CustomStatus is { } status ? JsonSerializer.Serialize(status, status.GetType(), PlatformJson.Options) : null;
+            version = checked((int)instance.Version + 1);
+        }
+        Record(instance, new JournalRecord(type, instance.Id, version, instance.Name, 0, Time.GetUtcNow().UtcTicks, outputJson ?? failure, customStatus), () =>
         {
             lock (instance.Gate)
             {
@@ -410,7 +419,8 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
                 instance.Output = output;
                 instance.Failure = failure;
                 instance.Status = StatusOf(type);
-                instance.Version++;
+                instance.Version = version;
+                instance.SerializedCustomStatus = (version, customStatus);
             }
         });
         instance.ReleaseHistory();
@@ -488,13 +498,13 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
                 case JournalRecordType.TerminateRequested:
                     target.TerminateReason = record.Payload;
                     break;
-                case JournalRecordType.Completed:
-                    target.Status = OrchestrationRuntimeStatus.Completed;
-                    target.OutputJson = record.Payload;
-                    break;
-                case JournalRecordType.Failed or JournalRecordType.Terminated:
+                case JournalRecordType.Completed or JournalRecordType.Failed or JournalRecordType.Terminated:
+                    // A finish record: its position is the instance's last version, its extra the last custom status.
                     target.Status = StatusOf(record.Type);
-                    target.Failure = record.Payload;
+                    if (record.Type == JournalRecordType.Completed) target.OutputJson = record.Payload;
+                    else target.Failure = record.Payload;
+                    target.Version = record.Position;
+                    target.SerializedCustomStatus = (record.Position, record.Extra);
                     break;
             }
         }
@@ -561,7 +571,9 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
                         OrchestrationRuntimeStatus.Failed => JournalRecordType.Failed,
                         _ => JournalRecordType.Terminated,
                     };
-                    records.Add(new JournalRecord(type, instance.Id, 0, instance.Name, 0, instance.StartedAt.UtcTicks, instance.OutputJson ?? instance.Failure));
+                    var state = instance.State();
+                    records.Add(new JournalRecord(type, instance.Id, (int)state.Version, instance.Name, 0, instance.StartedAt.UtcTicks, instance.OutputJson ?? instance.Failure,
+                        state.SerializedCustomStatus));
                 }
             }
             journal.Rewrite(records);
