@@ -43,10 +43,12 @@ internal sealed class FinishedInstanceStore : IDisposable
         if (path != ":memory:") Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, DefaultTimeout = 30 }.ToString());
         connection.Open();
-        // NORMAL: a commit is not fsynced, a checkpoint is (the journal covers rows not yet checkpointed).
+        // NORMAL: a commit is not fsynced, a checkpoint is (the journal covers rows not yet checkpointed). secure_delete:
+        // a purged row's bytes are overwritten, not left in free pages (tenant deletion leaves nothing on disk).
         LocalSqlite.Execute(connection, """
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = NORMAL;
+            PRAGMA secure_delete = ON;
             CREATE TABLE IF NOT EXISTS finished (
                 id TEXT NOT NULL PRIMARY KEY,
                 name TEXT NOT NULL,
@@ -166,7 +168,8 @@ internal sealed class FinishedInstanceStore : IDisposable
                 command.ExecuteNonQuery();
             }
             transaction.Commit();
-            Checkpoint();
+            // Into the database file, and the write-ahead log (which still holds the rows as inserted) emptied.
+            Checkpoint(truncate: true);
         }
     }
 
@@ -254,9 +257,9 @@ internal sealed class FinishedInstanceStore : IDisposable
         insert.Transaction = null;
     }
 
-    private void Checkpoint()
+    private void Checkpoint(bool truncate = false)
     {
         if (connection.DataSource is ":memory:" or "") return;
-        LocalSqlite.Execute(connection, "PRAGMA wal_checkpoint(FULL);");
+        LocalSqlite.Execute(connection, truncate ? "PRAGMA wal_checkpoint(TRUNCATE);" : "PRAGMA wal_checkpoint(FULL);");
     }
 }

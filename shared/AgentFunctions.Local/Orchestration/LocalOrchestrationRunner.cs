@@ -424,9 +424,10 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
             }
         });
         instance.ReleaseHistory();
+        // Out of memory before anyone waiting is told: whoever saw it finish finds it where it stays.
+        Evict(instance);
         instance.Done.TrySetResult();
         instance.Signal();
-        Evict(instance);
         if (journal.Length > compactionThreshold) Compact();
     }
 

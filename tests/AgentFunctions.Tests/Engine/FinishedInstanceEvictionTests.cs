@@ -24,7 +24,7 @@ public sealed class FinishedInstanceEvictionTests
         var agent = await harness.SeedAgentAsync();
         var run = await harness.WaitFinishedAsync((await harness.StartAsync(agent.Id, OneCall)).Id);
 
-        harness.Runner.FlushFinished();
+        await StoredAsync(harness, run.Id);
         var state = await harness.Runner.GetStateAsync(run.Id);
         var completed = await harness.Runner.WaitForCompletionAsync(run.Id, TimeSpan.FromMinutes(10)).WaitAsync(TimeSpan.FromSeconds(20));
         var changed = await harness.Runner.WaitForChangeAsync(run.Id, state, TimeSpan.FromMinutes(10)).WaitAsync(TimeSpan.FromSeconds(20));
@@ -47,7 +47,7 @@ public sealed class FinishedInstanceEvictionTests
         await using var harness = EngineHarness.Create(new ManualTimeProvider());
         var agent = await harness.SeedAgentAsync();
         var run = await harness.WaitFinishedAsync((await harness.StartAsync(agent.Id, OneCall)).Id);
-        harness.Runner.FlushFinished();
+        await StoredAsync(harness, run.Id);
         var before = await harness.Runner.GetStateAsync(run.Id);
 
         // The orchestration client directly, and the run service's trigger path (a run id derived from the event).
@@ -109,7 +109,7 @@ public sealed class FinishedInstanceEvictionTests
         var agent = await harness.SeedAgentAsync(tools: ["agents.helper"]);
         var run = await harness.WaitFinishedAsync((await harness.StartAsync(agent.Id, "/call agents.helper {\"input\":\"hello\"}")).Id);
         var childId = Assert.Single(run.ToolCalls).ChildRunId!;
-        harness.Runner.FlushFinished();
+        await StoredAsync(harness, run.Id);
 
         // Named by the parent alone: the child is found through its parent in the store.
         var purged = await harness.Runner.PurgeAsync([run.Id]);
@@ -134,7 +134,6 @@ public sealed class FinishedInstanceEvictionTests
         var agent = await harness.SeedAgentAsync(tools: ["agents.helper", FakeToolCatalog.Guarded]);
         var started = await harness.StartAsync(agent.Id, "/call agents.helper {\"input\":\"hello\"}\n/call test.guarded {}");
         await harness.WaitProgressAsync(started.Id, p => p.PendingApprovalCallId is not null);
-        harness.Runner.FlushFinished();
 
         await harness.RestartAsync();
         await harness.WaitProgressAsync(started.Id, p => p.PendingApprovalCallId is not null);
@@ -145,5 +144,12 @@ public sealed class FinishedInstanceEvictionTests
         Assert.Equal("helper says hi", run.ToolCalls[0].Result);
         Assert.Equal(1, harness.Tools.TotalExecutions);
         Assert.False(harness.Runner.IsInMemory(run.ToolCalls[0].ChildRunId!));
+    }
+
+    /// <summary>Waits until the instance's completion is announced (it has left memory by then), then has the store write it.</summary>
+    private static async Task StoredAsync(EngineHarness harness, string instanceId)
+    {
+        await harness.Runner.WaitForCompletionAsync(instanceId, TimeSpan.FromMinutes(10)).WaitAsync(TimeSpan.FromSeconds(20));
+        harness.Runner.FlushFinished();
     }
 }
