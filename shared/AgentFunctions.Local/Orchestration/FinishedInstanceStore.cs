@@ -26,8 +26,10 @@ internal sealed class FinishedInstanceStore : IDisposable
 
     private readonly ConcurrentDictionary<string, OrchestrationInstance> pending = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
+    private readonly Lock readGate;
     private readonly SemaphoreSlim wake = new(0, 1);
     private readonly SqliteConnection connection;
+    private readonly SqliteConnection reader;
     private readonly SqliteCommand insert;
     private readonly SqliteCommand select;
     private readonly Thread writer;
@@ -39,9 +41,12 @@ internal sealed class FinishedInstanceStore : IDisposable
     public FinishedInstanceStore(string path, ILogger? logger = null)
     {
         this.logger = logger ?? NullLogger.Instance;
-        // One connection for the store's life, not pooled: closing it closes the file.
-        if (path != ":memory:") Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, DefaultTimeout = 30 }.ToString());
+        // A writer and a reader connection for the store's life, not pooled (closing them closes the file): with the
+        // write-ahead log a lookup (every start's dedupe check) does not wait for the writer's batch. In memory, one.
+        var inMemory = path == ":memory:";
+        if (!inMemory) Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, DefaultTimeout = 30 }.ToString();
+        connection = new SqliteConnection(connectionString);
         connection.Open();
         // NORMAL: a commit is not fsynced, a checkpoint is (the journal covers rows not yet checkpointed). secure_delete:
         // a purged row's bytes are overwritten, not left in free pages (tenant deletion leaves nothing on disk).
@@ -70,7 +75,18 @@ internal sealed class FinishedInstanceStore : IDisposable
         {
             insert.Parameters.Add(new SqliteParameter { ParameterName = name });
         }
-        select = connection.CreateCommand();
+        if (inMemory)
+        {
+            reader = connection;
+            readGate = gate;
+        }
+        else
+        {
+            reader = new SqliteConnection(connectionString);
+            reader.Open();
+            readGate = new Lock();
+        }
+        select = reader.CreateCommand();
         select.CommandText = "SELECT name, parent_id, status, output, failure, custom_status, version, started FROM finished WHERE id = $id;";
         select.Parameters.Add(new SqliteParameter { ParameterName = "$id" });
         writer = new Thread(WriteLoop) { IsBackground = true, Name = "Local runner finished-instance writer" };
@@ -96,22 +112,22 @@ internal sealed class FinishedInstanceStore : IDisposable
     {
         // Pending first, then the table: the writer removes an instance from pending only after its row is committed.
         if (pending.TryGetValue(instanceId, out var waiting)) return waiting;
-        lock (gate)
+        lock (readGate)
         {
             if (disposed) return null;
             select.Parameters[0].Value = instanceId;
-            using var reader = select.ExecuteReader();
-            if (!reader.Read()) return null;
+            using var row = select.ExecuteReader();
+            if (!row.Read()) return null;
             return OrchestrationInstance.Finished(
                 instanceId,
-                reader.GetString(0),
-                reader.IsDBNull(1) ? null : reader.GetString(1),
-                Enum.Parse<OrchestrationRuntimeStatus>(reader.GetString(2)),
-                reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5),
-                reader.GetInt64(6),
-                new DateTimeOffset(reader.GetInt64(7), TimeSpan.Zero));
+                row.GetString(0),
+                row.IsDBNull(1) ? null : row.GetString(1),
+                Enum.Parse<OrchestrationRuntimeStatus>(row.GetString(2)),
+                row.IsDBNull(3) ? null : row.GetString(3),
+                row.IsDBNull(4) ? null : row.GetString(4),
+                row.IsDBNull(5) ? null : row.GetString(5),
+                row.GetInt64(6),
+                new DateTimeOffset(row.GetInt64(7), TimeSpan.Zero));
         }
     }
 
@@ -119,14 +135,14 @@ internal sealed class FinishedInstanceStore : IDisposable
     public IReadOnlyList<string> ChildrenOf(string parentId)
     {
         var children = pending.Values.Where(i => i.ParentId == parentId).Select(i => i.Id).ToList();
-        lock (gate)
+        lock (readGate)
         {
             if (disposed) return children;
-            using var command = connection.CreateCommand();
+            using var command = reader.CreateCommand();
             command.CommandText = "SELECT id FROM finished WHERE parent_id = $parent;";
             command.Parameters.AddWithValue("$parent", parentId);
-            using var reader = command.ExecuteReader();
-            while (reader.Read()) children.Add(reader.GetString(0));
+            using var rows = command.ExecuteReader();
+            while (rows.Read()) children.Add(rows.GetString(0));
         }
         return [.. children.Distinct(StringComparer.Ordinal)];
     }
@@ -182,9 +198,13 @@ internal sealed class FinishedInstanceStore : IDisposable
         writer.Join();
         lock (gate)
         {
-            insert.Dispose();
-            select.Dispose();
-            connection.Dispose();
+            lock (readGate)
+            {
+                insert.Dispose();
+                select.Dispose();
+                if (!ReferenceEquals(reader, connection)) reader.Dispose();
+                connection.Dispose();
+            }
         }
     }
 
