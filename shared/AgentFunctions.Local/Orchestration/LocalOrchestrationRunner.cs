@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using AgentFunctions.Common;
 using AgentFunctions.Engine.Orchestration;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -12,13 +13,20 @@ namespace AgentFunctions.Local.Orchestration;
 /// (activity, child orchestration, event wait, timer) before the orchestration continues. After a restart,
 /// <see cref="ResumeAsync"/> replays each unfinished instance from its history: recorded operations are not executed
 /// again, and an orchestration that asks for something other than what history holds fails as non-deterministic.
+/// <para>
+/// Memory holds the unfinished instances only. A finished instance moves to the <see cref="FinishedInstanceStore"/>
+/// (SQLite beside the journal), where status reads, waits and the start dedupe find it until it is purged, as Durable
+/// keeps a completed instance: so a long-lived host does not grow with every run it has served.
+/// </para>
 /// </summary>
 public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDisposable, IDisposable
 {
     /// <summary>Compact the journal (drop finished instances) once it grows past this many bytes.</summary>
     public const long CompactionThresholdBytes = 64L * 1024 * 1024;
 
+    /// <summary>Unfinished instances (and finished ones on their way to <see cref="finished"/>).</summary>
     private readonly ConcurrentDictionary<string, OrchestrationInstance> instances = new(StringComparer.Ordinal);
+    private readonly FinishedInstanceStore finished;
     private readonly IOrchestrationJournal journal;
     private readonly ILogger logger;
     private readonly Lock appendLock = new();
@@ -29,13 +37,17 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
     private volatile bool journalFailed;
 
     public LocalOrchestrationRunner(string directory, OrchestrationRegistry registry, TimeProvider time, ILogger<LocalOrchestrationRunner>? logger = null)
-        : this(new FileOrchestrationJournal(directory), registry, time, logger ?? NullLogger<LocalOrchestrationRunner>.Instance)
+        : this(new FileOrchestrationJournal(directory), registry, time, logger ?? NullLogger<LocalOrchestrationRunner>.Instance,
+            finished: new FinishedInstanceStore(Path.Combine(directory, FinishedInstanceStore.FileName), logger))
     {
     }
 
-    internal LocalOrchestrationRunner(IOrchestrationJournal journal, OrchestrationRegistry registry, TimeProvider time, ILogger logger, long compactionThreshold = CompactionThresholdBytes)
+    /// <param name="finished">Where finished instances go; null keeps them in an in-memory SQLite database (lost at a restart).</param>
+    internal LocalOrchestrationRunner(IOrchestrationJournal journal, OrchestrationRegistry registry, TimeProvider time, ILogger logger,
+        long compactionThreshold = CompactionThresholdBytes, FinishedInstanceStore? finished = null)
     {
         this.journal = journal;
+        this.finished = finished ?? new FinishedInstanceStore(":memory:", logger);
         this.logger = logger;
         this.compactionThreshold = compactionThreshold;
         Registry = registry;
@@ -113,9 +125,10 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
         var seen = new HashSet<string>(StringComparer.Ordinal);
         while (pending.TryPop(out var id))
         {
-            if (!seen.Add(id) || !instances.TryGetValue(id, out var instance)) continue;
+            if (!seen.Add(id) || Find(id) is not { } instance) continue;
             targets.Add(instance);
             lock (instance.Gate) foreach (var child in instance.Children) pending.Push(child);
+            foreach (var child in finished.ChildrenOf(id)) pending.Push(child);
         }
         if (targets.Count == 0) return 0;
         foreach (var instance in targets.Where(i => !i.IsTerminal))
@@ -123,23 +136,28 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
             await TerminateAsync(instance.Id, "purged", cancellationToken).ConfigureAwait(false);
             await WaitForCompletionAsync(instance.Id, PurgeStopWait, cancellationToken).ConfigureAwait(false);
         }
-        foreach (var instance in targets) instances.TryRemove(instance.Id, out _);
+        var ids = targets.Select(i => i.Id).ToList();
+        lock (appendLock)
+        {
+            foreach (var id in ids) instances.TryRemove(id, out _);
+            finished.Remove(ids);
+        }
         // The journal keeps only what the dictionary still holds: rewriting it now drops the purged history from disk.
         Compact();
         return targets.Count;
     }
 
     public Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default) =>
-        Task.FromResult(instances.TryGetValue(instanceId, out var instance) ? StateOf(instance) : null);
+        Task.FromResult(Find(instanceId)?.State());
 
     public async Task<OrchestrationState?> WaitForChangeAsync(string instanceId, OrchestrationState? known, TimeSpan maxWait, CancellationToken cancellationToken = default)
     {
-        if (!instances.TryGetValue(instanceId, out var instance)) return null;
+        if (Find(instanceId) is not { } instance) return null;
         var deadline = Time.GetUtcNow() + maxWait;
         while (true)
         {
             var changed = instance.ChangedTask;
-            var state = StateOf(instance);
+            var state = instance.State();
             var remaining = deadline - Time.GetUtcNow();
             if (known is null || state.Version != known.Version || state.Status != known.Status || state.IsTerminal || remaining <= TimeSpan.Zero)
             {
@@ -150,13 +168,13 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
             await Task.WhenAny(changed, timer, stopped.Task).ConfigureAwait(false);
             await cancel.CancelAsync().ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
-            if (stopped.Task.IsCompleted) return StateOf(instance);
+            if (stopped.Task.IsCompleted) return instance.State();
         }
     }
 
     public async Task<OrchestrationState?> WaitForCompletionAsync(string instanceId, TimeSpan maxWait, CancellationToken cancellationToken = default)
     {
-        if (!instances.TryGetValue(instanceId, out var instance)) return null;
+        if (Find(instanceId) is not { } instance) return null;
         if (!instance.Done.Task.IsCompleted)
         {
             using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -165,7 +183,7 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
             await cancel.CancelAsync().ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
         }
-        return StateOf(instance);
+        return instance.State();
     }
 
     public async ValueTask DisposeAsync()
@@ -176,6 +194,7 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
         var running = instances.Values.Select(i => i.Execution).OfType<Task>().ToArray();
         await Task.WhenAny(Task.WhenAll(running), Task.Delay(TimeSpan.FromSeconds(10), TimeProvider.System)).ConfigureAwait(false);
         journal.Dispose();
+        finished.Dispose();
         stopping.Dispose();
     }
 
@@ -258,6 +277,12 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
         }
     }
 
+    /// <summary>Whether the instance is held in memory (unfinished, or finished and not yet in the finished-instance store).</summary>
+    internal bool IsInMemory(string instanceId) => instances.ContainsKey(instanceId) || finished.IsPending(instanceId);
+
+    /// <summary>Stores every finished instance still in memory now (tests; compaction does it itself).</summary>
+    internal void FlushFinished() => finished.FlushDurable();
+
     internal OrchestrationInstance StartChild(OrchestrationInstance parent, string name, string childId, object? input)
     {
         var child = Create(name, childId, input, input?.GetType() ?? typeof(object), parent.Id, out _);
@@ -281,9 +306,15 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
 
     internal T Deserialize<T>(string? json) => json is null ? default! : JsonSerializer.Deserialize<T>(json, PlatformJson.Stored)!;
 
+    /// <summary>An instance by id: unfinished ones from memory, finished ones from the finished-instance store; null when unknown.</summary>
+    private OrchestrationInstance? Find(string instanceId) =>
+        instances.TryGetValue(instanceId, out var instance) ? instance : finished.Find(instanceId);
+
     private OrchestrationInstance Create(string name, string instanceId, object? input, Type inputType, string? parentId, out bool created)
     {
-        if (instances.TryGetValue(instanceId, out var existing))
+        // Starting an id again is a no-op while the instance exists in any status, finished included (until purged):
+        // that is how a trigger event's run is started once.
+        if (Find(instanceId) is { } existing)
         {
             created = false;
             return existing;
@@ -294,7 +325,7 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
         if (!instances.TryAdd(instanceId, instance))
         {
             created = false;
-            return instances[instanceId];
+            return Find(instanceId) ?? throw new InvalidOperationException($"Orchestration {instanceId} vanished while it was started.");
         }
         Record(instance, new JournalRecord(JournalRecordType.Started, instanceId, 0, name, 0, now.UtcTicks, json, parentId));
         created = true;
@@ -371,7 +402,16 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
 
     private void Finish(OrchestrationInstance instance, JournalRecordType type, string? outputJson, object? output, string? failure)
     {
-        Record(instance, new JournalRecord(type, instance.Id, 0, instance.Name, 0, Time.GetUtcNow().UtcTicks, outputJson ?? failure), () =>
+        // The last custom status and the version the finished instance will have travel in its finish record, so it reads
+        // the same after a restart as before (Durable keeps a finished instance's custom status too).
+        string? customStatus;
+        int version;
+        lock (instance.Gate)
+        {
+            customStatus = instance.CustomStatus is { } status ? JsonSerializer.Serialize(status, status.GetType(), PlatformJson.Options) : null;
+            version = checked((int)instance.Version + 1);
+        }
+        Record(instance, new JournalRecord(type, instance.Id, version, instance.Name, 0, Time.GetUtcNow().UtcTicks, outputJson ?? failure, customStatus), () =>
         {
             lock (instance.Gate)
             {
@@ -379,13 +419,32 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
                 instance.Output = output;
                 instance.Failure = failure;
                 instance.Status = StatusOf(type);
-                instance.Version++;
+                instance.Version = version;
+                instance.SerializedCustomStatus = (version, customStatus);
             }
         });
         instance.ReleaseHistory();
+        // Out of memory before anyone waiting is told: whoever saw it finish finds it where it stays.
+        Evict(instance);
         instance.Done.TrySetResult();
         instance.Signal();
         if (journal.Length > compactionThreshold) Compact();
+    }
+
+    /// <summary>
+    /// Moves a finished instance out of memory: into the finished-instance store first, then out of the dictionary, so a
+    /// reader looking in that order always finds it (and compaction, which snapshots the dictionary before it flushes
+    /// the store, never drops it from both).
+    /// </summary>
+    private void Evict(OrchestrationInstance instance)
+    {
+        lock (appendLock)
+        {
+            // Purged while it was stopping: it is gone, not finished.
+            if (!instances.TryGetValue(instance.Id, out var current) || !ReferenceEquals(current, instance)) return;
+            finished.Add(instance);
+            instances.TryRemove(new KeyValuePair<string, OrchestrationInstance>(instance.Id, instance));
+        }
     }
 
     private static OrchestrationRuntimeStatus StatusOf(JournalRecordType type) => type switch
@@ -394,20 +453,6 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
         JournalRecordType.Failed => OrchestrationRuntimeStatus.Failed,
         _ => OrchestrationRuntimeStatus.Terminated,
     };
-
-    private OrchestrationState StateOf(OrchestrationInstance instance)
-    {
-        lock (instance.Gate)
-        {
-            // A finished instance's progress is in its output and records; serialising it again would be waste.
-            if (!instance.IsTerminal && (instance.SerializedCustomStatus.Version != instance.Version || instance.SerializedCustomStatus.Json is null && instance.CustomStatus is not null))
-            {
-                var json = instance.CustomStatus is null ? null : JsonSerializer.Serialize(instance.CustomStatus, instance.CustomStatus.GetType(), PlatformJson.Options);
-                instance.SerializedCustomStatus = (instance.Version, json);
-            }
-            return new OrchestrationState(instance.Id, instance.Status, instance.SerializedCustomStatus.Json, instance.OutputJson, instance.Failure, instance.Version);
-        }
-    }
 
     private void Load()
     {
@@ -454,35 +499,55 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
                 case JournalRecordType.TerminateRequested:
                     target.TerminateReason = record.Payload;
                     break;
-                case JournalRecordType.Completed:
-                    target.Status = OrchestrationRuntimeStatus.Completed;
-                    target.OutputJson = record.Payload;
-                    break;
-                case JournalRecordType.Failed or JournalRecordType.Terminated:
+                case JournalRecordType.Completed or JournalRecordType.Failed or JournalRecordType.Terminated:
+                    // A finish record: its position is the instance's last version, its extra the last custom status.
                     target.Status = StatusOf(record.Type);
-                    target.Failure = record.Payload;
+                    if (record.Type == JournalRecordType.Completed) target.OutputJson = record.Payload;
+                    else target.Failure = record.Payload;
+                    target.Version = record.Position;
+                    target.SerializedCustomStatus = (record.Position, record.Extra);
                     break;
             }
         }
-        foreach (var instance in instances.Values.Where(i => i.IsTerminal))
+        var done = instances.Values.Where(i => i.IsTerminal).ToList();
+        if (done.Count == 0) return;
+        foreach (var instance in done) instance.ReleaseHistory();
+        try
         {
-            instance.ReleaseHistory();
-            instance.Done.TrySetResult();
+            // Durable in the finished-instance store before the compaction below drops their journal records.
+            finished.Store(done);
         }
-        if (instances.Values.Any(i => i.IsTerminal)) Compact();
+        catch (SqliteException ex)
+        {
+            logger.LogError(ex, "Could not store {Count} finished orchestrations; they stay in memory and in the journal", done.Count);
+            foreach (var instance in done) instance.Done.TrySetResult();
+            return;
+        }
+        foreach (var instance in done) instances.TryRemove(instance.Id, out _);
+        Compact();
     }
 
     /// <summary>
-    /// Rewrites the journal with only what a restart still needs: unfinished instances and the children they wait on.
-    /// Finished instances stay readable in memory until the process ends; after that their run records tell the story.
+    /// Rewrites the journal with only what a restart still needs: the instances in memory (unfinished ones, and finished
+    /// ones not yet handed to the finished-instance store). Everything finished before is made durable in that store
+    /// first; a finished sub-orchestration that an unfinished parent replays is read back from there.
     /// </summary>
     private void Compact()
     {
         lock (appendLock)
         {
-            var keep = instances.Values.Where(i => !i.IsTerminal).ToList();
-            var childIds = keep.SelectMany(i => i.Children).ToHashSet(StringComparer.Ordinal);
-            keep.AddRange(instances.Values.Where(i => i.IsTerminal && childIds.Contains(i.Id)));
+            // The dictionary first, then the store: an instance leaving the dictionary meanwhile is in the store by then.
+            var keep = instances.Values.ToList();
+            try
+            {
+                finished.FlushDurable();
+            }
+            catch (SqliteException ex)
+            {
+                // Not compacted: the journal keeps the finished instances' records until a later compaction succeeds.
+                logger.LogError(ex, "Could not store finished orchestrations; the journal is not compacted");
+                return;
+            }
             var records = new List<JournalRecord>();
             foreach (var instance in keep)
             {
@@ -507,7 +572,9 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
                         OrchestrationRuntimeStatus.Failed => JournalRecordType.Failed,
                         _ => JournalRecordType.Terminated,
                     };
-                    records.Add(new JournalRecord(type, instance.Id, 0, instance.Name, 0, instance.StartedAt.UtcTicks, instance.OutputJson ?? instance.Failure));
+                    var state = instance.State();
+                    records.Add(new JournalRecord(type, instance.Id, (int)state.Version, instance.Name, 0, instance.StartedAt.UtcTicks, instance.OutputJson ?? instance.Failure,
+                        state.SerializedCustomStatus));
                 }
             }
             journal.Rewrite(records);

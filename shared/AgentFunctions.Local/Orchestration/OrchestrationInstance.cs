@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
+using AgentFunctions.Common;
 using AgentFunctions.Engine.Models;
 using AgentFunctions.Engine.Orchestration;
 
@@ -106,6 +108,37 @@ internal sealed class OrchestrationInstance(string id, string name, string input
         }
         payload = null;
         return false;
+    }
+
+    /// <summary>A finished instance read back from the <see cref="FinishedInstanceStore"/>: terminal, done, never launched.</summary>
+    public static OrchestrationInstance Finished(string id, string name, string? parentId, OrchestrationRuntimeStatus status, string? outputJson,
+        string? failure, string? customStatusJson, long version, DateTimeOffset startedAt)
+    {
+        var instance = new OrchestrationInstance(id, name, "null", parentId, startedAt)
+        {
+            Status = status,
+            OutputJson = outputJson,
+            Failure = failure,
+            Version = version,
+            SerializedCustomStatus = (version, customStatusJson),
+        };
+        instance.TryMarkLaunched();
+        instance.Done.TrySetResult();
+        return instance;
+    }
+
+    /// <summary>The instance as a client sees it; the custom status is serialised once per version.</summary>
+    public OrchestrationState State()
+    {
+        lock (Gate)
+        {
+            if (SerializedCustomStatus.Version != Version || SerializedCustomStatus.Json is null && CustomStatus is not null)
+            {
+                var json = CustomStatus is null ? null : JsonSerializer.Serialize(CustomStatus, CustomStatus.GetType(), PlatformJson.Options);
+                SerializedCustomStatus = (Version, json);
+            }
+            return new OrchestrationState(Id, Status, SerializedCustomStatus.Json, OutputJson, Failure, Version);
+        }
     }
 
     /// <summary>Frees the history of a finished instance; its status and output stay readable.</summary>

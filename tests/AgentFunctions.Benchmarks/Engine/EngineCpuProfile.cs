@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace AgentFunctions.Benchmarks.Engine;
 
 /// <summary>
-/// <c>engine-cpu [rounds] [warmup]</c>: the <see cref="EngineOverheadBench"/> workloads without BenchmarkDotNet, reporting what
+/// <c>engine-cpu [rounds] [warmup] [heap-rounds]</c>: the <see cref="EngineOverheadBench"/> workloads without BenchmarkDotNet, reporting what
 /// holds on a loaded machine: process CPU time (user + system, all threads) and bytes allocated per loop step and per
 /// 3-step run, beside the wall clock. Other processes' load changes the wall clock, much less the CPU this process
 /// spends. Each figure is the median over rounds.
@@ -16,6 +16,7 @@ public static class EngineCpuProfile
     {
         var rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20;
         var warmup = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5;
+        var heapRounds = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : rounds;
         var bench = new EngineOverheadBench();
         bench.Setup();
         try
@@ -29,15 +30,39 @@ public static class EngineCpuProfile
             {
                 for (var i = 0; i < runsPerRound; i++) await bench.ThreeStepRun();
             });
+            var heap = await MeasureRetainedAsync(bench, heapRounds);
             var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?";
             Console.WriteLine($"ENGINE-CPU loop step: cpu {loop.Cpu:F1} us, wall {loop.Wall:F1} us ({1e6 / loop.Wall:F0} steps/s), alloc {loop.Bytes / 1024.0:F2} KB, {loop.Items:F2} pool items, {loop.Switches:F2} context switches; " +
                 $"3-step run: cpu {three.Cpu:F1} us, wall {three.Wall:F1} us, alloc {three.Bytes / 1024.0:F2} KB, {three.Items:F1} pool items, {three.Switches:F1} context switches; {rounds} rounds, loadavg {load}");
+            Console.WriteLine($"ENGINE-HEAP after {heap.Runs} more runs (no forced GC between): {heap.Gen2} gen2 GCs, {heap.Gen0} gen0 GCs, heap retained {heap.RetainedPerRun:F0} bytes per finished run, {heap.Wall:F1} us per loop step");
         }
         finally
         {
             bench.Cleanup();
         }
         return 0;
+    }
+
+    /// <summary>
+    /// The concurrent workload again without forced collections between rounds: how many gen2 collections it causes, and
+    /// how much heap each finished run leaves behind (what a long-lived host keeps per run it has served).
+    /// </summary>
+    private static async Task<(int Runs, int Gen0, int Gen2, double RetainedPerRun, double Wall)> MeasureRetainedAsync(EngineOverheadBench bench, int rounds)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var heap0 = GC.GetTotalMemory(forceFullCollection: true);
+        var gen0 = GC.CollectionCount(0);
+        var gen2 = GC.CollectionCount(2);
+        var started = Stopwatch.GetTimestamp();
+        for (var r = 0; r < rounds; r++) await bench.ConcurrentLoopSteps();
+        var wall = Stopwatch.GetElapsedTime(started).TotalMicroseconds / (rounds * EngineOverheadBench.ConcurrentRuns * EngineOverheadBench.StepsPerRun);
+        var gen0Count = GC.CollectionCount(0) - gen0;
+        var gen2Count = GC.CollectionCount(2) - gen2;
+        GC.WaitForPendingFinalizers();
+        var heap1 = GC.GetTotalMemory(forceFullCollection: true);
+        var runs = rounds * EngineOverheadBench.ConcurrentRuns;
+        return (runs, gen0Count, gen2Count, (double)(heap1 - heap0) / runs, wall);
     }
 
     private static async Task<(double Cpu, double Wall, double Bytes, double Items, double Switches)> MeasureAsync(int rounds, int perRound, Func<Task> body)

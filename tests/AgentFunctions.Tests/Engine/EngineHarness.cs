@@ -54,6 +54,9 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public RunService Runs { get; private set; } = null!;
 
+    /// <summary>The runner compacts its journal past this many bytes (1 compacts at every finished run).</summary>
+    public long CompactionThreshold { get; set; } = LocalOrchestrationRunner.CompactionThresholdBytes;
+
     /// <summary>Extra orchestrations/activities a test registers beside the agent run.</summary>
     public Action<OrchestrationRegistry>? Register { get; set; }
 
@@ -75,9 +78,11 @@ internal sealed class EngineHarness : IAsyncDisposable
         // The activities keep transcripts in the runner's journal, and the runner runs the activities: built in that order.
         var registry = AgentRunActivities.Register(new OrchestrationRegistry(), () => Activities);
         Register?.Invoke(registry);
-        IOrchestrationJournal journal = new FileOrchestrationJournal(Path.Combine(Directory, "orchestration"));
+        var orchestration = Path.Combine(Directory, "orchestration");
+        IOrchestrationJournal journal = new FileOrchestrationJournal(orchestration);
         if (wrapJournal is not null) journal = wrapJournal(journal);
-        Runner = new LocalOrchestrationRunner(journal, registry, Time, NullLogger.Instance);
+        Runner = new LocalOrchestrationRunner(journal, registry, Time, NullLogger.Instance, CompactionThreshold,
+            finished: new FinishedInstanceStore(Path.Combine(orchestration, FinishedInstanceStore.FileName)));
         Activities = new AgentRunActivities(Store, Catalog, Tools, models.GetRequiredService<IChatModelRouter>(), Knowledge, Time, Options, NullLogger<AgentRunActivities>.Instance, Runner.Transcript);
         Runs = new RunService(Store, Runner, Time, Options);
     }

@@ -449,6 +449,35 @@ public abstract class EngineBehaviourSuite : EngineWaitingBehaviourSuite
     }
 
     [Fact]
+    public async Task Client_FinishedRun_ReadsWaitsAndStartAgainAnswerFromTheEngine_AlsoAfterRestart()
+    {
+        await using var engine = await CreateAsync();
+        var agent = await engine.SeedAgentAsync();
+        var run = await engine.WaitFinishedAsync((await engine.StartAsync(agent.Id, "/call test.echo {\"text\":\"once\"}")).Id);
+        var again = new AgentRunInput(engine.Tenant, run.Id, agent.Id, engine.Caller.UserId, null, "/call test.echo {\"text\":\"twice\"}");
+
+        // A finished instance: status with output and last progress, waits that return at once, a start that starts nothing
+        // (the trigger dedupe: same event, same run id, one run), before and after a restart of the worker.
+        var state = await engine.Orchestrations.GetStateAsync(run.Id);
+        await engine.Orchestrations.StartAsync(EngineNames.AgentRun, run.Id, again);
+        var completed = await engine.Orchestrations.WaitForCompletionAsync(run.Id, TimeSpan.FromSeconds(30));
+        var changed = await engine.Orchestrations.WaitForChangeAsync(run.Id, state, TimeSpan.FromSeconds(30));
+        await engine.CrashAndRestartAsync();
+        await engine.Runs.StartAsync(engine.Caller, agent.Id, "/call test.echo {\"text\":\"thrice\"}", null, runId: run.Id);
+        var after = await engine.Orchestrations.WaitForCompletionAsync(run.Id, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, state!.Status);
+        // The output as each engine's data converter wrote it (Durable's own JSON settings, the runner's stored JSON).
+        Assert.Contains("once", state.SerializedOutput);
+        Assert.Equal(RunStatus.Completed, System.Text.Json.JsonSerializer.Deserialize<RunProgress>(state.SerializedCustomStatus!, AgentFunctions.Common.PlatformJson.Stored)!.Status);
+        Assert.Equal(state, completed);
+        Assert.Equal(state, changed);
+        Assert.Equal(state, after);
+        Assert.Equal(1, engine.Tools.TotalExecutions);
+        Assert.Equal(run.Answer, (await engine.Store.For(engine.Tenant).GetAsync<Run>(run.Id))!.Value.Answer);
+    }
+
+    [Fact]
     public async Task Client_ApprovedRun_ChangesAndCompletesWithOutput()
     {
         await using var engine = await CreateAsync();
