@@ -139,7 +139,8 @@ public static class KnowledgeFigures
         var bytes = corpus.Select(Encoding.UTF8.GetBytes).ToList();
         var total = bytes.Sum(b => (long)b.Length);
         var embedder = MiniLmEmbedder.Shared;
-        var options = new ChunkingOptions(new KnowledgeOptions().DefaultChunkTokens, new KnowledgeOptions().DefaultOverlapTokens, embedder.MaxInputTokens, embedder.CountInputTokens);
+        // As KnowledgeIngestion chunks: with the embedder's count by parts.
+        var options = ChunkingOptions.For(new KnowledgeOptions().DefaultChunkTokens, new KnowledgeOptions().DefaultOverlapTokens, embedder);
         var index = new SqliteKnowledgeIndex(Path.Combine(root, "ingest.db"));
         var tenant = new TenantId("ten_ingest");
         var vector = UnitVector(new Random(1), embedder.Dimensions);
@@ -197,13 +198,16 @@ public static class KnowledgeFigures
         }
         var blocks = new List<IReadOnlyList<TextBlock>>();
         Stage("extract", () => { foreach (var b in bytes) blocks.Add(DocumentExtractor.Extract(FileFormat.Text, b)); });
+        Stage("extract again", () => { foreach (var b in bytes) DocumentExtractor.Extract(FileFormat.Text, b); });
         Stage("o200k count", () => { foreach (var list in blocks) foreach (var block in list) TextChunker.CountTokens(block.Text); });
         Stage("minilm count", () => { foreach (var list in blocks) foreach (var block in list) embedder.CountInputTokens(block.Text); });
         Stage("minilm count again", () => { foreach (var list in blocks) foreach (var block in list) embedder.CountInputTokens(block.Text); });
         Stage("o200k count again", () => { foreach (var list in blocks) foreach (var block in list) TextChunker.CountTokens(block.Text); });
-        Stage("split (o200k, minilm window)", () => { foreach (var list in blocks) TextChunker.Split(list, new ChunkingOptions(160, 24, 256, embedder.CountInputTokens)); });
+        Stage("split (o200k, minilm window, whole chunks counted)", () => { foreach (var list in blocks) TextChunker.Split(list, new ChunkingOptions(160, 24, 256, embedder.CountInputTokens)); });
+        Stage("split (o200k, minilm window by parts, as ingestion runs it)", () => { foreach (var list in blocks) TextChunker.Split(list, ChunkingOptions.For(160, 24, embedder)); });
+        Stage("split again (by parts)", () => { foreach (var list in blocks) TextChunker.Split(list, ChunkingOptions.For(160, 24, embedder)); });
         Stage("split (o200k only)", () => { foreach (var list in blocks) TextChunker.Split(list, new ChunkingOptions(160, 24, 256, _ => 0)); });
-        var chunks = blocks.Select(list => TextChunker.Split(list, new ChunkingOptions(160, 24, 256, embedder.CountInputTokens))).ToList();
+        var chunks = blocks.Select(list => TextChunker.Split(list, ChunkingOptions.For(160, 24, embedder))).ToList();
         Stage("chunk hashes (SHA-256)", () => { foreach (var list in chunks) foreach (var c in list) KnowledgeIngestion.ChunkHash(c.EmbeddingText); });
         var vector = UnitVector(new Random(1), 384);
         var documents = chunks.Select((list, d) => list.Select(c => new IndexedChunk($"doc_{d}-v1-{c.Ordinal}", $"doc_{d}", "doc.txt", c.Ordinal, c.Content, KnowledgeIngestion.ChunkHash(c.EmbeddingText),
@@ -464,7 +468,7 @@ public static class KnowledgeFigures
         foreach (var file in files)
         {
             var chunks = TextChunker.Split(DocumentExtractor.Extract(file.Format, file.Bytes),
-                new ChunkingOptions(defaults.DefaultChunkTokens, defaults.DefaultOverlapTokens, embedder.MaxInputTokens, embedder.CountInputTokens));
+                ChunkingOptions.For(defaults.DefaultChunkTokens, defaults.DefaultOverlapTokens, embedder));
             var vectors = await embedder.EmbedAsync(chunks.Select(c => c.EmbeddingText).ToList());
             await index.ReplaceDocumentAsync(scope, file.Name, chunks.Select((c, i) => new IndexedChunk($"{file.Name}-{c.Ordinal}", file.Name, file.Name, c.Ordinal, c.Content,
                 KnowledgeIngestion.ChunkHash(c.EmbeddingText), new ChunkCitation(c.HeadingPath, c.Page, c.Start, c.End), vectors[i])).ToList());
