@@ -194,14 +194,16 @@ public static class KnowledgeFigures
         void Stage(string name, Action action, int rounds = 5)
         {
             var used = new List<double>();
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
             for (var r = 0; r < rounds; r++)
             {
                 var cpu = Environment.CpuUsage.TotalTime;
                 action();
                 used.Add((Environment.CpuUsage.TotalTime - cpu).TotalSeconds);
             }
+            var perByte = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (mb * 1e6 * rounds);
             used.Sort();
-            Console.WriteLine($"PROFILE {name}: least {used[0]:F3} CPU-s = {mb / used[0]:F1} MB/CPU-s (median of {rounds}: {mb / used[rounds / 2]:F1})");
+            Console.WriteLine($"PROFILE {name}: least {used[0]:F3} CPU-s = {mb / used[0]:F1} MB/CPU-s (median of {rounds}: {mb / used[rounds / 2]:F1}); allocates {perByte:F1} bytes per byte of text");
         }
         var blocks = bytes.Select(b => DocumentExtractor.Extract(FileFormat.Text, b)).ToList();
         Stage("extract", () => { foreach (var b in bytes) DocumentExtractor.Extract(FileFormat.Text, b); });

@@ -218,7 +218,7 @@ public static partial class DocumentExtractor
             {
                 switch (node)
                 {
-                    case LiteralInline literal: text.Append(literal.Content.ToString()); break;
+                    case LiteralInline literal: text.Append(literal.Content.AsSpan()); break;
                     case CodeInline code: text.Append(code.Content); break;
                     case LineBreakInline: text.Append(' '); break;
                     case ContainerInline container: Walk(container.FirstChild); break;
