@@ -214,6 +214,19 @@ public sealed class O200kCountTests
         "City | Allowance | Berlin | 180",
         "two  spaces, a\ttab and\na line break are counted whole",
         " leading and trailing ",
+        "A sentence split off its paragraph keeps one trailing space. ",
+        "Ends in a word ",
+        "Ends in digits 123 ",
+        "Ends in an apostrophe's ",
+        "Ends in punctuation?! ",
+        "Ends in a quote.\" ",
+        "Ends in CJK 日本 ",
+        "Ends in emoji 👍🏽 ",
+        "Two trailing spaces  ",
+        "x ",
+        "! ",
+        "  ",
+        " ",
     ];
 
     [Theory]
@@ -225,6 +238,20 @@ public sealed class O200kCountTests
     }
 
     [Fact]
+    public void CountTokens_EqualsTheTokenizersCount_OnRandomSentencesWithATrailingSpace()
+    {
+        string[] words = ["the", "The", "allowance", "180", "1,000", "3.14", "e-mail", "don't", "HE'S", "(paren)", "[x]", "\"quoted\"", "50%", "$5.00", "U.S.A.",
+            "café", "日本", "Москва", "👍🏽", "x=y+z", "a/b", "...", "?!", "-", "'", "—", "über", "ÉCOLE", "123456", "_under", "#tag"];
+        string[] ends = [".", "!", "?", "?!", ".\"", ".)", "...", ""];
+        var random = new Random(20261130);
+        for (var i = 0; i < 2_000; i++)
+        {
+            var sentence = string.Join(" ", Enumerable.Range(0, random.Next(1, 12)).Select(_ => words[random.Next(words.Length)])) + ends[random.Next(ends.Length)] + " ";
+            Assert.Equal(TextChunker.CountTokensWhole(sentence), TextChunker.CountTokens(sentence));
+        }
+    }
+
+    [Fact]
     public void CountTokens_EqualsTheTokenizersCount_OnEverySampleParagraph()
     {
         var folder = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "docs", "knowledge-samples");
@@ -233,7 +260,15 @@ public sealed class O200kCountTests
         foreach (var file in files)
         {
             var blocks = DocumentExtractor.Extract(AgentFunctions.Knowledge.FileFormat.Text, File.ReadAllBytes(file));
-            foreach (var block in blocks) Assert.Equal(TextChunker.CountTokensWhole(block.Text), TextChunker.CountTokens(block.Text));
+            foreach (var block in blocks)
+            {
+                Assert.Equal(TextChunker.CountTokensWhole(block.Text), TextChunker.CountTokens(block.Text));
+                // As the chunker splits a long paragraph: sentences with their trailing space.
+                foreach (var sentence in System.Text.RegularExpressions.Regex.Matches(block.Text, @"[^.!?]+(?:[.!?]+[""')\]]*|$)\s*").Select(m => m.Value))
+                {
+                    Assert.Equal(TextChunker.CountTokensWhole(sentence), TextChunker.CountTokens(sentence));
+                }
+            }
         }
     }
 }

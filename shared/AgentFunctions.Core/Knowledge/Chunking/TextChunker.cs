@@ -19,17 +19,18 @@ public static partial class TextChunker
     /// The o200k token count of <paramref name="text"/>. o200k's pre-tokenizer never puts a space inside a token except at
     /// its start, so in text whose only white space is single spaces between words (what extraction produces) the count is
     /// the sum over the space-separated pieces, each after the first counted with its leading space; each distinct piece
-    /// is counted by the tokenizer once per thread and remembered (at most 50,000 per thread). Other text is counted whole.
+    /// is counted by the tokenizer once per thread and remembered (at most 50,000 per thread). One space at the end (what a
+    /// sentence split off a paragraph keeps) is a pre-token of its own, so it adds the count of a lone space. Other text is
+    /// counted whole.
     /// </summary>
     public static int CountTokens(string text)
     {
         var span = text.AsSpan();
-        if (span.IsEmpty || span[0] == ' ' || span[^1] == ' ' || span.Contains("  ", StringComparison.Ordinal) || span.IndexOfAny(OtherWhiteSpace) >= 0)
-        {
-            return O200k.Value.CountTokens(text);
-        }
+        var trailingSpace = EndsInOneSpace(span);
+        if (trailingSpace) span = span[..^1];
+        if (!IsSingleSpaced(span)) return O200k.Value.CountTokens(text);
         var memory = pieceMemory ??= new PieceMemory();
-        var total = 0;
+        var total = trailingSpace ? LoneSpace.Value : 0;
         var start = 0;
         while (start < span.Length)
         {
@@ -48,6 +49,18 @@ public static partial class TextChunker
         }
         return total;
     }
+
+    /// <summary>
+    /// o200k's pre-tokenizer splits white space at the end of a text off as a token of its own (<c>\s+(?!\S)</c>), and none of
+    /// its other patterns ends in a space, so "text " counts as "text" plus " ".
+    /// </summary>
+    private static bool EndsInOneSpace(ReadOnlySpan<char> text) => text.Length > 1 && text[^1] == ' ' && !char.IsWhiteSpace(text[^2]);
+
+    private static readonly Lazy<int> LoneSpace = new(() => O200k.Value.CountTokens(" "));
+
+    /// <summary>Text whose only white space is single spaces between words: its count is the sum over its pieces.</summary>
+    private static bool IsSingleSpaced(ReadOnlySpan<char> text) =>
+        !(text.IsEmpty || text[0] == ' ' || text[^1] == ' ' || text.Contains("  ", StringComparison.Ordinal) || text.IndexOfAny(OtherWhiteSpace) >= 0);
 
     /// <summary>The tokenizer's count of the whole text, without the per-piece memory (what the tests compare with).</summary>
     public static int CountTokensWhole(string text) => O200k.Value.CountTokens(text);
@@ -75,14 +88,14 @@ public static partial class TextChunker
     {
         if (parts is null) return (CountTokens(text), -1);
         var span = text.AsSpan();
-        if (span.IsEmpty || span[0] == ' ' || span[^1] == ' ' || span.Contains("  ", StringComparison.Ordinal) || span.IndexOfAny(OtherWhiteSpace) >= 0)
-        {
-            return (CountTokens(text), parts.CountPart(text));
-        }
+        // "text " is the parts "text" and "" joined by a space (for the window count), and "text" plus a lone space for o200k.
+        var trailingSpace = EndsInOneSpace(span);
+        if (trailingSpace) span = span[..^1];
+        if (!IsSingleSpaced(span)) return (CountTokens(text), parts.CountPart(text));
         var memory = bothMemory;
         if (memory is null || !ReferenceEquals(memory.Parts, parts)) bothMemory = memory = new BothMemory(parts);
-        var tokens = 0;
-        var window = 0;
+        var tokens = trailingSpace ? LoneSpace.Value : 0;
+        var window = trailingSpace ? parts.CountPart("") : 0;
         var start = 0;
         while (start < span.Length)
         {
