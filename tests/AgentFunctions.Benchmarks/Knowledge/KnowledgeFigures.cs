@@ -206,11 +206,18 @@ public static class KnowledgeFigures
             Console.WriteLine($"PROFILE {name}: least {used[0]:F3} CPU-s = {mb / used[0]:F1} MB/CPU-s (median of {rounds}: {mb / used[rounds / 2]:F1}); allocates {perByte:F1} bytes per byte of text");
         }
         var blocks = bytes.Select(b => DocumentExtractor.Extract(FileFormat.Text, b)).ToList();
+        ChunkingOptions WindowOptions() => ChunkingOptions.For(160, 24, embedder);
         Stage("extract", () => { foreach (var b in bytes) DocumentExtractor.Extract(FileFormat.Text, b); });
         Stage("o200k count", () => { foreach (var list in blocks) foreach (var block in list) TextChunker.CountTokens(block.Text); });
         Stage("minilm count", () => { foreach (var list in blocks) foreach (var block in list) embedder.CountInputTokens(block.Text); });
         Stage("split (o200k, minilm window, whole chunks counted)", () => { foreach (var list in blocks) TextChunker.Split(list, new ChunkingOptions(160, 24, 256, embedder.CountInputTokens)); });
         Stage("split (o200k, minilm window by parts, as ingestion runs it)", () => { foreach (var list in blocks) TextChunker.Split(list, ChunkingOptions.For(160, 24, embedder)); });
+        // Pages as PDF extraction often gives them: one long paragraph each (about 3 KB), split on sentences.
+        var pages = blocks.Select(list => (IReadOnlyList<TextBlock>)list.Chunk(6).Select(six => new TextBlock(BlockKind.Paragraph, string.Join(" ", six.Select(b => b.Text)), Page: 1)).ToList()).ToList();
+        Stage("split long paragraphs (pages of ~3 KB, minilm window)", () => { foreach (var list in pages) TextChunker.Split(list, WindowOptions()); });
+        var pageChunks = pages.Select(list => TextChunker.Split(list, WindowOptions())).ToList();
+        Console.WriteLine($"PROFILE page chunks: {pageChunks.Sum(list => list.Count)}, digest " + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\u0001",
+            pageChunks.SelectMany(list => list.Select(c => $"{c.Ordinal}|{string.Join(" > ", c.HeadingPath)}|{c.Page}|{c.Start}|{c.End}|{c.Content}"))))))[..16]);
         Stage("split (o200k only)", () => { foreach (var list in blocks) TextChunker.Split(list, new ChunkingOptions(160, 24, 256, _ => 0)); });
         var chunks = blocks.Select(list => TextChunker.Split(list, ChunkingOptions.For(160, 24, embedder))).ToList();
         // A digest of every chunk (text, headings, page, offsets): equal digests mean equal chunk boundaries across builds.
