@@ -144,15 +144,18 @@ public sealed class KnowledgeIngestion(
     public static string ChunkHash(string text)
     {
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        var length = 0;
         try
         {
-            var length = Encoding.UTF8.GetBytes(text, buffer);
+            length = Encoding.UTF8.GetBytes(text, buffer);
             Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
             SHA256.HashData(buffer.AsSpan(0, length), hash);
             return Convert.ToHexStringLower(hash);
         }
         finally
         {
+            // The pool is shared by every tenant's work: no chunk text is left in it.
+            buffer.AsSpan(0, length).Clear();
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }

@@ -84,6 +84,9 @@ public static partial class DocumentExtractor
         }
         finally
         {
+            // The pool is shared by every tenant's work: no document text is left in it (UTF-8 decodes to at most one
+            // character per byte, also when decoding stopped at a bad byte).
+            buffer.AsSpan(0, Math.Min(buffer.Length, bytes.Length)).Clear();
             ArrayPool<char>.Shared.Return(buffer);
         }
     }
