@@ -56,7 +56,7 @@ public sealed class KnowledgeIngestion(
         try
         {
             var blocks = DocumentExtractor.Extract(document.Format, bytes);
-            chunks = TextChunker.Split(blocks, new ChunkingOptions(kb.ChunkTokens, kb.OverlapTokens, embedder.MaxInputTokens, embedder.CountInputTokens));
+            chunks = TextChunker.Split(blocks, ChunkingOptions.For(kb.ChunkTokens, kb.OverlapTokens, embedder));
         }
         catch (ExtractionFailedException ex)
         {
@@ -140,5 +140,23 @@ public sealed class KnowledgeIngestion(
         }
     }
 
-    public static string ChunkHash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    /// <summary>SHA-256 of the text's UTF-8 bytes, lower-case hex; the bytes go through a pooled buffer, not a new array per chunk.</summary>
+    public static string ChunkHash(string text)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        var length = 0;
+        try
+        {
+            length = Encoding.UTF8.GetBytes(text, buffer);
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(buffer.AsSpan(0, length), hash);
+            return Convert.ToHexStringLower(hash);
+        }
+        finally
+        {
+            // The pool is shared by every tenant's work: no chunk text is left in it.
+            buffer.AsSpan(0, length).Clear();
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 }

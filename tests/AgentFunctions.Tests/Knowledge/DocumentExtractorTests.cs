@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using AgentFunctions.Knowledge.Extraction;
 using Format = AgentFunctions.Knowledge.FileFormat;
 
@@ -75,4 +76,51 @@ public sealed class DocumentExtractorTests
     [InlineData("application/octet-stream", "a.exe", null)]
     public void DocumentFormats_From_MediaTypeThenExtension(string mediaType, string name, Format? expected) =>
         Assert.Equal(expected, DocumentFormats.From(mediaType, name));
+
+    public static TheoryData<string> PlainTexts() =>
+    [
+        "one paragraph",
+        "  leading and trailing  \n",
+        "first. \n\nsecond.\n\n\nthird",
+        "windows\r\n\r\nline breaks\r\nkept inside",
+        "a\n \t \nb\n\t\n\n  c",
+        "lone\r\rcarriage\r\n\rreturns\n\r\nhere",
+        "\r\r\n\nx\n\r\r\ny",
+        "no\u00A0\u00A0break\u2003spaces\n\u00A0\nand\v\nform\f\n\nfeeds",
+        "\n\n\n",
+        "tabs\tinside\t\tand  doubled   spaces\n\n\n\n  \n\nlast  ",
+        "x \n y \n\n z \n \n w",
+        "\u3000ideographic\u3000\n\u2028\nseparators\u2029\n\n end",
+    ];
+
+    [Theory]
+    [MemberData(nameof(PlainTexts))]
+    public void Extract_Text_SplitsParagraphsAsTheBlankLineRegexAndNormalizingDid(string text)
+    {
+        // The former implementation: CR LF as LF, split on blank lines, white space runs as one space, empty pieces dropped.
+        var expected = Regex.Split(text.Replace("\r\n", "\n", StringComparison.Ordinal), @"\n[ \t]*\n+")
+            .Select(p => Regex.Replace(p.Trim(), @"\s+", " ").Trim())
+            .Where(p => p.Length > 0)
+            .ToList();
+        if (expected.Count == 0)
+        {
+            Assert.Throws<ExtractionFailedException>(() => DocumentExtractor.Extract(Format.Text, Encoding.UTF8.GetBytes(text)));
+            return;
+        }
+
+        var blocks = DocumentExtractor.Extract(Format.Text, Encoding.UTF8.GetBytes(text));
+
+        Assert.Equal(expected, blocks.Select(b => b.Text));
+        Assert.All(blocks, b => Assert.Equal(new TextBlock(BlockKind.Paragraph, b.Text), b));
+    }
+
+    [Fact]
+    public void Extract_Text_WithByteOrderMark_DropsIt_AndRejectsNulAndBadBytesInALargeFile()
+    {
+        var large = string.Concat(Enumerable.Repeat("Some words of a sentence. ", 8_000));
+        Assert.Equal(["Hello there."], DocumentExtractor.Extract(Format.Text, [.. "\uFEFF"u8, .. "Hello there.\n"u8]).Select(b => b.Text));
+        Assert.Equal(large.TrimEnd(), Assert.Single(DocumentExtractor.Extract(Format.Text, Encoding.UTF8.GetBytes(large))).Text);
+        Assert.Contains("binary", Assert.Throws<ExtractionFailedException>(() => DocumentExtractor.Extract(Format.Text, Encoding.UTF8.GetBytes(large + "\0"))).Message, StringComparison.Ordinal);
+        Assert.Contains("UTF-8", Assert.Throws<ExtractionFailedException>(() => DocumentExtractor.Extract(Format.Text, [.. Encoding.UTF8.GetBytes(large), 0xc3, 0x28])).Message, StringComparison.Ordinal);
+    }
 }

@@ -8,7 +8,8 @@ public sealed class TextChunkerTests
 {
     private static readonly MiniLmEmbedder Embedder = MiniLmEmbedder.Shared;
 
-    private static ChunkingOptions Options(int size = 64, int overlap = 12) => new(size, overlap, Embedder.MaxInputTokens, Embedder.CountInputTokens);
+    // As ingestion chunks: the embedder's count by parts.
+    private static ChunkingOptions Options(int size = 64, int overlap = 12) => ChunkingOptions.For(size, overlap, Embedder);
 
     [Fact]
     public void Split_HeadingsStartChunks_AndCarryTheirPath()
@@ -74,6 +75,60 @@ public sealed class TextChunkerTests
         Assert.True(chunks.Count > 1);
         Assert.All(chunks, c => Assert.True(Embedder.CountInputTokens(c.EmbeddingText) <= Embedder.MaxInputTokens));
         Assert.Equal(text.Split(' ').Length, chunks.Sum(c => c.Content.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length));
+    }
+}
+
+/// <summary>
+/// The window check from remembered counts of the parts of a chunk (sentences, rows, words) must decide exactly as counting
+/// the chunk's whole embedding text with the tokenizer does, so the chunks are the same.
+/// </summary>
+public sealed class ChunkWindowByPartsTests
+{
+    public static TheoryData<string> Cases() => ["samples", "rare words", "rare words in a section", "long sentences", "rows", "mixed white space"];
+
+    private static List<List<TextBlock>> Documents(string name)
+    {
+        var rare = Enumerable.Range(0, 300).Select(i => $"Xylophonic{i}quandary zebrine{i % 7}obloquy phthalein{i}.").ToList();
+        switch (name)
+        {
+            case "samples":
+                var folder = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "docs", "knowledge-samples");
+                return [.. Directory.GetFiles(folder).Where(f => f.EndsWith(".md", StringComparison.Ordinal) || f.EndsWith(".txt", StringComparison.Ordinal) || f.EndsWith(".html", StringComparison.Ordinal))
+                    .Select(f => DocumentExtractor.Extract(f.EndsWith(".md", StringComparison.Ordinal) ? AgentFunctions.Knowledge.FileFormat.Markdown
+                        : f.EndsWith(".html", StringComparison.Ordinal) ? AgentFunctions.Knowledge.FileFormat.Html : AgentFunctions.Knowledge.FileFormat.Text, File.ReadAllBytes(f)).ToList())];
+            case "rare words":
+                return [[.. rare.Select(r => new TextBlock(BlockKind.Paragraph, r))], [new TextBlock(BlockKind.Paragraph, string.Join(" ", rare))]];
+            case "rare words in a section":
+                return [[new TextBlock(BlockKind.Heading, "Glossary", 1), .. rare.Select(r => new TextBlock(BlockKind.Paragraph, r)), new TextBlock(BlockKind.Heading, "Notes.", 2), .. rare.Take(40).Select(r => new TextBlock(BlockKind.Paragraph, r))]];
+            case "long sentences":
+                return [[new TextBlock(BlockKind.Paragraph, string.Concat(Enumerable.Range(0, 80).Select(i => $"Sentence {i} of a long paragraph runs on and on with words?! ")) + string.Join(" ", rare))]];
+            case "rows":
+                return [[new TextBlock(BlockKind.Heading, "Stock", 1), .. Enumerable.Range(0, 120).Select(i => new TextBlock(BlockKind.TableRow, $"Item{i} | {i * 3} units | warehouse{i % 4}x"))]];
+            default:
+                return [[new TextBlock(BlockKind.Paragraph, "tab\tseparated  and\nbroken (lines)\n[kept]"), new TextBlock(BlockKind.Paragraph, "end.\nNext e\u0301 caf\u00e9 \u6771\u4eac"),
+                    new TextBlock(BlockKind.Paragraph, " leading and trailing "), new TextBlock(BlockKind.Paragraph, "\n\nbreaks\n\n"), .. rare.Take(30).Select(r => new TextBlock(BlockKind.Paragraph, r, Page: 2))]];
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Split_WindowCountedByParts_GivesTheChunksOfCountingEachChunkWhole(string name)
+    {
+        static string Describe(TextChunk c) => $"{c.Ordinal}|{string.Join(" > ", c.HeadingPath)}|{c.Page}|{c.Start}|{c.End}|{c.Content}";
+        var compared = 0;
+        foreach (var blocks in Documents(name))
+        {
+            foreach (var (size, overlap) in new[] { (24, 4), (64, 10), (160, 24), (500, 0), (400, 120) })
+            {
+                var whole = TextChunker.Split(blocks, new ChunkingOptions(size, overlap, 256, MiniLmEmbedder.CountWhole));
+                var byParts = TextChunker.Split(blocks, ChunkingOptions.For(size, overlap, MiniLmEmbedder.Shared));
+
+                Assert.Equal(whole.Select(Describe), byParts.Select(Describe));
+                Assert.All(byParts, c => Assert.True(MiniLmEmbedder.CountWhole(c.EmbeddingText) <= 256));
+                compared += whole.Count;
+            }
+        }
+        Assert.True(compared > 10);
     }
 }
 
@@ -159,6 +214,19 @@ public sealed class O200kCountTests
         "City | Allowance | Berlin | 180",
         "two  spaces, a\ttab and\na line break are counted whole",
         " leading and trailing ",
+        "A sentence split off its paragraph keeps one trailing space. ",
+        "Ends in a word ",
+        "Ends in digits 123 ",
+        "Ends in an apostrophe's ",
+        "Ends in punctuation?! ",
+        "Ends in a quote.\" ",
+        "Ends in CJK 日本 ",
+        "Ends in emoji 👍🏽 ",
+        "Two trailing spaces  ",
+        "x ",
+        "! ",
+        "  ",
+        " ",
     ];
 
     [Theory]
@@ -170,6 +238,20 @@ public sealed class O200kCountTests
     }
 
     [Fact]
+    public void CountTokens_EqualsTheTokenizersCount_OnRandomSentencesWithATrailingSpace()
+    {
+        string[] words = ["the", "The", "allowance", "180", "1,000", "3.14", "e-mail", "don't", "HE'S", "(paren)", "[x]", "\"quoted\"", "50%", "$5.00", "U.S.A.",
+            "café", "日本", "Москва", "👍🏽", "x=y+z", "a/b", "...", "?!", "-", "'", "—", "über", "ÉCOLE", "123456", "_under", "#tag"];
+        string[] ends = [".", "!", "?", "?!", ".\"", ".)", "...", ""];
+        var random = new Random(20261130);
+        for (var i = 0; i < 2_000; i++)
+        {
+            var sentence = string.Join(" ", Enumerable.Range(0, random.Next(1, 12)).Select(_ => words[random.Next(words.Length)])) + ends[random.Next(ends.Length)] + " ";
+            Assert.Equal(TextChunker.CountTokensWhole(sentence), TextChunker.CountTokens(sentence));
+        }
+    }
+
+    [Fact]
     public void CountTokens_EqualsTheTokenizersCount_OnEverySampleParagraph()
     {
         var folder = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "docs", "knowledge-samples");
@@ -178,7 +260,15 @@ public sealed class O200kCountTests
         foreach (var file in files)
         {
             var blocks = DocumentExtractor.Extract(AgentFunctions.Knowledge.FileFormat.Text, File.ReadAllBytes(file));
-            foreach (var block in blocks) Assert.Equal(TextChunker.CountTokensWhole(block.Text), TextChunker.CountTokens(block.Text));
+            foreach (var block in blocks)
+            {
+                Assert.Equal(TextChunker.CountTokensWhole(block.Text), TextChunker.CountTokens(block.Text));
+                // As the chunker splits a long paragraph: sentences with their trailing space.
+                foreach (var sentence in System.Text.RegularExpressions.Regex.Matches(block.Text, @"[^.!?]+(?:[.!?]+[""')\]]*|$)\s*").Select(m => m.Value))
+                {
+                    Assert.Equal(TextChunker.CountTokensWhole(sentence), TextChunker.CountTokens(sentence));
+                }
+            }
         }
     }
 }

@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Text;
-using System.Text.RegularExpressions;
 using DocumentFormat.OpenXml.Packaging;
 using Paragraph = DocumentFormat.OpenXml.Wordprocessing.Paragraph;
 using WordTable = DocumentFormat.OpenXml.Wordprocessing.Table;
@@ -33,7 +33,7 @@ public static partial class DocumentExtractor
         if (content.IsEmpty) throw new ExtractionFailedException("The file is empty.");
         var blocks = format switch
         {
-            FileFormat.Text or FileFormat.Json => Paragraphs(Decode(content), page: null),
+            FileFormat.Text or FileFormat.Json => PlainText(content),
             FileFormat.Markdown => FromMarkdown(Decode(content)),
             FileFormat.Html => FromHtml(Decode(content)),
             FileFormat.Docx => FromDocx(content.ToArray()),
@@ -59,12 +59,117 @@ public static partial class DocumentExtractor
         }
     }
 
-    private static List<TextBlock> Paragraphs(string text, int? page) =>
-        BlankLines().Split(text.Replace("\r\n", "\n", StringComparison.Ordinal))
-            .Select(p => Normalize(p))
-            .Where(p => p.Length > 0)
-            .Select(p => new TextBlock(BlockKind.Paragraph, p, Page: page))
-            .ToList();
+    /// <summary>
+    /// Plain text decoded into a pooled buffer rather than a string (a document over 42,000 characters would be a large
+    /// object, and every one of them brings a full garbage collection closer), then split into paragraphs from it.
+    /// </summary>
+    private static List<TextBlock> PlainText(ReadOnlySpan<byte> content)
+    {
+        var bytes = content.StartsWith("\uFEFF"u8) ? content[3..] : content;
+        var buffer = ArrayPool<char>.Shared.Rent(StrictUtf8.GetMaxCharCount(bytes.Length));
+        try
+        {
+            int length;
+            try
+            {
+                length = StrictUtf8.GetChars(bytes, buffer);
+            }
+            catch (DecoderFallbackException ex)
+            {
+                throw new ExtractionFailedException("The file is not UTF-8 text.", ex);
+            }
+            var text = buffer.AsSpan(0, length);
+            if (text.Contains('\0')) throw new ExtractionFailedException("The file is binary, not text.");
+            return Paragraphs(text, page: null);
+        }
+        finally
+        {
+            // The pool is shared by every tenant's work: no document text is left in it (UTF-8 decodes to at most one
+            // character per byte, also when decoding stopped at a bad byte).
+            buffer.AsSpan(0, Math.Min(buffer.Length, bytes.Length)).Clear();
+            ArrayPool<char>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Paragraphs: the text split where a blank line is (a line break, then only spaces or tabs, then another line break;
+    /// a CR LF pair counts as one line break), each paragraph with its runs of white space made one space and trimmed,
+    /// empty ones dropped. One pass over the text and one string per paragraph; the same blocks as splitting on
+    /// <c>\n[ \t]*\n+</c> after replacing CR LF by LF and normalizing each piece (DocumentExtractorTests compare both).
+    /// </summary>
+    private static List<TextBlock> Paragraphs(ReadOnlySpan<char> text, int? page)
+    {
+        var blocks = new List<TextBlock>();
+        var start = 0;
+        var at = 0;
+        // Whether the paragraph so far has white space other than single spaces (then it is normalized, else copied).
+        var plain = true;
+        while (true)
+        {
+            var next = text[at..].IndexOfAny(WhiteSpace);
+            if (next < 0) break;
+            var run = at + next;
+            var end = run + 1;
+            // The common case: one space between two words.
+            if (text[run] == ' ' && (end == text.Length || !char.IsWhiteSpace(text[end])))
+            {
+                at = end;
+                continue;
+            }
+            while (end < text.Length && char.IsWhiteSpace(text[end])) end++;
+            if (IsBlankLine(text[run..end]))
+            {
+                AddParagraph(blocks, text[start..run], plain, page);
+                start = end;
+                plain = true;
+            }
+            else
+            {
+                plain = false;
+            }
+            at = end;
+        }
+        AddParagraph(blocks, text[start..], plain, page);
+        return blocks;
+    }
+
+    private static string Normalize(string text) => Normalize(text.AsSpan(), text);
+
+    private static void AddParagraph(List<TextBlock> blocks, ReadOnlySpan<char> paragraph, bool plain, int? page)
+    {
+        if (paragraph.IsEmpty) return;
+        var text = plain && !char.IsWhiteSpace(paragraph[0]) && !char.IsWhiteSpace(paragraph[^1]) ? paragraph.ToString() : Normalize(paragraph, null);
+        if (text.Length > 0) blocks.Add(new TextBlock(BlockKind.Paragraph, text, Page: page));
+    }
+
+    /// <summary>Whether a run of white space holds a blank line: LF (or CR LF), spaces and tabs only, LF again.</summary>
+    private static bool IsBlankLine(ReadOnlySpan<char> run)
+    {
+        var afterLineBreak = false;
+        for (var i = 0; i < run.Length; i++)
+        {
+            var c = run[i];
+            if (c == '\r' && i + 1 < run.Length && run[i + 1] == '\n')
+            {
+                c = '\n';
+                i++;
+            }
+            if (c == '\n')
+            {
+                if (afterLineBreak) return true;
+                afterLineBreak = true;
+            }
+            else if (c is not (' ' or '\t'))
+            {
+                afterLineBreak = false;
+            }
+        }
+        return false;
+    }
+
+    // What char.IsWhiteSpace (and so Normalize and the regex's \s) treats as white space.
+    private static readonly SearchValues<char> WhiteSpace = SearchValues.Create(
+        " \t\n\v\f\r\u0085\u00A0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u2028\u2029\u202F\u205F\u3000");
 
     private static List<TextBlock> FromMarkdown(string text)
     {
@@ -116,7 +221,7 @@ public static partial class DocumentExtractor
             {
                 switch (node)
                 {
-                    case LiteralInline literal: text.Append(literal.Content.ToString()); break;
+                    case LiteralInline literal: text.Append(literal.Content.AsSpan()); break;
                     case CodeInline code: text.Append(code.Content); break;
                     case LineBreakInline: text.Append(' '); break;
                     case ContainerInline container: Walk(container.FirstChild); break;
@@ -228,7 +333,7 @@ public static partial class DocumentExtractor
             foreach (var page in pdf.GetPages())
             {
                 var text = ContentOrderTextExtractor.GetText(page);
-                blocks.AddRange(Paragraphs(text, page.Number));
+                blocks.AddRange(Paragraphs(text.AsSpan(), page.Number));
             }
             return blocks;
         }
@@ -244,15 +349,20 @@ public static partial class DocumentExtractor
     }
 
     /// <summary>Runs of white space (what <c>\s</c> matches) as one space, trimmed; one pass, no copy when nothing changes.</summary>
-    private static string Normalize(string text)
+    /// <remarks><paramref name="whole"/>, when given, is the string <paramref name="text"/> spans, returned as is when nothing changes.</remarks>
+    private static string Normalize(ReadOnlySpan<char> text, string? whole)
     {
-        var span = text.AsSpan().Trim();
+        var span = text.Trim();
         var clean = true;
-        for (var i = 0; i < span.Length && clean; i++)
+        for (var at = 0; clean;)
         {
-            if (char.IsWhiteSpace(span[i]) && (span[i] != ' ' || (i + 1 < span.Length && char.IsWhiteSpace(span[i + 1])))) clean = false;
+            var next = span[at..].IndexOfAny(WhiteSpace);
+            if (next < 0) break;
+            var i = at + next;
+            if (span[i] != ' ' || (i + 1 < span.Length && char.IsWhiteSpace(span[i + 1]))) clean = false;
+            at = i + 1;
         }
-        if (clean) return span.Length == text.Length ? text : span.ToString();
+        if (clean) return whole is not null && span.Length == whole.Length ? whole : span.ToString();
         var buffer = span.Length <= 512 ? stackalloc char[span.Length] : new char[span.Length];
         var length = 0;
         var space = false;
@@ -269,7 +379,4 @@ public static partial class DocumentExtractor
         }
         return new string(buffer[..length]);
     }
-
-    [GeneratedRegex(@"\n[ \t]*\n+")]
-    private static partial Regex BlankLines();
 }
