@@ -42,7 +42,7 @@ public sealed class MiniLmEmbedder : ITextEmbedder, IAdditiveTokenCount
         var at = 0;
         while (true)
         {
-            var next = span[at..].IndexOfAny(' ', '\n');
+            var next = span[at..].IndexOfAny(Separators);
             if (next < 0)
             {
                 if (span.Length > start) total += PieceCount(span[start..]);
@@ -64,34 +64,34 @@ public sealed class MiniLmEmbedder : ITextEmbedder, IAdditiveTokenCount
     /// <summary>The word-piece count of <paramref name="text"/> without [CLS] and [SEP]: it adds up over parts split where <see cref="IsSeparator"/> splits.</summary>
     public int CountPart(string text) => CountInputTokens(text) - Special.Value;
 
-    /// <summary>A line break splits the count where <see cref="IsSeparator"/> says so: when a neighbour past other line breaks is a space or punctuation.</summary>
-    public bool KeepsApart(char before, char after) => SplitsApart(before) || SplitsApart(after);
+    /// <summary>A line break is a space to the model (<see cref="ModelInput"/>), so it always splits the count.</summary>
+    public bool KeepsApart(char before, char after) => true;
 
-    /// <summary>The tokenizer's count of the whole text, without the per-piece memory (what the tests compare with).</summary>
-    internal static int CountWhole(string text) => WordPieces.Value.CountTokens(text);
+    /// <summary>The tokenizer's count of the whole text as the model reads it, without the per-piece memory (what the tests compare with).</summary>
+    internal static int CountWhole(string text) => WordPieces.Value.CountTokens(ModelInput(text));
 
     /// <summary>
-    /// Where the count may be split: at a space, and at a line break whose neighbours (past other line breaks) are split
-    /// apart anyway: this tokenizer's normalizer drops line breaks (so "a\nb" reads as "ab"), but an ASCII punctuation mark
-    /// is a token of its own, so "end.\nNext" counts as "end." plus "Next". Any other character stays inside a piece,
-    /// so the tokenizer itself decides about it.
+    /// The text as the model is given it: line breaks and tabs as spaces. The package's own tokenizer splits words at
+    /// spaces (and "\r\n"), not at a lone line break, so "Hotels\nThe" (a heading path joined to its text, two table rows)
+    /// would reach its word-piece step as one word; and the word-piece counter drops line breaks ("a\nb" reads as "ab").
+    /// BERT's own pre-tokenizer treats every whitespace character as a space, which is what this gives both of them.
     /// </summary>
-    private static bool IsSeparator(ReadOnlySpan<char> text, int at)
-    {
-        var c = text[at];
-        if (c == ' ') return true;
-        if (c != '\n') return false;
-        var before = at - 1;
-        while (before >= 0 && text[before] == '\n') before--;
-        var after = at + 1;
-        while (after < text.Length && text[after] == '\n') after++;
-        return before < 0 || after >= text.Length || SplitsApart(text[before]) || SplitsApart(text[after]);
-    }
+    internal static string ModelInput(string text) =>
+        text.AsSpan().IndexOfAny(LineBreaks) < 0 ? text : string.Create(text.Length, text, static (span, source) =>
+        {
+            source.AsSpan().CopyTo(span);
+            for (var i = 0; i < span.Length; i++)
+            {
+                if (span[i] is '\n' or '\r' or '\t') span[i] = ' ';
+            }
+        });
 
-    private static bool SplitsApart(char c) => c == ' ' || Punctuation.Contains(c);
+    private static readonly System.Buffers.SearchValues<char> LineBreaks = System.Buffers.SearchValues.Create("\n\r\t");
 
-    // ASCII marks that are punctuation in Unicode too (so every BERT pre-tokenizer makes each one a token); not '_', a word character.
-    private static readonly System.Buffers.SearchValues<char> Punctuation = System.Buffers.SearchValues.Create(".,;:!?\"'()[]{}-/*&%#@\\");
+    /// <summary>Where the count may be split: at a space, and at a line break or tab, which the model reads as a space (<see cref="ModelInput"/>).</summary>
+    private static bool IsSeparator(ReadOnlySpan<char> text, int at) => text[at] is ' ' or '\n' or '\r' or '\t';
+
+    private static readonly System.Buffers.SearchValues<char> Separators = System.Buffers.SearchValues.Create(" \n\r\t");
 
     private static readonly Lazy<int> Special = new(() => WordPieces.Value.CountTokens(""), LazyThreadSafetyMode.ExecutionAndPublication);
 
@@ -131,7 +131,7 @@ public sealed class MiniLmEmbedder : ITextEmbedder, IAdditiveTokenCount
         await Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await Task.Run(() => (IReadOnlyList<float[]>)Encoder.Value.Encode(texts.ToArray(), cancellationToken), cancellationToken).ConfigureAwait(false);
+            return await Task.Run(() => (IReadOnlyList<float[]>)Encoder.Value.Encode(texts.Select(ModelInput).ToArray(), cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -163,6 +163,21 @@ public sealed class WordPieceCountTests
         Assert.Equal(MiniLmEmbedder.CountWhole(text), MiniLmEmbedder.Shared.CountInputTokens(text)); // again, from memory
     }
 
+    /// <summary>
+    /// A heading path joined to its text, or two table rows, reach the model as separate words: a line break is a space to
+    /// it, in the count and in the vector (the package's tokenizer would otherwise read "Hotels\nThe" as one word).
+    /// </summary>
+    [Fact]
+    public async Task LineBreaks_AreSpacesToTheModel_InTheCountAndTheVector()
+    {
+        const string broken = "Travel policy > Hotels\nThe nightly allowance\r\nCity | Berlin\tParis";
+        const string spaced = "Travel policy > Hotels The nightly allowance  City | Berlin Paris";
+        Assert.Equal(MiniLmEmbedder.Shared.CountInputTokens(spaced), MiniLmEmbedder.Shared.CountInputTokens(broken));
+        Assert.Equal(MiniLmEmbedder.CountWhole("hotels the"), MiniLmEmbedder.CountWhole("hotels\nthe"));
+        var vectors = await MiniLmEmbedder.Shared.EmbedAsync([broken, spaced]);
+        Assert.Equal(vectors[1], vectors[0]);
+    }
+
     [Fact]
     public void CountInputTokens_EqualsTheTokenizersCount_OnEverySampleDocumentsText()
     {
