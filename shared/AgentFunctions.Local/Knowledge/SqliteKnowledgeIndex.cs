@@ -56,6 +56,12 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     internal const int CommonTermsKept = 2;
 
     /// <summary>
+    /// The chunk counts of the words bm25 ranks by add up to at most this: bm25 reads each ranked word's whole doclist
+    /// to count its chunks, about 0.3 microseconds of CPU per chunk (a word in 40% of 100,000 chunks: over 10 ms).
+    /// </summary>
+    internal const long Bm25ChunksRead = 10_000;
+
+    /// <summary>
     /// At most this many chunks are bm25-scored for a query whose words are all common: each scored chunk costs FTS5
     /// about a microsecond of CPU, and such a query can match most of a knowledge base. Beyond it, the newest matching
     /// chunks (highest row ids) are ranked.
@@ -79,16 +85,18 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
 
     private readonly long commonFloor;
     private readonly int scoredChunksCap;
+    private readonly long bm25ChunksRead;
 
-    public SqliteKnowledgeIndex(string path) : this(path, CommonFloor, ScoredChunksCap)
+    public SqliteKnowledgeIndex(string path) : this(path, CommonFloor, ScoredChunksCap, Bm25ChunksRead)
     {
     }
 
-    /// <summary>With another floor for common terms and cap of scored chunks (tests: a small index that still has common terms).</summary>
-    internal SqliteKnowledgeIndex(string path, long commonFloor, int scoredChunksCap = ScoredChunksCap)
+    /// <summary>With other limits of the keyword query plan (tests: a small index that still has common terms).</summary>
+    internal SqliteKnowledgeIndex(string path, long commonFloor, int scoredChunksCap = ScoredChunksCap, long bm25ChunksRead = Bm25ChunksRead)
     {
         this.commonFloor = commonFloor;
         this.scoredChunksCap = scoredChunksCap;
+        this.bm25ChunksRead = bm25ChunksRead;
         connectionString = LocalSqlite.ConnectionString(path);
         using var connection = Open();
         LocalSqlite.Execute(connection, """
@@ -550,14 +558,19 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     /// <summary>
     /// The MATCH for the query's words in one knowledge base's table (each word quoted, so user text never reaches FTS5's
     /// query syntax). Each word is counted in the table (how many chunks hold its stem; remembered until the table's next
-    /// write); words no chunk has are dropped. Words in more than <see cref="CommonShare"/> of the table's chunks (and more
-    /// than <see cref="CommonFloor"/>) are left out when rarer words exist, and the rarer ones are ORed: bm25 ranks every
-    /// chunk they match. When every word is that common, the conjunction of the <see cref="CommonTermsKept"/> rarest is
-    /// matched (fewer, more relevant chunks), or the rarest word alone when the conjunction holds fewer than
-    /// <paramref name="limit"/> chunks; when that still matches more than <see cref="ScoredChunksCap"/> chunks, only the
-    /// newest of them are scored. Words in at least half of the chunks weigh nothing in bm25 (FTS5 clamps their IDF to
-    /// 1e-6, so every chunk would score about 0): when the query has only such words, its newest matching chunks are
-    /// returned unscored (<see cref="KeywordPlan.Unranked"/>), which spares bm25 reading their whole doclists.
+    /// write); words no chunk has are dropped. bm25 reads the whole doclist of every word it ranks by (to count its
+    /// chunks), so a plan keeps the chunk counts of its ranked words within <see cref="Bm25ChunksRead"/>:
+    /// <list type="bullet">
+    /// <item>Words in at most <see cref="CommonShare"/> of the table's chunks (or <see cref="CommonFloor"/>) are rare: the
+    /// rarest of them are ORed and bm25 ranks every chunk they match; common words are left out.</item>
+    /// <item>When every word is common, the conjunction of the rarest <see cref="CommonTermsKept"/> that fit the budget is
+    /// matched (fewer, more relevant chunks), or the rarest alone when the conjunction holds fewer than
+    /// <paramref name="limit"/> chunks; when that matches more than <see cref="ScoredChunksCap"/> chunks, only the newest
+    /// of them are scored.</item>
+    /// <item>Words in at least half the chunks weigh nothing in bm25 (FTS5 clamps their IDF to 1e-6), and words past the
+    /// budget cost more than the figure allows: when no word is left to rank by, the newest chunks holding the
+    /// conjunction (or the rarest word) are returned unscored (<see cref="KeywordPlan.Unranked"/>).</item>
+    /// </list>
     /// </summary>
     private KeywordPlan? PlanKeywordQuery(SqliteConnection connection, long table, List<string> words, int limit)
     {
@@ -574,21 +587,33 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
             if (chunks > 0) counted.Add((word, chunks));
         }
         if (counted.Count == 0) return null;
-        var common = Math.Max(commonFloor, (long)(CommonShare * stats.Chunks));
-        var rare = counted.Where(c => c.Chunks <= common).Select(c => c.Word).ToList();
-        if (rare.Count > 0) return new KeywordPlan(Or(rare), 0, Unranked: false);
         counted.Sort((a, b) => a.Chunks.CompareTo(b.Chunks));
-        var weighted = counted.Where(c => c.Chunks * 2 < stats.Chunks).ToList();
-        var kept = weighted.Count > 0 ? weighted : counted;
-        var match = Quote(kept[0].Word);
+        var common = Math.Max(commonFloor, (long)(CommonShare * stats.Chunks));
+        var rare = WithinBudget(counted.Where(c => c.Chunks <= common), int.MaxValue);
+        if (rare.Count > 0) return new KeywordPlan(Or(rare), 0, Unranked: false);
+        var ranked = WithinBudget(counted.Where(c => c.Chunks * 2 < stats.Chunks), CommonTermsKept);
+        var kept = ranked.Count > 0 ? ranked : [.. counted.Take(CommonTermsKept).Select(c => c.Word)];
+        var match = Quote(kept[0]);
         if (kept.Count > 1)
         {
-            var conjunction = string.Join(" AND ", kept.Take(CommonTermsKept).Select(c => Quote(c.Word)));
+            var conjunction = string.Join(" AND ", kept.Select(Quote));
             if (NewestRow(connection, table, conjunction, limit) is not null) match = conjunction;
         }
-        return weighted.Count > 0
+        return ranked.Count > 0
             ? new KeywordPlan(match, NewestRow(connection, table, match, Math.Max(scoredChunksCap, limit)) ?? 0, Unranked: false)
             : new KeywordPlan(match, 0, Unranked: true);
+
+        List<string> WithinBudget(IEnumerable<(string Word, long Chunks)> rarestFirst, int most)
+        {
+            var kept = new List<string>();
+            var read = 0L;
+            foreach (var (word, chunks) in rarestFirst)
+            {
+                if (kept.Count == most || (read += chunks) > bm25ChunksRead) break;
+                kept.Add(word);
+            }
+            return kept;
+        }
     }
 
     /// <summary>The row id of the <paramref name="nth"/> newest chunk matching, or null when fewer match (rowid order is FTS5's own, no scoring).</summary>

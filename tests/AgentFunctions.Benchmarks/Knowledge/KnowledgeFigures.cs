@@ -383,7 +383,8 @@ public static class KnowledgeFigures
         {
             for (var i = 0; i < 20; i++) await index.SearchAsync(new IndexSearch(scope, queries[i % queries.Count].Text, queries[i % queries.Count].Vector, 5, mode));
             var latencies = new List<double>();
-            var slowest = new Dictionary<string, double>();
+            // Each query's best time over its repeats: what it costs when it is not preempted (the machine is shared).
+            var best = new Dictionary<string, double>();
             var empty = 0;
             var cpu = Environment.CpuUsage.TotalTime;
             for (var i = 0; i < count; i++)
@@ -392,13 +393,14 @@ public static class KnowledgeFigures
                 var clock = Stopwatch.StartNew();
                 var hits = await index.SearchAsync(new IndexSearch(scope, q.Text, q.Vector, 5, mode));
                 latencies.Add(clock.Elapsed.TotalMilliseconds);
-                slowest[q.Text] = Math.Max(slowest.GetValueOrDefault(q.Text), latencies[^1]);
+                best[q.Text] = Math.Min(best.GetValueOrDefault(q.Text, double.MaxValue), latencies[^1]);
                 if (hits.Any(h => !h.ChunkId.StartsWith("ten_target", StringComparison.Ordinal))) throw new InvalidOperationException("A query answered another tenant's chunk.");
                 if (hits.Count == 0) empty++;
             }
             var cpuPerQuery = (Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds / count;
             Console.WriteLine($"QUERY {mode.ToString().ToLowerInvariant()} top 5 over {TargetChunks} chunks, {count} queries: {Percentiles(latencies)}; process CPU {cpuPerQuery:F2} ms per query (query embedding excluded; {empty} answered nothing)");
-            if (mode == SearchMode.Keyword) Console.WriteLine("QUERY slowest keyword queries: " + string.Join("; ", slowest.OrderByDescending(p => p.Value).Take(6).Select(p => $"'{p.Key}' {p.Value:F1} ms")));
+            Console.WriteLine($"QUERY {mode.ToString().ToLowerInvariant()} each query's best of its {count / queries.Count} runs: {Percentiles([.. best.Values])}; slowest: " +
+                string.Join("; ", best.OrderByDescending(p => p.Value).Take(4).Select(p => $"'{p.Key}' {p.Value:F1} ms")));
         }
 
         var questions = Enumerable.Range(0, 120).Select(i => $"How long is the {Words[i % Words.Length]} window for {Words[(i * 7) % Words.Length]} returns?").ToList();

@@ -346,6 +346,28 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
     }
 
     /// <summary>
+    /// A common word whose doclist is longer than bm25 may read is not ranked by: its newest chunks come back unscored,
+    /// while a word within the budget is still ranked.
+    /// </summary>
+    [Fact]
+    public async Task Keyword_CommonWordsPastTheBm25Budget_ReturnTheirNewestChunksUnscored()
+    {
+        var index = new SqliteKnowledgeIndex(Path.Combine(directory, "budget.db"), commonFloor: 1, bm25ChunksRead: 5);
+        var scope = IndexScope.Of(new TenantId("ten_budget"), "kb_1");
+        var chunks = new List<IndexedChunk>();
+        for (var i = 0; i < 40; i++) chunks.Add(await ChunkAsync("doc_1", i, $"Shipping note {(i % 3 == 0 ? "alpha " : "")}{(i % 10 == 0 ? "gamma gamma " : "")}number {i}."));
+        await index.ReplaceDocumentAsync(scope, "doc_1", chunks);
+
+        var past = await index.SearchAsync(new IndexSearch(scope, "alpha", null, 2, SearchMode.Keyword));
+        var within = await index.SearchAsync(new IndexSearch(scope, "gamma", null, 2, SearchMode.Keyword));
+
+        Assert.Equal(["doc_1-v1-36", "doc_1-v1-39"], past.Select(h => h.ChunkId).Order(StringComparer.Ordinal));
+        Assert.All(past, hit => Assert.Equal(0, hit.Score));
+        Assert.Equal(2, within.Count);
+        Assert.All(within, hit => Assert.True(hit.Score > 0));
+    }
+
+    /// <summary>
     /// Query words in more than the common share of the chunks are left out when rarer words exist, so FTS5 ranks only
     /// the chunks with the rare word; when every word is common, the rarest still find their chunks.
     /// </summary>
