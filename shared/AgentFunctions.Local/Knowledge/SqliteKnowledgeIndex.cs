@@ -59,7 +59,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     /// The chunk counts of the words bm25 ranks by add up to at most this: bm25 reads each ranked word's whole doclist
     /// to count its chunks, about 0.3 microseconds of CPU per chunk (a word in 40% of 100,000 chunks: over 10 ms).
     /// </summary>
-    internal const long Bm25ChunksRead = 10_000;
+    internal const long Bm25ChunksRead = 5_000;
 
     /// <summary>
     /// At most this many chunks are bm25-scored for a query whose words are all common: each scored chunk costs FTS5

@@ -6,7 +6,9 @@ using Microsoft.Data.Sqlite;
 namespace AgentFunctions.Benchmarks.Knowledge;
 
 /// <summary>
-/// Diagnostic: the FTS5 MATCH alone, per query shape, on the query figure's index (kept at a path so runs can reuse it).
+/// Diagnostic: the FTS5 MATCH alone, per query shape, on the query figure's corpus (kept at a path so runs can reuse it):
+/// a keyword table of the queried tenant's chunks, written 1,000 rows per transaction, and, on an index written before
+/// the per-knowledge-base tables (user_version 2, shared <c>chunks_fts</c> with scope tokens), the shared table's shapes.
 /// <c>knowledge-figures query-shapes [db path]</c>.
 /// </summary>
 internal static partial class KnowledgeQueryShapes
@@ -20,7 +22,8 @@ internal static partial class KnowledgeQueryShapes
         var scope = "s" + Convert.ToHexString("ten_target/kb_target"u8) + "0";
         var total = Scalar(connection, "SELECT count(*) FROM chunks");
         var target = Scalar(connection, "SELECT count(*) FROM chunks WHERE tenant_id = 'ten_target'");
-        Console.WriteLine($"SHAPES {total} rows, {target} in the target tenant; segments: {Segments(connection, "chunks_fts")}");
+        var shared = Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE name = 'chunks_fts'") > 0;
+        Console.WriteLine($"SHAPES {total} rows, {target} in the target tenant" + (shared ? $"; shared table segments: {Segments(connection, "chunks_fts")}" : ""));
 
         // The per-tenant table, filled as the documents were written (1,000 rows per transaction).
         if (Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE name = 'tfts'") == 0)
@@ -46,23 +49,16 @@ internal static partial class KnowledgeQueryShapes
             Console.WriteLine($"SHAPES per-tenant table filled in {clock.ElapsedMilliseconds} ms");
         }
         Console.WriteLine($"SHAPES tfts segments: {Segments(connection, "tfts")}");
-        Exec(connection, "CREATE VIRTUAL TABLE IF NOT EXISTS temp.all_vocab USING fts5vocab (main, chunks_fts, 'row'); CREATE VIRTUAL TABLE IF NOT EXISTS temp.t_vocab USING fts5vocab (main, tfts, 'row');");
-
-        var common = Math.Max(1000, (long)(0.005 * total));
-        var shaped = queries.Select(q => Shape(connection, q, "all_vocab", common)).ToList();
+        Exec(connection, "CREATE VIRTUAL TABLE IF NOT EXISTS temp.t_vocab USING fts5vocab (main, tfts, 'row');");
         var tcommon = Math.Max(1000, (long)(0.005 * target));
         var tshaped = queries.Select(q => Shape(connection, q, "t_vocab", tcommon)).ToList();
-        Console.WriteLine($"SHAPES {shaped.Count(s => s.AllCommon)} of {queries.Count} queries all-common (whole index); {tshaped.Count(s => s.AllCommon)} (tenant table)");
+        Console.WriteLine($"SHAPES {tshaped.Count(s => s.AllCommon)} of {queries.Count} queries all-common (tenant table)");
 
         string Or(IEnumerable<string> words) => string.Join(" OR ", words.Select(w => "\"" + w + "\""));
         string And(IEnumerable<string> words) => string.Join(" AND ", words.Select(w => "\"" + w + "\""));
         const string Ranked = " AND rank MATCH 'bm25(1.0, 1.0, 0.0)' ORDER BY rank LIMIT 20";
+        if (shared) SharedShapes(connection, queries, total, scope, Or, Ranked);
 
-        Time(connection, "A current: scope AND (kept OR), bm25, rank limit 20", shaped, s => ($"SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH $m{Ranked}", $"scope : \"{scope}\" AND {{content headings}} : ({Or(s.Kept)})"));
-        Time(connection, "A rare-word queries only", shaped.Where(s => !s.AllCommon).ToList(), s => ($"SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH $m{Ranked}", $"scope : \"{scope}\" AND {{content headings}} : ({Or(s.Kept)})"));
-        Time(connection, "A all-common queries only", shaped.Where(s => s.AllCommon).ToList(), s => ($"SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH $m{Ranked}", $"scope : \"{scope}\" AND {{content headings}} : ({Or(s.Kept)})"));
-        Time(connection, "B current MATCH, count only (no bm25)", shaped, s => ("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH $m", $"scope : \"{scope}\" AND {{content headings}} : ({Or(s.Kept)})"));
-        Time(connection, "C no scope token (all tenants), bm25 limit 20", shaped, s => ($"SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH $m ORDER BY rank LIMIT 20", $"{{content headings}} : ({Or(s.Kept)})"));
         Time(connection, "E tenant table, kept OR, bm25 limit 20", tshaped, s => ($"SELECT rowid, rank FROM tfts WHERE tfts MATCH $m ORDER BY rank LIMIT 20", Or(s.Kept)));
         Time(connection, "E rare-word queries only", tshaped.Where(s => !s.AllCommon).ToList(), s => ($"SELECT rowid, rank FROM tfts WHERE tfts MATCH $m ORDER BY rank LIMIT 20", Or(s.Kept)));
         Time(connection, "E all-common queries only", tshaped.Where(s => s.AllCommon).ToList(), s => ($"SELECT rowid, rank FROM tfts WHERE tfts MATCH $m ORDER BY rank LIMIT 20", Or(s.Kept)));
@@ -101,6 +97,20 @@ internal static partial class KnowledgeQueryShapes
             Time(connection, $"K detail={detail} all-common only", tshaped.Where(s => s.AllCommon).ToList(), s => ($"SELECT rowid, rank FROM t{detail} WHERE t{detail} MATCH $m ORDER BY rank LIMIT 20", Or(s.Kept)));
             Time(connection, $"K detail={detail} all-common AND of all words", tshaped.Where(s => s.AllCommon).ToList(), s => ($"SELECT rowid, rank FROM t{detail} WHERE t{detail} MATCH $m ORDER BY rank LIMIT 20", And(s.Words)));
         }
+    }
+
+    /// <summary>The shared table of user_version 2: scope token required, the whole index's statistics.</summary>
+    private static void SharedShapes(SqliteConnection connection, IReadOnlyList<string> queries, long total, string scope, Func<IEnumerable<string>, string> Or, string Ranked)
+    {
+        Exec(connection, "CREATE VIRTUAL TABLE IF NOT EXISTS temp.all_vocab USING fts5vocab (main, chunks_fts, 'row');");
+        var common = Math.Max(1000, (long)(0.005 * total));
+        var shaped = queries.Select(q => Shape(connection, q, "all_vocab", common)).ToList();
+        Console.WriteLine($"SHAPES {shaped.Count(s => s.AllCommon)} of {queries.Count} queries all-common (whole index)");
+        Time(connection, "A current: scope AND (kept OR), bm25, rank limit 20", shaped, s => ($"SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH $m{Ranked}", $"scope : \"{scope}\" AND {{content headings}} : ({Or(s.Kept)})"));
+        Time(connection, "A rare-word queries only", shaped.Where(s => !s.AllCommon).ToList(), s => ($"SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH $m{Ranked}", $"scope : \"{scope}\" AND {{content headings}} : ({Or(s.Kept)})"));
+        Time(connection, "A all-common queries only", shaped.Where(s => s.AllCommon).ToList(), s => ($"SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH $m{Ranked}", $"scope : \"{scope}\" AND {{content headings}} : ({Or(s.Kept)})"));
+        Time(connection, "B current MATCH, count only (no bm25)", shaped, s => ("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH $m", $"scope : \"{scope}\" AND {{content headings}} : ({Or(s.Kept)})"));
+        Time(connection, "C no scope token (all tenants), bm25 limit 20", shaped, s => ($"SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH $m ORDER BY rank LIMIT 20", $"{{content headings}} : ({Or(s.Kept)})"));
     }
 
     private sealed record Shaped(string Query, List<string> Words, List<string> Kept, bool AllCommon);
