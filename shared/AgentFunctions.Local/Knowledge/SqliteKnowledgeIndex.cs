@@ -72,8 +72,8 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     // under the write lock after the commit that created or dropped a table.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Kb), long> keywordTables = new();
 
-    // Per keyword table: its chunk count and how many chunks each query word's stem occurs in, remembered until the next
-    // write to that table (counting reads the stem's whole doclist, a few milliseconds for a word in most chunks).
+    // Per keyword table: its chunk count and how many chunks each query word's stem occurs in (counted up to what the
+    // plan compares with), remembered until the next write to that table.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, KeywordStatistics> statistics = new();
 
     private sealed class KeywordStatistics(long chunks)
@@ -557,8 +557,9 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
 
     /// <summary>
     /// The MATCH for the query's words in one knowledge base's table (each word quoted, so user text never reaches FTS5's
-    /// query syntax). Each word is counted in the table (how many chunks hold its stem; remembered until the table's next
-    /// write); words no chunk has are dropped. bm25 reads the whole doclist of every word it ranks by (to count its
+    /// query syntax). Each word is counted in the table (how many chunks hold its stem, counted in row-id order up to one
+    /// past the larger of the common threshold and the bm25 budget; remembered until the table's next write); words no
+    /// chunk has are dropped. bm25 reads the whole doclist of every word it ranks by (to count its
     /// chunks), so a plan keeps the chunk counts of its ranked words within <see cref="Bm25ChunksRead"/>:
     /// <list type="bullet">
     /// <item>Words in at most <see cref="CommonShare"/> of the table's chunks (or <see cref="CommonFloor"/>) are rare: the
@@ -575,20 +576,22 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     private KeywordPlan? PlanKeywordQuery(SqliteConnection connection, long table, List<string> words, int limit)
     {
         var stats = statistics.GetOrAdd(table, t => new KeywordStatistics(Chunks(connection, t)));
+        var common = Math.Max(commonFloor, (long)(CommonShare * stats.Chunks));
+        // Counting stops past what any rule below compares with: a word in more chunks is neither rare nor rankable.
+        var countUpTo = Math.Max(common, bm25ChunksRead) + 1;
         var counted = new List<(string Word, long Chunks)>(words.Count);
         foreach (var word in words)
         {
             if (!stats.Frequencies.TryGetValue(word, out var chunks))
             {
-                chunks = Matching(connection, table, Quote(word));
+                chunks = Matching(connection, table, Quote(word), countUpTo);
                 if (stats.Frequencies.Count > 100_000) stats.Frequencies.Clear();
                 stats.Frequencies[word] = chunks;
             }
             if (chunks > 0) counted.Add((word, chunks));
         }
         if (counted.Count == 0) return null;
-        counted.Sort((a, b) => a.Chunks.CompareTo(b.Chunks));
-        var common = Math.Max(commonFloor, (long)(CommonShare * stats.Chunks));
+        counted = [.. counted.OrderBy(c => c.Chunks)];
         var rare = WithinBudget(counted.Where(c => c.Chunks <= common), int.MaxValue);
         if (rare.Count > 0) return new KeywordPlan(Or(rare), 0, Unranked: false);
         var ranked = WithinBudget(counted.Where(c => c.Chunks * 2 < stats.Chunks), CommonTermsKept);
@@ -626,12 +629,13 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         return command.ExecuteScalar() is long row ? row : null;
     }
 
-    /// <summary>How many chunks of the table match (the table's tokenizer stems the query words as it stemmed the chunks).</summary>
-    private static long Matching(SqliteConnection connection, long table, string match)
+    /// <summary>How many chunks of the table match, up to <paramref name="atMost"/> (the table's tokenizer stems the query words as it stemmed the chunks; rowid order, no scoring).</summary>
+    private static long Matching(SqliteConnection connection, long table, string match, long atMost)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT count(*) FROM {KeywordTable(table)} WHERE {KeywordTable(table)} MATCH $match";
+        command.CommandText = $"SELECT count(*) FROM (SELECT rowid FROM {KeywordTable(table)} WHERE {KeywordTable(table)} MATCH $match LIMIT $most)";
         command.Parameters.AddWithValue("$match", match);
+        command.Parameters.AddWithValue("$most", atMost);
         return (long)command.ExecuteScalar()!;
     }
 

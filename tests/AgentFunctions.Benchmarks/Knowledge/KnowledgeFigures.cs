@@ -403,6 +403,18 @@ public static class KnowledgeFigures
                 string.Join("; ", best.OrderByDescending(p => p.Value).Take(4).Select(p => $"'{p.Key}' {p.Value:F1} ms")));
         }
 
+        // The halves as a hybrid query asks them (20 candidates each), to see what the fusion adds.
+        foreach (var mode in new[] { SearchMode.Keyword, SearchMode.Vector })
+        {
+            var cpu = Environment.CpuUsage.TotalTime;
+            for (var i = 0; i < Math.Min(count, 512); i++)
+            {
+                var q = queries[i % queries.Count];
+                await index.SearchAsync(new IndexSearch(scope, q.Text, q.Vector, 20, mode));
+            }
+            Console.WriteLine($"QUERY {mode.ToString().ToLowerInvariant()} top 20 (a hybrid half): process CPU {(Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds / Math.Min(count, 512):F2} ms per query");
+        }
+
         var questions = Enumerable.Range(0, 120).Select(i => $"How long is the {Words[i % Words.Length]} window for {Words[(i * 7) % Words.Length]} returns?").ToList();
         for (var i = 0; i < 10; i++) await embedder.EmbedAsync([questions[i]]);
         var embedLatencies = new List<double>();
