@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using AgentFunctions.Common;
 using AgentFunctions.Knowledge;
@@ -41,8 +40,8 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     internal static string KeywordTable(long table) => "keywords_" + table.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// A query term that occurs in more than this share of the index's chunks is left out of the MATCH when rarer terms
-    /// exist (a dynamic stop word): each such term makes FTS5 visit and bm25-score that many rows, for a weight near zero.
+    /// A query term that occurs in more than this share of its knowledge base's chunks is left out of the MATCH when rarer
+    /// terms exist (a dynamic stop word): each such term makes FTS5 visit and bm25-score that many rows, for a low weight.
     /// </summary>
     internal const double CommonShare = 0.005;
 
