@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using AgentFunctions.Common;
 using AgentFunctions.Knowledge;
@@ -9,8 +8,8 @@ using Microsoft.Data.Sqlite;
 namespace AgentFunctions.Local.Knowledge;
 
 /// <summary>
-/// The local search index: one SQLite file (WAL) with the chunk table (content, citation, vector as half floats) and an
-/// FTS5 table beside it (porter stemming, ranked by bm25) holding each chunk's words and its scope token. Vector search
+/// The local search index: one SQLite file (WAL) with the chunk table (content, citation, vector as half floats) and, per
+/// tenant and knowledge base, an FTS5 table beside it (porter stemming, ranked by bm25) holding the chunks' words. Vector search
 /// runs on each knowledge base's <see cref="KnowledgeBaseMemory"/> (quantized vectors, built from the table on the
 /// knowledge base's first search and kept current by every write); the hits of both halves are read back from the chunk
 /// table with the tenant and knowledge-base filter in the statement. A document's chunks are replaced in one transaction
@@ -27,14 +26,22 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Kb), Lazy<KnowledgeBaseMemory>> memories = new();
 
     /// <summary>
-    /// The keyword index: the chunk's words, its heading path, and one scope token (tenant and knowledge base) that a
-    /// MATCH requires, so FTS5 ranks only the scope's chunks. Contentless (the text is in <c>chunks</c>), deletable rows.
+    /// The keyword index of one tenant's knowledge base (created on its first write, named by its row in
+    /// <c>keyword_tables</c>): the chunk's words and its heading path, row id = the chunk's row. Contentless (the text is
+    /// in <c>chunks</c>), deletable rows. One table per knowledge base keeps every query and bm25's statistics (row count,
+    /// average length, document frequencies) inside the scope: with one shared table, a MATCH had to require a scope
+    /// token whose doclist bm25 read whole on every query (about 30 ms of CPU at 100,000 chunks), and another tenant's
+    /// documents moved this tenant's scores.
     /// </summary>
-    private const string FtsTable = "CREATE VIRTUAL TABLE chunks_fts USING fts5 (content, headings, scope, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2')";
+    private static string KeywordTableSql(long table) =>
+        $"CREATE VIRTUAL TABLE {KeywordTable(table)} USING fts5 (content, headings, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2')";
+
+    /// <summary>The FTS5 table's name: from its catalog row id, never from tenant or user text.</summary>
+    internal static string KeywordTable(long table) => "keywords_" + table.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// A query term that occurs in more than this share of the index's chunks is left out of the MATCH when rarer terms
-    /// exist (a dynamic stop word): each such term makes FTS5 visit and bm25-score that many rows, for a weight near zero.
+    /// A query term that occurs in more than this share of its knowledge base's chunks is left out of the MATCH when rarer
+    /// terms exist (a dynamic stop word): each such term makes FTS5 visit and bm25-score that many rows, for a low weight.
     /// </summary>
     internal const double CommonShare = 0.005;
 
@@ -44,26 +51,51 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     /// </summary>
     internal const int CommonFloor = 1000;
 
-    /// <summary>When every query term is common, only this many of the rarest are matched.</summary>
-    internal const int CommonTermsKept = 1;
+    /// <summary>When every query term is common, the conjunction of at most this many of the rarest is matched.</summary>
+    internal const int CommonTermsKept = 2;
 
-    // Chunks in the index (all tenants): the denominator of the common-term share; kept by the writes under the writer.
-    private long total;
+    /// <summary>
+    /// The chunk counts of the words bm25 ranks by add up to at most this: bm25 reads each ranked word's whole doclist
+    /// to count its chunks, about 0.3 microseconds of CPU per chunk (a word in 40% of 100,000 chunks: over 10 ms).
+    /// </summary>
+    internal const long Bm25ChunksRead = 5_000;
 
-    // How many chunks each query word's stem occurs in (fts5vocab), remembered until the next write: counting reads the
-    // stem's whole doclist, a few milliseconds for a word in most chunks. Cleared under the write lock by every commit.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> frequencies = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>
+    /// At most this many chunks are bm25-scored for a query whose words are all common: each scored chunk costs FTS5
+    /// about a microsecond of CPU, and such a query can match most of a knowledge base. Beyond it, the newest matching
+    /// chunks (highest row ids) are ranked.
+    /// </summary>
+    internal const int ScoredChunksCap = 2000;
+
+    // The keyword table of each (tenant, knowledge base) that has one; filled from keyword_tables on first use, changed
+    // under the write lock after the commit that created or dropped a table.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Kb), long> keywordTables = new();
+
+    // Per keyword table: its chunk count and how many chunks each query word's stem occurs in (counted up to what the
+    // plan compares with), remembered until the next write to that table.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, KeywordStatistics> statistics = new();
+
+    private sealed class KeywordStatistics(long chunks)
+    {
+        public long Chunks { get; } = chunks;
+
+        public System.Collections.Concurrent.ConcurrentDictionary<string, long> Frequencies { get; } = new(StringComparer.OrdinalIgnoreCase);
+    }
 
     private readonly long commonFloor;
+    private readonly int scoredChunksCap;
+    private readonly long bm25ChunksRead;
 
-    public SqliteKnowledgeIndex(string path) : this(path, CommonFloor)
+    public SqliteKnowledgeIndex(string path) : this(path, CommonFloor, ScoredChunksCap, Bm25ChunksRead)
     {
     }
 
-    /// <summary>With another floor for common terms (tests: a small index that still has common terms).</summary>
-    internal SqliteKnowledgeIndex(string path, long commonFloor)
+    /// <summary>With other limits of the keyword query plan (tests: a small index that still has common terms).</summary>
+    internal SqliteKnowledgeIndex(string path, long commonFloor, int scoredChunksCap = ScoredChunksCap, long bm25ChunksRead = Bm25ChunksRead)
     {
         this.commonFloor = commonFloor;
+        this.scoredChunksCap = scoredChunksCap;
+        this.bm25ChunksRead = bm25ChunksRead;
         connectionString = LocalSqlite.ConnectionString(path);
         using var connection = Open();
         LocalSqlite.Execute(connection, """
@@ -86,15 +118,21 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
                 vector BLOB NOT NULL);
             CREATE INDEX IF NOT EXISTS chunks_scope ON chunks (tenant_id, kb_id, document_id);
             CREATE INDEX IF NOT EXISTS chunks_hash ON chunks (tenant_id, content_hash);
+            CREATE TABLE IF NOT EXISTS keyword_tables (
+                id INTEGER PRIMARY KEY,
+                tenant_id TEXT NOT NULL,
+                kb_id TEXT NOT NULL,
+                UNIQUE (tenant_id, kb_id));
             """);
-        // Version 0: FTS5 table (maybe without the scope column) and vectors as 4-byte floats. Version 1 (branch
-        // knowledge-perf): no FTS5 table, vectors as half floats. Version 2: half floats and the FTS5 table. An older index
-        // gets its vectors rewritten as half floats (from version 0) and its FTS5 table rebuilt from the chunk table, in
-        // one transaction.
+        // Version 0: one FTS5 table (maybe without the scope column) and vectors as 4-byte floats. Version 1 (branch
+        // knowledge-perf): no FTS5 table, vectors as half floats. Version 2: half floats and one FTS5 table with a scope
+        // token. Version 3: half floats and an FTS5 table per tenant's knowledge base. An older index gets its vectors
+        // rewritten as half floats (from version 0), its shared FTS5 table dropped and the per-knowledge-base tables
+        // built from the chunk table, in one transaction.
         using var version = connection.CreateCommand();
         version.CommandText = "PRAGMA user_version";
         var from = (long)version.ExecuteScalar()!;
-        if (from < 2)
+        if (from < 3)
         {
             using (var transaction = connection.BeginTransaction())
             {
@@ -120,38 +158,71 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
                     vector.Value = ToBlob(MemoryMarshal.Cast<byte, float>(row.Vector.AsSpan()));
                     rewrite.ExecuteNonQuery();
                 }
-                upgrade.CommandText = $"DROP TABLE IF EXISTS chunks_fts; {FtsTable};";
+                upgrade.CommandText = "SELECT count(*) FROM sqlite_master WHERE name = 'chunks_fts'";
+                var shared = (long)upgrade.ExecuteScalar()! > 0;
+                upgrade.CommandText = "DROP TABLE IF EXISTS chunks_fts;";
                 upgrade.ExecuteNonQuery();
-                using (var rows = connection.CreateCommand())
+                var scopes = new List<(string Tenant, string Kb)>();
+                upgrade.CommandText = "SELECT DISTINCT tenant_id, kb_id FROM chunks";
+                using (var reader = upgrade.ExecuteReader())
                 {
+                    while (reader.Read()) scopes.Add((reader.GetString(0), reader.GetString(1)));
+                }
+                foreach (var (tenant, kb) in scopes)
+                {
+                    var table = CreateKeywordTable(connection, transaction, tenant, kb);
+                    using var rows = connection.CreateCommand();
                     rows.Transaction = transaction;
-                    rows.CommandText = "SELECT id, content, heading_path, tenant_id, kb_id FROM chunks";
+                    rows.CommandText = "SELECT id, content, heading_path FROM chunks WHERE tenant_id = $tenant AND kb_id = $kb";
+                    rows.Parameters.AddWithValue("$tenant", tenant);
+                    rows.Parameters.AddWithValue("$kb", kb);
                     using var fill = connection.CreateCommand();
                     fill.Transaction = transaction;
-                    fill.CommandText = "INSERT INTO chunks_fts (rowid, content, headings, scope) VALUES ($id, $content, $headings, $scope)";
-                    var p = new[] { "$id", "$content", "$headings", "$scope" }.Select(n => fill.Parameters.Add(new SqliteParameter(n, null))).ToArray();
+                    fill.CommandText = $"INSERT INTO {KeywordTable(table)} (rowid, content, headings) VALUES ($id, $content, $headings)";
+                    var p = new[] { "$id", "$content", "$headings" }.Select(n => fill.Parameters.Add(new SqliteParameter(n, null))).ToArray();
                     using var reader = rows.ExecuteReader();
                     while (reader.Read())
                     {
                         p[0].Value = reader.GetInt64(0);
                         p[1].Value = reader.GetString(1);
                         p[2].Value = HeadingText(reader.GetString(2));
-                        p[3].Value = ScopeToken(reader.GetString(3), reader.GetString(4));
                         fill.ExecuteNonQuery();
                     }
                 }
-                LocalSqlite.Execute(connection, "PRAGMA user_version = 2");
+                LocalSqlite.Execute(connection, "PRAGMA user_version = 3");
                 transaction.Commit();
-                if (floats.Count > 0) LocalSqlite.Compact(connection);
+                // The old shared table's pages (every tenant's words) are freed, not yet gone from the file.
+                if (floats.Count > 0 || shared) LocalSqlite.Compact(connection);
             }
         }
-        using var count = connection.CreateCommand();
-        count.CommandText = "SELECT count(*) FROM chunks";
-        total = (long)count.ExecuteScalar()!;
     }
 
-    /// <summary>The scope's token in the keyword index: letters and digits only, so the tokenizer keeps it whole.</summary>
-    internal static string ScopeToken(string tenant, string kb) => "s" + Convert.ToHexString(Encoding.UTF8.GetBytes(tenant + "/" + kb)) + "0";
+    /// <summary>Adds the catalog row and the FTS5 table of a tenant's knowledge base; returns the table's id.</summary>
+    private static long CreateKeywordTable(SqliteConnection connection, SqliteTransaction transaction, string tenant, string kb)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO keyword_tables (tenant_id, kb_id) VALUES ($tenant, $kb) RETURNING id";
+        command.Parameters.AddWithValue("$tenant", tenant);
+        command.Parameters.AddWithValue("$kb", kb);
+        var table = (long)command.ExecuteScalar()!;
+        command.CommandText = KeywordTableSql(table);
+        command.Parameters.Clear();
+        command.ExecuteNonQuery();
+        return table;
+    }
+
+    /// <summary>The keyword table of a tenant's knowledge base, or null when nothing was ever written to it.</summary>
+    private long? FindKeywordTable(SqliteConnection connection, SqliteTransaction? transaction, string tenant, string kb)
+    {
+        if (keywordTables.TryGetValue((tenant, kb), out var known)) return known;
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT id FROM keyword_tables WHERE tenant_id = $tenant AND kb_id = $kb";
+        command.Parameters.AddWithValue("$tenant", tenant);
+        command.Parameters.AddWithValue("$kb", kb);
+        return command.ExecuteScalar() is long table ? table : null;
+    }
 
     /// <summary>The heading path as keyword text (stored as a JSON array).</summary>
     private static string HeadingText(string json) => json == "[]" ? "" : string.Join(" > ", JsonSerializer.Deserialize<List<string>>(json) ?? []);
@@ -184,7 +255,8 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         {
             using var connection = Open();
             using var transaction = connection.BeginTransaction();
-            var removed = DeleteWhere(connection, transaction, "tenant_id = $tenant AND kb_id = $kb AND document_id = $document", scope.Tenant, kb, documentId);
+            var table = FindKeywordTable(connection, transaction, scope.Tenant.Value, kb) ?? CreateKeywordTable(connection, transaction, scope.Tenant.Value, kb);
+            var removed = DeleteWhere(connection, transaction, table, "tenant_id = $tenant AND kb_id = $kb AND document_id = $document", scope.Tenant, kb, documentId);
             long next;
             using (var max = connection.CreateCommand())
             {
@@ -195,18 +267,17 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
             var first = next;
             using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
-            insert.CommandText = """
+            insert.CommandText = $"""
                 INSERT INTO chunks (id, chunk_id, tenant_id, kb_id, document_id, document_name, ordinal, content, content_hash, heading_path, page, start_offset, end_offset, vector)
                 VALUES ($id, $chunk, $tenant, $kb, $document, $name, $ordinal, $content, $hash, $headings, $page, $start, $end, $vector);
-                INSERT INTO chunks_fts (rowid, content, headings, scope) VALUES ($id, $content, $headingText, $scope);
+                INSERT INTO {KeywordTable(table)} (rowid, content, headings) VALUES ($id, $content, $headingText);
                 """;
             // One prepared statement for the whole document; only the values change per chunk.
-            string[] names = ["$chunk", "$tenant", "$kb", "$document", "$name", "$ordinal", "$content", "$hash", "$headings", "$id", "$page", "$start", "$end", "$vector", "$headingText", "$scope"];
+            string[] names = ["$chunk", "$tenant", "$kb", "$document", "$name", "$ordinal", "$content", "$hash", "$headings", "$id", "$page", "$start", "$end", "$vector", "$headingText"];
             var p = names.Select(n => insert.Parameters.Add(new SqliteParameter(n, null))).ToArray();
             p[1].Value = scope.Tenant.Value;
             p[2].Value = kb;
             p[3].Value = documentId;
-            p[15].Value = ScopeToken(scope.Tenant.Value, kb);
             insert.Prepare();
             for (var i = 0; i < chunks.Count; i++)
             {
@@ -225,8 +296,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
                 p[14].Value = chunk.Citation.HeadingPath.Count == 0 ? "" : string.Join(" > ", chunk.Citation.HeadingPath);
                 insert.ExecuteNonQuery();
             }
-            Commit(transaction, scope.Tenant, kb, removed, () => [.. chunks.Select((c, i) => new PreparedChunk(first + i, c.Vector))]);
-            total += chunks.Count - removed.Count;
+            Commit(transaction, scope.Tenant, kb, table, removed, () => [.. chunks.Select((c, i) => new PreparedChunk(first + i, c.Vector))]);
         }
         finally
         {
@@ -238,13 +308,17 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     /// Commits, and applies the change to the knowledge base's in-memory state if it is loaded, as one step for readers.
     /// <paramref name="added"/> is asked for only when it is loaded.
     /// </summary>
-    private void Commit(SqliteTransaction transaction, TenantId tenant, string kb, IReadOnlyList<long> removed, Func<List<PreparedChunk>> added)
+    private void Commit(SqliteTransaction transaction, TenantId tenant, string kb, long? table, IReadOnlyList<long> removed, Func<List<PreparedChunk>> added)
     {
         consistency.EnterWriteLock();
         try
         {
             transaction.Commit();
-            frequencies.Clear();
+            if (table is long written)
+            {
+                keywordTables[(tenant.Value, kb)] = written;
+                statistics.TryRemove(written, out _);
+            }
             if (memories.TryGetValue((tenant.Value, kb), out var lazy))
             {
                 if (!lazy.IsValueCreated)
@@ -264,14 +338,15 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     }
 
     /// <summary>Commits and forgets the in-memory state of the knowledge bases (whole knowledge bases or tenants deleted).</summary>
-    private void CommitDropping(SqliteTransaction transaction, Func<(string Tenant, string Kb), bool> dropped)
+    private void CommitDropping(SqliteTransaction transaction, Func<(string Tenant, string Kb), bool> dropped, IReadOnlyList<long> droppedTables)
     {
         consistency.EnterWriteLock();
         try
         {
             transaction.Commit();
-            frequencies.Clear();
             foreach (var key in memories.Keys.Where(dropped).ToList()) memories.TryRemove(key, out _);
+            foreach (var key in keywordTables.Keys.Where(dropped).ToList()) keywordTables.TryRemove(key, out _);
+            foreach (var table in droppedTables) statistics.TryRemove(table, out _);
         }
         finally
         {
@@ -284,21 +359,37 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         {
             var kb = SingleKnowledgeBase(scope);
             using var transaction = connection.BeginTransaction();
-            var removed = DeleteWhere(connection, transaction, "tenant_id = $tenant AND kb_id = $kb AND document_id = $document", scope.Tenant, kb, documentId);
-            Commit(transaction, scope.Tenant, kb, removed, () => []);
-            total -= removed.Count;
+            var table = FindKeywordTable(connection, transaction, scope.Tenant.Value, kb);
+            var removed = DeleteWhere(connection, transaction, table, "tenant_id = $tenant AND kb_id = $kb AND document_id = $document", scope.Tenant, kb, documentId);
+            Commit(transaction, scope.Tenant, kb, table, removed, () => []);
         }, cancellationToken);
 
     public Task DeleteKnowledgeBasesAsync(IndexScope scope, CancellationToken cancellationToken = default) =>
         WriteAsync(connection =>
         {
             using var transaction = connection.BeginTransaction();
+            var dropped = new List<long>();
             foreach (var kb in scope.KnowledgeBaseIds)
             {
-                total -= DeleteWhere(connection, transaction, "tenant_id = $tenant AND kb_id = $kb", scope.Tenant, kb, null).Count;
+                DeleteWhere(connection, transaction, null, "tenant_id = $tenant AND kb_id = $kb", scope.Tenant, kb, null);
+                if (FindKeywordTable(connection, transaction, scope.Tenant.Value, kb) is long table) dropped.Add(table);
             }
-            CommitDropping(transaction, key => key.Tenant == scope.Tenant.Value && scope.KnowledgeBaseIds.Contains(key.Kb));
+            DropKeywordTables(connection, transaction, dropped);
+            CommitDropping(transaction, key => key.Tenant == scope.Tenant.Value && scope.KnowledgeBaseIds.Contains(key.Kb), dropped);
         }, cancellationToken);
+
+    /// <summary>Drops keyword tables with their catalog rows (a knowledge base or tenant deleted): their words leave the file with them.</summary>
+    private static void DropKeywordTables(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<long> tables)
+    {
+        foreach (var table in tables)
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = $"DROP TABLE {KeywordTable(table)}; DELETE FROM keyword_tables WHERE id = $id;";
+            command.Parameters.AddWithValue("$id", table);
+            command.ExecuteNonQuery();
+        }
+    }
 
     public async Task<long> DeleteTenantAsync(TenantId tenant, CancellationToken cancellationToken = default)
     {
@@ -306,23 +397,25 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         await WriteAsync(connection =>
         {
             using var transaction = connection.BeginTransaction();
+            var dropped = new List<long>();
             using (var command = connection.CreateCommand())
             {
                 command.Transaction = transaction;
-                command.CommandText = "DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE tenant_id = $tenant)";
+                command.CommandText = "SELECT id FROM keyword_tables WHERE tenant_id = $tenant";
                 command.Parameters.AddWithValue("$tenant", tenant.Value);
-                command.ExecuteNonQuery();
+                using (var reader = command.ExecuteReader())
+                {
+                    while (reader.Read()) dropped.Add(reader.GetInt64(0));
+                }
                 command.CommandText = "DELETE FROM chunks WHERE tenant_id = $tenant";
                 removed = command.ExecuteNonQuery();
             }
-            CommitDropping(transaction, key => key.Tenant == tenant.Value);
-            total -= removed;
-            // Deleted rows linger: FTS5 keeps the terms of deleted rows in its segments until they are merged, and SQLite
-            // keeps freed pages and the WAL. Merge the full-text index, fold the WAL back and rebuild the file, so the
-            // tenant's text is gone from disk, not only from queries.
-            if (removed > 0)
+            DropKeywordTables(connection, transaction, dropped);
+            CommitDropping(transaction, key => key.Tenant == tenant.Value, dropped);
+            // Deleted rows linger: SQLite keeps freed pages and the WAL. Fold the WAL back and rebuild the file, so the
+            // tenant's text is gone from disk, not only from queries (its keyword tables were dropped whole).
+            if (removed > 0 || dropped.Count > 0)
             {
-                LocalSqlite.Execute(connection, "INSERT INTO chunks_fts(chunks_fts) VALUES('optimize');");
                 LocalSqlite.Compact(connection);
             }
         }, cancellationToken).ConfigureAwait(false);
@@ -418,102 +511,144 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     }
 
     /// <summary>
-    /// The <paramref name="limit"/> best chunks of the scope by FTS5's bm25 (row id and positive score, best first). The
-    /// MATCH requires the scope's token (weight 0 in bm25) and ORs the query's terms, shaped by how many chunks each
-    /// occurs in (see <see cref="QueryTerms"/>).
+    /// The <paramref name="limit"/> best chunks of the scope by FTS5's bm25 (row id and positive score, best first): each
+    /// knowledge base's own table is queried (the table is the tenant and knowledge-base filter) and the lists merged by
+    /// score. The MATCH is shaped by how many chunks each word occurs in (see <see cref="PlanKeywordQuery"/>).
     /// </summary>
     private List<(long Row, double Score)> Keyword(SqliteConnection connection, IndexScope scope, string text, int limit)
     {
-        var words = QueryTerms(connection, text);
+        var words = QueryWords(text);
         if (words.Count == 0) return [];
-        var match = $"scope : ({string.Join(" OR ", scope.KnowledgeBaseIds.Select(kb => Quote(ScopeToken(scope.Tenant.Value, kb))))}) AND {{content headings}} : ({string.Join(" OR ", words.Select(Quote))})";
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH $match AND rank MATCH 'bm25(1.0, 1.0, 0.0)' ORDER BY rank LIMIT $limit";
-        command.Parameters.AddWithValue("$match", match);
-        command.Parameters.AddWithValue("$limit", limit);
-        var found = new List<(long, double)>(limit);
-        using var reader = command.ExecuteReader();
-        while (reader.Read()) found.Add((reader.GetInt64(0), Math.Max(0, -reader.GetDouble(1))));
-        return found;
+        var found = new List<(long Row, double Score)>(limit);
+        foreach (var kb in scope.KnowledgeBaseIds)
+        {
+            if (FindKeywordTable(connection, null, scope.Tenant.Value, kb) is not long table) continue;
+            // Safe to remember here: under the read lock, no commit can create or drop a table meanwhile.
+            keywordTables.TryAdd((scope.Tenant.Value, kb), table);
+            if (PlanKeywordQuery(connection, table, words, limit) is not { } plan) continue;
+            using var command = connection.CreateCommand();
+            command.CommandText = plan.Unranked
+                ? $"SELECT rowid, 0.0 FROM {KeywordTable(table)} WHERE {KeywordTable(table)} MATCH $match AND rowid >= $from ORDER BY rowid DESC LIMIT $limit"
+                : $"SELECT rowid, rank FROM {KeywordTable(table)} WHERE {KeywordTable(table)} MATCH $match AND rowid >= $from ORDER BY rank LIMIT $limit";
+            command.Parameters.AddWithValue("$match", plan.Match);
+            command.Parameters.AddWithValue("$from", plan.FromRow);
+            command.Parameters.AddWithValue("$limit", limit);
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) found.Add((reader.GetInt64(0), Math.Max(0, -reader.GetDouble(1))));
+        }
+        return scope.KnowledgeBaseIds.Count == 1 ? found : [.. found.OrderByDescending(f => f.Score).ThenBy(f => f.Row).Take(limit)];
     }
+
+    /// <summary>What a keyword query matches in one table, from which row id (the cap of scored chunks), and whether bm25 ranks it.</summary>
+    private sealed record KeywordPlan(string Match, long FromRow, bool Unranked);
 
     private static string Quote(string term) => "\"" + term.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
-    /// <summary>
-    /// The query's words to OR in the MATCH (each quoted, so user text never reaches FTS5's query syntax; at most 64).
-    /// English function words are left out when the query has other words. Then each word's stem (FTS5's own tokenizer,
-    /// through a per-connection scratch FTS5 table) is looked up in <c>chunks_fts_vocab</c> for the number of chunks it
-    /// occurs in: words in more than <see cref="CommonShare"/> of the index's chunks (and more than <see cref="CommonFloor"/>)
-    /// are left out when rarer words exist,
-    /// and when every word is that common only the <see cref="CommonTermsKept"/> rarest are kept. Words no chunk has are
-    /// dropped. bm25 still ranks the chunks that match the words kept.
-    /// </summary>
-    private List<string> QueryTerms(SqliteConnection connection, string text)
+    private static string Or(IEnumerable<string> words) => string.Join(" OR ", words.Select(Quote));
+
+    /// <summary>The query's words (at most 64); English function words are left out when the query has other words.</summary>
+    private static List<string> QueryWords(string text)
     {
         var words = Term().Matches(text).Select(m => m.Value).Distinct(StringComparer.OrdinalIgnoreCase).Take(64).ToList();
         var content = words.Where(w => !StopWords.Contains(w.ToLowerInvariant())).ToList();
-        if (content.Count > 0) words = content;
-        if (words.Count == 0) return [];
-        var counted = new List<(string Word, long Chunks)>(words.Count);
-        var unknown = new List<string>();
-        foreach (var word in words)
-        {
-            if (frequencies.TryGetValue(word, out var known)) counted.Add((word, known));
-            else unknown.Add(word);
-        }
-        if (unknown.Count > 0) Count(connection, unknown, counted);
-        counted.RemoveAll(c => c.Chunks == 0);
-        if (counted.Count == 0) return [];
-        var common = Math.Max(commonFloor, (long)(CommonShare * total));
-        var rare = counted.Where(c => c.Chunks <= common).Select(c => c.Word).ToList();
-        return rare.Count > 0 ? rare : [.. counted.OrderBy(c => c.Chunks).Take(CommonTermsKept).Select(c => c.Word)];
+        return content.Count > 0 ? content : words;
     }
 
-    /// <summary>Looks up how many chunks each word's stem occurs in, adds them to <paramref name="counted"/> and remembers them.</summary>
-    private void Count(SqliteConnection connection, List<string> words, List<(string Word, long Chunks)> counted)
+    /// <summary>
+    /// The MATCH for the query's words in one knowledge base's table (each word quoted, so user text never reaches FTS5's
+    /// query syntax). Each word is counted in the table (how many chunks hold its stem, counted in row-id order up to one
+    /// past the larger of the common threshold and the bm25 budget; remembered until the table's next write); words no
+    /// chunk has are dropped. bm25 reads the whole doclist of every word it ranks by (to count its
+    /// chunks), so a plan keeps the chunk counts of its ranked words within <see cref="Bm25ChunksRead"/>:
+    /// <list type="bullet">
+    /// <item>Words in at most <see cref="CommonShare"/> of the table's chunks (or <see cref="CommonFloor"/>) are rare: the
+    /// rarest of them are ORed and bm25 ranks every chunk they match; common words are left out.</item>
+    /// <item>When every word is common, the conjunction of the rarest <see cref="CommonTermsKept"/> that fit the budget is
+    /// matched (fewer, more relevant chunks), or the rarest alone when the conjunction holds fewer than
+    /// <paramref name="limit"/> chunks; when that matches more than <see cref="ScoredChunksCap"/> chunks, only the newest
+    /// of them are scored.</item>
+    /// <item>Words in at least half the chunks weigh nothing in bm25 (FTS5 clamps their IDF to 1e-6), and words past the
+    /// budget cost more than the figure allows: when no word is left to rank by, the newest chunks holding the
+    /// conjunction (or the rarest word) are returned unscored (<see cref="KeywordPlan.Unranked"/>).</item>
+    /// </list>
+    /// </summary>
+    private KeywordPlan? PlanKeywordQuery(SqliteConnection connection, long table, List<string> words, int limit)
+    {
+        var stats = statistics.GetOrAdd(table, t => new KeywordStatistics(Chunks(connection, t)));
+        var common = Math.Max(commonFloor, (long)(CommonShare * stats.Chunks));
+        // Counting stops past what any rule below compares with: a word in more chunks is neither rare nor rankable.
+        var countUpTo = Math.Max(common, bm25ChunksRead) + 1;
+        var counted = new List<(string Word, long Chunks)>(words.Count);
+        foreach (var word in words)
+        {
+            if (!stats.Frequencies.TryGetValue(word, out var chunks))
+            {
+                chunks = Matching(connection, table, Quote(word), countUpTo);
+                if (stats.Frequencies.Count > 100_000) stats.Frequencies.Clear();
+                stats.Frequencies[word] = chunks;
+            }
+            if (chunks > 0) counted.Add((word, chunks));
+        }
+        if (counted.Count == 0) return null;
+        counted = [.. counted.OrderBy(c => c.Chunks)];
+        var rare = WithinBudget(counted.Where(c => c.Chunks <= common), int.MaxValue);
+        if (rare.Count > 0) return new KeywordPlan(Or(rare), 0, Unranked: false);
+        var ranked = WithinBudget(counted.Where(c => c.Chunks * 2 < stats.Chunks), CommonTermsKept);
+        var kept = ranked.Count > 0 ? ranked : [.. counted.Take(CommonTermsKept).Select(c => c.Word)];
+        var match = Quote(kept[0]);
+        if (kept.Count > 1)
+        {
+            var conjunction = string.Join(" AND ", kept.Select(Quote));
+            if (NewestRow(connection, table, conjunction, limit) is not null) match = conjunction;
+        }
+        return ranked.Count > 0
+            ? new KeywordPlan(match, NewestRow(connection, table, match, Math.Max(scoredChunksCap, limit)) ?? 0, Unranked: false)
+            : new KeywordPlan(match, 0, Unranked: true);
+
+        List<string> WithinBudget(IEnumerable<(string Word, long Chunks)> rarestFirst, int most)
+        {
+            var kept = new List<string>();
+            var read = 0L;
+            foreach (var (word, chunks) in rarestFirst)
+            {
+                if (kept.Count == most || (read += chunks) > bm25ChunksRead) break;
+                kept.Add(word);
+            }
+            return kept;
+        }
+    }
+
+    /// <summary>The row id of the <paramref name="nth"/> newest chunk matching, or null when fewer match (rowid order is FTS5's own, no scoring).</summary>
+    private static long? NewestRow(SqliteConnection connection, long table, string match, int nth)
     {
         using var command = connection.CreateCommand();
-        // The scratch table lives in the connection's temp schema (pooled connections keep it); each word is its own row,
-        // so the vocabulary's instances map stems back to words.
-        var values = string.Join(", ", words.Select((_, i) => $"({i}, $w{i})"));
-        command.CommandText = $"""
-            CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_words USING fts5 (word, tokenize = 'porter unicode61 remove_diacritics 2');
-            CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_words_vocab USING fts5vocab (temp, query_words, 'instance');
-            CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_fts_vocab USING fts5vocab (main, chunks_fts, 'row');
-            DELETE FROM temp.query_words;
-            INSERT INTO temp.query_words (rowid, word) VALUES {values};
-            SELECT doc, term FROM temp.query_words_vocab;
-            """;
-        for (var i = 0; i < words.Count; i++) command.Parameters.AddWithValue("$w" + i, words[i]);
-        var stems = new List<(int Word, string Stem)>();
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read()) stems.Add((reader.GetInt32(0), reader.GetString(1)));
-        }
-        // One lookup per stem with the term bound, so fts5vocab seeks to it instead of walking the vocabulary.
-        using var lookup = connection.CreateCommand();
-        lookup.CommandText = "SELECT doc FROM temp.chunks_fts_vocab WHERE term = $term";
-        var term = lookup.Parameters.Add(new SqliteParameter("$term", null));
-        var chunksOf = new long[words.Count];
-        var seen = new bool[words.Count];
-        foreach (var (word, stem) in stems)
-        {
-            term.Value = stem;
-            chunksOf[word] = Math.Max(chunksOf[word], lookup.ExecuteScalar() is long n ? n : 0);
-            seen[word] = true;
-        }
-        for (var i = 0; i < words.Count; i++)
-        {
-            if (seen[i]) counted.Add((words[i], chunksOf[i]));
-        }
-        if (frequencies.Count > 100_000) frequencies.Clear();
-        for (var i = 0; i < words.Count; i++) frequencies.TryAdd(words[i], seen[i] ? counted.First(c => c.Word == words[i]).Chunks : 0);
+        command.CommandText = $"SELECT rowid FROM {KeywordTable(table)} WHERE {KeywordTable(table)} MATCH $match ORDER BY rowid DESC LIMIT 1 OFFSET $skip";
+        command.Parameters.AddWithValue("$match", match);
+        command.Parameters.AddWithValue("$skip", nth - 1);
+        return command.ExecuteScalar() is long row ? row : null;
+    }
+
+    /// <summary>How many chunks of the table match, up to <paramref name="atMost"/> (the table's tokenizer stems the query words as it stemmed the chunks; rowid order, no scoring).</summary>
+    private static long Matching(SqliteConnection connection, long table, string match, long atMost)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM (SELECT rowid FROM {KeywordTable(table)} WHERE {KeywordTable(table)} MATCH $match LIMIT $most)";
+        command.Parameters.AddWithValue("$match", match);
+        command.Parameters.AddWithValue("$most", atMost);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private static long Chunks(SqliteConnection connection, long table)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM {KeywordTable(table)}";
+        return (long)command.ExecuteScalar()!;
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"[\p{L}\p{N}]+")]
     private static partial System.Text.RegularExpressions.Regex Term();
 
-    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
+    internal static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
     {
         "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "been", "before", "being", "but", "by", "can",
         "could", "did", "do", "does", "doing", "for", "from", "had", "has", "have", "having", "he", "her", "his", "how", "i", "if", "in", "into",
@@ -603,12 +738,13 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         return string.Join(", ", names);
     }
 
-    /// <summary>Deletes the matching chunks; returns their row ids (for the in-memory state).</summary>
-    private static List<long> DeleteWhere(SqliteConnection connection, SqliteTransaction transaction, string where, TenantId tenant, string kb, string? documentId)
+    /// <summary>Deletes the matching chunks and their rows in the keyword table (if given); returns their row ids (for the in-memory state).</summary>
+    private static List<long> DeleteWhere(SqliteConnection connection, SqliteTransaction transaction, long? table, string where, TenantId tenant, string kb, string? documentId)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE {where}); DELETE FROM chunks WHERE {where} RETURNING id;";
+        var keywords = table is long t ? $"DELETE FROM {KeywordTable(t)} WHERE rowid IN (SELECT id FROM chunks WHERE {where}); " : "";
+        command.CommandText = $"{keywords}DELETE FROM chunks WHERE {where} RETURNING id;";
         command.Parameters.AddWithValue("$tenant", tenant.Value);
         command.Parameters.AddWithValue("$kb", kb);
         if (documentId is not null) command.Parameters.AddWithValue("$document", documentId);

@@ -48,6 +48,7 @@ public static class KnowledgeFigures
             if (part is "profile") Profile();
             if (part is "writes") WriteVariants(root);
             if (part is "query-parts") QueryParts();
+            if (part is "query-shapes") await QueryShapesAsync(args.Length > 2 ? args[2] : Path.Combine(Path.GetTempPath(), "af-knowledge-shapes", "query.db"));
             if (part is "all" or "embed") await EmbedAsync();
             if (part is "all" or "query") await QueryAsync(root, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2000);
             if (part is "all" or "quality") await QualityAsync(root);
@@ -402,6 +403,8 @@ public static class KnowledgeFigures
         {
             for (var i = 0; i < 20; i++) await index.SearchAsync(new IndexSearch(scope, queries[i % queries.Count].Text, queries[i % queries.Count].Vector, 5, mode));
             var latencies = new List<double>();
+            // Each query's best time over its repeats: what it costs when it is not preempted (the machine is shared).
+            var best = new Dictionary<string, double>();
             var empty = 0;
             var cpu = Environment.CpuUsage.TotalTime;
             for (var i = 0; i < count; i++)
@@ -410,34 +413,26 @@ public static class KnowledgeFigures
                 var clock = Stopwatch.StartNew();
                 var hits = await index.SearchAsync(new IndexSearch(scope, q.Text, q.Vector, 5, mode));
                 latencies.Add(clock.Elapsed.TotalMilliseconds);
+                best[q.Text] = Math.Min(best.GetValueOrDefault(q.Text, double.MaxValue), latencies[^1]);
                 if (hits.Any(h => !h.ChunkId.StartsWith("ten_target", StringComparison.Ordinal))) throw new InvalidOperationException("A query answered another tenant's chunk.");
                 if (hits.Count == 0) empty++;
             }
             var cpuPerQuery = (Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds / count;
             Console.WriteLine($"QUERY {mode.ToString().ToLowerInvariant()} top 5 over {TargetChunks} chunks, {count} queries: {Percentiles(latencies)}; process CPU {cpuPerQuery:F2} ms per query (query embedding excluded; {empty} answered nothing)");
+            Console.WriteLine($"QUERY {mode.ToString().ToLowerInvariant()} each query's best of its {count / queries.Count} runs: {Percentiles([.. best.Values])}; slowest: " +
+                string.Join("; ", best.OrderByDescending(p => p.Value).Take(4).Select(p => $"'{p.Key}' {p.Value:F1} ms")));
         }
 
-        // Diagnostic: the same keyword queries after FTS5 merged its segments into one ('optimize').
-        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(root, "query.db")}"))
+        // The halves as a hybrid query asks them (20 candidates each), to see what the fusion adds.
+        foreach (var mode in new[] { SearchMode.Keyword, SearchMode.Vector })
         {
-            connection.Open();
-            using var optimize = connection.CreateCommand();
-            optimize.CommandText = "INSERT INTO chunks_fts(chunks_fts) VALUES('optimize')";
-            var merge = Stopwatch.StartNew();
-            optimize.ExecuteNonQuery();
-            Console.WriteLine($"QUERY FTS5 optimize: {merge.Elapsed.TotalMilliseconds:F0} ms");
-        }
-        {
-            var latencies = new List<double>();
             var cpu = Environment.CpuUsage.TotalTime;
-            for (var i = 0; i < Math.Min(count, 500); i++)
+            for (var i = 0; i < Math.Min(count, 512); i++)
             {
                 var q = queries[i % queries.Count];
-                var clock = Stopwatch.StartNew();
-                await index.SearchAsync(new IndexSearch(scope, q.Text, q.Vector, 5, SearchMode.Keyword));
-                latencies.Add(clock.Elapsed.TotalMilliseconds);
+                await index.SearchAsync(new IndexSearch(scope, q.Text, q.Vector, 20, mode));
             }
-            Console.WriteLine($"QUERY keyword after optimize, {latencies.Count} queries: {Percentiles(latencies)}; process CPU {(Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds / latencies.Count:F2} ms per query");
+            Console.WriteLine($"QUERY {mode.ToString().ToLowerInvariant()} top 20 (a hybrid half): process CPU {(Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds / Math.Min(count, 512):F2} ms per query");
         }
 
         var questions = Enumerable.Range(0, 120).Select(i => $"How long is the {Words[i % Words.Length]} window for {Words[(i * 7) % Words.Length]} returns?").ToList();
@@ -450,6 +445,26 @@ public static class KnowledgeFigures
             embedLatencies.Add(clock.Elapsed.TotalMilliseconds);
         }
         Console.WriteLine($"QUERY embedding of the question alone (MiniLM, one text): {Percentiles(embedLatencies)}");
+    }
+
+    /// <summary>The MATCH alone per query shape (<see cref="KnowledgeQueryShapes"/>), on the query figure's corpus kept at <paramref name="path"/>.</summary>
+    private static async Task QueryShapesAsync(string path)
+    {
+        var random = new Random(42);
+        var zipf = new ZipfText(30_000, 11);
+        if (!File.Exists(path))
+        {
+            var index = new SqliteKnowledgeIndex(path);
+            var corpus = string.Join("\n\n", Enumerable.Range(0, 12_000).Select(_ => zipf.Paragraph(random)));
+            var texts = TextChunker.Split(DocumentExtractor.Extract(FileFormat.Text, Encoding.UTF8.GetBytes(corpus)), new ChunkingOptions(160, 24, 256, TextChunker.CountTokens)).Select(c => c.Content).ToList();
+            await FillAsync(index, new TenantId("ten_target"), "kb_target", 100_000, texts, random, 384);
+            for (var t = 0; t < 3; t++) await FillAsync(index, new TenantId($"ten_other{t}"), "kb_target", 30_000, texts, random, 384);
+            await FillAsync(index, new TenantId("ten_target"), "kb_target", 1000, texts, random, 384);
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        }
+        var queryRandom = new Random(43);
+        var queries = Enumerable.Range(0, 256).Select(_ => string.Join(' ', Enumerable.Range(0, queryRandom.Next(3, 7)).Select(_ => zipf.Word(queryRandom)))).ToList();
+        KnowledgeQueryShapes.Run(path, queries);
     }
 
     private static async Task FillAsync(SqliteKnowledgeIndex index, TenantId tenant, string kb, int count, List<string> texts, Random random, int dimensions)

@@ -194,14 +194,16 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
     }
 
     /// <summary>
-    /// An index from before (version 0: FTS5 table, maybe without the right scope tokens, vectors as 4-byte floats;
-    /// version 1: no FTS5 table, half-float vectors): on open the FTS5 table is rebuilt from the chunk table and the
-    /// vectors are half floats, the chunks answer both searches, and a delete leaves no row in the FTS5 table.
+    /// An index from before (version 0: one FTS5 table, maybe without the right scope tokens, vectors as 4-byte floats;
+    /// version 1: no FTS5 table, half-float vectors; version 2: one FTS5 table with scope tokens for every tenant): on open
+    /// the shared table is gone, each knowledge base's keyword table is built from the chunk table and the vectors are
+    /// half floats, the chunks answer both searches, and a delete leaves no row in the keyword table.
     /// </summary>
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
-    public async Task Open_OlderIndex_RestoresTheFts5TableAndStillAnswers(int version)
+    [InlineData(2)]
+    public async Task Open_OlderIndex_BuildsTheKeywordTablesAndStillAnswers(int version)
     {
         var path = Path.Combine(directory, $"old{version}.db");
         var scope = IndexScope.Of(new TenantId("ten_old"), "kb_1");
@@ -212,15 +214,21 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = version == 0
-                ? """
-                  DROP TABLE chunks_fts;
-                  CREATE VIRTUAL TABLE chunks_fts USING fts5 (content, headings, scope, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2');
-                  INSERT INTO chunks_fts (rowid, content, headings, scope) SELECT id, content, '', 'x' FROM chunks;
-                  UPDATE chunks SET vector = $floats;
-                  PRAGMA user_version = 0;
-                  """
-                : "DROP TABLE chunks_fts; PRAGMA user_version = 1;";
+            command.CommandText = "DROP TABLE keywords_1; DROP TABLE keyword_tables; " + version switch
+            {
+                0 => """
+                     CREATE VIRTUAL TABLE chunks_fts USING fts5 (content, headings, scope, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2');
+                     INSERT INTO chunks_fts (rowid, content, headings, scope) SELECT id, content, '', 'x' FROM chunks;
+                     UPDATE chunks SET vector = $floats;
+                     PRAGMA user_version = 0;
+                     """,
+                1 => "PRAGMA user_version = 1;",
+                _ => """
+                     CREATE VIRTUAL TABLE chunks_fts USING fts5 (content, headings, scope, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2');
+                     INSERT INTO chunks_fts (rowid, content, headings, scope) SELECT id, content, '', 's' || hex(tenant_id || '/' || kb_id) || '0' FROM chunks;
+                     PRAGMA user_version = 2;
+                     """,
+            };
             command.Parameters.AddWithValue("$floats", System.Runtime.InteropServices.MemoryMarshal.AsBytes(chunk.Vector.AsSpan()).ToArray());
             command.ExecuteNonQuery();
         }
@@ -235,13 +243,128 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
 
         Assert.Equal("doc_1", Assert.Single(hits).DocumentId);
         Assert.Empty(await reopened.SearchAsync(new IndexSearch(scope, "upgrade answering", null, 5, SearchMode.Keyword)));
-        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
+        Assert.Equal(0L, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'chunks_fts'"));
+        Assert.Equal(0L, Scalar(path, "SELECT (SELECT count(*) FROM keywords_1) + (SELECT count(*) FROM chunks)"));
+        Assert.Equal(1L, Scalar(path, "SELECT count(*) FROM keyword_tables WHERE tenant_id = 'ten_old' AND kb_id = 'kb_1'"));
+    }
+
+    private static long Scalar(string path, string sql)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>
+    /// Each knowledge base has its own keyword table, so bm25's statistics are the scope's own: another tenant's
+    /// documents with the same words do not move this tenant's scores.
+    /// </summary>
+    [Fact]
+    public async Task Keyword_ScoresDoNotDependOnAnotherTenantsDocuments()
+    {
+        var index = new SqliteKnowledgeIndex(Path.Combine(directory, "local-stats.db"));
+        var mine = IndexScope.Of(new TenantId("ten_stats_a"), "kb_1");
+        await index.ReplaceDocumentAsync(mine, "doc_1",
+        [
+            await ChunkAsync("doc_1", 0, "Invoices are approved by the finance team."),
+            await ChunkAsync("doc_1", 1, "Travel requests go to your manager."),
+            await ChunkAsync("doc_1", 2, "The office closes at six."),
+        ]);
+        var before = await index.SearchAsync(new IndexSearch(mine, "invoices finance", null, 5, SearchMode.Keyword));
+
+        var others = new List<IndexedChunk>();
+        var mineElsewhere = new List<IndexedChunk>();
+        for (var i = 0; i < 30; i++)
         {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT (SELECT count(*) FROM chunks_fts) + (SELECT count(*) FROM chunks)";
-            Assert.Equal(0L, command.ExecuteScalar());
+            others.Add(await ChunkAsync("doc_o", i, $"Invoices number {i} for the finance archive."));
+            mineElsewhere.Add(await ChunkAsync("doc_e", i, $"Invoices number {i} for the finance archive."));
         }
+        await index.ReplaceDocumentAsync(IndexScope.Of(new TenantId("ten_stats_b"), "kb_1"), "doc_o", others);
+        await index.ReplaceDocumentAsync(IndexScope.Of(new TenantId("ten_stats_a"), "kb_2"), "doc_e", mineElsewhere);
+        var after = await index.SearchAsync(new IndexSearch(mine, "invoices finance", null, 5, SearchMode.Keyword));
+
+        Assert.Equal("doc_1-v1-0", Assert.Single(before).ChunkId);
+        Assert.Equal(before.Select(h => (h.ChunkId, h.Score)), after.Select(h => (h.ChunkId, h.Score)));
+    }
+
+    /// <summary>Deleting a knowledge base or a tenant drops its keyword tables (and catalog rows), and only its own.</summary>
+    [Fact]
+    public async Task Delete_DropsTheKeywordTablesOfTheDeletedScopeOnly()
+    {
+        var path = Path.Combine(directory, "drop.db");
+        var index = new SqliteKnowledgeIndex(path);
+        var a = new TenantId("ten_drop_a");
+        await index.ReplaceDocumentAsync(IndexScope.Of(a, "kb_1"), "doc_1", [await ChunkAsync("doc_1", 0, "Keyword tables come and go.")]);
+        await index.ReplaceDocumentAsync(IndexScope.Of(a, "kb_2"), "doc_2", [await ChunkAsync("doc_2", 0, "Keyword tables come and go.")]);
+        await index.ReplaceDocumentAsync(IndexScope.Of(new TenantId("ten_drop_b"), "kb_1"), "doc_3", [await ChunkAsync("doc_3", 0, "Keyword tables come and go.")]);
+        Assert.Equal(3L, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name GLOB 'keywords_[0-9]*' AND name NOT GLOB 'keywords_*_*'"));
+
+        await index.DeleteKnowledgeBasesAsync(IndexScope.Of(a, "kb_1"));
+        Assert.Equal(2L, Scalar(path, "SELECT count(*) FROM keyword_tables"));
+        Assert.Equal(0L, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'keywords_1'"));
+        await index.DeleteTenantAsync(a);
+
+        Assert.Equal(0L, Scalar(path, "SELECT count(*) FROM keyword_tables WHERE tenant_id = 'ten_drop_a'"));
+        Assert.Equal(0L, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('keywords_1', 'keywords_2')"));
+        Assert.Single(await index.SearchAsync(new IndexSearch(IndexScope.Of(new TenantId("ten_drop_b"), "kb_1"), "keyword tables", null, 5, SearchMode.Keyword)));
+        Assert.Empty(await index.SearchAsync(new IndexSearch(IndexScope.Of(a, "kb_2"), "keyword tables", null, 5, SearchMode.Keyword)));
+        // A knowledge base written again after its deletion gets a new table.
+        await index.ReplaceDocumentAsync(IndexScope.Of(a, "kb_1"), "doc_4", [await ChunkAsync("doc_4", 0, "Keyword tables come back.")]);
+        Assert.Single(await index.SearchAsync(new IndexSearch(IndexScope.Of(a, "kb_1"), "keyword tables", null, 5, SearchMode.Keyword)));
+    }
+
+    /// <summary>
+    /// When every query word is common, the chunks holding all of them are matched first; words in at least half of
+    /// the chunks (bm25 weighs them about 0) still find chunks, unscored; and the cap of scored chunks keeps the newest.
+    /// </summary>
+    [Fact]
+    public async Task Keyword_AllCommonWords_MatchTheirConjunction_AndVeryCommonWordsStillFindChunks()
+    {
+        var index = new SqliteKnowledgeIndex(Path.Combine(directory, "conjunction.db"), commonFloor: 1, scoredChunksCap: 3);
+        var scope = IndexScope.Of(new TenantId("ten_conj"), "kb_1");
+        var chunks = new List<IndexedChunk>();
+        for (var i = 0; i < 40; i++)
+        {
+            var words = (i % 3 == 0 ? "alpha " : "") + (i % 4 == 0 ? "beta " : "");
+            chunks.Add(await ChunkAsync("doc_1", i, $"Shipping note {words}number {i}."));
+        }
+        await index.ReplaceDocumentAsync(scope, "doc_1", chunks);
+
+        var both = await index.SearchAsync(new IndexSearch(scope, "alpha beta", null, 2, SearchMode.Keyword));
+        var capped = await index.SearchAsync(new IndexSearch(scope, "alpha", null, 2, SearchMode.Keyword));
+        var everywhere = await index.SearchAsync(new IndexSearch(scope, "shipping", null, 5, SearchMode.Keyword));
+
+        Assert.Equal(2, both.Count);
+        Assert.All(both, hit => Assert.Contains("alpha beta", hit.Content, StringComparison.Ordinal));
+        // "alpha" is in 14 chunks (ordinals 0, 3, ..., 39); with 3 scored, the hits come from the newest three.
+        Assert.All(capped, hit => Assert.Contains(hit.ChunkId, new[] { "doc_1-v1-33", "doc_1-v1-36", "doc_1-v1-39" }));
+        Assert.Equal(2, capped.Count);
+        Assert.Equal(5, everywhere.Count);
+        Assert.All(everywhere, hit => Assert.Equal(0, hit.Score));
+    }
+
+    /// <summary>
+    /// A common word whose doclist is longer than bm25 may read is not ranked by: its newest chunks come back unscored,
+    /// while a word within the budget is still ranked.
+    /// </summary>
+    [Fact]
+    public async Task Keyword_CommonWordsPastTheBm25Budget_ReturnTheirNewestChunksUnscored()
+    {
+        var index = new SqliteKnowledgeIndex(Path.Combine(directory, "budget.db"), commonFloor: 1, bm25ChunksRead: 5);
+        var scope = IndexScope.Of(new TenantId("ten_budget"), "kb_1");
+        var chunks = new List<IndexedChunk>();
+        for (var i = 0; i < 40; i++) chunks.Add(await ChunkAsync("doc_1", i, $"Shipping note {(i % 3 == 0 ? "alpha " : "")}{(i % 10 == 0 ? "gamma gamma " : "")}number {i}."));
+        await index.ReplaceDocumentAsync(scope, "doc_1", chunks);
+
+        var past = await index.SearchAsync(new IndexSearch(scope, "alpha", null, 2, SearchMode.Keyword));
+        var within = await index.SearchAsync(new IndexSearch(scope, "gamma", null, 2, SearchMode.Keyword));
+
+        Assert.Equal(["doc_1-v1-36", "doc_1-v1-39"], past.Select(h => h.ChunkId).Order(StringComparer.Ordinal));
+        Assert.All(past, hit => Assert.Equal(0, hit.Score));
+        Assert.Equal(2, within.Count);
+        Assert.All(within, hit => Assert.True(hit.Score > 0));
     }
 
     /// <summary>
