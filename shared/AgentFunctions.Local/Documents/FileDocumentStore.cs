@@ -217,13 +217,17 @@ public sealed class FileDocumentStore : IDocumentStore, AgentFunctions.Lifecycle
         DocumentRules.Validate(writes);
 
         var etags = new string?[writes.Count];
+        // Private copies of the bodies, taken before the write lock (every commit of every tenant goes through it): the
+        // caller may reuse its buffers once the commit returns.
+        var bodies = new byte[writes.Count][];
+        for (var i = 0; i < writes.Count; i++) bodies[i] = writes[i].Mode == DocumentWriteMode.Delete ? [] : writes[i].Json.ToArray();
         Task durable;
         lock (writeLock)
         {
             ThrowIfUnusable();
             var refusal = Check(tenant.Value, partition, writes);
             if (refusal is not null) return Task.FromException<IReadOnlyList<string?>>(refusal);
-            var entries = Plan(writes, etags);
+            var entries = Plan(writes, bodies, etags);
             var bytes = new LogRecord(tenant.Value, entries).Encode();
             try
             {
@@ -279,7 +283,7 @@ public sealed class FileDocumentStore : IDocumentStore, AgentFunctions.Lifecycle
     }
 
     /// <summary>Assigns ETags and builds the log entries of a batch that passed <see cref="Check"/>.</summary>
-    private List<LogEntry> Plan(IReadOnlyList<DocumentWrite> writes, string?[] etags)
+    private List<LogEntry> Plan(IReadOnlyList<DocumentWrite> writes, byte[][] bodies, string?[] etags)
     {
         var entries = new List<LogEntry>(writes.Count);
         for (var i = 0; i < writes.Count; i++)
@@ -292,8 +296,7 @@ public sealed class FileDocumentStore : IDocumentStore, AgentFunctions.Lifecycle
             }
             var etag = (++etagCounter).ToString("x", CultureInfo.InvariantCulture);
             etags[i] = etag;
-            // A private copy: the caller may reuse its buffer once the commit returns.
-            entries.Add(new LogEntry(false, write.Kind, write.Id, etag, write.Json.ToArray()));
+            entries.Add(new LogEntry(false, write.Kind, write.Id, etag, bodies[i]));
         }
         return entries;
     }
