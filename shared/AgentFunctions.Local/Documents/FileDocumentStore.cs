@@ -218,9 +218,13 @@ public sealed class FileDocumentStore : IDocumentStore, AgentFunctions.Lifecycle
 
         var etags = new string?[writes.Count];
         // Private copies of the bodies, taken before the write lock (every commit of every tenant goes through it): the
-        // caller may reuse its buffers once the commit returns.
-        var bodies = new byte[writes.Count][];
-        for (var i = 0; i < writes.Count; i++) bodies[i] = writes[i].Mode == DocumentWriteMode.Delete ? [] : writes[i].Json.ToArray();
+        // caller may reuse its buffers once the commit returns, unless the write says its buffer is its own.
+        var bodies = new ReadOnlyMemory<byte>[writes.Count];
+        for (var i = 0; i < writes.Count; i++)
+        {
+            var write = writes[i];
+            bodies[i] = write.Mode == DocumentWriteMode.Delete ? ReadOnlyMemory<byte>.Empty : write.JsonIsOwned ? write.Json : write.Json.ToArray();
+        }
         Task durable;
         lock (writeLock)
         {
@@ -283,7 +287,7 @@ public sealed class FileDocumentStore : IDocumentStore, AgentFunctions.Lifecycle
     }
 
     /// <summary>Assigns ETags and builds the log entries of a batch that passed <see cref="Check"/>.</summary>
-    private List<LogEntry> Plan(IReadOnlyList<DocumentWrite> writes, byte[][] bodies, string?[] etags)
+    private List<LogEntry> Plan(IReadOnlyList<DocumentWrite> writes, ReadOnlyMemory<byte>[] bodies, string?[] etags)
     {
         var entries = new List<LogEntry>(writes.Count);
         for (var i = 0; i < writes.Count; i++)
