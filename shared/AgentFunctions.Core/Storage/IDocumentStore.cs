@@ -63,6 +63,12 @@ public enum DocumentWriteMode
 public sealed record DocumentWrite(DocumentWriteMode Mode, string Kind, string Id, ReadOnlyMemory<byte> Json, string? IfMatch = null)
 {
     public static DocumentWrite Delete(string kind, string id, string? ifMatch = null) => new(DocumentWriteMode.Delete, kind, id, ReadOnlyMemory<byte>.Empty, ifMatch);
+
+    /// <summary>
+    /// True when <see cref="Json"/> is a buffer made for this write that nobody changes afterwards (a serializer's fresh
+    /// array), so a store may keep it as it is; false (the default) and a store that keeps bodies copies them.
+    /// </summary>
+    public bool JsonIsOwned { get; init; }
 }
 
 public sealed class DocumentConflictException(string kind, string id) : Exception($"{kind} '{id}' already exists.")

@@ -66,7 +66,7 @@ public static class TypedDocuments
         {
             throw new InvalidOperationException($"A {T.Kind} of tenant '{document.TenantId}' cannot be written to partition '{store.Tenant}'.");
         }
-        return new DocumentWrite(mode, T.Kind, document.Id, Serialize(document), ifMatch);
+        return new DocumentWrite(mode, T.Kind, document.Id, Serialize(document), ifMatch) { JsonIsOwned = true };
     }
 
     private static T Materialise<T>(StoredDocument stored)

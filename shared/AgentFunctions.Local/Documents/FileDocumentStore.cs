@@ -217,13 +217,21 @@ public sealed class FileDocumentStore : IDocumentStore, AgentFunctions.Lifecycle
         DocumentRules.Validate(writes);
 
         var etags = new string?[writes.Count];
+        // Private copies of the bodies, taken before the write lock (every commit of every tenant goes through it): the
+        // caller may reuse its buffers once the commit returns, unless the write says its buffer is its own.
+        var bodies = new ReadOnlyMemory<byte>[writes.Count];
+        for (var i = 0; i < writes.Count; i++)
+        {
+            var write = writes[i];
+            bodies[i] = write.Mode == DocumentWriteMode.Delete ? ReadOnlyMemory<byte>.Empty : write.JsonIsOwned ? write.Json : write.Json.ToArray();
+        }
         Task durable;
         lock (writeLock)
         {
             ThrowIfUnusable();
             var refusal = Check(tenant.Value, partition, writes);
             if (refusal is not null) return Task.FromException<IReadOnlyList<string?>>(refusal);
-            var entries = Plan(writes, etags);
+            var entries = Plan(writes, bodies, etags);
             var bytes = new LogRecord(tenant.Value, entries).Encode();
             try
             {
@@ -279,7 +287,7 @@ public sealed class FileDocumentStore : IDocumentStore, AgentFunctions.Lifecycle
     }
 
     /// <summary>Assigns ETags and builds the log entries of a batch that passed <see cref="Check"/>.</summary>
-    private List<LogEntry> Plan(IReadOnlyList<DocumentWrite> writes, string?[] etags)
+    private List<LogEntry> Plan(IReadOnlyList<DocumentWrite> writes, ReadOnlyMemory<byte>[] bodies, string?[] etags)
     {
         var entries = new List<LogEntry>(writes.Count);
         for (var i = 0; i < writes.Count; i++)
@@ -292,8 +300,7 @@ public sealed class FileDocumentStore : IDocumentStore, AgentFunctions.Lifecycle
             }
             var etag = (++etagCounter).ToString("x", CultureInfo.InvariantCulture);
             etags[i] = etag;
-            // A private copy: the caller may reuse its buffer once the commit returns.
-            entries.Add(new LogEntry(false, write.Kind, write.Id, etag, write.Json.ToArray()));
+            entries.Add(new LogEntry(false, write.Kind, write.Id, etag, bodies[i]));
         }
         return entries;
     }

@@ -27,29 +27,61 @@ internal sealed record LogRecord(string Tenant, IReadOnlyList<LogEntry> Entries)
     public static LogRecord EtagCounter(string highestEtag) =>
         new(MetaTenant, [new LogEntry(false, EtagCounterKind, string.Empty, highestEtag, ReadOnlyMemory<byte>.Empty)]);
 
+    /// <summary>
+    /// The record as <see cref="BinaryWriter"/> would write it (strings as UTF-8 with a 7-bit length prefix), behind its
+    /// header, in one exactly sized array: every commit of the file document store encodes one (no growing stream, no copy).
+    /// </summary>
     public byte[] Encode()
     {
-        using var payload = new MemoryStream();
-        using (var writer = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+        var length = Sized(Utf8.GetByteCount(Tenant)) + 4;
+        foreach (var entry in Entries)
         {
-            writer.Write(Tenant);
-            writer.Write(Entries.Count);
-            foreach (var entry in Entries)
-            {
-                writer.Write(entry.Deleted);
-                writer.Write(entry.Kind);
-                writer.Write(entry.Id);
-                writer.Write(entry.ETag ?? string.Empty);
-                writer.Write(entry.Json.Length);
-                writer.Write(entry.Json.Span);
-            }
+            length += 1 + Sized(Utf8.GetByteCount(entry.Kind)) + Sized(Utf8.GetByteCount(entry.Id))
+                + Sized(Utf8.GetByteCount(entry.ETag ?? string.Empty)) + 4 + entry.Json.Length;
         }
-        var body = payload.GetBuffer().AsSpan(0, (int)payload.Length);
-        var record = new byte[HeaderSize + body.Length];
-        BinaryPrimitives.WriteInt32LittleEndian(record, body.Length);
+        var record = new byte[HeaderSize + length];
+        var body = record.AsSpan(HeaderSize);
+        var at = WriteString(body, Tenant);
+        BinaryPrimitives.WriteInt32LittleEndian(body[at..], Entries.Count);
+        at += 4;
+        foreach (var entry in Entries)
+        {
+            body[at++] = entry.Deleted ? (byte)1 : (byte)0;
+            at += WriteString(body[at..], entry.Kind);
+            at += WriteString(body[at..], entry.Id);
+            at += WriteString(body[at..], entry.ETag ?? string.Empty);
+            BinaryPrimitives.WriteInt32LittleEndian(body[at..], entry.Json.Length);
+            at += 4;
+            entry.Json.Span.CopyTo(body[at..]);
+            at += entry.Json.Length;
+        }
+        BinaryPrimitives.WriteInt32LittleEndian(record, length);
         BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), Crc32.Compute(body));
-        body.CopyTo(record.AsSpan(HeaderSize));
         return record;
+    }
+
+    // BinaryWriter's encoding: UTF-8, invalid UTF-16 replaced, no preamble.
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
+    private static int Sized(int length)
+    {
+        var size = 1;
+        for (var v = (uint)length; v >= 0x80; v >>= 7) size++;
+        return length + size;
+    }
+
+    private static int WriteString(Span<byte> target, string value)
+    {
+        var length = Utf8.GetByteCount(value);
+        var at = 0;
+        var v = (uint)length;
+        while (v >= 0x80)
+        {
+            target[at++] = (byte)(v | 0x80);
+            v >>= 7;
+        }
+        target[at++] = (byte)v;
+        return at + Utf8.GetBytes(value, target[at..]);
     }
 
     /// <summary>Decodes the record at the start of <paramref name="buffer"/>; false when it is incomplete or corrupt.</summary>

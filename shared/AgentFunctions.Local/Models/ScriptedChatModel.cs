@@ -40,15 +40,15 @@ public sealed class ScriptedChatModel : IChatModel
         }
 
         var step = 0;
-        var results = new StringBuilder();
-        for (var i = lastUser + 1; i < request.Messages.Count; i++)
+        var inputCharacters = 0;
+        for (var i = 0; i < request.Messages.Count; i++)
         {
             var message = request.Messages[i];
-            if (message.Role == ChatRole.Assistant) step++;
-            if (message.Role == ChatRole.Tool) results.Append('\n').Append(ToolNameOf(request.Messages, message.ToolCallId)).Append(": ").Append(message.Content);
+            inputCharacters += message.Content?.Length ?? 0;
+            if (i > lastUser && message.Role == ChatRole.Assistant) step++;
         }
 
-        var inputTokens = 1 + request.Messages.Sum(m => m.Content?.Length ?? 0) / 4;
+        var inputTokens = 1 + inputCharacters / 4;
         if (step < script.Steps.Count)
         {
             var calls = script.Steps[step]
@@ -58,8 +58,20 @@ public sealed class ScriptedChatModel : IChatModel
             return Task.FromResult(new ChatCompletion(null, calls, new TokenUsage(inputTokens, output), "tool_calls", TimeSpan.Zero, request.Model));
         }
 
-        var answer = script.Answer ?? ("You said: " + script.UserText + results);
+        var answer = script.Answer ?? ("You said: " + script.UserText + ToolResults(request.Messages, lastUser));
         return Task.FromResult(new ChatCompletion(answer, [], new TokenUsage(inputTokens, script.Tokens ?? 1 + answer.Length / 4), "stop", TimeSpan.Zero, request.Model));
+    }
+
+    /// <summary>This turn's tool results, each on its own line as <c>tool: result</c>; built only for the default answer.</summary>
+    private static string ToolResults(IReadOnlyList<ChatMessage> messages, int lastUser)
+    {
+        var results = new StringBuilder();
+        for (var i = lastUser + 1; i < messages.Count; i++)
+        {
+            var message = messages[i];
+            if (message.Role == ChatRole.Tool) results.Append('\n').Append(ToolNameOf(messages, message.ToolCallId)).Append(": ").Append(message.Content);
+        }
+        return results.ToString();
     }
 
     private static string ToolNameOf(IReadOnlyList<ChatMessage> messages, string? callId)
@@ -89,7 +101,25 @@ public sealed class ScriptedChatModel : IChatModel
 
         public string UserText { get; private set; } = string.Empty;
 
+        private const int CacheLimit = 256;
+        private const int CachedTextLimit = 16 * 1024;
+
+        // A run's model calls read the same system prompt and user message every step: the script is parsed once per
+        // pair of texts (a parsed script is never changed after Parse).
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string System, string User), Script> Parsed = new();
+
         public static Script Parse(string? system, string user)
+        {
+            var key = (system ?? string.Empty, user);
+            if (Parsed.TryGetValue(key, out var cached)) return cached;
+            var script = ParseNew(system, user);
+            if (key.Item1.Length + user.Length > CachedTextLimit) return script;
+            if (Parsed.Count >= CacheLimit) Parsed.Clear();
+            Parsed[key] = script;
+            return script;
+        }
+
+        private static Script ParseNew(string? system, string user)
         {
             var script = new Script();
             script.Read(system ?? string.Empty, keepText: false);

@@ -67,9 +67,10 @@ internal sealed class FileOrchestrationJournal : IOrchestrationJournal
         }
     }
 
-    public long Append(JournalRecord record)
+    public long Append(JournalRecord record) => Append(record, record.Encode());
+
+    public long Append(JournalRecord record, byte[] bytes)
     {
-        var bytes = record.Encode();
         long sequence;
         lock (gate)
         {

@@ -10,6 +10,12 @@ internal interface IOrchestrationJournal : IDisposable
 
     long Append(JournalRecord record);
 
+    /// <summary>
+    /// Appends <paramref name="record"/> given as <paramref name="encoded"/> (its <see cref="JournalRecord.Encode"/>, done by
+    /// the caller before it takes the runner-wide append lock). A journal that does not write bytes itself appends the record.
+    /// </summary>
+    long Append(JournalRecord record, byte[] encoded) => Append(record);
+
     ValueTask WaitDurableAsync(long sequence);
 
     /// <summary>Replaces the whole log with <paramref name="records"/> atomically (compaction).</summary>

@@ -229,12 +229,16 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
         }
     }
 
-    /// <summary>Appends a history record and applies it to the instance as one step, so compaction never sees one without the other.</summary>
+    /// <summary>
+    /// Appends a history record and applies it to the instance as one step, so compaction never sees one without the
+    /// other. The record is encoded before the runner-wide lock (every run's appends go through it), which then covers
+    /// only the write and its application; the instance's own <see cref="OrchestrationInstance.AppendGate"/> keeps its
+    /// records in the order they took their transcript entries.
+    /// </summary>
     internal void Record(OrchestrationInstance instance, JournalRecord record, Action? apply = null, bool sideEffect = false)
     {
-        lock (appendLock)
+        lock (instance.AppendGate)
         {
-            long sequence;
             List<byte[]>? transcript = null;
             if (record.Type is JournalRecordType.OperationCompleted or JournalRecordType.OperationFailed)
             {
@@ -249,32 +253,43 @@ public sealed class LocalOrchestrationRunner : IOrchestrationClient, IAsyncDispo
                     }
                 }
             }
-            try
+            var encoded = record.Encode();
+            lock (appendLock)
             {
-                sequence = journal.Append(record);
+                Append(instance, record, encoded, transcript, apply, sideEffect);
             }
-            catch (Exception ex)
-            {
-                // Could not write history: behave as a crash. The next runner resumes from what is on disk.
-                journalFailed = true;
-                instance.Abandoned = true;
-                if (transcript is not null)
-                {
-                    // Not written: the entries stay pending, ahead of any written since.
-                    lock (instance.Gate) instance.PendingTranscript.InsertRange(0, transcript);
-                }
-                logger.LogError(ex, "Journal write failed for orchestration {InstanceId}; abandoning it for the next runner", instance.Id);
-                throw new InstanceAbandonedException(instance.Id, ex);
-            }
-            if (apply is not null) apply();
-            else if (record.Type is JournalRecordType.OperationCompleted or JournalRecordType.OperationFailed)
-            {
-                // Replay needs the outcome, not the transcript entries the record carried (they are in the instance's transcript).
-                instance.Operations[record.Position] = transcript is null ? record : record with { ExtraEntries = null };
-            }
-            instance.LastAppendSequence = sequence;
-            if (record.Type == JournalRecordType.Started || sideEffect) instance.LastSideEffectSequence = sequence;
         }
+    }
+
+    /// <summary>Called under the append lock.</summary>
+    private void Append(OrchestrationInstance instance, JournalRecord record, byte[] encoded, List<byte[]>? transcript, Action? apply, bool sideEffect)
+    {
+        long sequence;
+        try
+        {
+            sequence = journal.Append(record, encoded);
+        }
+        catch (Exception ex)
+        {
+            // Could not write history: behave as a crash. The next runner resumes from what is on disk.
+            journalFailed = true;
+            instance.Abandoned = true;
+            if (transcript is not null)
+            {
+                // Not written: the entries stay pending, ahead of any written since.
+                lock (instance.Gate) instance.PendingTranscript.InsertRange(0, transcript);
+            }
+            logger.LogError(ex, "Journal write failed for orchestration {InstanceId}; abandoning it for the next runner", instance.Id);
+            throw new InstanceAbandonedException(instance.Id, ex);
+        }
+        if (apply is not null) apply();
+        else if (record.Type is JournalRecordType.OperationCompleted or JournalRecordType.OperationFailed)
+        {
+            // Replay needs the outcome, not the transcript entries the record carried (they are in the instance's transcript).
+            instance.Operations[record.Position] = transcript is null ? record : record with { ExtraEntries = null };
+        }
+        instance.LastAppendSequence = sequence;
+        if (record.Type == JournalRecordType.Started || sideEffect) instance.LastSideEffectSequence = sequence;
     }
 
     /// <summary>Whether the instance is held in memory (unfinished, or finished and not yet in the finished-instance store).</summary>

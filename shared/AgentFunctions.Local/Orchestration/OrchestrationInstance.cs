@@ -14,6 +14,12 @@ internal sealed class OrchestrationInstance(string id, string name, string input
 
     public Lock Gate { get; } = new();
 
+    /// <summary>
+    /// Orders this instance's journal appends: a record takes the pending transcript entries and reaches the journal
+    /// before the next record of this instance takes any (held around the runner-wide append lock, never inside it).
+    /// </summary>
+    public Lock AppendGate { get; } = new();
+
     public string Id { get; } = id;
 
     public string Name { get; } = name;

@@ -377,14 +377,53 @@ public static class AgentRunOrchestration
     /// A step's size inside the published progress: its JSON, escaped as part of a JSON string with the default
     /// (strictest) encoder, as a data converter with default options writes it. Counted, not serialized twice.
     /// </summary>
-    private static int EncodedCharacters(RunStep step)
+    internal static int EncodedCharacters(RunStep step)
     {
-        var json = JsonSerializer.Serialize(step, Common.PlatformJson.Options);
-        var characters = json.Length;
-        foreach (var c in json)
+        // The step's JSON as UTF-8 into a per-thread buffer (JsonSerializer.Serialize to a string writes these bytes and
+        // transcodes them), counted as the UTF-16 characters of that string once it is escaped again inside a string.
+        var buffer = stepBuffer ??= new System.Buffers.ArrayBufferWriter<byte>(1024);
+        var writer = stepWriter ??= new Utf8JsonWriter(buffer, new JsonWriterOptions
         {
-            if (c is '"' or '\\') characters += 1;
-            else if (c < 0x20 || c > 0x7E || c is '<' or '>' or '&' or '\'' or '+' or '`') characters += 5;
+            Encoder = Common.PlatformJson.Options.Encoder,
+            Indented = Common.PlatformJson.Options.WriteIndented,
+            MaxDepth = Common.PlatformJson.Options.MaxDepth,
+        });
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        try
+        {
+            JsonSerializer.Serialize(writer, step, Common.PlatformJson.Options);
+            writer.Flush();
+            return EncodedCharacters(buffer.WrittenSpan);
+        }
+        finally
+        {
+            if (buffer.Capacity > 64 * 1024) stepBuffer = null;
+        }
+    }
+
+    [ThreadStatic] private static System.Buffers.ArrayBufferWriter<byte>? stepBuffer;
+    [ThreadStatic] private static Utf8JsonWriter? stepWriter;
+
+    /// <summary>
+    /// The UTF-16 length of <paramref name="utf8"/> (valid UTF-8) as a JSON string's content: '"' and '\' take two
+    /// characters, control, non-ASCII and HTML-sensitive characters six (<c>\uXXXX</c>). A 2- or 3-byte sequence is one
+    /// UTF-16 character, a 4-byte sequence two.
+    /// </summary>
+    internal static int EncodedCharacters(ReadOnlySpan<byte> utf8)
+    {
+        var characters = 0;
+        foreach (var b in utf8)
+        {
+            if (b < 0x80)
+            {
+                characters += b is (byte)'"' or (byte)'\\' ? 2
+                    : b < 0x20 || b == 0x7F || b is (byte)'<' or (byte)'>' or (byte)'&' or (byte)'\'' or (byte)'+' or (byte)'`' ? 6
+                    : 1;
+            }
+            else if (b >= 0xF0) characters += 12;
+            else if (b >= 0xC0) characters += 6;
+            // continuation bytes (10xxxxxx) belong to the sequence already counted
         }
         return characters;
     }

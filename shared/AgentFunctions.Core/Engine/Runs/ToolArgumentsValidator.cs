@@ -11,7 +11,7 @@ namespace AgentFunctions.Engine.Runs;
 public static class ToolArgumentsValidator
 {
     private const int CacheLimit = 2048;
-    private static readonly ConcurrentDictionary<string, CheckedSchema> Schemas = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<byte[], CheckedSchema> Schemas = new(Utf8TextComparer.Instance);
 
     // One validator for every call: it holds only read-only settings. JsonSchema.Validate(string) builds its own each
     // time and was measured at 30-90 us and ~8 KB per call with methods still being compiled after 60,000 calls;
@@ -21,43 +21,63 @@ public static class ToolArgumentsValidator
     /// <summary>Returns the problems found; empty when the arguments are valid.</summary>
     public static IReadOnlyList<string> Validate(JsonElement inputSchema, string argumentsJson)
     {
-        JsonElement arguments;
+        JsonDocument document;
         try
         {
-            using var document = JsonDocument.Parse(string.IsNullOrWhiteSpace(argumentsJson) ? "{}" : argumentsJson);
-            arguments = document.RootElement.Clone();
+            document = JsonDocument.Parse(string.IsNullOrWhiteSpace(argumentsJson) ? "{}" : argumentsJson);
         }
         catch (JsonException)
         {
             return ["The arguments are not valid JSON."];
         }
-        if (arguments.ValueKind != JsonValueKind.Object)
+        using (document)
         {
-            return ["The arguments must be a JSON object."];
-        }
-        if (inputSchema.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
-        {
-            return [];
-        }
+            var arguments = document.RootElement;
+            if (arguments.ValueKind != JsonValueKind.Object)
+            {
+                return ["The arguments must be a JSON object."];
+            }
+            if (inputSchema.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+            {
+                return [];
+            }
 
-        var checkedSchema = SchemaFor(inputSchema);
-        if (checkedSchema.Problem is { } problem)
-        {
-            return [problem];
+            var checkedSchema = SchemaFor(inputSchema);
+            if (checkedSchema.Problem is { } problem)
+            {
+                return [problem];
+            }
+            // The check is a pure function of the schema and the arguments' value: a tool called with no arguments ({},
+            // the usual call of a tool that takes none) gets the answer computed once for its schema.
+            if (!arguments.EnumerateObject().MoveNext())
+            {
+                return checkedSchema.EmptyObjectProblems ??= Check(checkedSchema.Schema!, "{}");
+            }
+            return Check(checkedSchema.Schema!, arguments.GetRawText());
         }
-        return Validator.Validate(arguments.GetRawText(), checkedSchema.Schema!, SchemaType.JsonSchema)
-            .Select(e => string.IsNullOrEmpty(e.Path) || e.Path == "#" ? e.Kind.ToString() : $"{e.Path}: {e.Kind}")
-            .ToList();
     }
 
-    /// <summary>A schema as checked once: parsed, or the reason it cannot be used.</summary>
-    private sealed record CheckedSchema(JsonSchema? Schema, string? Problem);
+    private static IReadOnlyList<string> Check(JsonSchema schema, string argumentsJson) =>
+        Validator.Validate(argumentsJson, schema, SchemaType.JsonSchema)
+            .Select(e => string.IsNullOrEmpty(e.Path) || e.Path == "#" ? e.Kind.ToString() : $"{e.Path}: {e.Kind}")
+            .ToList();
 
-    /// <summary>The schema's check and parse, cached by its text: a tool's schema is walked and parsed once, not per call.</summary>
+    /// <summary>A schema as checked once: parsed, or the reason it cannot be used.</summary>
+    private sealed record CheckedSchema(JsonSchema? Schema, string? Problem)
+    {
+        /// <summary>The problems of <c>{}</c> against this schema, computed on first use (a benign race: same list).</summary>
+        public IReadOnlyList<string>? EmptyObjectProblems { get; set; }
+    }
+
+    /// <summary>
+    /// The schema's check and parse, cached by its text: a tool's schema is walked and parsed once, not per call. The
+    /// lookup reads the schema's UTF-8 text in place (no string per call).
+    /// </summary>
     private static CheckedSchema SchemaFor(JsonElement inputSchema)
     {
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(inputSchema);
+        if (SchemasByText.TryGetValue(raw, out var cached)) return cached;
         var schemaJson = inputSchema.GetRawText();
-        if (Schemas.TryGetValue(schemaJson, out var cached)) return cached;
         CheckedSchema result;
         if (AgentFunctions.Tools.SelfContainedSchema.Problem(inputSchema) is { } problem)
         {
@@ -76,7 +96,31 @@ public static class ToolArgumentsValidator
             }
         }
         if (Schemas.Count >= CacheLimit) Schemas.Clear();
-        Schemas[schemaJson] = result;
+        Schemas[raw.ToArray()] = result;
         return result;
+    }
+
+    private static readonly ConcurrentDictionary<byte[], CheckedSchema>.AlternateLookup<ReadOnlySpan<byte>> SchemasByText =
+        Schemas.GetAlternateLookup<ReadOnlySpan<byte>>();
+
+    /// <summary>Schema texts compared byte for byte, looked up by a span as well as by an array.</summary>
+    private sealed class Utf8TextComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+    {
+        public static readonly Utf8TextComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x is null ? y is null : y is not null && x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj) => GetHashCode((ReadOnlySpan<byte>)obj);
+
+        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+        public int GetHashCode(ReadOnlySpan<byte> alternate)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(alternate);
+            return hash.ToHashCode();
+        }
+
+        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 }
