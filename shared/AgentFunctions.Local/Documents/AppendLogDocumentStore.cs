@@ -71,6 +71,8 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
     private long durableSequence;
     private long filledSequence;
     private TaskCompletionSource filled = NewSignal();
+    private long queuedWrites;
+    private int fillWaiters;
     private volatile bool fillStopping;
 
     private readonly SemaphoreSlim flushWake = new(0);
@@ -152,11 +154,29 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
     public async Task WaitFilledAsync(CancellationToken cancellationToken = default)
     {
         var target = Interlocked.Read(ref durableSequence);
-        while (true)
+        if (Interlocked.Read(ref filledSequence) >= target) return;
+        // A reader waiting: the filler fills now rather than at its interval.
+        Interlocked.Increment(ref fillWaiters);
+        try
         {
-            var signal = Volatile.Read(ref filled).Task;
-            if (Interlocked.Read(ref filledSequence) >= target) return;
-            await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                fillWake.Release();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Disposed: it filled everything it could before closing.
+            }
+            while (true)
+            {
+                var signal = Volatile.Read(ref filled).Task;
+                if (Interlocked.Read(ref filledSequence) >= target) return;
+                await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref fillWaiters);
         }
     }
 
@@ -446,7 +466,10 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
             }
             Interlocked.Exchange(ref durableSequence, target);
             generation.TrySetResult();
-            fillWake.Release();
+            // The filler is woken when its first write arrives and when a full fill has gathered, not at every flush.
+            var added = batches.Sum(b => b.Entries.Length);
+            var before = Interlocked.Add(ref queuedWrites, added) - added;
+            if (before <= 0 || (before < options.FillBatchWrites && before + added >= options.FillBatchWrites)) fillWake.Release();
             lock (gate)
             {
                 rotate = rotation;
@@ -505,13 +528,34 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
         segmentOffset = 0;
     }
 
+    /// <summary>
+    /// Fills SQLite in large transactions: when <see cref="AppendLogDocumentStoreOptions.FillBatchWrites"/> writes have
+    /// gathered, when a query waits for the fill, or at the latest <see cref="AppendLogDocumentStoreOptions.FillInterval"/>
+    /// after the first write waiting. A transaction per flush would put SQLite's per-commit cost back on every delivery.
+    /// </summary>
     private void FillLoop()
     {
         var carried = new List<LogBatch>();
         var carriedWrites = 0;
         while (true)
         {
-            fillWake.Wait();
+            if (carried.Count == 0 && toFill.IsEmpty)
+            {
+                if (fillStopping) return;
+                fillWake.Wait();
+                continue;
+            }
+            var deadline = Environment.TickCount64 + (long)options.FillInterval.TotalMilliseconds;
+            while (!FillDue() && Environment.TickCount64 < deadline)
+            {
+                fillWake.Wait(TimeSpan.FromMilliseconds(Math.Max(1, deadline - Environment.TickCount64)));
+            }
+            if (options.HoldFill)
+            {
+                if (fillStopping) return;
+                fillWake.Wait();
+                continue;
+            }
             while (true)
             {
                 while (carried.Count == 0 || carriedWrites < options.FillBatchWrites)
@@ -519,13 +563,9 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
                     if (!toFill.TryDequeue(out var next)) break;
                     carried.Add(next);
                     carriedWrites += next.Entries.Length;
+                    Interlocked.Add(ref queuedWrites, -next.Entries.Length);
                 }
                 if (carried.Count == 0) break;
-                if (options.HoldFill)
-                {
-                    if (fillStopping) return;
-                    break;
-                }
                 try
                 {
                     var index = 0;
@@ -540,15 +580,17 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
                     // SQLite refused (disk full, locked by a compaction beyond its timeout): the log keeps the writes, and
                     // the fill is tried again; reads of the durable writes meanwhile come from memory.
                     Thread.Sleep(options.FillRetryDelay);
+                    break;
                 }
                 catch (Exception)
                 {
                     return; // stopping: what is left is filled again from the log at the next start
                 }
             }
-            if (fillStopping && toFill.IsEmpty) return;
         }
     }
+
+    private bool FillDue() => fillStopping || Volatile.Read(ref fillWaiters) > 0 || Volatile.Read(ref queuedWrites) >= options.FillBatchWrites;
 
     private void Filled(List<LogBatch> batches, long last)
     {
@@ -792,6 +834,12 @@ public sealed record AppendLogDocumentStoreOptions
     /// <summary>While this many durable writes wait for the fill, commits wait too (memory stays bounded).</summary>
     public int MaxUnfilledWrites { get; init; } = 200_000;
 
+    /// <summary>
+    /// The longest a durable write waits for its fill when nothing asks for it sooner (queries do: they wait for the fill,
+    /// which then runs at once). Point reads never wait: they read the durable writes not yet filled from memory.
+    /// </summary>
+    public TimeSpan FillInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>After a failed fill, the pause before the next attempt.</summary>
     public TimeSpan FillRetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -802,6 +850,7 @@ public sealed record AppendLogDocumentStoreOptions
     {
         if (SegmentBytes < 4096) throw new ArgumentOutOfRangeException(nameof(SegmentBytes), "At least 4 KB.");
         if (FillBatchWrites < 1) throw new ArgumentOutOfRangeException(nameof(FillBatchWrites), "At least 1.");
+        if (FillInterval < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(FillInterval), "Not negative.");
         if (MaxUnfilledWrites < FillBatchWrites) throw new ArgumentOutOfRangeException(nameof(MaxUnfilledWrites), "At least one fill batch.");
     }
 }

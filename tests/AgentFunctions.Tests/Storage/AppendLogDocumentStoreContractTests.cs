@@ -17,7 +17,7 @@ public sealed class AppendLogDocumentStoreContractTests : DocumentStoreContract,
             IndexedFields = new Dictionary<string, IReadOnlyList<string>> { [ContractWidget.Kind] = ["name", "note", "size", "active"] },
         });
         // Tiny fills and segments, so the contract also runs across fill transactions and segment changes.
-        store = new AppendLogDocumentStore(Path.Combine(directory, "log"), sqlite, new AppendLogDocumentStoreOptions { FillBatchWrites = 3, SegmentBytes = 4096, MaxUnfilledWrites = 3 });
+        store = new AppendLogDocumentStore(Path.Combine(directory, "log"), sqlite, new AppendLogDocumentStoreOptions { FillBatchWrites = 3, SegmentBytes = 4096, MaxUnfilledWrites = 3, FillInterval = TimeSpan.FromMilliseconds(1) });
     }
 
     protected override IDocumentStore Store => store;
