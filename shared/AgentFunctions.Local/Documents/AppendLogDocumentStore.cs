@@ -18,7 +18,7 @@ namespace AgentFunctions.Local.Documents;
 /// <item>Writes are checked against the newest state: the writes not yet filled (kept in memory until SQLite has them),
 /// else SQLite. A set of 64-bit hashes of every id the store holds or held tells a create of a new id (a delivery's
 /// dedupe key, almost always new) that SQLite need not be asked: only a hash already in the set costs a point read.
-/// The set is rebuilt from SQLite at start (about 16 bytes per record).</item>
+/// The set is rebuilt from SQLite at start (measured: 83 - 93 MB of heap per million events, two ids each).</item>
 /// <item>Group commit as in <see cref="FileDocumentStore"/>: callers encode their record into a shared buffer; one
 /// flusher thread writes the buffer and fsyncs it, then acknowledges everyone in it. A failed write or fsync poisons
 /// the store (writes are refused until it is reopened), as the file store does.</item>
