@@ -27,11 +27,14 @@ public static class LocalAdapters
         // Records that only grow (trigger events and their dedupe keys) stay on disk in SQLite; the rest in the file store.
         services.AddSingleton(_ => new FileDocumentStore(Path.Combine(dataDirectory, "documents")));
         services.AddSingleton(_ => new SqliteDocumentStore(Path.Combine(dataDirectory, "documents", "append-heavy.db")));
+        // In front of it, an fsynced append log: a delivery is durable once logged; SQLite is filled from the log after.
+        services.AddSingleton(sp => new AppendLogDocumentStore(Path.Combine(dataDirectory, "documents", "append-heavy-log"), sp.GetRequiredService<SqliteDocumentStore>(),
+            configuration.GetSection("AgentFunctions:Storage:AppendLog").Get<AppendLogDocumentStoreOptions>()));
         // AgentFunctions:Storage:AppendHeavyInFileStore=true keeps them in the file store instead: faster intake, memory
         // growing with every event (the trade-off is measured in docs/triggers.md).
         services.AddSingleton<IDocumentStore>(sp => configuration.GetValue("AgentFunctions:Storage:AppendHeavyInFileStore", false)
             ? sp.GetRequiredService<FileDocumentStore>()
-            : new KindRoutedDocumentStore(sp.GetRequiredService<FileDocumentStore>(), sp.GetRequiredService<SqliteDocumentStore>(), LocalStoreKinds.AppendHeavy));
+            : new KindRoutedDocumentStore(sp.GetRequiredService<FileDocumentStore>(), sp.GetRequiredService<AppendLogDocumentStore>(), LocalStoreKinds.AppendHeavy));
         services.AddLocalSecretVault(dataDirectory);
         services.AddLocalEngine(dataDirectory);
         services.TryAddKeyedSingleton<IChatModel, ScriptedChatModel>(ChatModelRouter.OfflineKey);

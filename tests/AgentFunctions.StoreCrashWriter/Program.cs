@@ -10,8 +10,10 @@ using AgentFunctions.Storage;
 //   upserts crash_slot w-0 .. w-3 to {"writer":w,"batch":n,...} (a torn batch would leave the slots disagreeing), and
 //   creates crash_marker w-n (so every acknowledged batch leaves a trace that must survive).
 // A tiny compaction threshold makes the store rewrite its log over and over, so kills also land mid-compaction.
-// With "sqlite" the same runs against the SqliteDocumentStore (one database file in the directory) instead.
-// Usage: AgentFunctions.StoreCrashWriter <directory> [writers] [file|sqlite]
+// With "sqlite" the same runs against the SqliteDocumentStore (one database file in the directory) instead; with "log"
+// against the AppendLogDocumentStore in front of it (acknowledged once logged, SQLite filled after), and with "log-held"
+// the same with the fill held back, so every kill lands between the log append and the fill.
+// Usage: AgentFunctions.StoreCrashWriter <directory> [writers] [file|sqlite|log|log-held]
 if (args.Length < 1)
 {
     Console.Error.WriteLine("usage: AgentFunctions.StoreCrashWriter <directory> [writers]");
@@ -20,9 +22,16 @@ if (args.Length < 1)
 
 var writers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
 var tenant = new TenantId("crash");
-using IDisposable owned = args.Length > 2 && args[2] == "sqlite"
-    ? new SqliteDocumentStore(Path.Combine(args[0], "crash.db"))
-    : new FileDocumentStore(args[0], new FileDocumentStoreOptions { CompactionMinimumBytes = 32 * 1024, CompactionRatio = 2 });
+var mode = args.Length > 2 ? args[2] : "file";
+using var sqlite = mode is "sqlite" or "log" or "log-held" ? new SqliteDocumentStore(Path.Combine(args[0], "crash.db")) : null;
+using IDisposable owned = mode switch
+{
+    "sqlite" => sqlite!,
+    // Small segments, so kills also land around segment changes.
+    "log" or "log-held" => new AppendLogDocumentStore(Path.Combine(args[0], "log"), sqlite!,
+        new AppendLogDocumentStoreOptions { SegmentBytes = 64 * 1024, FillBatchWrites = 64, HoldFill = mode == "log-held" }),
+    _ => new FileDocumentStore(args[0], new FileDocumentStoreOptions { CompactionMinimumBytes = 32 * 1024, CompactionRatio = 2 }),
+};
 var store = (IDocumentStore)owned;
 var documents = store.For(tenant);
 var padding = new string('p', 200);

@@ -63,6 +63,10 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
                 etag TEXT NOT NULL,
                 body BLOB NOT NULL);
             CREATE UNIQUE INDEX IF NOT EXISTS documents_key ON documents (tenant, kind, id);
+            CREATE TABLE IF NOT EXISTS log_checkpoint (
+                id INTEGER PRIMARY KEY CHECK (id = 0),
+                sequence INTEGER NOT NULL,
+                etag INTEGER NOT NULL);
             """);
         // Each indexed field is a column the writer fills from the body it parses anyway (SQLite's json_extract in an
         // index expression would parse every body once per index, which halved the write rate). A column added later
@@ -100,6 +104,50 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
     }
 
     public ITenantDocuments For(TenantId tenant) => new TenantDocuments(this, tenant);
+
+    /// <summary>
+    /// Where a log in front of this store (<see cref="AppendLogDocumentStore"/>) was filled up to: its last filled
+    /// sequence and the highest ETag it issued (0, 0 when none was ever filled).
+    /// </summary>
+    internal (long Sequence, long ETag) ReadLogCheckpoint()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT sequence, etag FROM log_checkpoint WHERE id = 0;";
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
+    }
+
+    /// <summary>The highest ETag this store issued itself (read at open, counted since).</summary>
+    internal long IssuedETags => Interlocked.Read(ref etagCounter);
+
+    /// <summary>Every record's key, for a log in front of this store to rebuild its set of known ids.</summary>
+    internal IEnumerable<(string Tenant, string Kind, string Id)> ReadAllKeys()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT tenant, kind, id FROM documents;";
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) yield return (reader.GetString(0), reader.GetString(1), reader.GetString(2));
+    }
+
+    /// <summary>A point read by key, the same as <see cref="ITenantDocuments.ReadAsync"/> without the allocation of a view.</summary>
+    internal StoredDocument? ReadDocument(TenantId tenant, string kind, string id) => Read(tenant, kind, id);
+
+    /// <summary>
+    /// Applies writes that a log made durable already, with the ETags the log issued, and records <paramref name="sequence"/>
+    /// as filled, in one transaction: replaying the same writes again leaves the same state (puts carry their final body,
+    /// deletes remove), so a crash between a log append and its fill neither loses nor duplicates a record.
+    /// </summary>
+    internal Task FillAsync(IReadOnlyList<FilledWrite> writes, long sequence, long highestETag)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) == 1, this);
+        var values = writes.Select(w => w.Json is null ? null : FieldValues(w.Kind, w.Json)).ToArray();
+        var pending = new PendingCommit(TenantId.Platform, [], values, new TaskCompletionSource<IReadOnlyList<string?>>(TaskCreationOptions.RunContinuationsAsynchronously),
+            new LogFill(writes, sequence, highestETag));
+        if (!commits.Writer.TryWrite(pending)) throw new ObjectDisposedException(nameof(SqliteDocumentStore));
+        return pending.Done.Task;
+    }
 
     public void Dispose()
     {
@@ -365,6 +413,18 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
     /// </summary>
     private (IReadOnlyList<string?>? ETags, Exception? Refusal) Apply(WriterStatements statements, PendingCommit pending)
     {
+        if (pending.Fill is { } fill)
+        {
+            for (var i = 0; i < fill.Writes.Count; i++)
+            {
+                var write = fill.Writes[i];
+                var tenant = new TenantId(write.Tenant);
+                if (write.Json is null) statements.Delete(tenant, write.Kind, write.Id);
+                else statements.Upsert(tenant, write.Kind, write.Id, write.ETag!, write.Json, pending.FieldValues[i]!);
+            }
+            statements.Checkpoint(fill.Sequence, fill.HighestETag);
+            return ([], null);
+        }
         foreach (var write in pending.Writes)
         {
             var current = statements.CurrentETag(pending.Tenant, write.Kind, write.Id);
@@ -396,6 +456,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
         private readonly SqliteCommand select;
         private readonly SqliteCommand upsert;
         private readonly SqliteCommand delete;
+        private readonly SqliteCommand checkpoint;
 
         private readonly string[] fields;
 
@@ -408,11 +469,22 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
             upsert = Prepare(connection, $"INSERT OR REPLACE INTO documents (tenant, kind, id, etag, body{columns}) VALUES ($tenant, $kind, $id, $etag, $body{values});",
                 ["$etag", "$body", .. fields.Select((_, i) => $"$v{i}")]);
             delete = Prepare(connection, "DELETE FROM documents WHERE tenant = $tenant AND kind = $kind AND id = $id;");
+            checkpoint = connection.CreateCommand();
+            checkpoint.CommandText = "INSERT OR REPLACE INTO log_checkpoint (id, sequence, etag) VALUES (0, $sequence, $etag);";
+            checkpoint.Parameters.Add("$sequence", SqliteType.Integer);
+            checkpoint.Parameters.Add("$etag", SqliteType.Integer);
+        }
+
+        public void Checkpoint(long sequence, long etag)
+        {
+            checkpoint.Parameters["$sequence"].Value = sequence;
+            checkpoint.Parameters["$etag"].Value = etag;
+            checkpoint.ExecuteNonQuery();
         }
 
         public SqliteTransaction? Transaction
         {
-            set => select.Transaction = upsert.Transaction = delete.Transaction = value;
+            set => select.Transaction = upsert.Transaction = delete.Transaction = checkpoint.Transaction = value;
         }
 
         public string? CurrentETag(TenantId tenant, string kind, string id) => Bind(select, tenant, kind, id).ExecuteScalar() as string;
@@ -433,6 +505,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
             select.Dispose();
             upsert.Dispose();
             delete.Dispose();
+            checkpoint.Dispose();
         }
 
         private static SqliteCommand Bind(SqliteCommand command, TenantId tenant, string kind, string id)
@@ -455,7 +528,10 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
         }
     }
 
-    private sealed record PendingCommit(TenantId Tenant, IReadOnlyList<DocumentWrite> Writes, string?[]?[] FieldValues, TaskCompletionSource<IReadOnlyList<string?>> Done);
+    private sealed record PendingCommit(TenantId Tenant, IReadOnlyList<DocumentWrite> Writes, string?[]?[] FieldValues, TaskCompletionSource<IReadOnlyList<string?>> Done,
+        LogFill? Fill = null);
+
+    private sealed record LogFill(IReadOnlyList<FilledWrite> Writes, long Sequence, long HighestETag);
 
     private sealed class TenantDocuments(SqliteDocumentStore store, TenantId tenant) : ITenantDocuments
     {
@@ -504,6 +580,9 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
         }
     }
 }
+
+/// <summary>One write a log made durable, as it is filled into SQLite: a put (body and ETag) or, with a null body, a delete.</summary>
+internal sealed record FilledWrite(string Tenant, string Kind, string Id, string? ETag, byte[]? Json);
 
 /// <summary>Which top-level fields of which kinds get an index and are filtered in SQL (snake_case names).</summary>
 public sealed record SqliteDocumentStoreOptions

@@ -1,0 +1,185 @@
+using System.Text;
+using AgentFunctions.Common;
+using AgentFunctions.Local.Documents;
+using AgentFunctions.Storage;
+
+namespace AgentFunctions.Tests.Storage;
+
+/// <summary>
+/// What the append log adds to the contract: writes acknowledged once logged and filled into SQLite after, so a crash
+/// between the two (the fill held back here, then the store dropped as a kill would leave it) loses nothing and
+/// duplicates nothing; the set of known ids rebuilt at start keeps creates exact across restarts.
+/// </summary>
+public sealed class AppendLogDocumentStoreTests : IDisposable
+{
+    private static readonly TenantId Tenant = new("tenant-a");
+    private readonly string directory = Path.Combine(Path.GetTempPath(), "af-append-log-" + Guid.NewGuid().ToString("N"));
+
+    private string DatabasePath => Path.Combine(directory, "events.db");
+
+    private string LogDirectory => Path.Combine(directory, "log");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task CrashBetweenAppendAndFill_Restart_FillsEveryRecordOnce()
+    {
+        using (var sqlite = new SqliteDocumentStore(DatabasePath))
+        using (var held = new AppendLogDocumentStore(LogDirectory, sqlite, new AppendLogDocumentStoreOptions { HoldFill = true }))
+        {
+            var documents = held.For(Tenant);
+            await Task.WhenAll(Enumerable.Range(0, 200).Select(i => documents.CommitAsync(Delivery(i))));
+            await documents.CommitAsync([DocumentWrite.Delete("hook_event", "evt-0007")]);
+
+            // Acknowledged and readable, yet not in SQLite.
+            Assert.NotNull(await documents.ReadAsync("hook_key", "key-3"));
+            Assert.Null(await documents.ReadAsync("hook_event", "evt-0007"));
+            Assert.Null(await sqlite.For(Tenant).ReadAsync("hook_key", "key-3"));
+        }
+
+        using (var sqlite = new SqliteDocumentStore(DatabasePath))
+        using (var store = new AppendLogDocumentStore(LogDirectory, sqlite))
+        {
+            Assert.Equal(201, store.ReplayedAtStart);
+            var documents = store.For(Tenant);
+            Assert.Equal(200, (await documents.QueryAsync("hook_key", [])).Count);
+            Assert.Equal(199, (await documents.QueryAsync("hook_event", [])).Count);
+            // The dedupe keys are known again: the same delivery is refused, a new one is not.
+            await Assert.ThrowsAsync<DocumentConflictException>(() => documents.CommitAsync(Delivery(5)));
+            await documents.CommitAsync(Delivery(500));
+        }
+
+        using (var sqlite = new SqliteDocumentStore(DatabasePath))
+        using (var store = new AppendLogDocumentStore(LogDirectory, sqlite))
+        {
+            Assert.Equal(0, store.ReplayedAtStart);
+            Assert.Equal(201, (await store.For(Tenant).QueryAsync("hook_key", [])).Count);
+            Assert.Single(Directory.GetFiles(LogDirectory, "*.log"));
+        }
+    }
+
+    [Fact]
+    public async Task ReplayTwice_AfterACrashDuringTheFirstReplay_ChangesNothing()
+    {
+        using (var sqlite = new SqliteDocumentStore(DatabasePath))
+        using (var held = new AppendLogDocumentStore(LogDirectory, sqlite, new AppendLogDocumentStoreOptions { HoldFill = true }))
+        {
+            var documents = held.For(Tenant);
+            for (var i = 0; i < 20; i++) await documents.CommitAsync(Delivery(i));
+            var first = (await documents.ReadAsync("hook_event", "evt-0000"))!;
+            await documents.CommitAsync([new DocumentWrite(DocumentWriteMode.Replace, "hook_event", "evt-0000", Json("""{"status":"started"}"""), first.ETag)]);
+        }
+        // A copy of the log as it was, standing for a fill that committed and a crash before the segments were deleted.
+        var saved = Directory.GetFiles(LogDirectory, "*.log").ToDictionary(p => p, File.ReadAllBytes);
+        string etag;
+        using (var sqlite = new SqliteDocumentStore(DatabasePath))
+        using (var store = new AppendLogDocumentStore(LogDirectory, sqlite))
+        {
+            etag = (await store.For(Tenant).ReadAsync("hook_event", "evt-0000"))!.ETag;
+        }
+        foreach (var (path, bytes) in saved) File.WriteAllBytes(path, bytes);
+
+        using (var sqlite = new SqliteDocumentStore(DatabasePath))
+        using (var store = new AppendLogDocumentStore(LogDirectory, sqlite))
+        {
+            Assert.Equal(0, store.ReplayedAtStart); // SQLite's checkpoint covers all of it
+            var documents = store.For(Tenant);
+            var replaced = (await documents.ReadAsync("hook_event", "evt-0000"))!;
+            Assert.Equal(etag, replaced.ETag);
+            Assert.Contains("started", Encoding.UTF8.GetString(replaced.Json.Span), StringComparison.Ordinal);
+            Assert.Equal(20, (await documents.QueryAsync("hook_event", [])).Count);
+            // ETags continue after the highest issued, so a stale If-Match cannot match a new version.
+            var next = await documents.CommitAsync([new DocumentWrite(DocumentWriteMode.Upsert, "hook_event", "evt-0001", Json("""{"status":"x"}"""))]);
+            Assert.True(Convert.ToInt64(next[0], 16) > Convert.ToInt64(etag, 16));
+        }
+    }
+
+    [Fact]
+    public async Task SameIdInOneGroupCommit_ExactlyOneCreateWins()
+    {
+        using var sqlite = new SqliteDocumentStore(DatabasePath);
+        using var store = new AppendLogDocumentStore(LogDirectory, sqlite);
+        var documents = store.For(Tenant);
+
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 50).Select(async _ =>
+        {
+            try
+            {
+                await documents.CommitAsync([new DocumentWrite(DocumentWriteMode.Create, "hook_key", "same", Json("""{"n":1}"""))]);
+                return true;
+            }
+            catch (DocumentConflictException)
+            {
+                return false;
+            }
+        }));
+
+        Assert.Equal(1, attempts.Count(won => won));
+        await store.WaitFilledAsync();
+        Assert.Single(await sqlite.For(Tenant).QueryAsync("hook_key", []));
+    }
+
+    [Fact]
+    public async Task Query_RightAfterCommit_SeesTheRecord_AndFilledSegmentsAreDeleted()
+    {
+        using var sqlite = new SqliteDocumentStore(DatabasePath);
+        using var store = new AppendLogDocumentStore(LogDirectory, sqlite, new AppendLogDocumentStoreOptions { SegmentBytes = 4096, FillBatchWrites = 16, MaxUnfilledWrites = 64 });
+        var documents = store.For(Tenant);
+
+        for (var i = 0; i < 100; i++)
+        {
+            await documents.CommitAsync(Delivery(i));
+            var page = await documents.QueryPageAsync("hook_event", [], new DocumentPageRequest(1, null, Descending: true));
+            Assert.Equal($"evt-{i:d4}", Assert.Single(page.Items).Id);
+        }
+
+        Assert.True(Directory.GetFiles(LogDirectory, "*.log").Length <= 2, string.Join(", ", Directory.GetFiles(LogDirectory)));
+    }
+
+    [Fact]
+    public async Task FailedFsync_RefusesTheBatch_AndEveryWriteAfter_UntilReopened()
+    {
+        using (var sqlite = new SqliteDocumentStore(DatabasePath))
+        using (var store = new AppendLogDocumentStore(LogDirectory, sqlite))
+        {
+            var documents = store.For(Tenant);
+            await documents.CommitAsync(Delivery(1));
+            store.BeforeGroupFsync = () => throw new IOException("disk gone");
+
+            await Assert.ThrowsAsync<IOException>(() => documents.CommitAsync(Delivery(2)));
+            store.BeforeGroupFsync = null;
+            await Assert.ThrowsAsync<IOException>(() => documents.CommitAsync(Delivery(3)));
+            Assert.NotNull(await documents.ReadAsync("hook_key", "key-1"));
+            Assert.Null(await documents.ReadAsync("hook_key", "key-2"));
+        }
+
+        using (var sqlite = new SqliteDocumentStore(DatabasePath))
+        using (var store = new AppendLogDocumentStore(LogDirectory, sqlite))
+        {
+            var documents = store.For(Tenant);
+            Assert.NotNull(await documents.ReadAsync("hook_key", "key-1"));
+            await documents.CommitAsync(Delivery(3));
+        }
+    }
+
+    [Fact]
+    public void SecondStore_OnTheSameLog_IsRefused()
+    {
+        using var sqlite = new SqliteDocumentStore(DatabasePath);
+        using var store = new AppendLogDocumentStore(LogDirectory, sqlite);
+
+        Assert.ThrowsAny<IOException>(() => new AppendLogDocumentStore(LogDirectory, sqlite));
+    }
+
+    /// <summary>A delivery as the intake writes it: its dedupe key and its event, in one batch.</summary>
+    private static DocumentWrite[] Delivery(int n) =>
+    [
+        new(DocumentWriteMode.Create, "hook_key", $"key-{n}", Json($$"""{"event_id":"evt-{{n:d4}}"}""")),
+        new(DocumentWriteMode.Create, "hook_event", $"evt-{n:d4}", Json($$"""{"n":{{n}},"status":"queued"}""")),
+    ];
+
+    private static byte[] Json(string text) => Encoding.UTF8.GetBytes(text);
+}
