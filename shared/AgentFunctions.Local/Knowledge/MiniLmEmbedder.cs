@@ -95,27 +95,12 @@ public sealed class MiniLmEmbedder : ITextEmbedder, IAdditiveTokenCount
 
     private static readonly Lazy<int> Special = new(() => WordPieces.Value.CountTokens(""), LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>Counts of pieces seen before, one memory per thread (no locking; at most 50,000 pieces each: a few MB per thread; the frequent pieces, which are most of any text, are in it).</summary>
-    private sealed class PieceMemory
-    {
-        public readonly Dictionary<string, int> Counts = new(StringComparer.Ordinal);
-        public readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> Lookup;
-
-        public PieceMemory() => Lookup = Counts.GetAlternateLookup<ReadOnlySpan<char>>();
-    }
-
+    /// <summary>Counts of pieces seen before, one memory per thread (no locking; the frequent pieces, which are most of any text, are in it).</summary>
     [ThreadStatic]
-    private static PieceMemory? pieceMemory;
+    private static PieceMemory<int>? pieceMemory;
 
-    private static int PieceCount(ReadOnlySpan<char> piece)
-    {
-        var memory = pieceMemory ??= new PieceMemory();
-        if (memory.Lookup.TryGetValue(piece, out var known)) return known;
-        var text = new string(piece);
-        var count = WordPieces.Value.CountTokens(text) - Special.Value;
-        if (memory.Counts.Count < 50_000) memory.Counts[text] = count;
-        return count;
-    }
+    private static int PieceCount(ReadOnlySpan<char> piece) =>
+        (pieceMemory ??= new PieceMemory<int>()).GetOrAdd(piece, 0, static (text, _) => WordPieces.Value.CountTokens(text) - Special.Value);
 
     public async Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {

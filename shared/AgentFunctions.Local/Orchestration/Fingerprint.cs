@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Runtime.Intrinsics.Arm;
-using System.Runtime.Intrinsics.X86;
 using System.Text.Json;
 using AgentFunctions.Common;
 
@@ -8,14 +6,11 @@ namespace AgentFunctions.Local.Orchestration;
 
 /// <summary>
 /// CRC-32C of an operation's input as JSON, the value replay compares to catch an orchestration that passes different
-/// input at the same position. Hardware CRC where the CPU has it, the same polynomial in software elsewhere, so a
-/// journal reads back the same on any machine. Serialises into a reused per-thread buffer: this runs on every operation.
+/// input at the same position. The same CRC-32C on every machine (<see cref="Crc32C"/>), so a journal reads back
+/// the same anywhere. Serialises into a reused per-thread buffer: this runs on every operation.
 /// </summary>
 internal static class Fingerprint
 {
-    private const uint Castagnoli = 0x82F63B78u;
-    private static readonly uint[] Table = BuildTable();
-
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? buffer;
 
@@ -34,43 +29,6 @@ internal static class Fingerprint
         return Compute(output.WrittenSpan);
     }
 
-    public static uint Compute(ReadOnlySpan<byte> data)
-    {
-        var crc = 0xFFFFFFFFu;
-        if (Sse42.X64.IsSupported)
-        {
-            ulong wide = crc;
-            while (data.Length >= 8)
-            {
-                wide = Sse42.X64.Crc32(wide, BitConverter.ToUInt64(data));
-                data = data[8..];
-            }
-            crc = (uint)wide;
-        }
-        else if (Crc32.Arm64.IsSupported)
-        {
-            while (data.Length >= 8)
-            {
-                crc = Crc32.Arm64.ComputeCrc32C(crc, BitConverter.ToUInt64(data));
-                data = data[8..];
-            }
-        }
-        foreach (var b in data)
-        {
-            crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        }
-        return ~crc;
-    }
-
-    private static uint[] BuildTable()
-    {
-        var table = new uint[256];
-        for (uint i = 0; i < 256; i++)
-        {
-            var c = i;
-            for (var k = 0; k < 8; k++) c = (c & 1) != 0 ? Castagnoli ^ (c >> 1) : c >> 1;
-            table[i] = c;
-        }
-        return table;
-    }
+    /// <summary>CRC-32C of <paramref name="data"/>.</summary>
+    public static uint Compute(ReadOnlySpan<byte> data) => Crc32C.Compute(data);
 }

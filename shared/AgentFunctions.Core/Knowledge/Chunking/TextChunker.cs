@@ -29,7 +29,7 @@ public static partial class TextChunker
         var trailingSpace = EndsInOneSpace(span);
         if (trailingSpace) span = span[..^1];
         if (!IsSingleSpaced(span)) return O200k.Value.CountTokens(text);
-        var memory = pieceMemory ??= new PieceMemory();
+        var memory = pieceMemory ??= new PieceMemory<int>();
         var total = trailingSpace ? LoneSpace.Value : 0;
         var start = 0;
         while (start < span.Length)
@@ -37,14 +37,7 @@ public static partial class TextChunker
             var space = span[(start + 1)..].IndexOf(' ');
             var end = space < 0 ? span.Length : start + 1 + space;
             // The piece with its leading space (none for the first).
-            var piece = span[start..end];
-            if (!memory.Lookup.TryGetValue(piece, out var count))
-            {
-                var pieceText = new string(piece);
-                count = O200k.Value.CountTokens(pieceText);
-                if (memory.Counts.Count < 50_000) memory.Counts[pieceText] = count;
-            }
-            total += count;
+            total += memory.GetOrAdd(span[start..end], 0, static (piece, _) => O200k.Value.CountTokens(piece));
             start = end;
         }
         return total;
@@ -68,16 +61,8 @@ public static partial class TextChunker
     private static readonly System.Buffers.SearchValues<char> OtherWhiteSpace = System.Buffers.SearchValues.Create(
         "\t\n\v\f\r\u0085\u00A0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u2028\u2029\u202F\u205F\u3000");
 
-    private sealed class PieceMemory
-    {
-        public readonly Dictionary<string, int> Counts = new(StringComparer.Ordinal);
-        public readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> Lookup;
-
-        public PieceMemory() => Lookup = Counts.GetAlternateLookup<ReadOnlySpan<char>>();
-    }
-
     [ThreadStatic]
-    private static PieceMemory? pieceMemory;
+    private static PieceMemory<int>? pieceMemory;
 
     /// <summary>
     /// The o200k count and, with an additive window count, the window count (without its overhead; -1 when not counted)
@@ -92,8 +77,12 @@ public static partial class TextChunker
         var trailingSpace = EndsInOneSpace(span);
         if (trailingSpace) span = span[..^1];
         if (!IsSingleSpaced(span)) return (CountTokens(text), parts.CountPart(text));
+        if (bothMemory is null || !ReferenceEquals(bothMemoryParts, parts))
+        {
+            bothMemory = new PieceMemory<(int Tokens, int Window)>();
+            bothMemoryParts = parts;
+        }
         var memory = bothMemory;
-        if (memory is null || !ReferenceEquals(memory.Parts, parts)) bothMemory = memory = new BothMemory(parts);
         var tokens = trailingSpace ? LoneSpace.Value : 0;
         var window = trailingSpace ? parts.CountPart("") : 0;
         var start = 0;
@@ -102,13 +91,8 @@ public static partial class TextChunker
             var space = span[(start + 1)..].IndexOf(' ');
             var end = space < 0 ? span.Length : start + 1 + space;
             // The piece with its leading space (none for the first): o200k counts it so, the window count without it.
-            var piece = span[start..end];
-            if (!memory.Lookup.TryGetValue(piece, out var both))
-            {
-                var pieceText = new string(piece);
-                both = (O200k.Value.CountTokens(pieceText), parts.CountPart(start == 0 ? pieceText : pieceText[1..]));
-                if (memory.Counts.Count < 50_000) memory.Counts[pieceText] = both;
-            }
+            var both = memory.GetOrAdd(span[start..end], (parts, First: start == 0),
+                static (piece, state) => (O200k.Value.CountTokens(piece), state.parts.CountPart(state.First ? piece : piece[1..])));
             tokens += both.Tokens;
             window += both.Window;
             start = end;
@@ -116,21 +100,12 @@ public static partial class TextChunker
         return (tokens, window);
     }
 
-    private sealed class BothMemory
-    {
-        public readonly IAdditiveTokenCount Parts;
-        public readonly Dictionary<string, (int Tokens, int Window)> Counts = new(StringComparer.Ordinal);
-        public readonly Dictionary<string, (int Tokens, int Window)>.AlternateLookup<ReadOnlySpan<char>> Lookup;
-
-        public BothMemory(IAdditiveTokenCount parts)
-        {
-            Parts = parts;
-            Lookup = Counts.GetAlternateLookup<ReadOnlySpan<char>>();
-        }
-    }
+    /// <summary>Both counts of each piece, for the additive window count they were made with.</summary>
+    [ThreadStatic]
+    private static PieceMemory<(int Tokens, int Window)>? bothMemory;
 
     [ThreadStatic]
-    private static BothMemory? bothMemory;
+    private static IAdditiveTokenCount? bothMemoryParts;
 
     /// <summary>A sentence, row or paragraph to pack: its o200k count and its window count without overhead (-1: not counted).</summary>
     private sealed record Unit(string Text, int Tokens, int Window, int Start, int End, int? Page);
