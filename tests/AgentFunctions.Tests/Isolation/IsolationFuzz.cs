@@ -263,7 +263,9 @@ public sealed partial class IsolationFuzz(Func<string, HttpClient> clientForKey,
         {
             var documents = store.For(new TenantId(world.TenantId));
             var kind = family switch { "key" => "api_key", var f => f };
-            witness[$"{family} {item.Id}"] = (await documents.ReadAsync(kind, item.Id))?.ETag ?? "absent";
+            witness[$"{family} {item.Id}"] = family == "document"
+                ? await SettledDocumentAsync(documents, item.Id)
+                : (await documents.ReadAsync(kind, item.Id))?.ETag ?? "absent";
             if (family is "agent" or "session")
             {
                 var field = family == "agent" ? "agent_id" : "session_id";
@@ -273,6 +275,23 @@ public sealed partial class IsolationFuzz(Func<string, HttpClient> clientForKey,
             }
         }
         return witness;
+    }
+
+    /// <summary>
+    /// A knowledge document's ETag once its ingestion has finished: the ingestion worker moves it from <c>indexing</c> to
+    /// <c>indexed</c> or <c>failed</c> in the background, a change of its own tenant's making that must not read as a leak.
+    /// </summary>
+    private static async Task<string> SettledDocumentAsync(ITenantDocuments documents, string id)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var stored = await documents.ReadAsync("document", id);
+            if (stored is null) return "absent";
+            using var json = JsonDocument.Parse(stored.Json);
+            var indexing = json.RootElement.TryGetProperty("status", out var status) && status.ValueEquals("indexing");
+            if (!indexing || attempt == 200) return stored.ETag;
+            await Task.Delay(50);
+        }
     }
 
     private static async Task<string> NewestAsync(ITenantDocuments documents, string kind, string field, string id)
