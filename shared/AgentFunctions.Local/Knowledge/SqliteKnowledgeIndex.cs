@@ -8,17 +8,34 @@ using Microsoft.Data.Sqlite;
 namespace AgentFunctions.Local.Knowledge;
 
 /// <summary>
-/// The local search index: one SQLite file (WAL) with the chunk table (content, citation, vector as half floats) and, per
-/// tenant and knowledge base, an FTS5 table beside it (porter stemming, ranked by bm25) holding the chunks' words. Vector search
-/// runs on each knowledge base's <see cref="KnowledgeBaseMemory"/> (quantized vectors, built from the table on the
-/// knowledge base's first search and kept current by every write); the hits of both halves are read back from the chunk
-/// table with the tenant and knowledge-base filter in the statement. A document's chunks are replaced in one transaction
-/// whose commit and in-memory update happen under one write lock, so a search sees the old set or the new one.
+/// The local search index: two SQLite files (WAL). The index file holds the chunk table (content, citation, vector as half
+/// floats) and the catalog of keyword tables; the keywords file beside it holds, per tenant and knowledge base, an FTS5
+/// table (porter stemming, ranked by bm25) with the chunks' words. Vector search runs on each knowledge base's
+/// <see cref="KnowledgeBaseMemory"/> (quantized vectors, built from the table on the knowledge base's first search and kept
+/// current by every write); the hits of both halves are read back from the chunk table with the tenant and knowledge-base
+/// filter in the statement. A document's chunks are replaced by one transaction in each file, the keyword words written
+/// on a second thread while the chunk rows are written (SQLite has one writer per file, and the words were half of a
+/// write's time); both commit under one write lock with the in-memory update, so a search sees the old set or the new
+/// one. The keywords file commits first and both record the write's generation: a process that ends between the two
+/// commits leaves the keywords file one write ahead, and the next open rebuilds the tables that write touched.
 /// </summary>
 public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
 {
     private readonly string connectionString;
+    private readonly string keywordsPath;
+    private readonly string keywordsConnectionString;
+    private readonly string searchConnectionString;
     private readonly SemaphoreSlim writer = new(1, 1);
+
+    // The number of the last write committed to both files (kept in each file's keyword_sync row); changed by writers only.
+    private long generation;
+
+    // Writers' connections do not checkpoint when they commit (a checkpoint copies the log into the file and syncs both,
+    // which took about a third of a write's time): a write that ends runs a passive checkpoint of both files once this
+    // long has passed since the last, while the next write goes on.
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(250);
+    private long lastCheckpoint;
+    private int checkpointing;
 
     // Searches read under the read lock; writers commit and update the in-memory state under the write lock, so a search
     // sees one committed state in SQLite and in memory alike.
@@ -97,6 +114,11 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         this.scoredChunksCap = scoredChunksCap;
         this.bm25ChunksRead = bm25ChunksRead;
         connectionString = LocalSqlite.ConnectionString(path);
+        keywordsPath = KeywordsPath(path);
+        keywordsConnectionString = LocalSqlite.ConnectionString(keywordsPath);
+        // Searches have a pool of their own: their connections attach the keywords file, and a writer's transaction on a
+        // connection with it attached would take the keywords file's write lock too, against the words' own writer.
+        searchConnectionString = new SqliteConnectionStringBuilder(connectionString) { Mode = SqliteOpenMode.ReadWrite }.ToString();
         using var connection = Open();
         LocalSqlite.Execute(connection, """
             PRAGMA journal_mode = WAL;
@@ -123,16 +145,19 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
                 tenant_id TEXT NOT NULL,
                 kb_id TEXT NOT NULL,
                 UNIQUE (tenant_id, kb_id));
+            CREATE TABLE IF NOT EXISTS keyword_sync (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL);
+            INSERT OR IGNORE INTO keyword_sync (id, generation) VALUES (1, 0);
             """);
         // Version 0: one FTS5 table (maybe without the scope column) and vectors as 4-byte floats. Version 1 (branch
         // knowledge-perf): no FTS5 table, vectors as half floats. Version 2: half floats and one FTS5 table with a scope
-        // token. Version 3: half floats and an FTS5 table per tenant's knowledge base. An older index gets its vectors
-        // rewritten as half floats (from version 0), its shared FTS5 table dropped and the per-knowledge-base tables
-        // built from the chunk table, in one transaction.
+        // token. Version 3: half floats and an FTS5 table per tenant's knowledge base in this file. Version 4: the same
+        // tables in the keywords file beside it. An older index gets its vectors rewritten as half floats (from version 0),
+        // its shared FTS5 table or its per-knowledge-base tables dropped from this file and a catalog row for every
+        // knowledge base with chunks, in one transaction; the keywords file is then built from the chunk table.
         using var version = connection.CreateCommand();
         version.CommandText = "PRAGMA user_version";
         var from = (long)version.ExecuteScalar()!;
-        if (from < 3)
+        if (from < 4)
         {
             using (var transaction = connection.BeginTransaction())
             {
@@ -158,58 +183,140 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
                     vector.Value = ToBlob(MemoryMarshal.Cast<byte, float>(row.Vector.AsSpan()));
                     rewrite.ExecuteNonQuery();
                 }
-                upgrade.CommandText = "SELECT count(*) FROM sqlite_master WHERE name = 'chunks_fts'";
-                var shared = (long)upgrade.ExecuteScalar()! > 0;
-                upgrade.CommandText = "DROP TABLE IF EXISTS chunks_fts;";
-                upgrade.ExecuteNonQuery();
-                var scopes = new List<(string Tenant, string Kb)>();
-                upgrade.CommandText = "SELECT DISTINCT tenant_id, kb_id FROM chunks";
+                var old = new List<string>();
+                upgrade.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND (name = 'chunks_fts' OR (name GLOB 'keywords_[0-9]*' AND name NOT GLOB 'keywords_*_*'))";
                 using (var reader = upgrade.ExecuteReader())
                 {
-                    while (reader.Read()) scopes.Add((reader.GetString(0), reader.GetString(1)));
+                    while (reader.Read()) old.Add(reader.GetString(0));
                 }
-                foreach (var (tenant, kb) in scopes)
+                foreach (var name in old)
                 {
-                    var table = CreateKeywordTable(connection, transaction, tenant, kb);
-                    using var rows = connection.CreateCommand();
-                    rows.Transaction = transaction;
-                    rows.CommandText = "SELECT id, content, heading_path FROM chunks WHERE tenant_id = $tenant AND kb_id = $kb";
-                    rows.Parameters.AddWithValue("$tenant", tenant);
-                    rows.Parameters.AddWithValue("$kb", kb);
-                    using var fill = connection.CreateCommand();
-                    fill.Transaction = transaction;
-                    fill.CommandText = $"INSERT INTO {KeywordTable(table)} (rowid, content, headings) VALUES ($id, $content, $headings)";
-                    var p = new[] { "$id", "$content", "$headings" }.Select(n => fill.Parameters.Add(new SqliteParameter(n, null))).ToArray();
-                    using var reader = rows.ExecuteReader();
-                    while (reader.Read())
-                    {
-                        p[0].Value = reader.GetInt64(0);
-                        p[1].Value = reader.GetString(1);
-                        p[2].Value = HeadingText(reader.GetString(2));
-                        fill.ExecuteNonQuery();
-                    }
+                    upgrade.CommandText = $"DROP TABLE {name}";
+                    upgrade.ExecuteNonQuery();
                 }
-                LocalSqlite.Execute(connection, "PRAGMA user_version = 3");
+                upgrade.CommandText = "INSERT OR IGNORE INTO keyword_tables (tenant_id, kb_id) SELECT DISTINCT tenant_id, kb_id FROM chunks";
+                upgrade.ExecuteNonQuery();
+                upgrade.CommandText = "UPDATE keyword_sync SET generation = generation + 1";
+                upgrade.ExecuteNonQuery();
+                LocalSqlite.Execute(connection, "PRAGMA user_version = 4");
                 transaction.Commit();
-                // The old shared table's pages (every tenant's words) are freed, not yet gone from the file.
-                if (floats.Count > 0 || shared) LocalSqlite.Compact(connection);
+                // The old keyword tables' pages (every tenant's words) are freed, not yet gone from the file.
+                if (floats.Count > 0 || old.Count > 0) LocalSqlite.Compact(connection);
             }
         }
+        using var keywords = OpenKeywords();
+        LocalSqlite.Execute(keywords, """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            CREATE TABLE IF NOT EXISTS keyword_sync (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL, tables TEXT NOT NULL);
+            """);
+        generation = Generation(connection, null);
+        using var sync = keywords.CreateCommand();
+        sync.CommandText = "SELECT generation, tables FROM keyword_sync";
+        long? written = null;
+        var pending = "";
+        using (var reader = sync.ExecuteReader())
+        {
+            if (reader.Read())
+            {
+                written = reader.GetInt64(0);
+                pending = reader.GetString(1);
+            }
+        }
+        // The keywords file commits first, so it is either in step with this file, one write ahead (the process ended
+        // between the two commits: the tables that write touched are rebuilt from the chunk table), or unknown (new,
+        // deleted or from another index: every table is rebuilt).
+        if (written == generation) return;
+        RebuildKeywordTables(connection, keywords, written == generation + 1 && pending.Length > 0 ? [.. pending.Split(',').Select(long.Parse)] : null);
     }
 
-    /// <summary>Adds the catalog row and the FTS5 table of a tenant's knowledge base; returns the table's id.</summary>
-    private static long CreateKeywordTable(SqliteConnection connection, SqliteTransaction transaction, string tenant, string kb)
+    /// <summary>The keywords file beside the index file: <c>index.db</c> has <c>index.keywords.db</c>.</summary>
+    internal static string KeywordsPath(string path) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileNameWithoutExtension(path) + ".keywords" + Path.GetExtension(path));
+
+    private static long Generation(SqliteConnection connection, SqliteTransaction? transaction)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT generation FROM keyword_sync";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>
+    /// Rebuilds keyword tables from the chunk table, in one transaction of the keywords file that also records it in step:
+    /// the tables listed (each dropped, and built again if its catalog row exists), or, when <paramref name="tables"/> is
+    /// null, every table (those of the file dropped, one built per catalog row).
+    /// </summary>
+    private void RebuildKeywordTables(SqliteConnection connection, SqliteConnection keywords, IReadOnlyList<long>? tables)
+    {
+        using var transaction = keywords.BeginTransaction();
+        using var command = keywords.CreateCommand();
+        command.Transaction = transaction;
+        var drop = tables?.ToList() ?? [];
+        if (tables is null)
+        {
+            command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'keywords_[0-9]*' AND name NOT GLOB 'keywords_*_*'";
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) drop.Add(long.Parse(reader.GetString(0)["keywords_".Length..], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        foreach (var table in drop)
+        {
+            command.CommandText = $"DROP TABLE IF EXISTS {KeywordTable(table)}";
+            command.ExecuteNonQuery();
+        }
+        var catalog = new List<(long Table, string Tenant, string Kb)>();
+        using (var read = connection.CreateCommand())
+        {
+            read.CommandText = "SELECT id, tenant_id, kb_id FROM keyword_tables";
+            using var reader = read.ExecuteReader();
+            while (reader.Read()) catalog.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+        }
+        foreach (var (table, tenant, kb) in catalog.Where(c => tables is null || tables.Contains(c.Table)))
+        {
+            command.CommandText = KeywordTableSql(table);
+            command.ExecuteNonQuery();
+            using var rows = connection.CreateCommand();
+            rows.CommandText = "SELECT id, content, heading_path FROM chunks WHERE tenant_id = $tenant AND kb_id = $kb";
+            rows.Parameters.AddWithValue("$tenant", tenant);
+            rows.Parameters.AddWithValue("$kb", kb);
+            using var fill = keywords.CreateCommand();
+            fill.Transaction = transaction;
+            fill.CommandText = $"INSERT INTO {KeywordTable(table)} (rowid, content, headings) VALUES ($id, $content, $headings)";
+            var p = new[] { "$id", "$content", "$headings" }.Select(n => fill.Parameters.Add(new SqliteParameter(n, null))).ToArray();
+            using var reader = rows.ExecuteReader();
+            while (reader.Read())
+            {
+                p[0].Value = reader.GetInt64(0);
+                p[1].Value = reader.GetString(1);
+                p[2].Value = HeadingText(reader.GetString(2));
+                fill.ExecuteNonQuery();
+            }
+        }
+        MarkInStep(keywords, transaction, Generation(connection, null), []);
+        transaction.Commit();
+        statistics.Clear();
+    }
+
+    /// <summary>Records in the keywords file the generation it now holds and the tables its last write touched.</summary>
+    private static void MarkInStep(SqliteConnection keywords, SqliteTransaction transaction, long generation, IEnumerable<long> tables)
+    {
+        using var command = keywords.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO keyword_sync (id, generation, tables) VALUES (1, $generation, $tables) ON CONFLICT (id) DO UPDATE SET generation = excluded.generation, tables = excluded.tables";
+        command.Parameters.AddWithValue("$generation", generation);
+        command.Parameters.AddWithValue("$tables", string.Join(',', tables));
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Adds the catalog row of a tenant's knowledge base (its FTS5 table is created in the keywords file by the same write); returns the table's id.</summary>
+    private static long AddKeywordTable(SqliteConnection connection, SqliteTransaction transaction, string tenant, string kb)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = "INSERT INTO keyword_tables (tenant_id, kb_id) VALUES ($tenant, $kb) RETURNING id";
         command.Parameters.AddWithValue("$tenant", tenant);
         command.Parameters.AddWithValue("$kb", kb);
-        var table = (long)command.ExecuteScalar()!;
-        command.CommandText = KeywordTableSql(table);
-        command.Parameters.Clear();
-        command.ExecuteNonQuery();
-        return table;
+        return (long)command.ExecuteScalar()!;
     }
 
     /// <summary>The keyword table of a tenant's knowledge base, or null when nothing was ever written to it.</summary>
@@ -250,86 +357,166 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         // Converted before taking the writer, so the serialised part is SQLite's own work.
         var vectors = chunks.Select(c => ToBlob(c.Vector)).ToArray();
         var headings = chunks.Select(c => c.Citation.HeadingPath.Count == 0 ? "[]" : JsonSerializer.Serialize(c.Citation.HeadingPath)).ToArray();
+        var headingTexts = chunks.Select(c => c.Citation.HeadingPath.Count == 0 ? "" : string.Join(" > ", c.Citation.HeadingPath)).ToArray();
         await writer.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var connection = Open();
+            using var keywords = OpenKeywords();
             using var transaction = connection.BeginTransaction();
-            var table = FindKeywordTable(connection, transaction, scope.Tenant.Value, kb) ?? CreateKeywordTable(connection, transaction, scope.Tenant.Value, kb);
-            var removed = DeleteWhere(connection, transaction, table, "tenant_id = $tenant AND kb_id = $kb AND document_id = $document", scope.Tenant, kb, documentId);
-            long next;
+            using var keywordTransaction = keywords.BeginTransaction();
+            var table = FindKeywordTable(connection, transaction, scope.Tenant.Value, kb) ?? AddKeywordTable(connection, transaction, scope.Tenant.Value, kb);
+            var removed = RowsOfDocument(connection, transaction, scope.Tenant, kb, documentId);
+            long first;
             using (var max = connection.CreateCommand())
             {
                 max.Transaction = transaction;
                 max.CommandText = "SELECT COALESCE(MAX(id), 0) + 1 FROM chunks";
-                next = (long)max.ExecuteScalar()!;
+                first = (long)max.ExecuteScalar()!;
             }
-            var first = next;
-            using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = $"""
-                INSERT INTO chunks (id, chunk_id, tenant_id, kb_id, document_id, document_name, ordinal, content, content_hash, heading_path, page, start_offset, end_offset, vector)
-                VALUES ($id, $chunk, $tenant, $kb, $document, $name, $ordinal, $content, $hash, $headings, $page, $start, $end, $vector);
-                INSERT INTO {KeywordTable(table)} (rowid, content, headings) VALUES ($id, $content, $headingText);
-                """;
-            // One prepared statement for the whole document; only the values change per chunk.
-            string[] names = ["$chunk", "$tenant", "$kb", "$document", "$name", "$ordinal", "$content", "$hash", "$headings", "$id", "$page", "$start", "$end", "$vector", "$headingText"];
-            var p = names.Select(n => insert.Parameters.Add(new SqliteParameter(n, null))).ToArray();
-            p[1].Value = scope.Tenant.Value;
-            p[2].Value = kb;
-            p[3].Value = documentId;
-            insert.Prepare();
-            for (var i = 0; i < chunks.Count; i++)
+            var next = generation + 1;
+            // The words are written to the keywords file on another thread while this one writes the chunk rows.
+            var words = Task.Run(() =>
             {
-                var chunk = chunks[i];
-                p[0].Value = chunk.ChunkId;
-                p[4].Value = chunk.DocumentName;
-                p[5].Value = chunk.Ordinal;
-                p[6].Value = chunk.Content;
-                p[7].Value = chunk.ContentHash;
-                p[8].Value = headings[i];
-                p[9].Value = next++;
-                p[10].Value = (object?)chunk.Citation.Page ?? DBNull.Value;
-                p[11].Value = chunk.Citation.Start;
-                p[12].Value = chunk.Citation.End;
-                p[13].Value = vectors[i];
-                p[14].Value = chunk.Citation.HeadingPath.Count == 0 ? "" : string.Join(" > ", chunk.Citation.HeadingPath);
-                insert.ExecuteNonQuery();
-            }
-            Commit(transaction, scope.Tenant, kb, table, removed, () => [.. chunks.Select((c, i) => new PreparedChunk(first + i, c.Vector))]);
+                using (var create = keywords.CreateCommand())
+                {
+                    create.Transaction = keywordTransaction;
+                    create.CommandText = KeywordTableSql(table).Replace("CREATE VIRTUAL TABLE", "CREATE VIRTUAL TABLE IF NOT EXISTS", StringComparison.Ordinal);
+                    create.ExecuteNonQuery();
+                }
+                DeleteKeywordRows(keywords, keywordTransaction, table, removed);
+                using var add = keywords.CreateCommand();
+                add.Transaction = keywordTransaction;
+                add.CommandText = $"INSERT INTO {KeywordTable(table)} (rowid, content, headings) VALUES ($id, $content, $headings)";
+                var id = add.Parameters.Add(new SqliteParameter("$id", null));
+                var content = add.Parameters.Add(new SqliteParameter("$content", null));
+                var heading = add.Parameters.Add(new SqliteParameter("$headings", null));
+                add.Prepare();
+                for (var i = 0; i < chunks.Count; i++)
+                {
+                    id.Value = first + i;
+                    content.Value = chunks[i].Content;
+                    heading.Value = headingTexts[i];
+                    add.ExecuteNonQuery();
+                }
+                // FTS5 writes its pending words (and merges segments) here, on this thread, rather than in the commit.
+                add.Parameters.Clear();
+                add.CommandText = $"INSERT INTO {KeywordTable(table)} ({KeywordTable(table)}) VALUES ('flush')";
+                add.ExecuteNonQuery();
+                MarkInStep(keywords, keywordTransaction, next, [table]);
+            }, CancellationToken.None);
+            await AlongsideAsync(words, () =>
+            {
+                DeleteChunks(connection, transaction, "tenant_id = $tenant AND kb_id = $kb AND document_id = $document", scope.Tenant, kb, documentId);
+                using var insert = connection.CreateCommand();
+                insert.Transaction = transaction;
+                insert.CommandText = """
+                    INSERT INTO chunks (id, chunk_id, tenant_id, kb_id, document_id, document_name, ordinal, content, content_hash, heading_path, page, start_offset, end_offset, vector)
+                    VALUES ($id, $chunk, $tenant, $kb, $document, $name, $ordinal, $content, $hash, $headings, $page, $start, $end, $vector)
+                    """;
+                // One prepared statement for the whole document; only the values change per chunk.
+                string[] names = ["$chunk", "$tenant", "$kb", "$document", "$name", "$ordinal", "$content", "$hash", "$headings", "$id", "$page", "$start", "$end", "$vector"];
+                var p = names.Select(n => insert.Parameters.Add(new SqliteParameter(n, null))).ToArray();
+                p[1].Value = scope.Tenant.Value;
+                p[2].Value = kb;
+                p[3].Value = documentId;
+                insert.Prepare();
+                for (var i = 0; i < chunks.Count; i++)
+                {
+                    var chunk = chunks[i];
+                    p[0].Value = chunk.ChunkId;
+                    p[4].Value = chunk.DocumentName;
+                    p[5].Value = chunk.Ordinal;
+                    p[6].Value = chunk.Content;
+                    p[7].Value = chunk.ContentHash;
+                    p[8].Value = headings[i];
+                    p[9].Value = first + i;
+                    p[10].Value = (object?)chunk.Citation.Page ?? DBNull.Value;
+                    p[11].Value = chunk.Citation.Start;
+                    p[12].Value = chunk.Citation.End;
+                    p[13].Value = vectors[i];
+                    insert.ExecuteNonQuery();
+                }
+                SetGeneration(connection, transaction, next);
+            }).ConfigureAwait(false);
+            Commit(connection, transaction, keywords, keywordTransaction, next, [table], () =>
+            {
+                keywordTables[(scope.Tenant.Value, kb)] = table;
+                statistics.TryRemove(table, out _);
+                if (!memories.TryGetValue((scope.Tenant.Value, kb), out var lazy)) return;
+                if (!lazy.IsValueCreated)
+                {
+                    memories.TryRemove((scope.Tenant.Value, kb), out _);
+                    return;
+                }
+                var memory = lazy.Value;
+                foreach (var row in removed) memory.Remove(row);
+                for (var i = 0; i < chunks.Count; i++) memory.Add(new PreparedChunk(first + i, chunks[i].Vector));
+            });
         }
         finally
         {
             writer.Release();
         }
+        CheckpointIfDue();
     }
 
     /// <summary>
-    /// Commits, and applies the change to the knowledge base's in-memory state if it is loaded, as one step for readers.
-    /// <paramref name="added"/> is asked for only when it is loaded.
+    /// Runs <paramref name="work"/> on this thread while <paramref name="other"/> runs, and returns when both are done (so
+    /// nothing is committed or disposed under the other's feet); a failure of the work is the one reported.
     /// </summary>
-    private void Commit(SqliteTransaction transaction, TenantId tenant, string kb, long? table, IReadOnlyList<long> removed, Func<List<PreparedChunk>> added)
+    private static async Task AlongsideAsync(Task other, Action work)
+    {
+        try
+        {
+            work();
+        }
+        catch
+        {
+            try
+            {
+                await other.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The work's own failure is rethrown below; this one followed from the same write.
+            }
+            throw;
+        }
+        await other.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Commits the keywords file, then the index file, and applies the change to the in-memory state, as one step for
+    /// readers (under the write lock). When the second commit fails, the tables the write touched are rebuilt from the
+    /// chunk table at once (or, failing that too, on the next open: the keywords file is then one write ahead).
+    /// </summary>
+    private void Commit(SqliteConnection connection, SqliteTransaction transaction, SqliteConnection keywords, SqliteTransaction keywordTransaction, long next,
+        IReadOnlyList<long> tables, Action applied)
     {
         consistency.EnterWriteLock();
         try
         {
-            transaction.Commit();
-            if (table is long written)
+            keywordTransaction.Commit();
+            try
             {
-                keywordTables[(tenant.Value, kb)] = written;
-                statistics.TryRemove(written, out _);
+                transaction.Commit();
             }
-            if (memories.TryGetValue((tenant.Value, kb), out var lazy))
+            catch (SqliteException)
             {
-                if (!lazy.IsValueCreated)
+                transaction.Dispose();
+                try
                 {
-                    memories.TryRemove((tenant.Value, kb), out _);
-                    return;
+                    RebuildKeywordTables(connection, keywords, tables);
                 }
-                var memory = lazy.Value;
-                foreach (var row in removed) memory.Remove(row);
-                foreach (var chunk in added()) memory.Add(chunk);
+                catch (SqliteException)
+                {
+                    // Left to the next open, which sees the keywords file a write ahead.
+                }
+                throw;
             }
+            generation = next;
+            applied();
         }
         finally
         {
@@ -337,55 +524,60 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         }
     }
 
-    /// <summary>Commits and forgets the in-memory state of the knowledge bases (whole knowledge bases or tenants deleted).</summary>
-    private void CommitDropping(SqliteTransaction transaction, Func<(string Tenant, string Kb), bool> dropped, IReadOnlyList<long> droppedTables)
+    /// <summary>The whole knowledge bases or tenants deleted: their in-memory state and remembered keyword tables are forgotten.</summary>
+    private Action Dropped(Func<(string Tenant, string Kb), bool> dropped, IReadOnlyList<long> droppedTables) => () =>
     {
-        consistency.EnterWriteLock();
-        try
-        {
-            transaction.Commit();
-            foreach (var key in memories.Keys.Where(dropped).ToList()) memories.TryRemove(key, out _);
-            foreach (var key in keywordTables.Keys.Where(dropped).ToList()) keywordTables.TryRemove(key, out _);
-            foreach (var table in droppedTables) statistics.TryRemove(table, out _);
-        }
-        finally
-        {
-            consistency.ExitWriteLock();
-        }
-    }
+        foreach (var key in memories.Keys.Where(dropped).ToList()) memories.TryRemove(key, out _);
+        foreach (var key in keywordTables.Keys.Where(dropped).ToList()) keywordTables.TryRemove(key, out _);
+        foreach (var table in droppedTables) statistics.TryRemove(table, out _);
+    };
 
     public Task DeleteDocumentAsync(IndexScope scope, string documentId, CancellationToken cancellationToken = default) =>
-        WriteAsync(connection =>
+        WriteAsync((connection, transaction, keywords, keywordTransaction, next) =>
         {
             var kb = SingleKnowledgeBase(scope);
-            using var transaction = connection.BeginTransaction();
             var table = FindKeywordTable(connection, transaction, scope.Tenant.Value, kb);
-            var removed = DeleteWhere(connection, transaction, table, "tenant_id = $tenant AND kb_id = $kb AND document_id = $document", scope.Tenant, kb, documentId);
-            Commit(transaction, scope.Tenant, kb, table, removed, () => []);
+            var removed = RowsOfDocument(connection, transaction, scope.Tenant, kb, documentId);
+            if (table is long t) DeleteKeywordRows(keywords, keywordTransaction, t, removed);
+            DeleteChunks(connection, transaction, "tenant_id = $tenant AND kb_id = $kb AND document_id = $document", scope.Tenant, kb, documentId);
+            return (table is long written ? [written] : [], () =>
+            {
+                if (table is long written) statistics.TryRemove(written, out _);
+                if (!memories.TryGetValue((scope.Tenant.Value, kb), out var lazy)) return;
+                if (!lazy.IsValueCreated)
+                {
+                    memories.TryRemove((scope.Tenant.Value, kb), out _);
+                    return;
+                }
+                foreach (var row in removed) lazy.Value.Remove(row);
+            });
         }, cancellationToken);
 
     public Task DeleteKnowledgeBasesAsync(IndexScope scope, CancellationToken cancellationToken = default) =>
-        WriteAsync(connection =>
+        WriteAsync((connection, transaction, keywords, keywordTransaction, next) =>
         {
-            using var transaction = connection.BeginTransaction();
             var dropped = new List<long>();
             foreach (var kb in scope.KnowledgeBaseIds)
             {
-                DeleteWhere(connection, transaction, null, "tenant_id = $tenant AND kb_id = $kb", scope.Tenant, kb, null);
+                DeleteChunks(connection, transaction, "tenant_id = $tenant AND kb_id = $kb", scope.Tenant, kb, null);
                 if (FindKeywordTable(connection, transaction, scope.Tenant.Value, kb) is long table) dropped.Add(table);
             }
-            DropKeywordTables(connection, transaction, dropped);
-            CommitDropping(transaction, key => key.Tenant == scope.Tenant.Value && scope.KnowledgeBaseIds.Contains(key.Kb), dropped);
+            DropKeywordTables(connection, transaction, keywords, keywordTransaction, dropped);
+            return (dropped, Dropped(key => key.Tenant == scope.Tenant.Value && scope.KnowledgeBaseIds.Contains(key.Kb), dropped));
         }, cancellationToken);
 
-    /// <summary>Drops keyword tables with their catalog rows (a knowledge base or tenant deleted): their words leave the file with them.</summary>
-    private static void DropKeywordTables(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<long> tables)
+    /// <summary>Drops keyword tables (keywords file) with their catalog rows (a knowledge base or tenant deleted): their words leave the files with them.</summary>
+    private static void DropKeywordTables(SqliteConnection connection, SqliteTransaction transaction, SqliteConnection keywords, SqliteTransaction keywordTransaction, IReadOnlyList<long> tables)
     {
         foreach (var table in tables)
         {
+            using var drop = keywords.CreateCommand();
+            drop.Transaction = keywordTransaction;
+            drop.CommandText = $"DROP TABLE IF EXISTS {KeywordTable(table)}";
+            drop.ExecuteNonQuery();
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = $"DROP TABLE {KeywordTable(table)}; DELETE FROM keyword_tables WHERE id = $id;";
+            command.CommandText = "DELETE FROM keyword_tables WHERE id = $id";
             command.Parameters.AddWithValue("$id", table);
             command.ExecuteNonQuery();
         }
@@ -394,10 +586,9 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     public async Task<long> DeleteTenantAsync(TenantId tenant, CancellationToken cancellationToken = default)
     {
         long removed = 0;
-        await WriteAsync(connection =>
+        var dropped = new List<long>();
+        await WriteAsync((connection, transaction, keywords, keywordTransaction, next) =>
         {
-            using var transaction = connection.BeginTransaction();
-            var dropped = new List<long>();
             using (var command = connection.CreateCommand())
             {
                 command.Transaction = transaction;
@@ -410,15 +601,18 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
                 command.CommandText = "DELETE FROM chunks WHERE tenant_id = $tenant";
                 removed = command.ExecuteNonQuery();
             }
-            DropKeywordTables(connection, transaction, dropped);
-            CommitDropping(transaction, key => key.Tenant == tenant.Value, dropped);
-            // Deleted rows linger: SQLite keeps freed pages and the WAL. Fold the WAL back and rebuild the file, so the
-            // tenant's text is gone from disk, not only from queries (its keyword tables were dropped whole).
+            DropKeywordTables(connection, transaction, keywords, keywordTransaction, dropped);
+            return (dropped, Dropped(key => key.Tenant == tenant.Value, dropped));
+        }, cancellationToken, (connection, keywords) =>
+        {
+            // Deleted rows linger: SQLite keeps freed pages and the WAL. Fold the WAL back and rebuild both files, so the
+            // tenant's text and words are gone from disk, not only from queries (its keyword tables were dropped whole).
             if (removed > 0 || dropped.Count > 0)
             {
                 LocalSqlite.Compact(connection);
+                LocalSqlite.Compact(keywords);
             }
-        }, cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
         return removed;
     }
 
@@ -444,7 +638,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(search.TopK, 1);
         if (search.Mode != SearchMode.Keyword && search.Vector is null) throw new ArgumentException("Vector and hybrid searches need the query's vector.", nameof(search));
-        using var connection = Open();
+        using var connection = OpenSearch();
         consistency.EnterReadLock();
         try
         {
@@ -738,38 +932,136 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         return string.Join(", ", names);
     }
 
-    /// <summary>Deletes the matching chunks and their rows in the keyword table (if given); returns their row ids (for the in-memory state).</summary>
-    private static List<long> DeleteWhere(SqliteConnection connection, SqliteTransaction transaction, long? table, string where, TenantId tenant, string kb, string? documentId)
+    /// <summary>The row ids of a document's chunks.</summary>
+    private static List<long> RowsOfDocument(SqliteConnection connection, SqliteTransaction transaction, TenantId tenant, string kb, string documentId)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        var keywords = table is long t ? $"DELETE FROM {KeywordTable(t)} WHERE rowid IN (SELECT id FROM chunks WHERE {where}); " : "";
-        command.CommandText = $"{keywords}DELETE FROM chunks WHERE {where} RETURNING id;";
+        command.CommandText = "SELECT id FROM chunks WHERE tenant_id = $tenant AND kb_id = $kb AND document_id = $document";
+        command.Parameters.AddWithValue("$tenant", tenant.Value);
+        command.Parameters.AddWithValue("$kb", kb);
+        command.Parameters.AddWithValue("$document", documentId);
+        var rows = new List<long>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) rows.Add(reader.GetInt64(0));
+        return rows;
+    }
+
+    private static void DeleteChunks(SqliteConnection connection, SqliteTransaction transaction, string where, TenantId tenant, string kb, string? documentId)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"DELETE FROM chunks WHERE {where}";
         command.Parameters.AddWithValue("$tenant", tenant.Value);
         command.Parameters.AddWithValue("$kb", kb);
         if (documentId is not null) command.Parameters.AddWithValue("$document", documentId);
-        var removed = new List<long>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read()) removed.Add(reader.GetInt64(0));
-        return removed;
+        command.ExecuteNonQuery();
     }
 
-    private async Task WriteAsync(Action<SqliteConnection> write, CancellationToken cancellationToken)
+    private static void DeleteKeywordRows(SqliteConnection keywords, SqliteTransaction keywordTransaction, long table, IReadOnlyList<long> rows)
+    {
+        if (rows.Count == 0) return;
+        using var command = keywords.CreateCommand();
+        command.Transaction = keywordTransaction;
+        command.CommandText = $"DELETE FROM {KeywordTable(table)} WHERE rowid = $id";
+        var id = command.Parameters.Add(new SqliteParameter("$id", null));
+        command.Prepare();
+        foreach (var row in rows)
+        {
+            id.Value = row;
+            command.ExecuteNonQuery();
+        }
+    }
+
+    private static void SetGeneration(SqliteConnection connection, SqliteTransaction transaction, long next)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "UPDATE keyword_sync SET generation = $generation";
+        command.Parameters.AddWithValue("$generation", next);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// A write to both files (a delete): <paramref name="write"/> changes both and returns the keyword tables it touched and
+    /// what to apply in memory; both transactions then commit as one step for readers (see <see cref="Commit"/>).
+    /// </summary>
+    private async Task WriteAsync(Func<SqliteConnection, SqliteTransaction, SqliteConnection, SqliteTransaction, long, (IReadOnlyList<long> Tables, Action Applied)> write,
+        CancellationToken cancellationToken, Action<SqliteConnection, SqliteConnection>? after = null)
     {
         await writer.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var connection = Open();
-            write(connection);
+            using var keywords = OpenKeywords();
+            using (var transaction = connection.BeginTransaction())
+            using (var keywordTransaction = keywords.BeginTransaction())
+            {
+                var next = generation + 1;
+                var (tables, applied) = write(connection, transaction, keywords, keywordTransaction, next);
+                MarkInStep(keywords, keywordTransaction, next, tables);
+                SetGeneration(connection, transaction, next);
+                Commit(connection, transaction, keywords, keywordTransaction, next, tables, applied);
+            }
+            after?.Invoke(connection, keywords);
         }
         finally
         {
             writer.Release();
         }
+        CheckpointIfDue();
     }
 
     private static string SingleKnowledgeBase(IndexScope scope) =>
         scope.KnowledgeBaseIds.Count == 1 ? scope.KnowledgeBaseIds[0] : throw new ArgumentException("A document belongs to one knowledge base.", nameof(scope));
 
-    private SqliteConnection Open() => LocalSqlite.Open(connectionString);
+    private SqliteConnection Open() => WithoutAutomaticCheckpoints(LocalSqlite.Open(connectionString));
+
+    private SqliteConnection OpenKeywords() => WithoutAutomaticCheckpoints(LocalSqlite.Open(keywordsConnectionString));
+
+    private static SqliteConnection WithoutAutomaticCheckpoints(SqliteConnection connection)
+    {
+        LocalSqlite.Execute(connection, "PRAGMA wal_autocheckpoint = 0");
+        return connection;
+    }
+
+    /// <summary>
+    /// After a write: a passive checkpoint of both files (copies what the logs hold into the files without waiting for
+    /// readers or writers), when none is running and <see cref="CheckpointInterval"/> has passed since the last.
+    /// </summary>
+    private void CheckpointIfDue()
+    {
+        if (System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref lastCheckpoint)) < CheckpointInterval) return;
+        if (Interlocked.Exchange(ref checkpointing, 1) == 1) return;
+        try
+        {
+            using (var connection = Open()) LocalSqlite.Execute(connection, "PRAGMA wal_checkpoint(PASSIVE)");
+            using (var keywords = OpenKeywords()) LocalSqlite.Execute(keywords, "PRAGMA wal_checkpoint(PASSIVE)");
+            Volatile.Write(ref lastCheckpoint, System.Diagnostics.Stopwatch.GetTimestamp());
+        }
+        catch (SqliteException)
+        {
+            // Nothing is lost: the logs hold every committed write, and the next write's checkpoint tries again.
+        }
+        finally
+        {
+            Volatile.Write(ref checkpointing, 0);
+        }
+    }
+
+    /// <summary>An index-file connection with the keywords file attached (as <c>keywords</c>), for searches: the keyword tables' names resolve there.</summary>
+    private SqliteConnection OpenSearch()
+    {
+        var connection = LocalSqlite.Open(searchConnectionString);
+        using var command = connection.CreateCommand();
+        // A pooled connection keeps what it attached.
+        command.CommandText = "SELECT count(*) FROM pragma_database_list WHERE name = 'keywords'";
+        if ((long)command.ExecuteScalar()! == 0)
+        {
+            command.CommandText = "ATTACH DATABASE $path AS keywords";
+            command.Parameters.AddWithValue("$path", keywordsPath);
+            command.ExecuteNonQuery();
+        }
+        return connection;
+    }
 }

@@ -195,38 +195,49 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
 
     /// <summary>
     /// An index from before (version 0: one FTS5 table, maybe without the right scope tokens, vectors as 4-byte floats;
-    /// version 1: no FTS5 table, half-float vectors; version 2: one FTS5 table with scope tokens for every tenant): on open
-    /// the shared table is gone, each knowledge base's keyword table is built from the chunk table and the vectors are
-    /// half floats, the chunks answer both searches, and a delete leaves no row in the keyword table.
+    /// version 1: no FTS5 table, half-float vectors; version 2: one FTS5 table with scope tokens for every tenant; version
+    /// 3: a keyword table per knowledge base in the index file itself), with no keywords file: on open the old tables are
+    /// gone from the index file, each knowledge base's keyword table is built in the keywords file from the chunk table
+    /// and the vectors are half floats, the chunks answer both searches, and a delete leaves no row in the keyword table.
     /// </summary>
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(2)]
+    [InlineData(3)]
     public async Task Open_OlderIndex_BuildsTheKeywordTablesAndStillAnswers(int version)
     {
         var path = Path.Combine(directory, $"old{version}.db");
+        var keywords = SqliteKnowledgeIndex.KeywordsPath(path);
         var scope = IndexScope.Of(new TenantId("ten_old"), "kb_1");
         var chunk = await ChunkAsync("doc_1", 0, "Old indexes keep answering after an upgrade.");
         await new SqliteKnowledgeIndex(path).ReplaceDocumentAsync(scope, "doc_1", [chunk]);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in new[] { keywords, keywords + "-wal", keywords + "-shm" }) File.Delete(file);
         using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "DROP TABLE keywords_1; DROP TABLE keyword_tables; " + version switch
+            command.CommandText = "DROP TABLE keyword_sync; " + version switch
             {
                 0 => """
+                     DROP TABLE keyword_tables;
                      CREATE VIRTUAL TABLE chunks_fts USING fts5 (content, headings, scope, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2');
                      INSERT INTO chunks_fts (rowid, content, headings, scope) SELECT id, content, '', 'x' FROM chunks;
                      UPDATE chunks SET vector = $floats;
                      PRAGMA user_version = 0;
                      """,
-                1 => "PRAGMA user_version = 1;",
-                _ => """
+                1 => "DROP TABLE keyword_tables; PRAGMA user_version = 1;",
+                2 => """
+                     DROP TABLE keyword_tables;
                      CREATE VIRTUAL TABLE chunks_fts USING fts5 (content, headings, scope, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2');
                      INSERT INTO chunks_fts (rowid, content, headings, scope) SELECT id, content, '', 's' || hex(tenant_id || '/' || kb_id) || '0' FROM chunks;
                      PRAGMA user_version = 2;
+                     """,
+                _ => """
+                     CREATE VIRTUAL TABLE keywords_1 USING fts5 (content, headings, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2');
+                     INSERT INTO keywords_1 (rowid, content, headings) SELECT id, content, '' FROM chunks;
+                     PRAGMA user_version = 3;
                      """,
             };
             command.Parameters.AddWithValue("$floats", System.Runtime.InteropServices.MemoryMarshal.AsBytes(chunk.Vector.AsSpan()).ToArray());
@@ -239,13 +250,77 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
         var vectorHit = Assert.Single(await reopened.SearchAsync(new IndexSearch(scope, "upgrade", chunk.Vector, 5, SearchMode.Vector)));
         Assert.Equal(1.0, vectorHit.Score, 0.001);
         Assert.All(chunk.Vector.Zip((await reopened.FindVectorsAsync(scope.Tenant, [chunk.ContentHash]))[chunk.ContentHash]), pair => Assert.Equal(pair.First, pair.Second, 0.0005));
+        Assert.Equal(1L, Scalar(keywords, "SELECT count(*) FROM keywords_1"));
         await reopened.DeleteDocumentAsync(scope, "doc_1");
 
         Assert.Equal("doc_1", Assert.Single(hits).DocumentId);
         Assert.Empty(await reopened.SearchAsync(new IndexSearch(scope, "upgrade answering", null, 5, SearchMode.Keyword)));
-        Assert.Equal(0L, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'chunks_fts'"));
-        Assert.Equal(0L, Scalar(path, "SELECT (SELECT count(*) FROM keywords_1) + (SELECT count(*) FROM chunks)"));
+        Assert.Equal(0L, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('chunks_fts', 'keywords_1')"));
+        Assert.Equal(0L, Scalar(keywords, "SELECT count(*) FROM keywords_1") + Scalar(path, "SELECT count(*) FROM chunks"));
         Assert.Equal(1L, Scalar(path, "SELECT count(*) FROM keyword_tables WHERE tenant_id = 'ten_old' AND kb_id = 'kb_1'"));
+    }
+
+    /// <summary>
+    /// The keywords file commits before the index file: a process that ends between the two leaves it one write ahead
+    /// (here: the document's words deleted and a chunk's words added that the index file never got). The next open
+    /// rebuilds the tables that write touched from the chunk table, and only those.
+    /// </summary>
+    [Fact]
+    public async Task Open_KeywordsFileAWriteAhead_RebuildsTheTablesThatWriteTouched()
+    {
+        var path = Path.Combine(directory, "ahead.db");
+        var keywords = SqliteKnowledgeIndex.KeywordsPath(path);
+        var tenant = new TenantId("ten_ahead");
+        var index = new SqliteKnowledgeIndex(path);
+        await index.ReplaceDocumentAsync(IndexScope.Of(tenant, "kb_1"), "doc_1", [await ChunkAsync("doc_1", 0, "Lighthouse keepers log the weather.")]);
+        await index.ReplaceDocumentAsync(IndexScope.Of(tenant, "kb_2"), "doc_2", [await ChunkAsync("doc_2", 0, "Lighthouse lamps turn all night.")]);
+        var generation = Scalar(path, "SELECT generation FROM keyword_sync");
+        Assert.Equal(generation, Scalar(keywords, "SELECT generation FROM keyword_sync"));
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={keywords}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                DELETE FROM keywords_1;
+                INSERT INTO keywords_1 (rowid, content, headings) VALUES (999, 'lighthouse phantom words', '');
+                DELETE FROM keywords_2;
+                UPDATE keyword_sync SET generation = generation + 1, tables = '1';
+                """;
+            command.ExecuteNonQuery();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        var reopened = new SqliteKnowledgeIndex(path);
+        var hits = await reopened.SearchAsync(new IndexSearch(IndexScope.Of(tenant, "kb_1"), "lighthouse weather", null, 5, SearchMode.Keyword));
+
+        Assert.Equal("doc_1", Assert.Single(hits).DocumentId);
+        Assert.Equal(1L, Scalar(keywords, "SELECT count(*) FROM keywords_1"));
+        Assert.Equal(0L, Scalar(keywords, "SELECT count(*) FROM keywords_1 WHERE rowid = 999"));
+        // Table 2 was not that write's: left as it was (its rows deleted by hand above stay deleted).
+        Assert.Equal(0L, Scalar(keywords, "SELECT count(*) FROM keywords_2"));
+        Assert.Equal(generation, Scalar(keywords, "SELECT generation FROM keyword_sync"));
+        // A write after the repair works as before.
+        await reopened.ReplaceDocumentAsync(IndexScope.Of(tenant, "kb_1"), "doc_3", [await ChunkAsync("doc_3", 0, "Lighthouse stairs are steep.")]);
+        Assert.Equal(2, (await reopened.SearchAsync(new IndexSearch(IndexScope.Of(tenant, "kb_1"), "lighthouse", null, 5, SearchMode.Keyword))).Count);
+        Assert.Equal(generation + 1, Scalar(keywords, "SELECT generation FROM keyword_sync"));
+        Assert.Equal(generation + 1, Scalar(path, "SELECT generation FROM keyword_sync"));
+    }
+
+    /// <summary>A keywords file that is gone (deleted by hand, or restored from another backup than the index) is built again from the chunk table on open.</summary>
+    [Fact]
+    public async Task Open_KeywordsFileMissing_BuildsItFromTheChunkTable()
+    {
+        var path = Path.Combine(directory, "missing.db");
+        var keywords = SqliteKnowledgeIndex.KeywordsPath(path);
+        var scope = IndexScope.Of(new TenantId("ten_missing"), "kb_1");
+        await new SqliteKnowledgeIndex(path).ReplaceDocumentAsync(scope, "doc_1", [await ChunkAsync("doc_1", 0, "Harbour cranes unload containers.")]);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in new[] { keywords, keywords + "-wal", keywords + "-shm" }) File.Delete(file);
+
+        var hits = await new SqliteKnowledgeIndex(path).SearchAsync(new IndexSearch(scope, "harbour cranes", null, 5, SearchMode.Keyword));
+
+        Assert.Equal("doc_1", Assert.Single(hits).DocumentId);
     }
 
     private static long Scalar(string path, string sql)
@@ -299,15 +374,16 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
         await index.ReplaceDocumentAsync(IndexScope.Of(a, "kb_1"), "doc_1", [await ChunkAsync("doc_1", 0, "Keyword tables come and go.")]);
         await index.ReplaceDocumentAsync(IndexScope.Of(a, "kb_2"), "doc_2", [await ChunkAsync("doc_2", 0, "Keyword tables come and go.")]);
         await index.ReplaceDocumentAsync(IndexScope.Of(new TenantId("ten_drop_b"), "kb_1"), "doc_3", [await ChunkAsync("doc_3", 0, "Keyword tables come and go.")]);
-        Assert.Equal(3L, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name GLOB 'keywords_[0-9]*' AND name NOT GLOB 'keywords_*_*'"));
+        var keywords = SqliteKnowledgeIndex.KeywordsPath(path);
+        Assert.Equal(3L, Scalar(keywords, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name GLOB 'keywords_[0-9]*' AND name NOT GLOB 'keywords_*_*'"));
 
         await index.DeleteKnowledgeBasesAsync(IndexScope.Of(a, "kb_1"));
         Assert.Equal(2L, Scalar(path, "SELECT count(*) FROM keyword_tables"));
-        Assert.Equal(0L, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'keywords_1'"));
+        Assert.Equal(0L, Scalar(keywords, "SELECT count(*) FROM sqlite_master WHERE name = 'keywords_1'"));
         await index.DeleteTenantAsync(a);
 
         Assert.Equal(0L, Scalar(path, "SELECT count(*) FROM keyword_tables WHERE tenant_id = 'ten_drop_a'"));
-        Assert.Equal(0L, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('keywords_1', 'keywords_2')"));
+        Assert.Equal(0L, Scalar(keywords, "SELECT count(*) FROM sqlite_master WHERE name IN ('keywords_1', 'keywords_2')"));
         Assert.Single(await index.SearchAsync(new IndexSearch(IndexScope.Of(new TenantId("ten_drop_b"), "kb_1"), "keyword tables", null, 5, SearchMode.Keyword)));
         Assert.Empty(await index.SearchAsync(new IndexSearch(IndexScope.Of(a, "kb_2"), "keyword tables", null, 5, SearchMode.Keyword)));
         // A knowledge base written again after its deletion gets a new table.
