@@ -44,7 +44,7 @@ public static class KnowledgeFigures
         try
         {
             Console.WriteLine($"knowledge figures on {Environment.ProcessorCount} cores, load average {LoadAverage()}");
-            if (part is "all" or "ingest") await IngestAsync(root, searched: !(args.Length > 2 && args[2] == "unsearched"));
+            if (part is "all" or "ingest") await IngestAsync(root, searched: !args.Skip(2).Contains("unsearched"), cold: args.Skip(2).Contains("cold"));
             if (part is "profile") Profile();
             if (part is "writes") WriteVariants(root);
             if (part is "query-parts") QueryParts();
@@ -134,7 +134,7 @@ public static class KnowledgeFigures
         }
     }
 
-    private static async Task IngestAsync(string root, bool searched)
+    private static async Task IngestAsync(string root, bool searched, bool cold)
     {
         var corpus = Corpus(documents: 96, bytesEach: 256 * 1024, seed: 20261130);
         var bytes = corpus.Select(Encoding.UTF8.GetBytes).ToList();
@@ -146,19 +146,22 @@ public static class KnowledgeFigures
         var tenant = new TenantId("ten_ingest");
         var vector = UnitVector(new Random(1), embedder.Dimensions);
         // Warm-up, as a host that has been ingesting for a while is: tokenizers, SQLite statements and the JIT's optimised
-        // code, on documents not counted (another knowledge base, two in flight as below); then the JIT's background
-        // compilations are waited for (a measured second otherwise pays for them: about a tenth of its CPU).
-        var warm = Corpus(documents: 8, bytesEach: 256 * 1024, seed: 20261201).Select(Encoding.UTF8.GetBytes).ToList();
-        await Task.WhenAll(Enumerable.Range(0, IngestionWorker.Concurrency).Select(w => Task.Run(async () =>
+        // code, on documents not counted (another knowledge base, two in flight as below). Tiered compilation starts
+        // counting calls only once no new method was compiled for 100 ms, and optimises a method after 30 counted calls
+        // (the write's methods run once per document); with a single warm-up document the optimising recompilations fell
+        // inside the measured seconds and took about a third of their CPU. So: rounds of 48 small documents with pauses,
+        // until a round compiles nothing new, then the background compilations are waited for.
+        // `cold`: one warm-up document only, as this figure was measured before 1 December 2026 (a freshly started process).
+        var warm = Corpus(documents: cold ? 1 : 48, bytesEach: 16 * 1024, seed: 20261201).Select(Encoding.UTF8.GetBytes).ToList();
+        for (var round = 0; round < (cold ? 1 : 8); round++)
         {
-            for (var i = w; i < warm.Count; i += IngestionWorker.Concurrency) await IngestOneAsync(index, tenant, $"doc_warm_{i}", warm[i], options, vector, "kb_warm");
-        })));
-        for (var (jit, waited) = (System.Runtime.JitInfo.GetCompilationTime(), 0); waited < 3000; waited += 250)
-        {
-            await Task.Delay(250);
-            var now = System.Runtime.JitInfo.GetCompilationTime();
-            if (now == jit) break;
-            jit = now;
+            var before = System.Runtime.JitInfo.GetCompiledMethodCount();
+            await Task.WhenAll(Enumerable.Range(0, IngestionWorker.Concurrency).Select(w => Task.Run(async () =>
+            {
+                for (var i = w; i < warm.Count; i += IngestionWorker.Concurrency) await IngestOneAsync(index, tenant, $"doc_warm_{i}", warm[i], options, vector, "kb_warm");
+            })));
+            await Task.Delay(500);
+            if (System.Runtime.JitInfo.GetCompiledMethodCount() - before < 5) break;
         }
         // A search loads the knowledge base into memory, so every write below also updates its in-memory
         // vector index (the costlier case: a knowledge base nobody searched yet is only written to SQLite).
@@ -169,6 +172,7 @@ public static class KnowledgeFigures
         var cpu = Environment.CpuUsage.TotalTime;
         var allocated = GC.GetTotalAllocatedBytes();
         var paused = GC.GetTotalPauseDuration();
+        var jitted = System.Runtime.JitInfo.GetCompilationTime();
         var clock = Stopwatch.StartNew();
         // As the ingestion worker runs them: IngestionWorker.Concurrency documents in flight (one is chunked while another is written).
         var next = 0;
@@ -190,9 +194,10 @@ public static class KnowledgeFigures
         clock.Stop();
         var cpuUsed = Environment.CpuUsage.TotalTime - cpu;
         var measured = total;
-        Console.WriteLine($"INGEST plain text ({(searched ? "knowledge base searched: in-memory index updated by every write" : "knowledge base not searched yet: SQLite only")}): {measured / 1e6:F1} MB in {clock.Elapsed.TotalSeconds:F2} s = {measured / 1e6 / clock.Elapsed.TotalSeconds:F1} MB/s " +
+        Console.WriteLine($"INGEST plain text{(cold ? ", cold (one warm-up document)" : "")} ({(searched ? "knowledge base searched: in-memory index updated by every write" : "knowledge base not searched yet: SQLite only")}): {measured / 1e6:F1} MB in {clock.Elapsed.TotalSeconds:F2} s = {measured / 1e6 / clock.Elapsed.TotalSeconds:F1} MB/s " +
             $"({chunks} chunks, {IngestionWorker.Concurrency} documents in flight; extract+chunk {split.TotalSeconds:F2} s summed over documents; embedding excluded); " +
-            $"process CPU {cpuUsed.TotalSeconds:F2} s = {measured / 1e6 / cpuUsed.TotalSeconds:F1} MB per CPU-second; allocated {(GC.GetTotalAllocatedBytes() - allocated) / 1e6:F0} MB, GC pauses {(GC.GetTotalPauseDuration() - paused).TotalSeconds:F2} s");
+            $"process CPU {cpuUsed.TotalSeconds:F2} s = {measured / 1e6 / cpuUsed.TotalSeconds:F1} MB per CPU-second; allocated {(GC.GetTotalAllocatedBytes() - allocated) / 1e6:F0} MB, GC pauses {(GC.GetTotalPauseDuration() - paused).TotalSeconds:F2} s, " +
+            $"JIT {(System.Runtime.JitInfo.GetCompilationTime() - jitted).TotalSeconds:F2} s");
     }
 
     /// <summary>Process CPU of each ingestion stage on its own over the same corpus.</summary>
