@@ -307,6 +307,34 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
         Assert.Equal(generation + 1, Scalar(path, "SELECT generation FROM keyword_sync"));
     }
 
+    /// <summary>
+    /// Deleting a tenant leaves none of its text on disk: not its chunks in the index file and not its words in the
+    /// keywords file (FTS5 stores each word), nor in either write-ahead log; another tenant's words stay.
+    /// </summary>
+    [Fact]
+    public async Task DeleteTenant_LeavesNoneOfItsWordsInEitherFile()
+    {
+        var path = Path.Combine(directory, "erase.db");
+        var index = new SqliteKnowledgeIndex(path);
+        await index.ReplaceDocumentAsync(IndexScope.Of(new TenantId("ten_erase_a"), "kb_1"), "doc_1", [await ChunkAsync("doc_1", 0, "The zanzibarquokka project budget is secret.")]);
+        await index.ReplaceDocumentAsync(IndexScope.Of(new TenantId("ten_erase_b"), "kb_1"), "doc_2", [await ChunkAsync("doc_2", 0, "The kilimanjarowombat plan stays.")]);
+        var keywordFiles = new[] { SqliteKnowledgeIndex.KeywordsPath(path), SqliteKnowledgeIndex.KeywordsPath(path) + "-wal" };
+        var files = new[] { path, path + "-wal" }.Concat(keywordFiles).ToArray();
+        string Disk(IEnumerable<string>? only = null) => string.Concat((only ?? files).Where(File.Exists).Select(f =>
+        {
+            using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(stream, System.Text.Encoding.Latin1);
+            return reader.ReadToEnd();
+        }));
+        Assert.Contains("zanzibarquokka", Disk(keywordFiles), StringComparison.Ordinal);
+
+        await index.DeleteTenantAsync(new TenantId("ten_erase_a"));
+
+        var disk = Disk();
+        Assert.DoesNotContain("zanzibarquokka", disk, StringComparison.Ordinal);
+        Assert.Contains("kilimanjarowombat", disk, StringComparison.Ordinal);
+    }
+
     /// <summary>A keywords file that is gone (deleted by hand, or restored from another backup than the index) is built again from the chunk table on open.</summary>
     [Fact]
     public async Task Open_KeywordsFileMissing_BuildsItFromTheChunkTable()
