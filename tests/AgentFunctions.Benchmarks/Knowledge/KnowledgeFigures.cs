@@ -173,6 +173,7 @@ public static class KnowledgeFigures
         var allocated = GC.GetTotalAllocatedBytes();
         var paused = GC.GetTotalPauseDuration();
         var jitted = System.Runtime.JitInfo.GetCompilationTime();
+        var busy = MachineBusy();
         var clock = Stopwatch.StartNew();
         // As the ingestion worker runs them: IngestionWorker.Concurrency documents in flight (one is chunked while another is written).
         var next = 0;
@@ -193,11 +194,13 @@ public static class KnowledgeFigures
         })));
         clock.Stop();
         var cpuUsed = Environment.CpuUsage.TotalTime - cpu;
+        // What other processes used meanwhile: the machine's busy time less this process's (clock ticks of 10 ms, so about +-0.02 s).
+        var others = MachineBusy() - busy - cpuUsed;
         var measured = total;
         Console.WriteLine($"INGEST plain text{(cold ? ", cold (one warm-up document)" : "")} ({(searched ? "knowledge base searched: in-memory index updated by every write" : "knowledge base not searched yet: SQLite only")}): {measured / 1e6:F1} MB in {clock.Elapsed.TotalSeconds:F2} s = {measured / 1e6 / clock.Elapsed.TotalSeconds:F1} MB/s " +
             $"({chunks} chunks, {IngestionWorker.Concurrency} documents in flight; extract+chunk {split.TotalSeconds:F2} s summed over documents; embedding excluded); " +
             $"process CPU {cpuUsed.TotalSeconds:F2} s = {measured / 1e6 / cpuUsed.TotalSeconds:F1} MB per CPU-second; allocated {(GC.GetTotalAllocatedBytes() - allocated) / 1e6:F0} MB, GC pauses {(GC.GetTotalPauseDuration() - paused).TotalSeconds:F2} s, " +
-            $"JIT {(System.Runtime.JitInfo.GetCompilationTime() - jitted).TotalSeconds:F2} s");
+            $"JIT {(System.Runtime.JitInfo.GetCompilationTime() - jitted).TotalSeconds:F2} s; other processes' CPU meanwhile {others.TotalSeconds:F2} s");
     }
 
     /// <summary>Process CPU of each ingestion stage on its own over the same corpus.</summary>
@@ -567,4 +570,13 @@ public static class KnowledgeFigures
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    /// <summary>The machine's busy CPU time so far, every process (Linux /proc/stat: user, nice, system, irq, softirq, steal), or zero elsewhere.</summary>
+    private static TimeSpan MachineBusy()
+    {
+        if (!File.Exists("/proc/stat")) return TimeSpan.Zero;
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var ticks = new[] { 1, 2, 3, 6, 7, 8 }.Sum(i => long.Parse(fields[i], CultureInfo.InvariantCulture));
+        return TimeSpan.FromSeconds(ticks / 100.0);
+    }
 }
