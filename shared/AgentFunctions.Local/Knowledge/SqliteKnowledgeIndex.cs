@@ -1027,26 +1027,30 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
 
     /// <summary>
     /// After a write: a passive checkpoint of both files (copies what the logs hold into the files without waiting for
-    /// readers or writers), when none is running and <see cref="CheckpointInterval"/> has passed since the last.
+    /// readers or writers) on a pool thread, so the writer's caller goes on with its next document, when none is running
+    /// and <see cref="CheckpointInterval"/> has passed since the last.
     /// </summary>
     private void CheckpointIfDue()
     {
         if (System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref lastCheckpoint)) < CheckpointInterval) return;
         if (Interlocked.Exchange(ref checkpointing, 1) == 1) return;
-        try
+        _ = Task.Run(() =>
         {
-            using (var connection = Open()) LocalSqlite.Execute(connection, "PRAGMA wal_checkpoint(PASSIVE)");
-            using (var keywords = OpenKeywords()) LocalSqlite.Execute(keywords, "PRAGMA wal_checkpoint(PASSIVE)");
-            Volatile.Write(ref lastCheckpoint, System.Diagnostics.Stopwatch.GetTimestamp());
-        }
-        catch (SqliteException)
-        {
-            // Nothing is lost: the logs hold every committed write, and the next write's checkpoint tries again.
-        }
-        finally
-        {
-            Volatile.Write(ref checkpointing, 0);
-        }
+            try
+            {
+                using (var connection = Open()) LocalSqlite.Execute(connection, "PRAGMA wal_checkpoint(PASSIVE)");
+                using (var keywords = OpenKeywords()) LocalSqlite.Execute(keywords, "PRAGMA wal_checkpoint(PASSIVE)");
+                Volatile.Write(ref lastCheckpoint, System.Diagnostics.Stopwatch.GetTimestamp());
+            }
+            catch (SqliteException)
+            {
+                // Nothing is lost: the logs hold every committed write, and the next write's checkpoint tries again.
+            }
+            finally
+            {
+                Volatile.Write(ref checkpointing, 0);
+            }
+        });
     }
 
     /// <summary>An index-file connection with the keywords file attached (as <c>keywords</c>), for searches: the keyword tables' names resolve there.</summary>
