@@ -15,9 +15,9 @@ namespace AgentFunctions.Local.Knowledge;
 /// current by every write); the hits of both halves are read back from the chunk table with the tenant and knowledge-base
 /// filter in the statement. A document's chunks are replaced by one transaction in each file, the keyword words written
 /// on a second thread while the chunk rows are written (SQLite has one writer per file, and the words were half of a
-/// write's time); both commit under one write lock with the in-memory update, so a search sees the old set or the new
-/// one. The keywords file commits first and both record the write's generation: a process that ends between the two
-/// commits leaves the keywords file one write ahead, and the next open rebuilds the tables that write touched.
+/// write's time); both commit at once under one write lock with the in-memory update, so a search sees the old set or
+/// the new one. Both files record the write's generation and the keyword tables it touched: a process that ends between
+/// the two commits leaves the files one write apart, and the next open rebuilds those tables from the chunk table.
 /// </summary>
 public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
 {
@@ -145,8 +145,8 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
                 tenant_id TEXT NOT NULL,
                 kb_id TEXT NOT NULL,
                 UNIQUE (tenant_id, kb_id));
-            CREATE TABLE IF NOT EXISTS keyword_sync (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL);
-            INSERT OR IGNORE INTO keyword_sync (id, generation) VALUES (1, 0);
+            CREATE TABLE IF NOT EXISTS keyword_sync (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL, tables TEXT NOT NULL);
+            INSERT OR IGNORE INTO keyword_sync (id, generation, tables) VALUES (1, 0, '');
             """);
         // Version 0: one FTS5 table (maybe without the scope column) and vectors as 4-byte floats. Version 1 (branch
         // knowledge-perf): no FTS5 table, vectors as half floats. Version 2: half floats and one FTS5 table with a scope
@@ -196,8 +196,6 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
                 }
                 upgrade.CommandText = "INSERT OR IGNORE INTO keyword_tables (tenant_id, kb_id) SELECT DISTINCT tenant_id, kb_id FROM chunks";
                 upgrade.ExecuteNonQuery();
-                upgrade.CommandText = "UPDATE keyword_sync SET generation = generation + 1";
-                upgrade.ExecuteNonQuery();
                 LocalSqlite.Execute(connection, "PRAGMA user_version = 4");
                 transaction.Commit();
                 // The old keyword tables' pages (every tenant's words) are freed, not yet gone from the file.
@@ -210,37 +208,29 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
             PRAGMA synchronous = NORMAL;
             CREATE TABLE IF NOT EXISTS keyword_sync (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL, tables TEXT NOT NULL);
             """);
-        generation = Generation(connection, null);
-        using var sync = keywords.CreateCommand();
-        sync.CommandText = "SELECT generation, tables FROM keyword_sync";
-        long? written = null;
-        var pending = "";
-        using (var reader = sync.ExecuteReader())
-        {
-            if (reader.Read())
-            {
-                written = reader.GetInt64(0);
-                pending = reader.GetString(1);
-            }
-        }
-        // The keywords file commits first, so it is either in step with this file, one write ahead (the process ended
-        // between the two commits: the tables that write touched are rebuilt from the chunk table), or unknown (new,
-        // deleted or from another index: every table is rebuilt).
-        if (written == generation) return;
-        RebuildKeywordTables(connection, keywords, written == generation + 1 && pending.Length > 0 ? [.. pending.Split(',').Select(long.Parse)] : null);
+        var (indexed, indexedTables) = Sync(connection) ?? (0, "");
+        generation = indexed;
+        var (written, writtenTables) = Sync(keywords) ?? (-1, "");
+        // The two files commit at the same time, so the keywords file is in step with the index file, or one write apart
+        // (the process ended between the two commits: the tables that write touched, which both files record, are
+        // rebuilt from the chunk table), or unknown (new, deleted or from another index: every table is rebuilt).
+        if (from >= 4 && written == indexed) return;
+        var touched = from < 4 ? null : written == indexed + 1 ? writtenTables : written == indexed - 1 ? indexedTables : null;
+        RebuildKeywordTables(connection, keywords, touched is null ? null : [.. touched.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse)]);
+    }
+
+    /// <summary>A file's keyword_sync row: the generation of its last write and the keyword tables that write touched.</summary>
+    private static (long Generation, string Tables)? Sync(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT generation, tables FROM keyword_sync";
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), reader.GetString(1)) : null;
     }
 
     /// <summary>The keywords file beside the index file: <c>index.db</c> has <c>index.keywords.db</c>.</summary>
     internal static string KeywordsPath(string path) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileNameWithoutExtension(path) + ".keywords" + Path.GetExtension(path));
-
-    private static long Generation(SqliteConnection connection, SqliteTransaction? transaction)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT generation FROM keyword_sync";
-        return (long)command.ExecuteScalar()!;
-    }
 
     /// <summary>
     /// Rebuilds keyword tables from the chunk table, in one transaction of the keywords file that also records it in step:
@@ -292,7 +282,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
                 fill.ExecuteNonQuery();
             }
         }
-        MarkInStep(keywords, transaction, Generation(connection, null), []);
+        MarkInStep(keywords, transaction, Sync(connection)?.Generation ?? 0, []);
         transaction.Commit();
         statistics.Clear();
     }
@@ -437,7 +427,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
                     p[13].Value = vectors[i];
                     insert.ExecuteNonQuery();
                 }
-                SetGeneration(connection, transaction, next);
+                SetGeneration(connection, transaction, next, [table]);
             }).ConfigureAwait(false);
             Commit(connection, transaction, keywords, keywordTransaction, next, [table], () =>
             {
@@ -487,9 +477,10 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     }
 
     /// <summary>
-    /// Commits the keywords file, then the index file, and applies the change to the in-memory state, as one step for
-    /// readers (under the write lock). When the second commit fails, the tables the write touched are rebuilt from the
-    /// chunk table at once (or, failing that too, on the next open: the keywords file is then one write ahead).
+    /// Commits both files at once (the keywords file on a pool thread, the index file on this one) and applies the change
+    /// to the in-memory state, as one step for readers (under the write lock). When a commit fails, the tables the write
+    /// touched are rebuilt from the chunk table at once (or, failing that too, on the next open, which finds the two files
+    /// one write apart).
     /// </summary>
     private void Commit(SqliteConnection connection, SqliteTransaction transaction, SqliteConnection keywords, SqliteTransaction keywordTransaction, long next,
         IReadOnlyList<long> tables, Action applied)
@@ -497,23 +488,38 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         consistency.EnterWriteLock();
         try
         {
-            keywordTransaction.Commit();
+            var keywordCommit = Task.Run(keywordTransaction.Commit);
+            SqliteException? failure = null;
             try
             {
                 transaction.Commit();
             }
-            catch (SqliteException)
+            catch (SqliteException ex)
+            {
+                failure = ex;
+            }
+            try
+            {
+                keywordCommit.GetAwaiter().GetResult();
+            }
+            catch (SqliteException ex)
+            {
+                failure ??= ex;
+            }
+            if (failure is not null)
             {
                 transaction.Dispose();
+                keywordTransaction.Dispose();
                 try
                 {
                     RebuildKeywordTables(connection, keywords, tables);
+                    generation = Sync(connection)?.Generation ?? generation;
                 }
                 catch (SqliteException)
                 {
-                    // Left to the next open, which sees the keywords file a write ahead.
+                    // Left to the next open, which finds the files a write apart.
                 }
-                throw;
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             }
             generation = next;
             applied();
@@ -973,12 +979,13 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
         }
     }
 
-    private static void SetGeneration(SqliteConnection connection, SqliteTransaction transaction, long next)
+    private static void SetGeneration(SqliteConnection connection, SqliteTransaction transaction, long next, IEnumerable<long> tables)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "UPDATE keyword_sync SET generation = $generation";
+        command.CommandText = "UPDATE keyword_sync SET generation = $generation, tables = $tables";
         command.Parameters.AddWithValue("$generation", next);
+        command.Parameters.AddWithValue("$tables", string.Join(',', tables));
         command.ExecuteNonQuery();
     }
 
@@ -1000,7 +1007,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
                 var next = generation + 1;
                 var (tables, applied) = write(connection, transaction, keywords, keywordTransaction, next);
                 MarkInStep(keywords, keywordTransaction, next, tables);
-                SetGeneration(connection, transaction, next);
+                SetGeneration(connection, transaction, next, tables);
                 Commit(connection, transaction, keywords, keywordTransaction, next, tables, applied);
             }
             after?.Invoke(connection, keywords);

@@ -261,9 +261,9 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
     }
 
     /// <summary>
-    /// The keywords file commits before the index file: a process that ends between the two leaves it one write ahead
-    /// (here: the document's words deleted and a chunk's words added that the index file never got). The next open
-    /// rebuilds the tables that write touched from the chunk table, and only those.
+    /// The two files commit at the same time: a process that ends between the two commits leaves the keywords file one
+    /// write ahead (here: the document's words deleted and a chunk's words added that the index file never got). The
+    /// next open rebuilds the tables that write touched from the chunk table, and only those.
     /// </summary>
     [Fact]
     public async Task Open_KeywordsFileAWriteAhead_RebuildsTheTablesThatWriteTouched()
@@ -333,6 +333,34 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
         var disk = Disk();
         Assert.DoesNotContain("zanzibarquokka", disk, StringComparison.Ordinal);
         Assert.Contains("kilimanjarowombat", disk, StringComparison.Ordinal);
+    }
+
+    /// <summary>... or one write behind (the index file committed a document whose words never reached the keywords file): the next open rebuilds the table the index file says that write touched.</summary>
+    [Fact]
+    public async Task Open_KeywordsFileAWriteBehind_RebuildsTheTableTheLastWriteTouched()
+    {
+        var path = Path.Combine(directory, "behind.db");
+        var keywords = SqliteKnowledgeIndex.KeywordsPath(path);
+        var tenant = new TenantId("ten_behind");
+        var index = new SqliteKnowledgeIndex(path);
+        await index.ReplaceDocumentAsync(IndexScope.Of(tenant, "kb_1"), "doc_1", [await ChunkAsync("doc_1", 0, "Orchards bloom in spring.")]);
+        await index.ReplaceDocumentAsync(IndexScope.Of(tenant, "kb_2"), "doc_2", [await ChunkAsync("doc_2", 0, "Orchards need pruning in winter.")]);
+        var generation = Scalar(path, "SELECT generation FROM keyword_sync");
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={keywords}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM keywords_2; UPDATE keyword_sync SET generation = generation - 1, tables = '1';";
+            command.ExecuteNonQuery();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        var reopened = new SqliteKnowledgeIndex(path);
+
+        Assert.Equal("doc_2", Assert.Single(await reopened.SearchAsync(new IndexSearch(IndexScope.Of(tenant, "kb_2"), "orchards pruning", null, 5, SearchMode.Keyword))).DocumentId);
+        Assert.Equal("doc_1", Assert.Single(await reopened.SearchAsync(new IndexSearch(IndexScope.Of(tenant, "kb_1"), "orchards", null, 5, SearchMode.Keyword))).DocumentId);
+        Assert.Equal(generation, Scalar(keywords, "SELECT generation FROM keyword_sync"));
     }
 
     /// <summary>A keywords file that is gone (deleted by hand, or restored from another backup than the index) is built again from the chunk table on open.</summary>
