@@ -4,9 +4,11 @@ using Microsoft.Win32.SafeHandles;
 namespace AgentFunctions.Local.Documents;
 
 /// <summary>
-/// <c>fdatasync</c> on Linux: a file's written data made durable, with its inode only when the data needs it (a new
-/// size, newly allocated blocks), not for its times. .NET's <see cref="RandomAccess.FlushToDisk"/> is <c>fsync</c>,
-/// which writes the inode too: on ext4 that is a second device request per call. Elsewhere, <c>FlushToDisk</c>.
+/// <c>fdatasync</c> on Linux: a file's written data made durable, with its metadata only as far as reading the data
+/// back needs it (a new size, newly allocated blocks), not its times; .NET's <see cref="RandomAccess.FlushToDisk"/> is
+/// <c>fsync</c>. (ext4 without a journal, as here, still writes a dirty inode in both; what saves most is writing into
+/// blocks that are allocated already, see <see cref="AppendLogDocumentStore"/>'s zero-filled segments.) Elsewhere,
+/// <c>FlushToDisk</c>.
 /// </summary>
 internal static class DataSync
 {
