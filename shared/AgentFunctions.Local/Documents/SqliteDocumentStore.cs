@@ -458,16 +458,23 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
         private readonly SqliteCommand delete;
         private readonly SqliteCommand checkpoint;
 
-        private readonly string[] fields;
+        // The upsert's parameters, looked up once: by name each row cost a lookup, and a string for each field's name.
+        private readonly SqliteParameter upsertTenant, upsertKind, upsertId, upsertETag, upsertBody;
+        private readonly SqliteParameter[] upsertValues;
 
         public WriterStatements(SqliteConnection connection, string[] fields)
         {
-            this.fields = fields;
             var columns = string.Concat(fields.Select(f => ", " + Column(f)));
             var values = string.Concat(fields.Select((_, i) => $", $v{i}"));
             select = Prepare(connection, "SELECT etag FROM documents WHERE tenant = $tenant AND kind = $kind AND id = $id;");
             upsert = Prepare(connection, $"INSERT OR REPLACE INTO documents (tenant, kind, id, etag, body{columns}) VALUES ($tenant, $kind, $id, $etag, $body{values});",
                 ["$etag", "$body", .. fields.Select((_, i) => $"$v{i}")]);
+            upsertTenant = upsert.Parameters["$tenant"];
+            upsertKind = upsert.Parameters["$kind"];
+            upsertId = upsert.Parameters["$id"];
+            upsertETag = upsert.Parameters["$etag"];
+            upsertBody = upsert.Parameters["$body"];
+            upsertValues = [.. fields.Select((_, i) => upsert.Parameters[$"$v{i}"])];
             delete = Prepare(connection, "DELETE FROM documents WHERE tenant = $tenant AND kind = $kind AND id = $id;");
             checkpoint = connection.CreateCommand();
             checkpoint.CommandText = "INSERT OR REPLACE INTO log_checkpoint (id, sequence, etag) VALUES (0, $sequence, $etag);";
@@ -491,10 +498,12 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
 
         public void Upsert(TenantId tenant, string kind, string id, string etag, byte[] body, string?[] values)
         {
-            Bind(upsert, tenant, kind, id);
-            upsert.Parameters["$etag"].Value = etag;
-            upsert.Parameters["$body"].Value = body;
-            for (var i = 0; i < fields.Length; i++) upsert.Parameters[$"$v{i}"].Value = (object?)values[i] ?? DBNull.Value;
+            upsertTenant.Value = tenant.Value;
+            upsertKind.Value = kind;
+            upsertId.Value = id;
+            upsertETag.Value = etag;
+            upsertBody.Value = body;
+            for (var i = 0; i < upsertValues.Length; i++) upsertValues[i].Value = (object?)values[i] ?? DBNull.Value;
             upsert.ExecuteNonQuery();
         }
 

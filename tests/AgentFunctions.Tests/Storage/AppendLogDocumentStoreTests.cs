@@ -62,6 +62,51 @@ public sealed class AppendLogDocumentStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task CrashAcrossSeveralZeroFilledSegments_Restart_ReplaysEveryRecord()
+    {
+        using (var sqlite = new SqliteDocumentStore(DatabasePath))
+        using (var held = new AppendLogDocumentStore(LogDirectory, sqlite, new AppendLogDocumentStoreOptions { HoldFill = true, SegmentBytes = 4096 }))
+        {
+            var documents = held.For(Tenant);
+            for (var i = 0; i < 120; i++) await documents.CommitAsync(Delivery(i));
+        }
+        // Each segment is zero-filled ahead of its records (so a group commit's fdatasync writes no metadata): the closed
+        // ones end in zeros, which is not corruption.
+        var segments = Directory.GetFiles(LogDirectory, "*.log");
+        Assert.True(segments.Length > 2, string.Join(", ", segments));
+        Assert.All(segments, path => Assert.True(new FileInfo(path).Length >= 64 * 1024, path));
+
+        using (var sqlite = new SqliteDocumentStore(DatabasePath))
+        using (var store = new AppendLogDocumentStore(LogDirectory, sqlite))
+        {
+            Assert.Equal(120, store.ReplayedAtStart);
+            var documents = store.For(Tenant);
+            Assert.Equal(120, (await documents.QueryAsync("hook_key", [])).Count);
+            await Assert.ThrowsAsync<DocumentConflictException>(() => documents.CommitAsync(Delivery(119)));
+        }
+    }
+
+    [Fact]
+    public async Task ClosedSegment_WithBytesAfterItsRecordsThatAreNotZeros_IsRefusedAsCorrupt()
+    {
+        using (var sqlite = new SqliteDocumentStore(DatabasePath))
+        using (var held = new AppendLogDocumentStore(LogDirectory, sqlite, new AppendLogDocumentStoreOptions { HoldFill = true, SegmentBytes = 4096 }))
+        {
+            var documents = held.For(Tenant);
+            for (var i = 0; i < 60; i++) await documents.CommitAsync(Delivery(i));
+        }
+        var first = Directory.GetFiles(LogDirectory, "*.log").Order(StringComparer.Ordinal).First();
+        using (var file = File.OpenWrite(first))
+        {
+            file.Position = file.Length - 1;
+            file.WriteByte(0x5A);
+        }
+
+        using var reopened = new SqliteDocumentStore(DatabasePath);
+        Assert.Throws<IOException>(() => new AppendLogDocumentStore(LogDirectory, reopened));
+    }
+
+    [Fact]
     public async Task ReplayTwice_AfterACrashDuringTheFirstReplay_ChangesNothing()
     {
         using (var sqlite = new SqliteDocumentStore(DatabasePath))
