@@ -19,7 +19,7 @@ namespace AgentFunctions.Local.Knowledge;
 /// the new one. Both files record the write's generation and the keyword tables it touched: a process that ends between
 /// the two commits leaves the files one write apart, and the next open rebuilds those tables from the chunk table.
 /// </summary>
-public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
+public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDisposable
 {
     private readonly string connectionString;
     private readonly string keywordsPath;
@@ -36,6 +36,8 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(250);
     private long lastCheckpoint;
     private int checkpointing;
+    private Task checkpoint = Task.CompletedTask;
+    private volatile bool disposed;
 
     // Searches read under the read lock; writers commit and update the in-memory state under the write lock, so a search
     // sees one committed state in SQLite and in memory alike.
@@ -1022,6 +1024,13 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     private static string SingleKnowledgeBase(IndexScope scope) =>
         scope.KnowledgeBaseIds.Count == 1 ? scope.KnowledgeBaseIds[0] : throw new ArgumentException("A document belongs to one knowledge base.", nameof(scope));
 
+    /// <summary>Waits for a checkpoint that is running and starts no other (the host stopping, or a test about to touch the files).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        disposed = true;
+        await checkpoint.ConfigureAwait(false);
+    }
+
     private SqliteConnection Open() => WithoutAutomaticCheckpoints(LocalSqlite.Open(connectionString));
 
     private SqliteConnection OpenKeywords() => WithoutAutomaticCheckpoints(LocalSqlite.Open(keywordsConnectionString));
@@ -1039,9 +1048,9 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex
     /// </summary>
     private void CheckpointIfDue()
     {
-        if (System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref lastCheckpoint)) < CheckpointInterval) return;
+        if (disposed || System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref lastCheckpoint)) < CheckpointInterval) return;
         if (Interlocked.Exchange(ref checkpointing, 1) == 1) return;
-        _ = Task.Run(() =>
+        checkpoint = Task.Run(() =>
         {
             try
             {

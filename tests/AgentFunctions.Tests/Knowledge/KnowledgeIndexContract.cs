@@ -211,7 +211,7 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
         var keywords = SqliteKnowledgeIndex.KeywordsPath(path);
         var scope = IndexScope.Of(new TenantId("ten_old"), "kb_1");
         var chunk = await ChunkAsync("doc_1", 0, "Old indexes keep answering after an upgrade.");
-        await new SqliteKnowledgeIndex(path).ReplaceDocumentAsync(scope, "doc_1", [chunk]);
+        await using (var first = new SqliteKnowledgeIndex(path)) await first.ReplaceDocumentAsync(scope, "doc_1", [chunk]);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         foreach (var file in new[] { keywords, keywords + "-wal", keywords + "-shm" }) File.Delete(file);
         using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
@@ -274,6 +274,7 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
         var index = new SqliteKnowledgeIndex(path);
         await index.ReplaceDocumentAsync(IndexScope.Of(tenant, "kb_1"), "doc_1", [await ChunkAsync("doc_1", 0, "Lighthouse keepers log the weather.")]);
         await index.ReplaceDocumentAsync(IndexScope.Of(tenant, "kb_2"), "doc_2", [await ChunkAsync("doc_2", 0, "Lighthouse lamps turn all night.")]);
+        await index.DisposeAsync();
         var generation = Scalar(path, "SELECT generation FROM keyword_sync");
         Assert.Equal(generation, Scalar(keywords, "SELECT generation FROM keyword_sync"));
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
@@ -345,6 +346,7 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
         var index = new SqliteKnowledgeIndex(path);
         await index.ReplaceDocumentAsync(IndexScope.Of(tenant, "kb_1"), "doc_1", [await ChunkAsync("doc_1", 0, "Orchards bloom in spring.")]);
         await index.ReplaceDocumentAsync(IndexScope.Of(tenant, "kb_2"), "doc_2", [await ChunkAsync("doc_2", 0, "Orchards need pruning in winter.")]);
+        await index.DisposeAsync();
         var generation = Scalar(path, "SELECT generation FROM keyword_sync");
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={keywords}"))
@@ -370,7 +372,7 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
         var path = Path.Combine(directory, "missing.db");
         var keywords = SqliteKnowledgeIndex.KeywordsPath(path);
         var scope = IndexScope.Of(new TenantId("ten_missing"), "kb_1");
-        await new SqliteKnowledgeIndex(path).ReplaceDocumentAsync(scope, "doc_1", [await ChunkAsync("doc_1", 0, "Harbour cranes unload containers.")]);
+        await using (var first = new SqliteKnowledgeIndex(path)) await first.ReplaceDocumentAsync(scope, "doc_1", [await ChunkAsync("doc_1", 0, "Harbour cranes unload containers.")]);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         foreach (var file in new[] { keywords, keywords + "-wal", keywords + "-shm" }) File.Delete(file);
 
