@@ -617,6 +617,9 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
             // tenant's text and words are gone from disk, not only from queries (its keyword tables were dropped whole).
             if (removed > 0 || dropped.Count > 0)
             {
+                // A passive checkpoint started after the previous write would make the compaction's own checkpoints
+                // busy (and leave old pages in a log): it ends first. No other starts while this write holds the writer.
+                checkpoint.GetAwaiter().GetResult();
                 LocalSqlite.Compact(connection);
                 LocalSqlite.Compact(keywords);
             }
