@@ -284,15 +284,15 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
                 fill.ExecuteNonQuery();
             }
         }
-        MarkInStep(keywords, transaction, Sync(connection)?.Generation ?? 0, []);
+        RecordWrite(keywords, transaction, Sync(connection)?.Generation ?? 0, []);
         transaction.Commit();
         statistics.Clear();
     }
 
-    /// <summary>Records in the keywords file the generation it now holds and the tables its last write touched.</summary>
-    private static void MarkInStep(SqliteConnection keywords, SqliteTransaction transaction, long generation, IEnumerable<long> tables)
+    /// <summary>Records in a file's keyword_sync row (either file's) the generation it now holds and the keyword tables its last write touched.</summary>
+    private static void RecordWrite(SqliteConnection connection, SqliteTransaction transaction, long generation, IEnumerable<long> tables)
     {
-        using var command = keywords.CreateCommand();
+        using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = "INSERT INTO keyword_sync (id, generation, tables) VALUES (1, $generation, $tables) ON CONFLICT (id) DO UPDATE SET generation = excluded.generation, tables = excluded.tables";
         command.Parameters.AddWithValue("$generation", generation);
@@ -395,7 +395,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
                 add.Parameters.Clear();
                 add.CommandText = $"INSERT INTO {KeywordTable(table)} ({KeywordTable(table)}) VALUES ('flush')";
                 add.ExecuteNonQuery();
-                MarkInStep(keywords, keywordTransaction, next, [table]);
+                RecordWrite(keywords, keywordTransaction, next, [table]);
             }, CancellationToken.None);
             await AlongsideAsync(words, () =>
             {
@@ -429,7 +429,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
                     p[13].Value = vectors[i];
                     insert.ExecuteNonQuery();
                 }
-                SetGeneration(connection, transaction, next, [table]);
+                RecordWrite(connection, transaction, next, [table]);
             }).ConfigureAwait(false);
             Commit(connection, transaction, keywords, keywordTransaction, next, [table], () =>
             {
@@ -984,16 +984,6 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
         }
     }
 
-    private static void SetGeneration(SqliteConnection connection, SqliteTransaction transaction, long next, IEnumerable<long> tables)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "UPDATE keyword_sync SET generation = $generation, tables = $tables";
-        command.Parameters.AddWithValue("$generation", next);
-        command.Parameters.AddWithValue("$tables", string.Join(',', tables));
-        command.ExecuteNonQuery();
-    }
-
     /// <summary>
     /// A write to both files (a delete): <paramref name="write"/> changes both and returns the keyword tables it touched and
     /// what to apply in memory; both transactions then commit as one step for readers (see <see cref="Commit"/>).
@@ -1011,8 +1001,8 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
             {
                 var next = generation + 1;
                 var (tables, applied) = write(connection, transaction, keywords, keywordTransaction, next);
-                MarkInStep(keywords, keywordTransaction, next, tables);
-                SetGeneration(connection, transaction, next, tables);
+                RecordWrite(keywords, keywordTransaction, next, tables);
+                RecordWrite(connection, transaction, next, tables);
                 Commit(connection, transaction, keywords, keywordTransaction, next, tables, applied);
             }
             after?.Invoke(connection, keywords);
