@@ -53,7 +53,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
     /// documents moved this tenant's scores.
     /// </summary>
     private static string KeywordTableSql(long table) =>
-        $"CREATE VIRTUAL TABLE {KeywordTable(table)} USING fts5 (content, headings, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2')";
+        $"CREATE VIRTUAL TABLE IF NOT EXISTS {KeywordTable(table)} USING fts5 (content, headings, content = '', contentless_delete = 1, tokenize = 'porter unicode61 remove_diacritics 2')";
 
     /// <summary>The FTS5 table's name: from its catalog row id, never from tenant or user text.</summary>
     internal static string KeywordTable(long table) => "keywords_" + table.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -350,13 +350,8 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
         var vectors = chunks.Select(c => ToBlob(c.Vector)).ToArray();
         var headings = chunks.Select(c => c.Citation.HeadingPath.Count == 0 ? "[]" : JsonSerializer.Serialize(c.Citation.HeadingPath)).ToArray();
         var headingTexts = chunks.Select(c => c.Citation.HeadingPath.Count == 0 ? "" : string.Join(" > ", c.Citation.HeadingPath)).ToArray();
-        await writer.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        await WriteAsync(async (connection, transaction, keywords, keywordTransaction, next) =>
         {
-            using var connection = Open();
-            using var keywords = OpenKeywords();
-            using var transaction = connection.BeginTransaction();
-            using var keywordTransaction = keywords.BeginTransaction();
             var table = FindKeywordTable(connection, transaction, scope.Tenant.Value, kb) ?? AddKeywordTable(connection, transaction, scope.Tenant.Value, kb);
             var removed = RowsOfDocument(connection, transaction, scope.Tenant, kb, documentId);
             long first;
@@ -366,14 +361,13 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
                 max.CommandText = "SELECT COALESCE(MAX(id), 0) + 1 FROM chunks";
                 first = (long)max.ExecuteScalar()!;
             }
-            var next = generation + 1;
             // The words are written to the keywords file on another thread while this one writes the chunk rows.
             var words = Task.Run(() =>
             {
                 using (var create = keywords.CreateCommand())
                 {
                     create.Transaction = keywordTransaction;
-                    create.CommandText = KeywordTableSql(table).Replace("CREATE VIRTUAL TABLE", "CREATE VIRTUAL TABLE IF NOT EXISTS", StringComparison.Ordinal);
+                    create.CommandText = KeywordTableSql(table);
                     create.ExecuteNonQuery();
                 }
                 DeleteKeywordRows(keywords, keywordTransaction, table, removed);
@@ -395,7 +389,6 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
                 add.Parameters.Clear();
                 add.CommandText = $"INSERT INTO {KeywordTable(table)} ({KeywordTable(table)}) VALUES ('flush')";
                 add.ExecuteNonQuery();
-                RecordWrite(keywords, keywordTransaction, next, [table]);
             }, CancellationToken.None);
             await AlongsideAsync(words, () =>
             {
@@ -429,9 +422,8 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
                     p[13].Value = vectors[i];
                     insert.ExecuteNonQuery();
                 }
-                RecordWrite(connection, transaction, next, [table]);
             }).ConfigureAwait(false);
-            Commit(connection, transaction, keywords, keywordTransaction, next, [table], () =>
+            return ([table], () =>
             {
                 keywordTables[(scope.Tenant.Value, kb)] = table;
                 statistics.TryRemove(table, out _);
@@ -445,12 +437,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
                 foreach (var row in removed) memory.Remove(row);
                 for (var i = 0; i < chunks.Count; i++) memory.Add(new PreparedChunk(first + i, chunks[i].Vector));
             });
-        }
-        finally
-        {
-            writer.Release();
-        }
-        CheckpointIfDue();
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -988,19 +975,23 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
     /// A write to both files (a delete): <paramref name="write"/> changes both and returns the keyword tables it touched and
     /// what to apply in memory; both transactions then commit as one step for readers (see <see cref="Commit"/>).
     /// </summary>
-    private async Task WriteAsync(Func<SqliteConnection, SqliteTransaction, SqliteConnection, SqliteTransaction, long, (IReadOnlyList<long> Tables, Action Applied)> write,
+    private Task WriteAsync(Func<SqliteConnection, SqliteTransaction, SqliteConnection, SqliteTransaction, long, (IReadOnlyList<long> Tables, Action Applied)> write,
+        CancellationToken cancellationToken, Action<SqliteConnection, SqliteConnection>? after = null) =>
+        WriteAsync((connection, transaction, keywords, keywordTransaction, next) => Task.FromResult(write(connection, transaction, keywords, keywordTransaction, next)), cancellationToken, after);
+
+    private async Task WriteAsync(Func<SqliteConnection, SqliteTransaction, SqliteConnection, SqliteTransaction, long, Task<(IReadOnlyList<long> Tables, Action Applied)>> write,
         CancellationToken cancellationToken, Action<SqliteConnection, SqliteConnection>? after = null)
     {
         await writer.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var connection = Open();
-            using var keywords = OpenKeywords();
+            using var connection = WithoutAutomaticCheckpoints(Open());
+            using var keywords = WithoutAutomaticCheckpoints(OpenKeywords());
             using (var transaction = connection.BeginTransaction())
             using (var keywordTransaction = keywords.BeginTransaction())
             {
                 var next = generation + 1;
-                var (tables, applied) = write(connection, transaction, keywords, keywordTransaction, next);
+                var (tables, applied) = await write(connection, transaction, keywords, keywordTransaction, next).ConfigureAwait(false);
                 RecordWrite(keywords, keywordTransaction, next, tables);
                 RecordWrite(connection, transaction, next, tables);
                 Commit(connection, transaction, keywords, keywordTransaction, next, tables, applied);
@@ -1024,9 +1015,9 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
         await checkpoint.ConfigureAwait(false);
     }
 
-    private SqliteConnection Open() => WithoutAutomaticCheckpoints(LocalSqlite.Open(connectionString));
+    private SqliteConnection Open() => LocalSqlite.Open(connectionString);
 
-    private SqliteConnection OpenKeywords() => WithoutAutomaticCheckpoints(LocalSqlite.Open(keywordsConnectionString));
+    private SqliteConnection OpenKeywords() => LocalSqlite.Open(keywordsConnectionString);
 
     private static SqliteConnection WithoutAutomaticCheckpoints(SqliteConnection connection)
     {
