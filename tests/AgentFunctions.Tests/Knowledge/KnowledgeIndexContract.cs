@@ -162,6 +162,20 @@ public abstract class KnowledgeIndexContract
     }
 
     [Fact]
+    public async Task FindVectors_MatchesTheWholeHash_NotAHashThatSharesItsBeginning()
+    {
+        var index = CreateIndex();
+        var stored = await ChunkAsync("doc_p", 0, "Hashes that begin alike are different hashes.") with { ContentHash = "0123456789abcdef0123456789abcdef" };
+        await index.ReplaceDocumentAsync(IndexScope.Of(TenantA, "kb_p"), "doc_p", [stored]);
+
+        var alike = await index.FindVectorsAsync(TenantA, ["0123456789abcdefffffffffffffffff", "01234567"]);
+        var exact = await index.FindVectorsAsync(TenantA, ["0123456789abcdefffffffffffffffff", stored.ContentHash]);
+
+        Assert.Empty(alike);
+        Assert.Equal(stored.ContentHash, Assert.Single(exact).Key);
+    }
+
+    [Fact]
     public async Task Search_QueryTextWithFtsSyntax_IsTreatedAsWords()
     {
         var index = CreateIndex();
@@ -379,6 +393,80 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
         var hits = await new SqliteKnowledgeIndex(path).SearchAsync(new IndexSearch(scope, "harbour cranes", null, 5, SearchMode.Keyword));
 
         Assert.Equal("doc_1", Assert.Single(hits).DocumentId);
+    }
+
+    /// <summary>
+    /// The reuse lookup finds rows by the prefix index (random hashes make a large index expensive to write: see
+    /// <c>HashPrefix</c>), and a file with the old index on (tenant, whole hash) loses it on open.
+    /// </summary>
+    [Fact]
+    public async Task Open_IndexWithTheOldHashIndex_ReplacesItAndTheLookupUsesThePrefixIndex()
+    {
+        var path = Path.Combine(directory, "hash-index.db");
+        var scope = IndexScope.Of(new TenantId("ten_hash"), "kb_1");
+        var chunk = await ChunkAsync("doc_1", 0, "Equal text keeps its vector.");
+        await using (var first = new SqliteKnowledgeIndex(path)) await first.ReplaceDocumentAsync(scope, "doc_1", [chunk]);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DROP INDEX chunks_hash_prefix; CREATE INDEX chunks_hash ON chunks (tenant_id, content_hash)";
+            command.ExecuteNonQuery();
+        }
+
+        var reopened = new SqliteKnowledgeIndex(path);
+        var found = await reopened.FindVectorsAsync(scope.Tenant, [chunk.ContentHash]);
+
+        Assert.Equal(chunk.ContentHash, Assert.Single(found).Key);
+        Assert.Equal(0L, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'chunks_hash'"));
+        using var plan = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+        plan.Open();
+        using var explain = plan.CreateCommand();
+        explain.CommandText = "EXPLAIN QUERY PLAN SELECT content_hash, vector FROM chunks WHERE substr(content_hash, 1, 8) IN ($p0) AND content_hash IN ($h0) AND tenant_id = $tenant GROUP BY content_hash";
+        explain.Parameters.AddWithValue("$p0", chunk.ContentHash[..8]);
+        explain.Parameters.AddWithValue("$h0", chunk.ContentHash);
+        explain.Parameters.AddWithValue("$tenant", scope.Tenant.Value);
+        var steps = new List<string>();
+        using (var reader = explain.ExecuteReader())
+        {
+            while (reader.Read()) steps.Add(reader.GetString(3));
+        }
+        Assert.Contains(steps, step => step.Contains("USING INDEX chunks_hash_prefix", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Writes that follow each other faster than the background checkpoint runs keep the logs bounded: past the restart
+    /// size, a write copies the rest of the log into the file, and the next write starts the log over (one write's pages
+    /// past the limit at most).
+    /// </summary>
+    [Fact]
+    public async Task ManyWritesInARow_KeepTheLogsNearTheRestartSize()
+    {
+        var path = Path.Combine(directory, "log-bound.db");
+        const long limit = 128 * 1024;
+        var index = new SqliteKnowledgeIndex(path, SqliteKnowledgeIndex.CommonFloor, logRestartBytes: limit);
+        var scope = IndexScope.Of(new TenantId("ten_log"), "kb_1");
+        var text = string.Join(" ", Enumerable.Range(0, 120).Select(i => $"word{i} harbour crane manifest"));
+        var largest = 0L;
+        for (var d = 0; d < 60; d++)
+        {
+            var chunks = new List<IndexedChunk>();
+            for (var c = 0; c < 8; c++)
+            {
+                var content = $"{text} document {d} part {c}";
+                var vector = new float[384];
+                vector[(d * 8 + c) % 384] = 1;
+                chunks.Add(new IndexedChunk($"doc_{d}-v1-{c}", $"doc_{d}", "log.txt", c, content, KnowledgeIngestion.ChunkHash(content), new ChunkCitation([], null, 0, content.Length), vector));
+            }
+            await index.ReplaceDocumentAsync(scope, $"doc_{d}", chunks);
+            largest = Math.Max(largest, Math.Max(new FileInfo(path + "-wal").Length, new FileInfo(SqliteKnowledgeIndex.KeywordsPath(path) + "-wal").Length));
+        }
+        await index.DisposeAsync();
+
+        // A write here adds about 70 KB of pages to the logs; without the restart the largest log reached about 4 MB.
+        Assert.InRange(largest, 1, limit + 256 * 1024);
+        Assert.Equal(60L * 8, Scalar(path, "SELECT count(*) FROM chunks"));
     }
 
     private static long Scalar(string path, string sql)
