@@ -176,6 +176,20 @@ public abstract class KnowledgeIndexContract
     }
 
     [Fact]
+    public async Task FindVectors_FindsHashesOfAnyText()
+    {
+        var index = CreateIndex();
+        string[] hashes = ["ab\u0000cdefghijk", "\U0001F600\U0001F600\U0001F600\U0001F600\U0001F600\U0001F600\U0001F600\U0001F600\U0001F600z", "short", "ÄÖÜäöüßéèêë"];
+        var chunks = new List<IndexedChunk>();
+        for (var i = 0; i < hashes.Length; i++) chunks.Add(await ChunkAsync("doc_odd", i, $"Odd hash number {i}.") with { ContentHash = hashes[i] });
+        await index.ReplaceDocumentAsync(IndexScope.Of(TenantA, "kb_odd"), "doc_odd", chunks);
+
+        var found = await index.FindVectorsAsync(TenantA, hashes);
+
+        Assert.Equal(hashes.Order(StringComparer.Ordinal), found.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Search_QueryTextWithFtsSyntax_IsTreatedAsWords()
     {
         var index = CreateIndex();
@@ -423,9 +437,9 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
         using var plan = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
         plan.Open();
         using var explain = plan.CreateCommand();
-        explain.CommandText = "EXPLAIN QUERY PLAN SELECT content_hash, vector FROM chunks WHERE substr(content_hash, 1, 8) IN ($p0) AND content_hash IN ($h0) AND tenant_id = $tenant GROUP BY content_hash";
-        explain.Parameters.AddWithValue("$p0", chunk.ContentHash[..8]);
-        explain.Parameters.AddWithValue("$h0", chunk.ContentHash);
+        // As ingestion asks: a document's hashes at once.
+        explain.CommandText = "EXPLAIN QUERY PLAN " + SqliteKnowledgeIndex.FindVectorsSql;
+        explain.Parameters.AddWithValue("$hashes", System.Text.Json.JsonSerializer.Serialize(Enumerable.Range(0, 200).Select(i => KnowledgeIngestion.ChunkHash("text " + i))));
         explain.Parameters.AddWithValue("$tenant", scope.Tenant.Value);
         var steps = new List<string>();
         using (var reader = explain.ExecuteReader())
@@ -433,6 +447,7 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
             while (reader.Read()) steps.Add(reader.GetString(3));
         }
         Assert.Contains(steps, step => step.Contains("USING INDEX chunks_hash_prefix", StringComparison.Ordinal));
+        Assert.DoesNotContain(steps, step => step.Contains("chunks_scope", StringComparison.Ordinal));
     }
 
     /// <summary>
