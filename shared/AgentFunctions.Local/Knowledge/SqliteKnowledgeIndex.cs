@@ -35,6 +35,9 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
     // long has passed since the last, while the next write goes on.
     private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(250);
     private long lastCheckpoint;
+    private int checkpointing;
+    private Task checkpoint = Task.CompletedTask;
+    private volatile bool disposed;
 
     // A passive checkpoint that runs beside the writes never finds the whole log copied (the next write has added to it),
     // so the log never starts over while documents keep coming: it grew to about 8 bytes per byte ingested. Once a log is
@@ -43,9 +46,6 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
     internal const long LogRestartBytes = 64L << 20;
     private readonly long logRestartBytes;
     private readonly string indexPath;
-    private int checkpointing;
-    private Task checkpoint = Task.CompletedTask;
-    private volatile bool disposed;
 
     // Searches read under the read lock; writers commit and update the in-memory state under the write lock, so a search
     // sees one committed state in SQLite and in memory alike.
@@ -1032,10 +1032,9 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
     /// <summary>
     /// The reuse lookup (the hashes as one JSON array, <c>$hashes</c>): for each hash, rows found by
     /// <c>chunks_hash_prefix</c>, the index on a hash's first 8 characters, then the whole hash and the tenant compared in
-    /// each row (<c>CROSS JOIN</c> keeps the hashes as the outer loop). Hashes are random,
-    /// so every chunk's entry lands on a random page of that index and a document's write rewrites most of its pages:
-    /// with the tenant and the whole hash in each entry the index was about four times larger, and a quarter of the index
-    /// file's log writes. SQLite computes both sides' prefixes (its <c>substr</c> counts code points and stops at a NUL),
+    /// each row (<c>CROSS JOIN</c> keeps the hashes as the outer loop). Hashes are random, so every chunk's entry lands on
+    /// a random page of that index and a document's write rewrites most of its pages: with the tenant and the whole hash
+    /// in each entry the index was about four times larger, and a quarter of the index file's log writes. SQLite computes both sides' prefixes (its <c>substr</c> counts code points and stops at a NUL),
     /// and the <c>+</c> keeps the tenant's term from being used as an index: without statistics, the planner preferred
     /// <c>chunks_scope</c> on the tenant (every row of the tenant) to an IN list of two prefixes or more. One statement of
     /// fixed text for any number of hashes: the IN lists of up to 200 bound hashes it replaced took 0.26 - 0.28 s of
