@@ -1012,8 +1012,7 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
                 await checkpoint.ConfigureAwait(false);
                 try
                 {
-                    LocalSqlite.Execute(connection, "PRAGMA wal_checkpoint(PASSIVE)");
-                    LocalSqlite.Execute(keywords, "PRAGMA wal_checkpoint(PASSIVE)");
+                    CheckpointBoth(connection, keywords);
                 }
                 catch (SqliteException)
                 {
@@ -1075,6 +1074,13 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
         return connection;
     }
 
+    /// <summary>A passive checkpoint of the index file, then of the keywords file: copies what their logs hold into them without waiting for readers or writers.</summary>
+    private static void CheckpointBoth(SqliteConnection connection, SqliteConnection keywords)
+    {
+        LocalSqlite.Execute(connection, "PRAGMA wal_checkpoint(PASSIVE)");
+        LocalSqlite.Execute(keywords, "PRAGMA wal_checkpoint(PASSIVE)");
+    }
+
     private static long LogLength(string path)
     {
         var log = new FileInfo(path + "-wal");
@@ -1094,8 +1100,11 @@ public sealed partial class SqliteKnowledgeIndex : IKnowledgeIndex, IAsyncDispos
         {
             try
             {
-                using (var connection = Open()) LocalSqlite.Execute(connection, "PRAGMA wal_checkpoint(PASSIVE)");
-                using (var keywords = OpenKeywords()) LocalSqlite.Execute(keywords, "PRAGMA wal_checkpoint(PASSIVE)");
+                using (var connection = Open())
+                using (var keywords = OpenKeywords())
+                {
+                    CheckpointBoth(connection, keywords);
+                }
                 Volatile.Write(ref lastCheckpoint, System.Diagnostics.Stopwatch.GetTimestamp());
             }
             catch (SqliteException)
