@@ -14,7 +14,10 @@ namespace AgentFunctions.Local.Events;
 /// <summary>
 /// The local event bus: a durable queue in the file store, consumed in the background. At least once (a message is
 /// removed only after its handler returned), deduplicated by message id while queued, resumed at start after a crash,
-/// retried with backoff, dead-lettered with the reason after <see cref="MaxAttempts"/> failures.
+/// retried with backoff, dead-lettered with the reason after <see cref="MaxAttempts"/> failures. Outbox-backed messages
+/// (<see cref="NotifyAsync"/>) are held in memory up to <see cref="LocalEventBusOptions.MaxHeldNotifications"/>; past that
+/// their durable record waits for a refill (<see cref="OnOverflowDrained"/>), so a flood of webhooks behind a busy or paused
+/// dispatcher costs bounded memory instead of a heap that grows with every delivery.
 /// </summary>
 public sealed class LocalEventBus(
     IDocumentStore store,
@@ -25,12 +28,19 @@ public sealed class LocalEventBus(
 {
     public const int MaxAttempts = 5;
     private readonly int consumers = (options ?? new LocalEventBusOptions()).Consumers;
+    private readonly int maxHeld = Math.Max(1, (options ?? new LocalEventBusOptions()).MaxHeldNotifications);
 
     private readonly Channel<string> ready = Channel.CreateUnbounded<string>();
     private readonly ConcurrentDictionary<string, byte> inFlight = new();
 
     // Outbox-backed messages (NotifyAsync): held in memory until handled; their durable copy is the sender's record.
     private readonly ConcurrentDictionary<string, QueuedMessage> notified = new(StringComparer.Ordinal);
+    // Counted here: ConcurrentDictionary.Count takes every lock of the dictionary.
+    private int heldCount;
+    // Set when a notification was not held (the hold was full); cleared when a refill is started.
+    private int overflowed;
+    private int refilling;
+    private Func<CancellationToken, Task>? refill;
     private readonly Dictionary<string, IBusSubscription> handlers = subscriptions.ToDictionary(s => s.Topic, StringComparer.Ordinal);
     private readonly CancellationTokenSource stopping = new();
     private Task[] workers = [];
@@ -64,10 +74,67 @@ public sealed class LocalEventBus(
     {
         var id = T.Topic + ":" + message.MessageId;
         using var span = PlatformTelemetry.StartPublish(T.Topic, message.MessageId);
+        if (Volatile.Read(ref heldCount) >= maxHeld && !notified.ContainsKey(id))
+        {
+            // Its record stays queued: the refill, or the clock's sweep, puts it on the bus later.
+            if (Interlocked.Exchange(ref overflowed, 1) == 0)
+            {
+                logger.LogWarning("The event bus holds {MaxHeld} notifications in memory; later events wait in their records until the dispatcher catches up", maxHeld);
+            }
+            return Task.CompletedTask;
+        }
         var held = new QueuedMessage(id, TenantId.Platform, T.Topic, message.MessageId, JsonSerializer.SerializeToElement(message, PlatformJson.Stored),
             time.GetUtcNow(), 0, false, null, PlatformTelemetry.Capture());
-        if (notified.TryAdd(id, held)) ready.Writer.TryWrite(id);
+        if (notified.TryAdd(id, held))
+        {
+            Interlocked.Increment(ref heldCount);
+            ready.Writer.TryWrite(id);
+        }
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Registers what re-publishes the outbox (the trigger events still queued) once notifications overflowed the hold and
+    /// the hold has drained to half: the local host wires the trigger sweep here.
+    /// </summary>
+    public void OnOverflowDrained(Func<CancellationToken, Task> refillOutbox) => refill = refillOutbox;
+
+    /// <summary>Messages held in memory for delivery (tests, and the queue-depth gauge).</summary>
+    public int HeldCount => Volatile.Read(ref heldCount);
+
+    private void Released()
+    {
+        Interlocked.Decrement(ref heldCount);
+        RefillIfDrained();
+    }
+
+    private void RefillIfDrained()
+    {
+        if (refill is not { } start || Volatile.Read(ref overflowed) == 0 || Volatile.Read(ref heldCount) > maxHeld / 2) return;
+        if (Interlocked.CompareExchange(ref refilling, 1, 0) != 0) return;
+        Interlocked.Exchange(ref overflowed, 0);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await start(stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
+            {
+                // The clock's sweep still finds what stayed queued.
+                Interlocked.Exchange(ref overflowed, 1);
+                logger.LogError(ex, "Re-publishing the queued events after an overflow failed; the clock's sweep will retry");
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            finally
+            {
+                Volatile.Write(ref refilling, 0);
+            }
+            // Overflowed again while refilling, and everything held may already be delivered: nothing else would look.
+            RefillIfDrained();
+        });
     }
 
     /// <summary>Waits until nothing is queued or in flight (dead letters aside); for tests and orderly shutdown.</summary>
@@ -77,7 +144,9 @@ public sealed class LocalEventBus(
         while (true)
         {
             var pending = await Queue.ListAsync<QueuedMessage>(cancellationToken, new FieldEquals("dead_lettered", "false")).ConfigureAwait(false);
-            if (pending.Count == 0 && inFlight.IsEmpty && notified.IsEmpty) return;
+            // An overflow with a refill registered is not drained until the refill has put the rest on the bus.
+            var refillDue = refill is not null && (Volatile.Read(ref overflowed) == 1 || Volatile.Read(ref refilling) == 1);
+            if (pending.Count == 0 && inFlight.IsEmpty && notified.IsEmpty && !refillDue) return;
             if (time.GetUtcNow() > deadline) throw new TimeoutException($"{pending.Count} messages still queued.");
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
         }
@@ -112,7 +181,13 @@ public sealed class LocalEventBus(
         {
             await foreach (var id in ready.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (!inFlight.TryAdd(id, 0)) continue;
+                if (!inFlight.TryAdd(id, 0))
+                {
+                    // Published again while its previous delivery is still finishing (a sweep or a refill found it still
+                    // queued): looked at again shortly, so it is neither lost nor left held.
+                    _ = LookAgainAsync(id, cancellationToken);
+                    continue;
+                }
                 try
                 {
                     await DeliverAsync(id, cancellationToken).ConfigureAwait(false);
@@ -164,7 +239,7 @@ public sealed class LocalEventBus(
         try
         {
             await HandleAsync(held, cancellationToken).ConfigureAwait(false);
-            notified.TryRemove(id, out _);
+            if (notified.TryRemove(id, out _)) Released();
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -173,7 +248,7 @@ public sealed class LocalEventBus(
             if (dead)
             {
                 // The dead letter is written down, so it is seen and not swept up again as if it were merely lost.
-                notified.TryRemove(id, out _);
+                if (notified.TryRemove(id, out _)) Released();
                 var letter = held with { Attempts = attempts, DeadLettered = true, LastError = Reason(ex) };
                 try
                 {
@@ -222,6 +297,19 @@ public sealed class LocalEventBus(
         _ = RetryLaterAsync(id, TimeSpan.FromMilliseconds(100 * Math.Pow(4, attempts - 1)), cancellationToken);
     }
 
+    // A scheduling pause, not domain time: on the real clock, so a test's manual clock cannot hold a message back.
+    private async Task LookAgainAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
+            ready.Writer.TryWrite(id);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     private async Task RetryLaterAsync(string id, TimeSpan delay, CancellationToken cancellationToken)
     {
         try
@@ -239,4 +327,10 @@ public sealed class LocalEventBus(
 public sealed class LocalEventBusOptions
 {
     public int Consumers { get; set; } = 4;
+
+    /// <summary>
+    /// The most outbox-backed notifications (trigger events) held in memory for delivery; beyond it an event waits in its
+    /// durable record, queued, and is re-published when the hold has drained (or by the clock's sweep).
+    /// </summary>
+    public int MaxHeldNotifications { get; set; } = 10_000;
 }

@@ -68,6 +68,41 @@ public sealed class LocalEventBusTests : IDisposable
         store.Dispose();
     }
 
+    [Fact]
+    public async Task NotificationsBeyondTheHold_WaitForTheRefill_AndEachIsDeliveredOnce()
+    {
+        var store = new FileDocumentStore(directory);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new ConcurrentDictionary<string, int>();
+        var bus = new LocalEventBus(store, [new BusSubscription<TriggerEventReceived>(async (m, _) =>
+        {
+            started.AddOrUpdate(m.EventId, 1, (_, n) => n + 1);
+            await release.Task;
+        })], TimeProvider.System, NullLogger<LocalEventBus>.Instance, new LocalEventBusOptions { MaxHeldNotifications = 10 });
+        // The outbox stands in for the trigger events' records: everything sent that no consumer has started yet.
+        var all = Enumerable.Range(0, 50).Select(Message).ToList();
+        var refills = 0;
+        bus.OnOverflowDrained(async ct =>
+        {
+            Interlocked.Increment(ref refills);
+            foreach (var m in all.Where(m => !started.ContainsKey(m.EventId))) await bus.NotifyAsync(m, ct);
+        });
+        await bus.StartAsync(CancellationToken.None);
+
+        foreach (var m in all) await bus.NotifyAsync(m);
+        // The consumers hold at most four; the hold has the rest of its ten, and the other forty wait in the outbox.
+        Assert.Equal(10, bus.HeldCount);
+        release.SetResult();
+        await bus.DrainAsync(TimeSpan.FromSeconds(30));
+        await bus.StopAsync(CancellationToken.None);
+
+        Assert.Equal(all.Select(m => m.EventId).Order(), started.Keys.Order());
+        Assert.All(started, s => Assert.Equal(1, s.Value));
+        Assert.True(refills >= 4, $"{refills} refills for 40 events with room for 5 to 10 at a time");
+        Assert.Equal(0, bus.HeldCount);
+        store.Dispose();
+    }
+
     public void Dispose()
     {
         try

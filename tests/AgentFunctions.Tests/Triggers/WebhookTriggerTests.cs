@@ -117,6 +117,35 @@ public sealed class WebhookTriggerTests
     }
 
     [Fact]
+    public async Task MoreDeliveriesThanTheBusHolds_EachStillStartsOneRun()
+    {
+        // A flood: the bus holds 20 events in memory, the rest wait queued in their records and are re-published from
+        // there as the dispatcher catches up (the clock, which would also sweep them, is off in these tests).
+        await using var host = await TriggerTestHost.StartAsync(configure: services =>
+            services.Configure<AgentFunctions.Local.Events.LocalEventBusOptions>(o => o.MaxHeldNotifications = 20));
+        var trigger = await host.CreateTriggerAsync(new { system = "webhook" });
+        var triggerId = trigger["id"]!.GetValue<string>();
+        var secret = trigger["signing_secret"]!.GetValue<string>();
+        var anonymous = host.Factory.CreateClient();
+
+        const int total = 300;
+        await Parallel.ForEachAsync(Enumerable.Range(0, total), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+        {
+            var response = await anonymous.SendAsync(TriggerTestHost.Signed(triggerId, secret, $$"""{"n":{{i}}}""", $"msg_{i}"), ct);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        });
+        await host.DrainAsync();
+
+        var documents = host.Factory.Store.For(host.Tenant.Tenant);
+        var events = await documents.ListAsync<TriggerEvent>(default, new FieldEquals("trigger_id", triggerId));
+        Assert.Equal(total, events.Count);
+        Assert.All(events, e => Assert.Equal(TriggerEventStatus.Started, e.Value.Status));
+        var runs = await documents.ListAsync<Run>();
+        Assert.Equal(total, runs.Count);
+        Assert.Equal(total, runs.Select(r => r.Value.Id).Distinct().Count());
+    }
+
+    [Fact]
     public async Task SignatureComputedBySpec_IsAccepted_SoAnySenderWorks()
     {
         await using var host = await TriggerTestHost.StartAsync();
