@@ -66,6 +66,34 @@ public sealed class TimerScheduler(IDocumentStore store, IEventBus bus, TimeProv
         return await SweepQueuedAsync(entries.Select(e => e.Value.Owner), time.GetUtcNow(), cancellationToken, TimeSpan.Zero).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// After the bus's in-memory hold overflowed: the queued events go on the bus again, oldest first, a page at a time,
+    /// while <paramref name="hasRoom"/> says the hold has room. Events still held are offered again too; the bus keeps one
+    /// of each. Returns false when it stopped for want of room, with queued events not yet offered.
+    /// </summary>
+    public async Task<bool> RepublishQueuedAsync(Func<bool> hasRoom, CancellationToken cancellationToken = default)
+    {
+        const int PageSize = 500;
+        var entries = await store.For(TenantId.Platform).ListAsync<TriggerDirectoryEntry>(cancellationToken).ConfigureAwait(false);
+        foreach (var tenant in entries.Select(e => e.Value.Owner).Distinct())
+        {
+            string? continuation = null;
+            do
+            {
+                var (page, next) = await store.For(tenant).PageAsync<TriggerEvent>(new DocumentPageRequest(PageSize, continuation), cancellationToken,
+                    new FieldEquals("status", "queued")).ConfigureAwait(false);
+                foreach (var e in page)
+                {
+                    if (!hasRoom()) return false;
+                    await bus.NotifyAsync(new TriggerEventReceived(tenant, e.Value.Id, e.Value.TriggerId), cancellationToken).ConfigureAwait(false);
+                }
+                continuation = next;
+            }
+            while (continuation is not null);
+        }
+        return true;
+    }
+
     private async Task<int> TickTriggerAsync(TenantId tenant, string triggerId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var documents = store.For(tenant);

@@ -40,7 +40,9 @@ public sealed class LocalEventBus(
     // Set when a notification was not held (the hold was full); cleared when a refill is started.
     private int overflowed;
     private int refilling;
-    private Func<CancellationToken, Task>? refill;
+    private long notHeld;
+    private Func<Func<bool>, CancellationToken, Task<bool>>? refill;
+    private volatile Task refillTask = Task.CompletedTask;
     private readonly Dictionary<string, IBusSubscription> handlers = subscriptions.ToDictionary(s => s.Topic, StringComparer.Ordinal);
     private readonly CancellationTokenSource stopping = new();
     private Task[] workers = [];
@@ -77,10 +79,13 @@ public sealed class LocalEventBus(
         if (Volatile.Read(ref heldCount) >= maxHeld && !notified.ContainsKey(id))
         {
             // Its record stays queued: the refill, or the clock's sweep, puts it on the bus later.
+            Interlocked.Increment(ref notHeld);
             if (Interlocked.Exchange(ref overflowed, 1) == 0)
             {
                 logger.LogWarning("The event bus holds {MaxHeld} notifications in memory; later events wait in their records until the dispatcher catches up", maxHeld);
             }
+            // Everything held may have been delivered between the check above and the flag: nothing else would look.
+            RefillIfDrained();
             return Task.CompletedTask;
         }
         var held = new QueuedMessage(id, TenantId.Platform, T.Topic, message.MessageId, JsonSerializer.SerializeToElement(message, PlatformJson.Stored),
@@ -95,12 +100,18 @@ public sealed class LocalEventBus(
 
     /// <summary>
     /// Registers what re-publishes the outbox (the trigger events still queued) once notifications overflowed the hold and
-    /// the hold has drained to half: the local host wires the trigger sweep here.
+    /// the hold has drained to half: the local host wires the trigger sweep here. It is given whether the hold still has
+    /// room, and returns false when it stopped for want of it (another refill then follows the next drain).
     /// </summary>
-    public void OnOverflowDrained(Func<CancellationToken, Task> refillOutbox) => refill = refillOutbox;
+    public void OnOverflowDrained(Func<Func<bool>, CancellationToken, Task<bool>> refillOutbox) => refill = refillOutbox;
 
-    /// <summary>Messages held in memory for delivery (tests, and the queue-depth gauge).</summary>
+    /// <summary>Messages held in memory for delivery.</summary>
     public int HeldCount => Volatile.Read(ref heldCount);
+
+    /// <summary>Notifications not held because the hold was full (they waited in their records for a refill).</summary>
+    public long NotHeldCount => Interlocked.Read(ref notHeld);
+
+    private bool HasRoom() => Volatile.Read(ref heldCount) < maxHeld;
 
     private void Released()
     {
@@ -110,27 +121,42 @@ public sealed class LocalEventBus(
 
     private void RefillIfDrained()
     {
-        if (refill is not { } start || Volatile.Read(ref overflowed) == 0 || Volatile.Read(ref heldCount) > maxHeld / 2) return;
+        if (refill is not { } start || stopping.IsCancellationRequested) return;
+        if (Volatile.Read(ref overflowed) == 0 || Volatile.Read(ref heldCount) > maxHeld / 2) return;
         if (Interlocked.CompareExchange(ref refilling, 1, 0) != 0) return;
         Interlocked.Exchange(ref overflowed, 0);
-        _ = Task.Run(async () =>
+        refillTask = Task.Run(async () =>
         {
+            var failed = false;
             try
             {
-                await start(stopping.Token).ConfigureAwait(false);
+                if (!await start(HasRoom, stopping.Token).ConfigureAwait(false)) Interlocked.Exchange(ref overflowed, 1);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
             {
-                // The clock's sweep still finds what stayed queued.
+                failed = true;
                 Interlocked.Exchange(ref overflowed, 1);
-                logger.LogError(ex, "Re-publishing the queued events after an overflow failed; the clock's sweep will retry");
+                logger.LogError(ex, "Re-publishing the queued events after an overflow failed; trying again in a few seconds");
             }
             catch (OperationCanceledException)
             {
+                return;
             }
             finally
             {
                 Volatile.Write(ref refilling, 0);
+            }
+            if (failed)
+            {
+                // A scheduling pause on the real clock, not domain time (a test's manual clock would hold it forever).
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(5), stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
             // Overflowed again while refilling, and everything held may already be delivered: nothing else would look.
             RefillIfDrained();
@@ -170,6 +196,8 @@ public sealed class LocalEventBus(
         ready.Writer.TryComplete();
         stopping.Cancel();
         await Task.WhenAll(workers).WaitAsync(cancellationToken).ConfigureAwait(false);
+        // A refill in progress stops at its next store call; it is awaited so it does not outlive the store.
+        await refillTask.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     // The token source is not disposed: it has no timer, and a late retry may still look at its token.

@@ -12,7 +12,7 @@ public sealed class QueuedEventsResume(TimerScheduler scheduler, LocalEventBus b
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        bus.OnOverflowDrained(async ct => await scheduler.ResumeQueuedAsync(ct).ConfigureAwait(false));
+        bus.OnOverflowDrained(scheduler.RepublishQueuedAsync);
         return scheduler.ResumeQueuedAsync(cancellationToken);
     }
 

@@ -136,6 +136,8 @@ public sealed class WebhookTriggerTests
         });
         await host.DrainAsync();
 
+        // Some did wait outside the hold, so the refill is what started them.
+        Assert.True(host.Factory.Services.GetRequiredService<AgentFunctions.Local.Events.LocalEventBus>().NotHeldCount > 0);
         var documents = host.Factory.Store.For(host.Tenant.Tenant);
         var events = await documents.ListAsync<TriggerEvent>(default, new FieldEquals("trigger_id", triggerId));
         Assert.Equal(total, events.Count);
