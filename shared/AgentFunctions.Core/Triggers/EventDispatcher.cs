@@ -17,6 +17,8 @@ public sealed class EventDispatcher(IDocumentStore store, RunService runs, ILogg
     /// <summary>After this many failed dispatches an event is dropped with the last error, not retried forever.</summary>
     public const int MaxDispatchAttempts = 5;
 
+    public const string TriggerDeletedReason = "The trigger was deleted before the event ran.";
+
     public async Task DispatchAsync(TriggerEventReceived message, CancellationToken cancellationToken = default)
     {
         var documents = store.For(message.Tenant);
@@ -57,7 +59,7 @@ public sealed class EventDispatcher(IDocumentStore store, RunService runs, ILogg
         var trigger = await documents.GetAsync<Trigger>(e.TriggerId, cancellationToken).ConfigureAwait(false);
         if (trigger is null)
         {
-            await DropAsync(documents, recorded, "The trigger was deleted before the event ran.", cancellationToken).ConfigureAwait(false);
+            await DropAsync(documents, recorded, TriggerDeletedReason, cancellationToken).ConfigureAwait(false);
             return;
         }
         if (!trigger.Value.Active)

@@ -136,8 +136,38 @@ public sealed partial class TriggerService(
             await vault.DeleteAsync(Locator(caller.Tenant, triggerId), cancellationToken).ConfigureAwait(false);
         }
         await ReleaseListenerAsync(documents, triggerId, cancellationToken).ConfigureAwait(false);
-        // Its events stay: they are the record of what ran and why.
-        logger.LogInformation("Trigger {TriggerId} deleted by {UserId}", triggerId, caller.UserId);
+        // Its events stay: they are the record of what ran and why. Those still queued will not run now; the dispatcher
+        // would drop each when it got to it, but one waiting outside the bus's memory (a flood) might never be offered
+        // again once the tenant has no trigger left, so they are dropped here, with the dispatcher's reason.
+        var dropped = await DropQueuedEventsAsync(documents, triggerId, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Trigger {TriggerId} deleted by {UserId}; {Dropped} queued events dropped", triggerId, caller.UserId, dropped);
+    }
+
+    private static async Task<int> DropQueuedEventsAsync(ITenantDocuments documents, string triggerId, CancellationToken cancellationToken)
+    {
+        var dropped = 0;
+        string? continuation = null;
+        do
+        {
+            var (page, next) = await documents.PageAsync<TriggerEvent>(new DocumentPageRequest(500, continuation), cancellationToken,
+                new FieldEquals("trigger_id", triggerId), new FieldEquals("status", "queued")).ConfigureAwait(false);
+            foreach (var e in page)
+            {
+                try
+                {
+                    await documents.ReplaceAsync(e.Value with { Status = TriggerEventStatus.Dropped, DropReason = EventDispatcher.TriggerDeletedReason }, e.ETag,
+                        cancellationToken).ConfigureAwait(false);
+                    dropped++;
+                }
+                catch (Exception ex) when (ex is DocumentPreconditionFailedException or DocumentMissingException)
+                {
+                    // The dispatcher got to it meanwhile.
+                }
+            }
+            continuation = next;
+        }
+        while (continuation is not null);
+        return dropped;
     }
 
     /// <summary>A new signing secret, returned once; the previous ones keep working for <see cref="RotationOverlap"/>.</summary>

@@ -357,6 +357,40 @@ public sealed class WebhookTriggerTests
 public sealed class WebhookRestartTests
 {
     [Fact]
+    public async Task DeletingATrigger_DropsItsQueuedEvents_WithTheReason()
+    {
+        // Nothing consumes, so the events are still queued when the trigger goes.
+        using var factory = new PlatformFactory
+        {
+            ConfigureTestServices = services =>
+            {
+                services.Configure<AgentFunctions.Local.Events.LocalTimerOptions>(o => o.Enabled = false);
+                services.Configure<AgentFunctions.Local.Events.LocalEventBusOptions>(o => o.Consumers = 0);
+            },
+        };
+        var tenant = await factory.SeedTenantAsync();
+        var agent = await (await tenant.First.Client.PostJsonAsync("/api/v1/agents", new { name = "a", scope = "team", system_prompt = "/answer ok" })).ExpectAsync(HttpStatusCode.Created);
+        var agentId = agent["id"]!.GetValue<string>();
+        var trigger = await (await tenant.First.Client.PostJsonAsync($"/api/v1/agents/{agentId}/triggers", new { system = "webhook" })).ExpectAsync(HttpStatusCode.Created);
+        var triggerId = trigger["id"]!.GetValue<string>();
+        var secret = trigger["signing_secret"]!.GetValue<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            await (await factory.CreateClient().SendAsync(TriggerTestHost.Signed(triggerId, secret, $$"""{"n":{{i}}}""", $"msg_{i}"))).ExpectAsync(HttpStatusCode.Accepted);
+        }
+
+        (await tenant.First.Client.DeleteAsync($"/api/v1/triggers/{triggerId}")).EnsureSuccessStatusCode();
+
+        var events = await factory.Store.For(tenant.Tenant).ListAsync<TriggerEvent>();
+        Assert.Equal(3, events.Count);
+        Assert.All(events, e =>
+        {
+            Assert.Equal(TriggerEventStatus.Dropped, e.Value.Status);
+            Assert.Equal(EventDispatcher.TriggerDeletedReason, e.Value.DropReason);
+        });
+    }
+
+    [Fact]
     public async Task EventsAcceptedBeforeACrash_AreDispatchedAfterRestart_EachOnce()
     {
         // First life: the consumer never runs (as if the process died right after answering 202).
