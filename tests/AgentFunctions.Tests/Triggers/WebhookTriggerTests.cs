@@ -354,13 +354,13 @@ public sealed class WebhookTriggerTests
     }
 }
 
+/// <summary>Events accepted while nothing consumes them (the consumer paused, as if the process died after answering 202).</summary>
 public sealed class WebhookRestartTests
 {
-    [Fact]
-    public async Task DeletingATrigger_DropsItsQueuedEvents_WithTheReason()
+    /// <summary>A host whose bus never consumes, with a webhook trigger that has accepted <paramref name="deliveries"/> deliveries.</summary>
+    private static async Task<(PlatformFactory Factory, SeededTenant Tenant, string TriggerId)> PausedHostWithDeliveriesAsync(int deliveries)
     {
-        // Nothing consumes, so the events are still queued when the trigger goes.
-        using var factory = new PlatformFactory
+        var factory = new PlatformFactory
         {
             ConfigureTestServices = services =>
             {
@@ -374,10 +374,18 @@ public sealed class WebhookRestartTests
         var trigger = await (await tenant.First.Client.PostJsonAsync($"/api/v1/agents/{agentId}/triggers", new { system = "webhook" })).ExpectAsync(HttpStatusCode.Created);
         var triggerId = trigger["id"]!.GetValue<string>();
         var secret = trigger["signing_secret"]!.GetValue<string>();
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < deliveries; i++)
         {
             await (await factory.CreateClient().SendAsync(TriggerTestHost.Signed(triggerId, secret, $$"""{"n":{{i}}}""", $"msg_{i}"))).ExpectAsync(HttpStatusCode.Accepted);
         }
+        return (factory, tenant, triggerId);
+    }
+
+    [Fact]
+    public async Task DeletingATrigger_DropsItsQueuedEvents_WithTheReason()
+    {
+        var (factory, tenant, triggerId) = await PausedHostWithDeliveriesAsync(3);
+        using var _ = factory;
 
         (await tenant.First.Client.DeleteAsync($"/api/v1/triggers/{triggerId}")).EnsureSuccessStatusCode();
 
@@ -393,25 +401,7 @@ public sealed class WebhookRestartTests
     [Fact]
     public async Task EventsAcceptedBeforeACrash_AreDispatchedAfterRestart_EachOnce()
     {
-        // First life: the consumer never runs (as if the process died right after answering 202).
-        var first = new PlatformFactory
-        {
-            ConfigureTestServices = services =>
-            {
-                services.Configure<AgentFunctions.Local.Events.LocalTimerOptions>(o => o.Enabled = false);
-                services.Configure<AgentFunctions.Local.Events.LocalEventBusOptions>(o => o.Consumers = 0);
-            },
-        };
-        var tenant = await first.SeedTenantAsync();
-        var agent = await (await tenant.First.Client.PostJsonAsync("/api/v1/agents", new { name = "a", scope = "team", system_prompt = "/answer ok" })).ExpectAsync(HttpStatusCode.Created);
-        var agentId = agent["id"]!.GetValue<string>();
-        var trigger = await (await tenant.First.Client.PostJsonAsync($"/api/v1/agents/{agentId}/triggers", new { system = "webhook" })).ExpectAsync(HttpStatusCode.Created);
-        var triggerId = trigger["id"]!.GetValue<string>();
-        var secret = trigger["signing_secret"]!.GetValue<string>();
-        for (var i = 0; i < 5; i++)
-        {
-            await (await first.CreateClient().SendAsync(TriggerTestHost.Signed(triggerId, secret, $$"""{"n":{{i}}}""", $"msg_{i}"))).ExpectAsync(HttpStatusCode.Accepted);
-        }
+        var (first, tenant, _) = await PausedHostWithDeliveriesAsync(5);
         var queued = await first.Store.For(tenant.Tenant).ListAsync<TriggerEvent>();
         Assert.Equal(5, queued.Count);
         Assert.All(queued, e => Assert.Equal(TriggerEventStatus.Queued, e.Value.Status));
