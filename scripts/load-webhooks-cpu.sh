@@ -58,4 +58,6 @@ for run in $(seq 1 "$runs"); do
   { sed 's/^/0 /' <<<"$threads0"; sed 's/^/1 /' <<<"$threads1"; } | awk -v r="$requests" -v hz="$(getconf CLK_TCK)" \
     '$3 != "" { if ($1 == 0) a[$2] += $3; else b[$2] += $3 } END { printf "  per thread (us/request):"; for (k in b) if (b[k] > a[k]) printf "  %s %.1f", k, (b[k] - a[k]) / hz * 1e6 / r; printf "\n" }'
   kill "$pid" 2>/dev/null || true
+  # A stopped host fills SQLite with what it holds before it exits: the next run starts after that, not beside it.
+  wait "$pid" 2>/dev/null || true
 done

@@ -48,12 +48,13 @@ public sealed class TimerScheduler(IDocumentStore store, IEventBus bus, TimeProv
         var republished = 0;
         foreach (var tenant in tenants.Distinct())
         {
-            var queued = await store.For(tenant).ListAsync<TriggerEvent>(cancellationToken, new FieldEquals("status", "queued")).ConfigureAwait(false);
-            foreach (var e in queued.Where(e => now - e.Value.RecordedAt >= (minimumAge ?? QueuedTooLong)))
+            await ForEachQueuedAsync(tenant, async e =>
             {
-                await bus.NotifyAsync(new TriggerEventReceived(tenant, e.Value.Id, e.Value.TriggerId), cancellationToken).ConfigureAwait(false);
+                if (now - e.RecordedAt < (minimumAge ?? QueuedTooLong)) return true;
+                await bus.NotifyAsync(new TriggerEventReceived(tenant, e.Id, e.TriggerId), cancellationToken).ConfigureAwait(false);
                 republished++;
-            }
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
         }
         if (republished > 0) logger.LogWarning("Republished {Count} events that stayed queued", republished);
         return republished;
@@ -73,24 +74,39 @@ public sealed class TimerScheduler(IDocumentStore store, IEventBus bus, TimeProv
     /// </summary>
     public async Task<bool> RepublishQueuedAsync(Func<bool> hasRoom, CancellationToken cancellationToken = default)
     {
-        const int PageSize = 500;
         var entries = await store.For(TenantId.Platform).ListAsync<TriggerDirectoryEntry>(cancellationToken).ConfigureAwait(false);
         foreach (var tenant in entries.Select(e => e.Value.Owner).Distinct())
         {
-            string? continuation = null;
-            do
+            var complete = await ForEachQueuedAsync(tenant, async e =>
             {
-                var (page, next) = await store.For(tenant).PageAsync<TriggerEvent>(new DocumentPageRequest(PageSize, continuation), cancellationToken,
-                    new FieldEquals("status", "queued")).ConfigureAwait(false);
-                foreach (var e in page)
-                {
-                    if (!hasRoom()) return false;
-                    await bus.NotifyAsync(new TriggerEventReceived(tenant, e.Value.Id, e.Value.TriggerId), cancellationToken).ConfigureAwait(false);
-                }
-                continuation = next;
-            }
-            while (continuation is not null);
+                if (!hasRoom()) return false;
+                await bus.NotifyAsync(new TriggerEventReceived(tenant, e.Id, e.TriggerId), cancellationToken).ConfigureAwait(false);
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
+            if (!complete) return false;
         }
+        return true;
+    }
+
+    /// <summary>
+    /// The tenant's queued events, oldest first, a page at a time (a backlog of any size costs one page of memory), until
+    /// <paramref name="visit"/> returns false; returns whether it saw them all.
+    /// </summary>
+    private async Task<bool> ForEachQueuedAsync(TenantId tenant, Func<TriggerEvent, Task<bool>> visit, CancellationToken cancellationToken)
+    {
+        const int PageSize = 500;
+        string? continuation = null;
+        do
+        {
+            var (page, next) = await store.For(tenant).PageAsync<TriggerEvent>(new DocumentPageRequest(PageSize, continuation), cancellationToken,
+                new FieldEquals("status", "queued")).ConfigureAwait(false);
+            foreach (var e in page)
+            {
+                if (!await visit(e.Value).ConfigureAwait(false)) return false;
+            }
+            continuation = next;
+        }
+        while (continuation is not null);
         return true;
     }
 
