@@ -46,13 +46,19 @@ public sealed class QueuedSweepTests : IDisposable
         return ids;
     }
 
+    private (FileDocumentStore Store, RecordingBus Bus, TimerScheduler Scheduler) Create()
+    {
+        var store = new FileDocumentStore(directory);
+        var bus = new RecordingBus();
+        return (store, bus, new TimerScheduler(store, bus, TimeProvider.System, NullLogger<TimerScheduler>.Instance));
+    }
+
     [Fact]
     public async Task TheSweep_PagesThroughABacklogLargerThanAPage_AndOffersEachQueuedEventOnce()
     {
-        using var store = new FileDocumentStore(directory);
+        var (store, bus, scheduler) = Create();
+        using var _ = store;
         var queued = await SeedAsync(store, queued: 1100, started: 550);
-        var bus = new RecordingBus();
-        var scheduler = new TimerScheduler(store, bus, TimeProvider.System, NullLogger<TimerScheduler>.Instance);
 
         var republished = await scheduler.SweepQueuedAsync([Acme, Acme], Start.AddHours(1), CancellationToken.None);
 
@@ -63,10 +69,9 @@ public sealed class QueuedSweepTests : IDisposable
     [Fact]
     public async Task TheRefill_OffersTheOldestFirst_AndStopsWhenTheBusHasNoRoom()
     {
-        using var store = new FileDocumentStore(directory);
+        var (store, bus, scheduler) = Create();
+        using var _ = store;
         var queued = await SeedAsync(store, queued: 1100, started: 0);
-        var bus = new RecordingBus();
-        var scheduler = new TimerScheduler(store, bus, TimeProvider.System, NullLogger<TimerScheduler>.Instance);
 
         var complete = await scheduler.RepublishQueuedAsync(() => bus.Notified.Count < 700);
 
