@@ -115,6 +115,38 @@ public sealed class LocalEventBusTests : IDisposable
         store.Dispose();
     }
 
+    [Fact]
+    public async Task ARefillThatFails_IsTriedAgainAfterAPause_AndThenDeliversTheRest()
+    {
+        var store = new FileDocumentStore(directory);
+        var queued = new ConcurrentDictionary<string, TriggerEventReceived>(Enumerable.Range(0, 12).Select(Message).ToDictionary(m => m.EventId));
+        var bus = new LocalEventBus(store, [new BusSubscription<TriggerEventReceived>((m, _) =>
+        {
+            queued.TryRemove(m.EventId, out var _);
+            return Task.CompletedTask;
+        })], TimeProvider.System, NullLogger<LocalEventBus>.Instance, new LocalEventBusOptions { MaxHeldNotifications = 4, Consumers = 1 });
+        var attempts = 0;
+        bus.OnOverflowDrained(async (hasRoom, ct) =>
+        {
+            if (Interlocked.Increment(ref attempts) == 1) throw new IOException("store unavailable");
+            foreach (var m in queued.Values.OrderBy(m => m.EventId, StringComparer.Ordinal))
+            {
+                if (!hasRoom()) return false;
+                await bus.NotifyAsync(m, ct);
+            }
+            return true;
+        });
+        foreach (var m in queued.Values.ToList()) await bus.NotifyAsync(m);
+        await bus.StartAsync(CancellationToken.None);
+
+        await bus.DrainAsync(TimeSpan.FromSeconds(30));
+        await bus.StopAsync(CancellationToken.None);
+
+        Assert.Empty(queued);
+        Assert.True(attempts >= 2, $"{attempts} refill attempts");
+        store.Dispose();
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         var current = Volatile.Read(ref target);
