@@ -27,8 +27,8 @@ public sealed class LocalEventBus(
     LocalEventBusOptions? options = null) : IEventBus, IHostedService, IAsyncDisposable
 {
     public const int MaxAttempts = 5;
-    private readonly int consumers = (options ?? new LocalEventBusOptions()).Consumers;
-    private readonly int maxHeld = Math.Max(1, (options ?? new LocalEventBusOptions()).MaxHeldNotifications);
+    private readonly int consumers = (options ??= new LocalEventBusOptions()).Consumers;
+    private readonly int maxHeld = Math.Max(1, options.MaxHeldNotifications);
 
     private readonly Channel<string> ready = Channel.CreateUnbounded<string>();
     private readonly ConcurrentDictionary<string, byte> inFlight = new();
@@ -213,7 +213,8 @@ public sealed class LocalEventBus(
                 {
                     // Published again while its previous delivery is still finishing (a sweep or a refill found it still
                     // queued): looked at again shortly, so it is neither lost nor left held.
-                    _ = LookAgainAsync(id, cancellationToken);
+                    // A scheduling pause, not domain time: on the real clock, so a test's manual clock cannot hold it back.
+                    _ = RetryLaterAsync(id, TimeSpan.FromMilliseconds(20), cancellationToken, TimeProvider.System);
                     continue;
                 }
                 try
@@ -325,24 +326,11 @@ public sealed class LocalEventBus(
         _ = RetryLaterAsync(id, TimeSpan.FromMilliseconds(100 * Math.Pow(4, attempts - 1)), cancellationToken);
     }
 
-    // A scheduling pause, not domain time: on the real clock, so a test's manual clock cannot hold a message back.
-    private async Task LookAgainAsync(string id, CancellationToken cancellationToken)
+    private async Task RetryLaterAsync(string id, TimeSpan delay, CancellationToken cancellationToken, TimeProvider? clock = null)
     {
         try
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
-            ready.Writer.TryWrite(id);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    private async Task RetryLaterAsync(string id, TimeSpan delay, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(delay, clock ?? time, cancellationToken).ConfigureAwait(false);
             ready.Writer.TryWrite(id);
         }
         catch (OperationCanceledException)

@@ -299,26 +299,14 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
         var path = Path.Combine(directory, "ahead.db");
         var keywords = SqliteKnowledgeIndex.KeywordsPath(path);
         var tenant = new TenantId("ten_ahead");
-        var index = new SqliteKnowledgeIndex(path);
-        await index.ReplaceDocumentAsync(IndexScope.Of(tenant, "kb_1"), "doc_1", [await ChunkAsync("doc_1", 0, "Lighthouse keepers log the weather.")]);
-        await index.ReplaceDocumentAsync(IndexScope.Of(tenant, "kb_2"), "doc_2", [await ChunkAsync("doc_2", 0, "Lighthouse lamps turn all night.")]);
-        await index.DisposeAsync();
-        var generation = Scalar(path, "SELECT generation FROM keyword_sync");
+        var generation = await SeedTwoKnowledgeBasesAsync(path, tenant, "Lighthouse keepers log the weather.", "Lighthouse lamps turn all night.");
         Assert.Equal(generation, Scalar(keywords, "SELECT generation FROM keyword_sync"));
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={keywords}"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = """
-                DELETE FROM keywords_1;
-                INSERT INTO keywords_1 (rowid, content, headings) VALUES (999, 'lighthouse phantom words', '');
-                DELETE FROM keywords_2;
-                UPDATE keyword_sync SET generation = generation + 1, tables = '1';
-                """;
-            command.ExecuteNonQuery();
-        }
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        ExecuteClosed(keywords, """
+            DELETE FROM keywords_1;
+            INSERT INTO keywords_1 (rowid, content, headings) VALUES (999, 'lighthouse phantom words', '');
+            DELETE FROM keywords_2;
+            UPDATE keyword_sync SET generation = generation + 1, tables = '1';
+            """);
 
         var reopened = new SqliteKnowledgeIndex(path);
         var hits = await reopened.SearchAsync(new IndexSearch(IndexScope.Of(tenant, "kb_1"), "lighthouse weather", null, 5, SearchMode.Keyword));
@@ -371,20 +359,8 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
         var path = Path.Combine(directory, "behind.db");
         var keywords = SqliteKnowledgeIndex.KeywordsPath(path);
         var tenant = new TenantId("ten_behind");
-        var index = new SqliteKnowledgeIndex(path);
-        await index.ReplaceDocumentAsync(IndexScope.Of(tenant, "kb_1"), "doc_1", [await ChunkAsync("doc_1", 0, "Orchards bloom in spring.")]);
-        await index.ReplaceDocumentAsync(IndexScope.Of(tenant, "kb_2"), "doc_2", [await ChunkAsync("doc_2", 0, "Orchards need pruning in winter.")]);
-        await index.DisposeAsync();
-        var generation = Scalar(path, "SELECT generation FROM keyword_sync");
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={keywords}"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "DELETE FROM keywords_2; UPDATE keyword_sync SET generation = generation - 1, tables = '1';";
-            command.ExecuteNonQuery();
-        }
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var generation = await SeedTwoKnowledgeBasesAsync(path, tenant, "Orchards bloom in spring.", "Orchards need pruning in winter.");
+        ExecuteClosed(keywords, "DELETE FROM keywords_2; UPDATE keyword_sync SET generation = generation - 1, tables = '1';");
 
         var reopened = new SqliteKnowledgeIndex(path);
 
@@ -482,6 +458,31 @@ public sealed class SqliteKnowledgeIndexContractTests : KnowledgeIndexContract, 
         // A write here adds about 70 KB of pages to the logs; without the restart the largest log reached about 4 MB.
         Assert.InRange(largest, 1, limit + 256 * 1024);
         Assert.Equal(60L * 8, Scalar(path, "SELECT count(*) FROM chunks"));
+    }
+
+    /// <summary>An index with doc_1 in kb_1 and doc_2 in kb_2 of <paramref name="tenant"/>, closed; returns its keyword generation.</summary>
+    private static async Task<long> SeedTwoKnowledgeBasesAsync(string path, TenantId tenant, string first, string second)
+    {
+        await using (var index = new SqliteKnowledgeIndex(path))
+        {
+            await index.ReplaceDocumentAsync(IndexScope.Of(tenant, "kb_1"), "doc_1", [await ChunkAsync("doc_1", 0, first)]);
+            await index.ReplaceDocumentAsync(IndexScope.Of(tenant, "kb_2"), "doc_2", [await ChunkAsync("doc_2", 0, second)]);
+        }
+        return Scalar(path, "SELECT generation FROM keyword_sync");
+    }
+
+    /// <summary>Runs SQL on a file no index has open (a crash's leftovers, made by hand), with no pooled connection before or after.</summary>
+    private static void ExecuteClosed(string path, string sql)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.ExecuteNonQuery();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 
     private static long Scalar(string path, string sql)
