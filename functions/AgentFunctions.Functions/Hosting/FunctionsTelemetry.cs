@@ -19,8 +19,9 @@ public static class FunctionsTelemetry
 
     public static IServiceCollection AddFunctionsTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
-        var telemetry = services.AddPlatformTelemetry(configuration, "agentfunctions").UseFunctionsWorkerDefaults();
-        if (configuration[ConnectionStringSetting] is { Length: > 0 } connectionString)
+        var connectionString = configuration[ConnectionStringSetting];
+        var telemetry = services.AddPlatformTelemetry(configuration, "agentfunctions", tracesExported: !string.IsNullOrEmpty(connectionString)).UseFunctionsWorkerDefaults();
+        if (!string.IsNullOrEmpty(connectionString))
         {
             var clientId = configuration["AZURE_CLIENT_ID"];
             telemetry.UseAzureMonitorExporter(options =>

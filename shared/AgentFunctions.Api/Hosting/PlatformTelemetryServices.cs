@@ -21,17 +21,30 @@ public static class PlatformTelemetryServices
 {
     public const string OtlpEndpointSetting = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    /// <summary>The SDK's standard sampler switch (<c>always_on</c>, <c>parentbased_traceidratio</c>...).</summary>
+    public const string SamplerSetting = "OTEL_TRACES_SAMPLER";
+
     /// <summary>Meters the platform exports besides its own (ASP.NET Core's request duration by route, Kestrel's connections).</summary>
     public static readonly string[] FrameworkMeters = ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel"];
 
-    public static IOpenTelemetryBuilder AddPlatformTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
+    /// <param name="tracesExported">
+    /// Whether the host sends spans somewhere besides OTLP (the Functions app to Application Insights). With no exporter
+    /// at all, spans are not sampled: nothing would read them, and recording them cost about 4 us of CPU per webhook
+    /// delivery (measured with scripts/load-webhooks-cpu.sh). The SDK's own OTEL_TRACES_SAMPLER still decides when set.
+    /// </param>
+    public static IOpenTelemetryBuilder AddPlatformTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName, bool tracesExported = false)
     {
+        var sampled = tracesExported || !string.IsNullOrWhiteSpace(configuration[OtlpEndpointSetting]) || !string.IsNullOrWhiteSpace(configuration[SamplerSetting]);
         var builder = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
             // The API request span, named by its route ("POST api/v1/hooks/{triggerId}"), continuing the caller's traceparent.
             // Scrapes of /metrics are not traced.
-            .WithTracing(tracing => tracing.AddSource(PlatformTelemetry.Name)
-                .AddAspNetCoreInstrumentation(options => options.Filter = http => !http.Request.Path.StartsWithSegments("/metrics")))
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(PlatformTelemetry.Name)
+                    .AddAspNetCoreInstrumentation(options => options.Filter = http => !http.Request.Path.StartsWithSegments("/metrics"));
+                if (!sampled) tracing.SetSampler(new AlwaysOffSampler());
+            })
             .WithMetrics(metrics => metrics.AddMeter(PlatformTelemetry.Name).AddMeter(FrameworkMeters))
             .WithLogging(logging => { }, options =>
             {

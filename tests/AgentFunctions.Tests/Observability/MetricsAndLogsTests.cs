@@ -2,9 +2,12 @@ using System.Net;
 using AgentFunctions.Api.Hosting;
 using AgentFunctions.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
 
 namespace AgentFunctions.Tests.Observability;
 
@@ -60,6 +63,35 @@ public sealed class MetricsAndLogsTests(PlatformFactory factory) : IClassFixture
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("lost-1", response.Headers.GetValues(RequestCorrelation.ResponseHeader).Single());
+    }
+
+    /// <summary>Spans are recorded only when something exports them: an OTLP endpoint, the host's own exporter, or a sampler asked for.</summary>
+    [Theory]
+    [InlineData(null, false, false)]
+    [InlineData(null, true, true)]
+    [InlineData(PlatformTelemetryServices.SamplerSetting, false, true)]
+    public void Traces_AreSampled_OnlyWhenExported(string? setting, bool hostExports, bool recorded)
+    {
+        // A source of this test's own: listeners other tests add to the platform's source cannot record its span.
+        using var source = new System.Diagnostics.ActivitySource("AgentFunctions.Tests.Sampling." + Guid.NewGuid().ToString("N"));
+        var exported = new List<System.Diagnostics.Activity>();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(setting is null ? [] : [new KeyValuePair<string, string?>(setting, "always_on")])
+            .Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddPlatformTelemetry(configuration, "sampling-test", tracesExported: hostExports)
+            .WithTracing(tracing => tracing.AddSource(source.Name).AddInMemoryExporter(exported));
+        using var provider = services.BuildServiceProvider();
+        var tracer = provider.GetRequiredService<TracerProvider>();
+
+        using (var span = source.StartActivity("probe"))
+        {
+            Assert.Equal(recorded, span?.Recorded ?? false);
+        }
+        tracer.ForceFlush();
+
+        Assert.Equal(recorded ? 1 : 0, exported.Count);
     }
 
     [Theory]

@@ -28,7 +28,7 @@ public sealed class WebhookTraceTests
         var logs = new SpanCollector<LogRecord>();
         await using var host = await TriggerTestHost.StartAsync(configure: services =>
         {
-            services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans));
+            services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans).SetSampler(new AlwaysOnSampler()));
             services.ConfigureOpenTelemetryLoggerProvider(logging => logging.AddInMemoryExporter(logs));
         });
         var agent = await (await host.Client.PostJsonAsync("/api/v1/agents", new
