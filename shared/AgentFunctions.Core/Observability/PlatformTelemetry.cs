@@ -75,10 +75,14 @@ public static class PlatformTelemetry
     /// <summary>The current trace context and request id, to travel with work that leaves this flow; null when nothing is traced.</summary>
     public static TraceContext? Capture() => CurrentTraceParent() is { } traceParent ? new TraceContext(traceParent, CurrentRequestId()) : null;
 
-    /// <summary>A span whose parent is a carried context (none: a new trace), with the carried request id as its baggage.</summary>
+    /// <summary>
+    /// A span whose parent is a carried context (none: a new trace), with the carried request id as its baggage. The
+    /// carried parent is remote (it came with a message or an orchestration input): a sampler that records nothing still
+    /// propagates a remote parent's context, so the request id reaches the logs when no span is exported.
+    /// </summary>
     private static Activity? StartFrom(string name, ActivityKind kind, TraceContext? carried)
     {
-        ActivityContext.TryParse(carried?.TraceParent, null, out var parent);
+        ActivityContext.TryParse(carried?.TraceParent, null, isRemote: true, out var parent);
         var activity = Source.StartActivity(name, kind, parent);
         if (activity is not null && carried?.RequestId is { } requestId) activity.SetBaggage(RequestIdBaggage, requestId);
         return activity;

@@ -96,6 +96,43 @@ public sealed class WebhookTraceTests
         Assert.Equal(agentId, Scope(dispatched, "agent_id"));
     }
 
+    /// <summary>
+    /// The hosts' default with no exporter: no span is recorded, yet the request id still travels from the webhook across
+    /// the bus into the run's logs (the carried trace context is remote, so it propagates unsampled).
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task SignedWebhook_NothingExported_LogsAfterTheBusKeepTheRequestId(bool senderTraced)
+    {
+        var logs = new SpanCollector<LogRecord>();
+        await using var host = await TriggerTestHost.StartAsync(configure: services =>
+            services.ConfigureOpenTelemetryLoggerProvider(logging => logging.AddInMemoryExporter(logs)));
+        var agent = await (await host.Client.PostJsonAsync("/api/v1/agents", new
+        {
+            name = "Untraced handler",
+            scope = "team",
+            model = "offline",
+            system_prompt = $"/call {FakeToolCatalog.Clock}\n/answer handled",
+            tools = new[] { FakeToolCatalog.Clock },
+        })).ExpectAsync(HttpStatusCode.Created);
+        var trigger = await host.CreateTriggerAsync(new { system = "webhook" }, agent["id"]!.GetValue<string>());
+        var triggerId = trigger["id"]!.GetValue<string>();
+
+        using var request = TriggerTestHost.Signed(triggerId, trigger["signing_secret"]!.GetValue<string>(), """{"order":"o-8"}""");
+        if (senderTraced) request.Headers.Add("traceparent", $"00-{ActivityTraceId.CreateRandom()}-{ActivitySpanId.CreateRandom()}-01");
+        request.Headers.Add("X-Correlation-Id", "sender-req-43");
+        var accepted = await (await host.Factory.CreateClient().SendAsync(request)).ExpectAsync(HttpStatusCode.Accepted);
+        var eventId = accepted["event_id"]!.GetValue<string>();
+        await host.DrainAsync();
+        var run = await WaitForRunAsync(host, eventId);
+
+        var dispatched = await WaitForLogAsync(logs, r => Scope(r, "event_id") == eventId && (r.FormattedMessage ?? "").Contains("started run", StringComparison.Ordinal));
+        Assert.Equal("sender-req-43", Scope(dispatched, "request_id"));
+        var finished = await WaitForLogAsync(logs, r => Scope(r, "run_id") == run.Id && (r.FormattedMessage ?? "").Contains("finished", StringComparison.Ordinal));
+        Assert.Equal("sender-req-43", Scope(finished, "request_id"));
+    }
+
     [Fact]
     public async Task DurableActivities_RealEngine_CarryTheRunsTraceContext()
     {
