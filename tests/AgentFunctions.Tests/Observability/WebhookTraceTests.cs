@@ -31,16 +31,7 @@ public sealed class WebhookTraceTests
             services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans).SetSampler(new AlwaysOnSampler()));
             services.ConfigureOpenTelemetryLoggerProvider(logging => logging.AddInMemoryExporter(logs));
         });
-        var agent = await (await host.Client.PostJsonAsync("/api/v1/agents", new
-        {
-            name = "Traced handler",
-            scope = "team",
-            model = "offline",
-            system_prompt = $"/call {FakeToolCatalog.Clock}\n/answer handled",
-            tools = new[] { FakeToolCatalog.Clock },
-        })).ExpectAsync(HttpStatusCode.Created);
-        var agentId = agent["id"]!.GetValue<string>();
-        var trigger = await host.CreateTriggerAsync(new { system = "webhook" }, agentId);
+        var (agentId, trigger) = await ClockAgentWithWebhookAsync(host, "Traced handler");
         var triggerId = trigger["id"]!.GetValue<string>();
 
         // The sender is traced already, and names its own correlation id.
@@ -108,15 +99,7 @@ public sealed class WebhookTraceTests
         var logs = new SpanCollector<LogRecord>();
         await using var host = await TriggerTestHost.StartAsync(configure: services =>
             services.ConfigureOpenTelemetryLoggerProvider(logging => logging.AddInMemoryExporter(logs)));
-        var agent = await (await host.Client.PostJsonAsync("/api/v1/agents", new
-        {
-            name = "Untraced handler",
-            scope = "team",
-            model = "offline",
-            system_prompt = $"/call {FakeToolCatalog.Clock}\n/answer handled",
-            tools = new[] { FakeToolCatalog.Clock },
-        })).ExpectAsync(HttpStatusCode.Created);
-        var trigger = await host.CreateTriggerAsync(new { system = "webhook" }, agent["id"]!.GetValue<string>());
+        var (_, trigger) = await ClockAgentWithWebhookAsync(host, "Untraced handler");
         var triggerId = trigger["id"]!.GetValue<string>();
 
         using var request = TriggerTestHost.Signed(triggerId, trigger["signing_secret"]!.GetValue<string>(), """{"order":"o-8"}""");
@@ -180,6 +163,21 @@ public sealed class WebhookTraceTests
             }
         }, (object?)null);
         return found;
+    }
+
+    /// <summary>An agent that calls the clock tool once and answers, with a webhook trigger (its create answer).</summary>
+    private static async Task<(string AgentId, System.Text.Json.Nodes.JsonNode Trigger)> ClockAgentWithWebhookAsync(TriggerTestHost host, string name)
+    {
+        var agent = await (await host.Client.PostJsonAsync("/api/v1/agents", new
+        {
+            name,
+            scope = "team",
+            model = "offline",
+            system_prompt = $"/call {FakeToolCatalog.Clock}\n/answer handled",
+            tools = new[] { FakeToolCatalog.Clock },
+        })).ExpectAsync(HttpStatusCode.Created);
+        var agentId = agent["id"]!.GetValue<string>();
+        return (agentId, await host.CreateTriggerAsync(new { system = "webhook" }, agentId));
     }
 
     private static async Task<Run> WaitForRunAsync(TriggerTestHost host, string eventId)
