@@ -77,13 +77,18 @@ public static class PlatformTelemetry
 
     /// <summary>
     /// A span whose parent is a carried context (none: a new trace), with the carried request id as its baggage. The
-    /// carried parent is remote (it came with a message or an orchestration input): a sampler that records nothing still
-    /// propagates a remote parent's context, so the request id reaches the logs when no span is exported.
+    /// parent is offered as local first, so a sampler that follows its parent's decision keeps the whole trace together
+    /// (Azure Monitor's rate-limited sampler decides afresh for a remote one); when that gives no span (spans are not
+    /// sampled at all), as remote, which such a sampler still propagates: the request id reaches the logs either way.
     /// </summary>
     private static Activity? StartFrom(string name, ActivityKind kind, TraceContext? carried)
     {
-        ActivityContext.TryParse(carried?.TraceParent, null, isRemote: true, out var parent);
+        ActivityContext.TryParse(carried?.TraceParent, null, out var parent);
         var activity = Source.StartActivity(name, kind, parent);
+        if (activity is null && parent != default)
+        {
+            activity = Source.StartActivity(name, kind, new ActivityContext(parent.TraceId, parent.SpanId, parent.TraceFlags, parent.TraceState, isRemote: true));
+        }
         if (activity is not null && carried?.RequestId is { } requestId) activity.SetBaggage(RequestIdBaggage, requestId);
         return activity;
     }
@@ -156,7 +161,8 @@ public static class PlatformTelemetry
             Activity.Current = null;
             return StartFrom(name, kind, run);
         }
-        var activity = Source.StartActivity(name, kind);
+        // Unsampled under the host's span: from the run's carried context instead, which keeps its request id.
+        var activity = Source.StartActivity(name, kind) ?? (run is null ? null : StartFrom(name, kind, run));
         if (activity is not null && run?.RequestId is { } requestId && activity.GetBaggageItem(RequestIdBaggage) is null)
         {
             activity.SetBaggage(RequestIdBaggage, requestId);

@@ -58,8 +58,10 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
         // of them back to the file: checkpointing once the log holds 16,384 pages (64 MB) rather than SQLite's 1,000
         // copies each page once for several fills (writer thread 25.5 - 26.7 -> 20.8 - 22.2 us per delivery, measured
         // with scripts/load-webhooks-cpu.sh; a larger page cache made it slower, 29.7 - 34.4 us with 256 MB).
-        // The log file keeps its largest size between checkpoints unless limited: back to 64 MB after each one.
-        LocalSqlite.Execute(writer, "PRAGMA wal_autocheckpoint = 16384; PRAGMA journal_size_limit = 67108864;");
+        // Unless limited, the log file keeps its largest size (a checkpoint held back by a long read can grow it): cut
+        // back to 72 MB, just above one checkpoint's worth, when the log next starts over.
+        LocalSqlite.Execute(writer, "PRAGMA wal_autocheckpoint = 16384;");
+        LocalSqlite.Execute(writer, "PRAGMA journal_size_limit = 75497472;");
         LocalSqlite.Execute(writer, """
             PRAGMA journal_mode = WAL;
             CREATE TABLE IF NOT EXISTS documents (

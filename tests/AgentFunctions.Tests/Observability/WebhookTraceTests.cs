@@ -98,7 +98,11 @@ public sealed class WebhookTraceTests
     {
         var logs = new SpanCollector<LogRecord>();
         await using var host = await TriggerTestHost.StartAsync(configure: services =>
-            services.ConfigureOpenTelemetryLoggerProvider(logging => logging.AddInMemoryExporter(logs)));
+        {
+            // What the hosts set when nothing exports spans, whatever this machine's OTEL_* settings say.
+            services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.SetSampler(new AlwaysOffSampler()));
+            services.ConfigureOpenTelemetryLoggerProvider(logging => logging.AddInMemoryExporter(logs));
+        });
         var (_, trigger) = await ClockAgentWithWebhookAsync(host, "Untraced handler");
         var triggerId = trigger["id"]!.GetValue<string>();
 
@@ -114,6 +118,9 @@ public sealed class WebhookTraceTests
         Assert.Equal("sender-req-43", Scope(dispatched, "request_id"));
         var finished = await WaitForLogAsync(logs, r => Scope(r, "run_id") == run.Id && (r.FormattedMessage ?? "").Contains("finished", StringComparison.Ordinal));
         Assert.Equal("sender-req-43", Scope(finished, "request_id"));
+        // The tool call's line, written under the run's carried context.
+        var tool = await WaitForLogAsync(logs, r => (r.FormattedMessage ?? "").Contains($"succeeded for run {run.Id}", StringComparison.Ordinal));
+        Assert.Equal("sender-req-43", Scope(tool, "request_id"));
     }
 
     [Fact]
