@@ -76,10 +76,9 @@ public static class PlatformTelemetry
     public static TraceContext? Capture() => CurrentTraceParent() is { } traceParent ? new TraceContext(traceParent, CurrentRequestId()) : null;
 
     /// <summary>
-    /// A span whose parent is a carried context (none: a new trace), with the carried request id as its baggage. The
-    /// parent is offered as local first, so a sampler that follows its parent's decision keeps the whole trace together
-    /// (Azure Monitor's rate-limited sampler decides afresh for a remote one); when that gives no span (spans are not
-    /// sampled at all), as remote, which such a sampler still propagates: the request id reaches the logs either way.
+    /// A span whose parent is a carried context (none: a new trace), with the carried request id as its baggage. When the
+    /// sampler records nothing for it (spans not exported at all, or a parent it did not sample), a bare activity of no
+    /// source stands in: no sampler or exporter sees it, yet it carries the trace context and the request id to the logs.
     /// </summary>
     private static Activity? StartFrom(string name, ActivityKind kind, TraceContext? carried)
     {
@@ -87,7 +86,7 @@ public static class PlatformTelemetry
         var activity = Source.StartActivity(name, kind, parent);
         if (activity is null && parent != default)
         {
-            activity = Source.StartActivity(name, kind, new ActivityContext(parent.TraceId, parent.SpanId, parent.TraceFlags, parent.TraceState, isRemote: true));
+            activity = new Activity(name).SetParentId(parent.TraceId, parent.SpanId, parent.TraceFlags).Start();
         }
         if (activity is not null && carried?.RequestId is { } requestId) activity.SetBaggage(RequestIdBaggage, requestId);
         return activity;
