@@ -8,11 +8,15 @@ namespace AgentFunctions.Observability;
 /// </summary>
 public static class LogScopes
 {
+    /// <param name="requestId">
+    /// The request id the work carries (a run's, from its orchestration input): it wins over the ambient trace's, which
+    /// inside a run may be a host's own span, or none after a restart resumed the run.
+    /// </param>
     public static IDisposable? BeginPlatformScope(this ILogger logger, string? tenantId = null, string? agentId = null, string? sessionId = null,
-        string? runId = null, string? triggerId = null, string? eventId = null)
+        string? runId = null, string? triggerId = null, string? eventId = null, string? requestId = null)
     {
         var scope = new PlatformLogScope();
-        if (PlatformTelemetry.CurrentRequestId() is { } requestId) scope.Add(new("request_id", requestId));
+        if ((requestId ?? PlatformTelemetry.CurrentRequestId()) is { } request) scope.Add(new("request_id", request));
         if (tenantId is not null) scope.Add(new("tenant_id", tenantId));
         if (agentId is not null) scope.Add(new("agent_id", agentId));
         if (sessionId is not null) scope.Add(new("session_id", sessionId));

@@ -1,5 +1,6 @@
 using System.Net;
 using AgentFunctions.Api.Hosting;
+using AgentFunctions.Observability;
 using AgentFunctions.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
@@ -92,6 +93,46 @@ public sealed class MetricsAndLogsTests(PlatformFactory factory) : IClassFixture
         tracer.ForceFlush();
 
         Assert.Equal(recorded ? 1 : 0, exported.Count);
+    }
+
+    /// <summary>A run's carried request id names its log lines, with no ambient trace (a resumed run) or a host's own span around it.</summary>
+    [Fact]
+    public void PlatformScope_CarriedRequestId_WinsOverTheAmbientTrace()
+    {
+        var scopes = new List<PlatformLogScope>();
+        var logger = new ScopeRecorder(scopes);
+        var previous = System.Diagnostics.Activity.Current;
+        try
+        {
+            System.Diagnostics.Activity.Current = null;
+            using (logger.BeginPlatformScope(runId: "run_1", requestId: "sender-1")) { }
+            using (logger.BeginPlatformScope(runId: "run_1")) { }
+            using var host = new System.Diagnostics.Activity("host span").Start();
+            host.SetBaggage(PlatformTelemetry.RequestIdBaggage, "ambient-2");
+            using (logger.BeginPlatformScope(runId: "run_1", requestId: "sender-1")) { }
+            using (logger.BeginPlatformScope(runId: "run_1")) { }
+        }
+        finally
+        {
+            System.Diagnostics.Activity.Current = previous;
+        }
+
+        Assert.Equal(new string?[] { "sender-1", null, "sender-1", "ambient-2" }, scopes.Select(s => s.FirstOrDefault(p => p.Key == "request_id").Value as string));
+    }
+
+    private sealed class ScopeRecorder(List<PlatformLogScope> scopes) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull
+        {
+            scopes.Add((PlatformLogScope)(object)state);
+            return null;
+        }
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+        }
     }
 
     [Theory]

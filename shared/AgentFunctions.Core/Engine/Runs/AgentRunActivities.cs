@@ -129,7 +129,7 @@ public sealed class AgentRunActivities(
         var messages = known ?? await transcript.ReadAsync(input.Tenant, input.RunId, input.Index, cancellationToken).ConfigureAwait(false);
         if (usage is not null) await usage.BeforeModelCallAsync(input, cancellationToken).ConfigureAwait(false);
         using var span = PlatformTelemetry.StartModelCall(input.Model, input.RunId, input.Trace);
-        using var scope = logger.BeginPlatformScope(tenantId: input.Tenant.Value, runId: input.RunId);
+        using var scope = logger.BeginPlatformScope(tenantId: input.Tenant.Value, runId: input.RunId, requestId: input.Trace?.RequestId);
         var started = time.GetTimestamp();
         ChatCompletion completion;
         try
@@ -161,7 +161,7 @@ public sealed class AgentRunActivities(
     {
         var invocation = input.Invocation;
         using var span = PlatformTelemetry.StartToolCall(invocation.ToolName, invocation.CallId, invocation.RunId, invocation.Trace);
-        using var scope = logger.BeginPlatformScope(tenantId: invocation.Tenant.Value, agentId: invocation.AgentId, runId: invocation.RunId);
+        using var scope = logger.BeginPlatformScope(tenantId: invocation.Tenant.Value, agentId: invocation.AgentId, runId: invocation.RunId, requestId: invocation.Trace?.RequestId);
         ToolResult result;
         try
         {
@@ -259,7 +259,8 @@ public sealed class AgentRunActivities(
 
         await documents.CommitAsync(writes, cancellationToken).ConfigureAwait(false);
         PlatformTelemetry.RunEnded(completion.Status.ToString());
-        using var scope = logger.BeginPlatformScope(tenantId: completion.Tenant.Value, agentId: run.AgentId, sessionId: run.SessionId, runId: run.Id);
+        using var scope = logger.BeginPlatformScope(tenantId: completion.Tenant.Value, agentId: run.AgentId, sessionId: run.SessionId, runId: run.Id,
+            requestId: completion.Run.Trace?.RequestId);
         logger.LogInformation("Run {RunId} of agent {AgentId} finished with {Status}", run.Id, run.AgentId, completion.Status);
         await DropTranscriptAsync(completion.Tenant, run.Id, cancellationToken).ConfigureAwait(false);
         return true;
@@ -288,6 +289,7 @@ public sealed class AgentRunActivities(
         var run = (current?.Value ?? NewRun(input, 0, AgentScope.User, string.Empty, now)) with { Status = RunStatus.Failed, Reason = reason, EndedAt = now };
         await documents.UpsertAsync(run, cancellationToken).ConfigureAwait(false);
         PlatformTelemetry.RunEnded(RunStatus.Failed.ToString());
+        using var scope = logger.BeginPlatformScope(tenantId: input.Tenant.Value, agentId: input.AgentId, runId: input.RunId, requestId: input.Trace?.RequestId);
         logger.LogWarning("Run {RunId} failed outside its loop: {Reason}", input.RunId, reason);
     }
 
