@@ -42,11 +42,13 @@ run_count=$(( duration * 40000 ))
 count=$(( run_count + warmup * 40000 ))
 node scripts/load/sign-deliveries.js "$secret" "$count" "$data/deliveries.tsv"
 
+warm() { # url path: the same load, unmeasured, on the warm-up's own deliveries
+  [ "$warmup" -gt 0 ] || return 0
+  START=$run_count DELIVERIES="$data/deliveries.tsv" HOOK_PATH="$2" wrk -t$threads -c"$connections" -d"${warmup}s" -s scripts/load/replay.lua "$1" >/dev/null
+}
+
 run() { # name url path
   local out rps p50 p99 non2xx
-  if [ "$warmup" -gt 0 ]; then
-    START=$run_count DELIVERIES="$data/deliveries.tsv" HOOK_PATH="$3" wrk -t$threads -c"$connections" -d"${warmup}s" -s scripts/load/replay.lua "$2" >/dev/null
-  fi
   out=$(DELIVERIES="$data/deliveries.tsv" HOOK_PATH="$3" wrk -t$threads -c"$connections" -d"${duration}s" --latency -s scripts/load/replay.lua "$2")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
@@ -69,10 +71,11 @@ server_buckets() {
 }
 
 echo "wrk: $threads thread, $connections connections, ${duration}s, loopback, $(nproc) cores shared by client and servers"
+warm "http://127.0.0.1:7077" "/hook"
 run "Node-RED 4 (http in -> 202, nothing else)" "http://127.0.0.1:7077" "/hook" nr_rps
-START=$run_count DELIVERIES="$data/deliveries.tsv" HOOK_PATH="/api/v1/hooks/$trigger_id" wrk -t$threads -c"$connections" -d"${warmup}s" -s scripts/load/replay.lua http://127.0.0.1:7079 >/dev/null
+warm "http://127.0.0.1:7079" "/api/v1/hooks/$trigger_id"
 read -r n0 a0 b0 < <(server_buckets)
-warmup=0 run "POST /api/v1/hooks/{id} (signed, deduped, queued)" "http://127.0.0.1:7079" "/api/v1/hooks/$trigger_id" af_rps
+run "POST /api/v1/hooks/{id} (signed, deduped, queued)" "http://127.0.0.1:7079" "/api/v1/hooks/$trigger_id" af_rps
 read -r n1 a1 b1 < <(server_buckets)
 awk -v n="$((n1 - n0))" -v a="$((a1 - a0))" -v b="$((b1 - b0))" \
   'BEGIN { if (n > 0) printf "  the host'"'"'s own histogram: %d requests, %.2f %% under 5 ms, %.2f %% under 10 ms\n", n, 100 * a / n, 100 * b / n }'

@@ -69,7 +69,7 @@ public sealed class RetentionService(IDocumentStore store, IOrchestrationClient 
         if (policy.RunsDays is { } runsDays)
         {
             var cutoff = now.AddDays(-runsDays);
-            await foreach (var page in PagesAsync<Run>(documents, cancellationToken).ConfigureAwait(false))
+            await foreach (var page in documents.PagesAsync<Run>(PageSize, cancellationToken).ConfigureAwait(false))
             {
                 var expired = page.Where(r => r.Value.IsFinished && (r.Value.EndedAt ?? r.Value.CreatedAt) < cutoff).ToList();
                 if (expired.Count == 0) continue;
@@ -85,7 +85,7 @@ public sealed class RetentionService(IDocumentStore store, IOrchestrationClient 
         if (policy.ConversationsDays is { } conversationDays)
         {
             var cutoff = now.AddDays(-conversationDays);
-            await foreach (var page in PagesAsync<Session>(documents, cancellationToken).ConfigureAwait(false))
+            await foreach (var page in documents.PagesAsync<Session>(PageSize, cancellationToken).ConfigureAwait(false))
             {
                 foreach (var session in page.Where(s => s.Value.UpdatedAt < cutoff))
                 {
@@ -98,7 +98,7 @@ public sealed class RetentionService(IDocumentStore store, IOrchestrationClient 
         if (policy.EventsDays is { } eventDays)
         {
             var cutoff = now.AddDays(-eventDays);
-            await foreach (var page in PagesAsync<TriggerEvent>(documents, cancellationToken).ConfigureAwait(false))
+            await foreach (var page in documents.PagesAsync<TriggerEvent>(PageSize, cancellationToken).ConfigureAwait(false))
             {
                 foreach (var e in page.Where(e => e.Value.Status != TriggerEventStatus.Queued && e.Value.RecordedAt < cutoff))
                 {
@@ -115,20 +115,6 @@ public sealed class RetentionService(IDocumentStore store, IOrchestrationClient 
                 tenant.Value, runs, instances, sessions, messages, events);
         }
         return report;
-    }
-
-    private static async IAsyncEnumerable<IReadOnlyList<Versioned<T>>> PagesAsync<T>(ITenantDocuments documents,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-        where T : IDocument
-    {
-        string? continuation = null;
-        do
-        {
-            var (items, next) = await documents.PageAsync<T>(new DocumentPageRequest(PageSize, continuation), cancellationToken).ConfigureAwait(false);
-            yield return items;
-            continuation = next;
-        }
-        while (continuation is not null);
     }
 
     private static async Task<long> DeleteWhereAsync(ITenantDocuments documents, string kind, FieldEquals filter, CancellationToken cancellationToken)

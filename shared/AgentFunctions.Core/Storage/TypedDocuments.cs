@@ -33,6 +33,21 @@ public static class TypedDocuments
         return (stored.Items.Select(s => new Versioned<T>(Materialise<T>(s), s.ETag)).ToList(), stored.Continuation);
     }
 
+    /// <summary>Every page of a kind in id order, <paramref name="pageSize"/> at a time: a set of any size costs one page of memory.</summary>
+    public static async IAsyncEnumerable<IReadOnlyList<Versioned<T>>> PagesAsync<T>(this ITenantDocuments store, int pageSize,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default, params FieldEquals[] filter)
+        where T : IDocument
+    {
+        string? continuation = null;
+        do
+        {
+            var (items, next) = await store.PageAsync<T>(new DocumentPageRequest(pageSize, continuation), cancellationToken, filter).ConfigureAwait(false);
+            yield return items;
+            continuation = next;
+        }
+        while (continuation is not null);
+    }
+
     public static async Task<Versioned<T>> CreateAsync<T>(this ITenantDocuments store, T document, CancellationToken cancellationToken = default)
         where T : IDocument
     {

@@ -94,19 +94,13 @@ public sealed class TimerScheduler(IDocumentStore store, IEventBus bus, TimeProv
     /// </summary>
     private async Task<bool> ForEachQueuedAsync(TenantId tenant, Func<TriggerEvent, Task<bool>> visit, CancellationToken cancellationToken)
     {
-        const int PageSize = 500;
-        string? continuation = null;
-        do
+        await foreach (var page in store.For(tenant).PagesAsync<TriggerEvent>(500, cancellationToken, new FieldEquals("status", "queued")).ConfigureAwait(false))
         {
-            var (page, next) = await store.For(tenant).PageAsync<TriggerEvent>(new DocumentPageRequest(PageSize, continuation), cancellationToken,
-                new FieldEquals("status", "queued")).ConfigureAwait(false);
             foreach (var e in page)
             {
                 if (!await visit(e.Value).ConfigureAwait(false)) return false;
             }
-            continuation = next;
         }
-        while (continuation is not null);
         return true;
     }
 

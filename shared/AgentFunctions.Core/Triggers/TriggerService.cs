@@ -146,11 +146,9 @@ public sealed partial class TriggerService(
     private static async Task<int> DropQueuedEventsAsync(ITenantDocuments documents, string triggerId, CancellationToken cancellationToken)
     {
         var dropped = 0;
-        string? continuation = null;
-        do
+        await foreach (var page in documents.PagesAsync<TriggerEvent>(500, cancellationToken,
+            new FieldEquals("trigger_id", triggerId), new FieldEquals("status", "queued")).ConfigureAwait(false))
         {
-            var (page, next) = await documents.PageAsync<TriggerEvent>(new DocumentPageRequest(500, continuation), cancellationToken,
-                new FieldEquals("trigger_id", triggerId), new FieldEquals("status", "queued")).ConfigureAwait(false);
             foreach (var e in page)
             {
                 try
@@ -164,9 +162,7 @@ public sealed partial class TriggerService(
                     // The dispatcher got to it meanwhile.
                 }
             }
-            continuation = next;
         }
-        while (continuation is not null);
         return dropped;
     }
 
