@@ -28,8 +28,9 @@ public static class LocalAdapters
         services.AddSingleton(_ => new FileDocumentStore(Path.Combine(dataDirectory, "documents")));
         services.AddSingleton(_ => new SqliteDocumentStore(Path.Combine(dataDirectory, "documents", "append-heavy.db")));
         // In front of it, an fsynced append log: a delivery is durable once logged; SQLite is filled from the log after.
+        // The dedupe keys (ids that are hashes) wait and are filled in key order, many at a time.
         services.AddSingleton(sp => new AppendLogDocumentStore(Path.Combine(dataDirectory, "documents", "append-heavy-log"), sp.GetRequiredService<SqliteDocumentStore>(),
-            configuration.GetSection("AgentFunctions:Storage:AppendLog").Get<AppendLogDocumentStoreOptions>()));
+            (configuration.GetSection("AgentFunctions:Storage:AppendLog").Get<AppendLogDocumentStoreOptions>() ?? new()) with { DeferredKinds = [TriggerEventKey.Kind] }));
         // AgentFunctions:Storage:AppendHeavyInFileStore=true keeps them in the file store instead: faster intake, memory
         // growing with every event (the trade-off is measured in docs/triggers.md).
         services.AddSingleton<IDocumentStore>(sp => configuration.GetValue("AgentFunctions:Storage:AppendHeavyInFileStore", false)

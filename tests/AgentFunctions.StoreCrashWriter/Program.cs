@@ -12,8 +12,11 @@ using AgentFunctions.Storage;
 // A tiny compaction threshold makes the store rewrite its log over and over, so kills also land mid-compaction.
 // With "sqlite" the same runs against the SqliteDocumentStore (one database file in the directory) instead; with "log"
 // against the AppendLogDocumentStore in front of it (acknowledged once logged, SQLite filled after), and with "log-held"
-// the same with the fill held back, so every kill lands between the log append and the fill.
-// Usage: AgentFunctions.StoreCrashWriter <directory> [writers] [file|sqlite|log|log-held]
+// the same with the fill held back, so every kill lands between the log append and the fill; with "log-deferred" the
+// markers are a deferred kind (as the local host's dedupe keys are): they wait for a sorted fill of 100 at a time while
+// the slots are filled with their batches, so kills land while SQLite's checkpoint is held below waiting markers and
+// during their fills.
+// Usage: AgentFunctions.StoreCrashWriter <directory> [writers] [file|sqlite|log|log-held|log-deferred]
 if (args.Length < 1)
 {
     Console.Error.WriteLine("usage: AgentFunctions.StoreCrashWriter <directory> [writers]");
@@ -23,13 +26,19 @@ if (args.Length < 1)
 var writers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
 var tenant = new TenantId("crash");
 var mode = args.Length > 2 ? args[2] : "file";
-using var sqlite = mode is "sqlite" or "log" or "log-held" ? new SqliteDocumentStore(Path.Combine(args[0], "crash.db")) : null;
+using var sqlite = mode is "sqlite" or "log" or "log-held" or "log-deferred" ? new SqliteDocumentStore(Path.Combine(args[0], "crash.db")) : null;
 using IDisposable owned = mode switch
 {
     "sqlite" => sqlite!,
     // Small segments, so kills also land around segment changes.
-    "log" or "log-held" => new AppendLogDocumentStore(Path.Combine(args[0], "log"), sqlite!,
-        new AppendLogDocumentStoreOptions { SegmentBytes = 64 * 1024, FillBatchWrites = 64, HoldFill = mode == "log-held" }),
+    "log" or "log-held" or "log-deferred" => new AppendLogDocumentStore(Path.Combine(args[0], "log"), sqlite!, new AppendLogDocumentStoreOptions
+    {
+        SegmentBytes = 64 * 1024,
+        FillBatchWrites = 64,
+        HoldFill = mode == "log-held",
+        DeferredKinds = mode == "log-deferred" ? ["crash_marker"] : [],
+        DeferredFillWrites = 100,
+    }),
     _ => new FileDocumentStore(args[0], new FileDocumentStoreOptions { CompactionMinimumBytes = 32 * 1024, CompactionRatio = 2 }),
 };
 var store = (IDocumentStore)owned;

@@ -1,4 +1,5 @@
 using AgentFunctions.Local.Documents;
+using AgentFunctions.Common;
 using AgentFunctions.Storage;
 
 namespace AgentFunctions.Tests.Storage;
@@ -20,12 +21,108 @@ public sealed class AppendLogDocumentStoreContractTests : DocumentStoreContract,
         store = new AppendLogDocumentStore(Path.Combine(directory, "log"), sqlite, new AppendLogDocumentStoreOptions { FillBatchWrites = 3, SegmentBytes = 4096, MaxUnfilledWrites = 3, FillInterval = TimeSpan.FromMilliseconds(1) });
     }
 
-    protected override IDocumentStore Store => store;
+    protected override IDocumentStore Store => new FilledAfterCommit(store);
 
     public void Dispose()
     {
         store.Dispose();
         sqlite.Dispose();
         Directory.Delete(directory, recursive: true);
+    }
+
+    private sealed class FilledAfterCommit(AppendLogDocumentStore store) : IDocumentStore
+    {
+        public ITenantDocuments For(TenantId tenant) => new Documents(store, store.For(tenant));
+
+        private sealed class Documents(AppendLogDocumentStore store, ITenantDocuments inner) : ITenantDocuments
+        {
+            public TenantId Tenant => inner.Tenant;
+
+            public ValueTask<StoredDocument?> ReadAsync(string kind, string id, CancellationToken cancellationToken = default) => inner.ReadAsync(kind, id, cancellationToken);
+
+            public Task<IReadOnlyList<StoredDocument>> QueryAsync(string kind, IReadOnlyList<FieldEquals> filter, CancellationToken cancellationToken = default) =>
+                inner.QueryAsync(kind, filter, cancellationToken);
+
+            public Task<DocumentPage> QueryPageAsync(string kind, IReadOnlyList<FieldEquals> filter, DocumentPageRequest page, CancellationToken cancellationToken = default) =>
+                inner.QueryPageAsync(kind, filter, page, cancellationToken);
+
+            public Task<DocumentPage> ReadPartitionPageAsync(DocumentPageRequest page, CancellationToken cancellationToken = default) =>
+                inner.ReadPartitionPageAsync(page, cancellationToken);
+
+            public async Task<IReadOnlyList<string?>> CommitAsync(IReadOnlyList<DocumentWrite> writes, CancellationToken cancellationToken = default)
+            {
+                var etags = await inner.CommitAsync(writes, cancellationToken);
+                await store.WaitFilledAsync(includeDeferred: false, cancellationToken);
+                return etags;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The contract again with the widgets as a deferred kind (as the local host defers its dedupe keys): their puts wait in
+/// memory for a sorted fill of a few at a time, so reads, conditional writes, deletes and queries meet them there too.
+/// Each commit returns once the fill has taken its batch (the deferred puts then wait among the deferred writes, not in
+/// the batch), so what the contract reads next comes from there rather than from the batch still in memory.
+/// </summary>
+public sealed class AppendLogDeferredDocumentStoreContractTests : DocumentStoreContract, IDisposable
+{
+    private readonly string directory = Path.Combine(Path.GetTempPath(), "af-append-log-deferred-contract-" + Guid.NewGuid().ToString("N"));
+    private readonly SqliteDocumentStore sqlite;
+    private readonly AppendLogDocumentStore store;
+
+    public AppendLogDeferredDocumentStoreContractTests()
+    {
+        sqlite = new SqliteDocumentStore(Path.Combine(directory, "documents.db"), new SqliteDocumentStoreOptions
+        {
+            IndexedFields = new Dictionary<string, IReadOnlyList<string>> { [ContractWidget.Kind] = ["name", "note", "size", "active"] },
+        });
+        store = new AppendLogDocumentStore(Path.Combine(directory, "log"), sqlite, new AppendLogDocumentStoreOptions
+        {
+            FillBatchWrites = 3,
+            SegmentBytes = 4096,
+            MaxUnfilledWrites = 3,
+            FillInterval = TimeSpan.FromMilliseconds(1),
+            DeferredKinds = [ContractWidget.Kind],
+            DeferredFillWrites = 5,
+            DeferredFillInterval = TimeSpan.FromMilliseconds(50),
+        });
+    }
+
+    protected override IDocumentStore Store => new FilledAfterCommit(store);
+
+    public void Dispose()
+    {
+        store.Dispose();
+        sqlite.Dispose();
+        Directory.Delete(directory, recursive: true);
+    }
+
+    private sealed class FilledAfterCommit(AppendLogDocumentStore store) : IDocumentStore
+    {
+        public ITenantDocuments For(TenantId tenant) => new Documents(store, store.For(tenant));
+
+        private sealed class Documents(AppendLogDocumentStore store, ITenantDocuments inner) : ITenantDocuments
+        {
+            public TenantId Tenant => inner.Tenant;
+
+            public ValueTask<StoredDocument?> ReadAsync(string kind, string id, CancellationToken cancellationToken = default) => inner.ReadAsync(kind, id, cancellationToken);
+
+            public Task<IReadOnlyList<StoredDocument>> QueryAsync(string kind, IReadOnlyList<FieldEquals> filter, CancellationToken cancellationToken = default) =>
+                inner.QueryAsync(kind, filter, cancellationToken);
+
+            public Task<DocumentPage> QueryPageAsync(string kind, IReadOnlyList<FieldEquals> filter, DocumentPageRequest page, CancellationToken cancellationToken = default) =>
+                inner.QueryPageAsync(kind, filter, page, cancellationToken);
+
+            public Task<DocumentPage> ReadPartitionPageAsync(DocumentPageRequest page, CancellationToken cancellationToken = default) =>
+                inner.ReadPartitionPageAsync(page, cancellationToken);
+
+            public async Task<IReadOnlyList<string?>> CommitAsync(IReadOnlyList<DocumentWrite> writes, CancellationToken cancellationToken = default)
+            {
+                var etags = await inner.CommitAsync(writes, cancellationToken);
+                await store.WaitFilledAsync(includeDeferred: false, cancellationToken);
+                return etags;
+            }
+        }
     }
 }

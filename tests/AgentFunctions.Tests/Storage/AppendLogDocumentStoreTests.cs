@@ -219,6 +219,104 @@ public sealed class AppendLogDocumentStoreTests : IDisposable
         Assert.ThrowsAny<IOException>(() => new AppendLogDocumentStore(LogDirectory, sqlite));
     }
 
+    [Fact]
+    public async Task DeferredKeys_WaitOutsideSqlite_ReadAndRefusedFromMemory_CheckpointHeldBelowThem()
+    {
+        using var sqlite = new SqliteDocumentStore(DatabasePath);
+        using var store = new AppendLogDocumentStore(LogDirectory, sqlite, new AppendLogDocumentStoreOptions
+        {
+            SegmentBytes = 4096,
+            DeferredKinds = ["hook_key"],
+            DeferredFillInterval = TimeSpan.FromHours(1),
+        });
+        var documents = store.For(Tenant);
+        for (var i = 0; i < 100; i++) await documents.CommitAsync(Delivery(i));
+        await store.WaitFilledAsync(includeDeferred: false);
+
+        // The events are in SQLite; the keys wait, readable, and a redelivery is refused by them.
+        Assert.Equal(100, store.DeferredWaiting);
+        Assert.NotNull(await sqlite.For(Tenant).ReadAsync("hook_event", "evt-0099"));
+        Assert.Null(await sqlite.For(Tenant).ReadAsync("hook_key", "key-3"));
+        Assert.Contains("evt-0003", Encoding.UTF8.GetString((await documents.ReadAsync("hook_key", "key-3"))!.Json.Span), StringComparison.Ordinal);
+        await Assert.ThrowsAsync<DocumentConflictException>(() => documents.CommitAsync(Delivery(3)));
+        // A delete while the key waits wins over it, and so does a newer put of another key's write.
+        await documents.CommitAsync([DocumentWrite.Delete("hook_key", "key-4")]);
+        await store.WaitFilledAsync(includeDeferred: false);
+        Assert.Null(await documents.ReadAsync("hook_key", "key-4"));
+        Assert.Equal(99, store.DeferredWaiting);
+        // SQLite's checkpoint stays below the first waiting key, so the segments holding them are kept for a restart.
+        Assert.True(store.FilledSequence < store.DurableSequence, $"{store.FilledSequence} < {store.DurableSequence}");
+        Assert.True(Directory.GetFiles(LogDirectory, "*.log").Length > 2);
+
+        // A query waits for every durable write: the keys are filled (sorted, in one go), the checkpoint moves on and
+        // the segments go.
+        var keys = await documents.QueryAsync("hook_key", []);
+        Assert.Equal(99, keys.Count);
+        Assert.DoesNotContain(keys, k => k.Id == "key-4");
+        Assert.Equal(0, store.DeferredWaiting);
+        Assert.Equal(store.DurableSequence, store.FilledSequence);
+        Assert.Equal(99, (await sqlite.For(Tenant).QueryAsync("hook_key", [])).Count);
+        Assert.True(Directory.GetFiles(LogDirectory, "*.log").Length <= 2, string.Join(", ", Directory.GetFiles(LogDirectory)));
+    }
+
+    [Fact]
+    public async Task DeferredKeys_CrashWhileTheyWait_RestartFillsThemFromTheLog()
+    {
+        var options = new AppendLogDocumentStoreOptions { DeferredKinds = ["hook_key"], DeferredFillInterval = TimeSpan.FromHours(1) };
+        var image = Path.Combine(directory, "image");
+        using (var sqlite = new SqliteDocumentStore(DatabasePath))
+        using (var store = new AppendLogDocumentStore(LogDirectory, sqlite, options))
+        {
+            var documents = store.For(Tenant);
+            for (var i = 0; i < 50; i++) await documents.CommitAsync(Delivery(i));
+            await store.WaitFilledAsync(includeDeferred: false);
+            Assert.Equal(50, store.DeferredWaiting);
+            // What a kill -9 here would leave on disk: SQLite (database and its WAL) with the events and a checkpoint
+            // below the keys, and the log. Copied while nothing writes (the fill is done, the keys wait).
+            CopyFolder(directory, image);
+        }
+
+        using (var sqlite = new SqliteDocumentStore(Path.Combine(image, "events.db")))
+        {
+            Assert.Null(await sqlite.For(Tenant).ReadAsync("hook_key", "key-0"));
+            using var store = new AppendLogDocumentStore(Path.Combine(image, "log"), sqlite, options);
+            Assert.Equal(50, store.ReplayedAtStart);
+            var documents = store.For(Tenant);
+            Assert.Equal(50, (await sqlite.For(Tenant).QueryAsync("hook_key", [])).Count);
+            Assert.Equal(50, (await documents.QueryAsync("hook_event", [])).Count);
+            await Assert.ThrowsAsync<DocumentConflictException>(() => documents.CommitAsync(Delivery(7)));
+        }
+    }
+
+    [Fact]
+    public async Task DeferredKeys_FilledAtTheirInterval_WithoutAQuery()
+    {
+        using var sqlite = new SqliteDocumentStore(DatabasePath);
+        using var store = new AppendLogDocumentStore(LogDirectory, sqlite, new AppendLogDocumentStoreOptions
+        {
+            DeferredKinds = ["hook_key"],
+            DeferredFillInterval = TimeSpan.FromMilliseconds(100),
+        });
+        var documents = store.For(Tenant);
+        for (var i = 0; i < 10; i++) await documents.CommitAsync(Delivery(i));
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (store.FilledSequence < store.DurableSequence) await Task.Delay(20, timeout.Token);
+        Assert.Equal(0, store.DeferredWaiting);
+        Assert.Equal(10, (await sqlite.For(Tenant).QueryAsync("hook_key", [])).Count);
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        // The log's lock file holds nothing: a process's hold on it ends with the process.
+        foreach (var file in Directory.GetFiles(from).Where(f => Path.GetFileName(f) != "lock")) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        foreach (var folder in Directory.GetDirectories(from))
+        {
+            if (Path.GetFullPath(folder) != Path.GetFullPath(to)) CopyFolder(folder, Path.Combine(to, Path.GetFileName(folder)));
+        }
+    }
+
     /// <summary>A delivery as the intake writes it: its dedupe key and its event, in one batch.</summary>
     private static DocumentWrite[] Delivery(int n) =>
     [
