@@ -15,8 +15,9 @@ using AgentFunctions.Storage;
 // the same with the fill held back, so every kill lands between the log append and the fill; with "log-deferred" the
 // markers are a deferred kind (as the local host's dedupe keys are): they wait for a sorted fill of 100 at a time while
 // the slots are filled with their batches, so kills land while SQLite's checkpoint is held below waiting markers and
-// during their fills.
-// Usage: AgentFunctions.StoreCrashWriter <directory> [writers] [file|sqlite|log|log-held|log-deferred]
+// during their fills; with "log-deferred-slots" the slots are the deferred kind instead, so every batch overwrites puts
+// still waiting.
+// Usage: AgentFunctions.StoreCrashWriter <directory> [writers] [file|sqlite|log|log-held|log-deferred|log-deferred-slots]
 if (args.Length < 1)
 {
     Console.Error.WriteLine("usage: AgentFunctions.StoreCrashWriter <directory> [writers]");
@@ -26,17 +27,17 @@ if (args.Length < 1)
 var writers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
 var tenant = new TenantId("crash");
 var mode = args.Length > 2 ? args[2] : "file";
-using var sqlite = mode is "sqlite" or "log" or "log-held" or "log-deferred" ? new SqliteDocumentStore(Path.Combine(args[0], "crash.db")) : null;
+using var sqlite = mode is "sqlite" or "log" or "log-held" or "log-deferred" or "log-deferred-slots" ? new SqliteDocumentStore(Path.Combine(args[0], "crash.db")) : null;
 using IDisposable owned = mode switch
 {
     "sqlite" => sqlite!,
     // Small segments, so kills also land around segment changes.
-    "log" or "log-held" or "log-deferred" => new AppendLogDocumentStore(Path.Combine(args[0], "log"), sqlite!, new AppendLogDocumentStoreOptions
+    "log" or "log-held" or "log-deferred" or "log-deferred-slots" => new AppendLogDocumentStore(Path.Combine(args[0], "log"), sqlite!, new AppendLogDocumentStoreOptions
     {
         SegmentBytes = 64 * 1024,
         FillBatchWrites = 64,
         HoldFill = mode == "log-held",
-        DeferredKinds = mode == "log-deferred" ? ["crash_marker"] : [],
+        DeferredKinds = mode switch { "log-deferred" => ["crash_marker"], "log-deferred-slots" => ["crash_slot"], _ => [] },
         DeferredFillWrites = 100,
     }),
     _ => new FileDocumentStore(args[0], new FileDocumentStoreOptions { CompactionMinimumBytes = 32 * 1024, CompactionRatio = 2 }),

@@ -168,14 +168,17 @@ internal sealed class DeferredWrites
         return Matches(ref at, tenant) && Matches(ref at, kind) && Matches(ref at, id);
     }
 
+    /// <summary>Compared as UTF-8 bytes, as the log and SQLite see the key (a lone surrogate becomes U+FFFD in both).</summary>
     private bool Matches(ref int at, string value)
     {
         var length = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(at));
-        var bytes = buffer.AsSpan(at + 4, length);
+        var stored = buffer.AsSpan(at + 4, length);
         at += 4 + length;
-        Span<char> chars = length <= 256 ? stackalloc char[length] : new char[length];
-        var written = Encoding.UTF8.GetChars(bytes, chars);
-        return chars[..written].SequenceEqual(value);
+        var size = Encoding.UTF8.GetByteCount(value);
+        if (size != length) return false;
+        Span<byte> bytes = size <= 512 ? stackalloc byte[size] : new byte[size];
+        Encoding.UTF8.GetBytes(value, bytes);
+        return bytes.SequenceEqual(stored);
     }
 
     private FilledWrite Decode(int offset)

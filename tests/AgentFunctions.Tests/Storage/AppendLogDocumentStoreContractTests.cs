@@ -21,41 +21,13 @@ public sealed class AppendLogDocumentStoreContractTests : DocumentStoreContract,
         store = new AppendLogDocumentStore(Path.Combine(directory, "log"), sqlite, new AppendLogDocumentStoreOptions { FillBatchWrites = 3, SegmentBytes = 4096, MaxUnfilledWrites = 3, FillInterval = TimeSpan.FromMilliseconds(1) });
     }
 
-    protected override IDocumentStore Store => new FilledAfterCommit(store);
+    protected override IDocumentStore Store => store;
 
     public void Dispose()
     {
         store.Dispose();
         sqlite.Dispose();
         Directory.Delete(directory, recursive: true);
-    }
-
-    private sealed class FilledAfterCommit(AppendLogDocumentStore store) : IDocumentStore
-    {
-        public ITenantDocuments For(TenantId tenant) => new Documents(store, store.For(tenant));
-
-        private sealed class Documents(AppendLogDocumentStore store, ITenantDocuments inner) : ITenantDocuments
-        {
-            public TenantId Tenant => inner.Tenant;
-
-            public ValueTask<StoredDocument?> ReadAsync(string kind, string id, CancellationToken cancellationToken = default) => inner.ReadAsync(kind, id, cancellationToken);
-
-            public Task<IReadOnlyList<StoredDocument>> QueryAsync(string kind, IReadOnlyList<FieldEquals> filter, CancellationToken cancellationToken = default) =>
-                inner.QueryAsync(kind, filter, cancellationToken);
-
-            public Task<DocumentPage> QueryPageAsync(string kind, IReadOnlyList<FieldEquals> filter, DocumentPageRequest page, CancellationToken cancellationToken = default) =>
-                inner.QueryPageAsync(kind, filter, page, cancellationToken);
-
-            public Task<DocumentPage> ReadPartitionPageAsync(DocumentPageRequest page, CancellationToken cancellationToken = default) =>
-                inner.ReadPartitionPageAsync(page, cancellationToken);
-
-            public async Task<IReadOnlyList<string?>> CommitAsync(IReadOnlyList<DocumentWrite> writes, CancellationToken cancellationToken = default)
-            {
-                var etags = await inner.CommitAsync(writes, cancellationToken);
-                await store.WaitFilledAsync(includeDeferred: false, cancellationToken);
-                return etags;
-            }
-        }
     }
 }
 
@@ -84,16 +56,20 @@ public sealed class AppendLogDeferredDocumentStoreContractTests : DocumentStoreC
             MaxUnfilledWrites = 3,
             FillInterval = TimeSpan.FromMilliseconds(1),
             DeferredKinds = [ContractWidget.Kind],
-            DeferredFillWrites = 5,
-            DeferredFillInterval = TimeSpan.FromMilliseconds(50),
+            DeferredFillWrites = 8,
+            DeferredFillInterval = TimeSpan.FromHours(1),
         });
     }
 
     protected override IDocumentStore Store => new FilledAfterCommit(store);
 
+    /// <summary>Whatever the test left (puts waiting, superseded, filled), the log and SQLite's checkpoint open again.</summary>
     public void Dispose()
     {
         store.Dispose();
+        using (new AppendLogDocumentStore(Path.Combine(directory, "log"), sqlite))
+        {
+        }
         sqlite.Dispose();
         Directory.Delete(directory, recursive: true);
     }

@@ -239,24 +239,72 @@ public sealed class AppendLogDocumentStoreTests : IDisposable
         Assert.Null(await sqlite.For(Tenant).ReadAsync("hook_key", "key-3"));
         Assert.Contains("evt-0003", Encoding.UTF8.GetString((await documents.ReadAsync("hook_key", "key-3"))!.Json.Span), StringComparison.Ordinal);
         await Assert.ThrowsAsync<DocumentConflictException>(() => documents.CommitAsync(Delivery(3)));
-        // A delete while the key waits wins over it, and so does a newer put of another key's write.
+        // A delete while the key waits wins over it, and a newer put replaces it.
         await documents.CommitAsync([DocumentWrite.Delete("hook_key", "key-4")]);
+        await documents.CommitAsync([new DocumentWrite(DocumentWriteMode.Upsert, "hook_key", "key-5", Json("""{"event_id":"evt-again"}"""))]);
         await store.WaitFilledAsync(includeDeferred: false);
         Assert.Null(await documents.ReadAsync("hook_key", "key-4"));
+        Assert.Contains("evt-again", Encoding.UTF8.GetString((await documents.ReadAsync("hook_key", "key-5"))!.Json.Span), StringComparison.Ordinal);
         Assert.Equal(99, store.DeferredWaiting);
         // SQLite's checkpoint stays below the first waiting key, so the segments holding them are kept for a restart.
         Assert.True(store.FilledSequence < store.DurableSequence, $"{store.FilledSequence} < {store.DurableSequence}");
         Assert.True(Directory.GetFiles(LogDirectory, "*.log").Length > 2);
 
-        // A query waits for every durable write: the keys are filled (sorted, in one go), the checkpoint moves on and
-        // the segments go.
+        // A query of another kind does not wait for them (nor fill them); one of theirs waits for every durable write:
+        // the keys are filled (sorted, in one go), the checkpoint moves on and the segments go.
+        Assert.Equal(100, (await documents.QueryAsync("hook_event", [])).Count);
+        Assert.Equal(99, store.DeferredWaiting);
         var keys = await documents.QueryAsync("hook_key", []);
         Assert.Equal(99, keys.Count);
         Assert.DoesNotContain(keys, k => k.Id == "key-4");
         Assert.Equal(0, store.DeferredWaiting);
         Assert.Equal(store.DurableSequence, store.FilledSequence);
         Assert.Equal(99, (await sqlite.For(Tenant).QueryAsync("hook_key", [])).Count);
+        Assert.Contains("evt-again", Encoding.UTF8.GetString((await sqlite.For(Tenant).ReadAsync("hook_key", "key-5"))!.Json.Span), StringComparison.Ordinal);
         Assert.True(Directory.GetFiles(LogDirectory, "*.log").Length <= 2, string.Join(", ", Directory.GetFiles(LogDirectory)));
+    }
+
+    [Fact]
+    public async Task DeferredKey_WithALoneSurrogateInItsId_IsFoundWhileItWaits()
+    {
+        using var sqlite = new SqliteDocumentStore(DatabasePath);
+        using var store = new AppendLogDocumentStore(LogDirectory, sqlite, new AppendLogDocumentStoreOptions { DeferredKinds = ["hook_key"], DeferredFillInterval = TimeSpan.FromHours(1) });
+        var documents = store.For(Tenant);
+        var id = "key-\uD800";
+        await documents.CommitAsync([new DocumentWrite(DocumentWriteMode.Create, "hook_key", id, Json("""{"event_id":"evt-1"}"""))]);
+        await store.WaitFilledAsync(includeDeferred: false);
+
+        Assert.Equal(1, store.DeferredWaiting);
+        Assert.NotNull(await documents.ReadAsync("hook_key", id));
+        await Assert.ThrowsAsync<DocumentConflictException>(() => documents.CommitAsync([new DocumentWrite(DocumentWriteMode.Create, "hook_key", id, Json("""{"event_id":"evt-2"}"""))]));
+    }
+
+    [Fact]
+    public async Task DeferredKeys_EveryWaitingPutSuperseded_CheckpointMovesInSqlite_LogOpensAgain()
+    {
+        var options = new AppendLogDocumentStoreOptions { SegmentBytes = 4096, DeferredKinds = ["hook_key"], DeferredFillInterval = TimeSpan.FromHours(1) };
+        using (var sqlite = new SqliteDocumentStore(DatabasePath))
+        using (var store = new AppendLogDocumentStore(LogDirectory, sqlite, options))
+        {
+            var documents = store.For(Tenant);
+            await documents.CommitAsync(Delivery(0));
+            // Events only, across several segments, then the one waiting key deleted: nothing is left to fill, yet the
+            // checkpoint held below it must move in SQLite before the segments below go.
+            for (var i = 1; i < 60; i++) await documents.CommitAsync([Delivery(i)[1]]);
+            await documents.CommitAsync([DocumentWrite.Delete("hook_key", "key-0")]);
+            await store.WaitFilledAsync(includeDeferred: false);
+            Assert.Equal(0, store.DeferredWaiting);
+            await store.WaitFilledAsync();
+            Assert.Equal(store.DurableSequence, store.FilledSequence);
+        }
+
+        using (var sqlite = new SqliteDocumentStore(DatabasePath))
+        using (var store = new AppendLogDocumentStore(LogDirectory, sqlite, options))
+        {
+            var documents = store.For(Tenant);
+            Assert.Null(await documents.ReadAsync("hook_key", "key-0"));
+            Assert.Equal(60, (await documents.QueryAsync("hook_event", [])).Count);
+        }
     }
 
     [Fact]
@@ -269,8 +317,10 @@ public sealed class AppendLogDocumentStoreTests : IDisposable
         {
             var documents = store.For(Tenant);
             for (var i = 0; i < 50; i++) await documents.CommitAsync(Delivery(i));
+            await documents.CommitAsync([DocumentWrite.Delete("hook_key", "key-1")]);
+            await documents.CommitAsync([new DocumentWrite(DocumentWriteMode.Upsert, "hook_key", "key-2", Json("""{"event_id":"evt-again"}"""))]);
             await store.WaitFilledAsync(includeDeferred: false);
-            Assert.Equal(50, store.DeferredWaiting);
+            Assert.Equal(49, store.DeferredWaiting);
             // What a kill -9 here would leave on disk: SQLite (database and its WAL) with the events and a checkpoint
             // below the keys, and the log. Copied while nothing writes (the fill is done, the keys wait).
             CopyFolder(directory, image);
@@ -280,9 +330,11 @@ public sealed class AppendLogDocumentStoreTests : IDisposable
         {
             Assert.Null(await sqlite.For(Tenant).ReadAsync("hook_key", "key-0"));
             using var store = new AppendLogDocumentStore(Path.Combine(image, "log"), sqlite, options);
-            Assert.Equal(50, store.ReplayedAtStart);
+            Assert.Equal(52, store.ReplayedAtStart);
             var documents = store.For(Tenant);
-            Assert.Equal(50, (await sqlite.For(Tenant).QueryAsync("hook_key", [])).Count);
+            Assert.Equal(49, (await sqlite.For(Tenant).QueryAsync("hook_key", [])).Count);
+            Assert.Null(await documents.ReadAsync("hook_key", "key-1"));
+            Assert.Contains("evt-again", Encoding.UTF8.GetString((await documents.ReadAsync("hook_key", "key-2"))!.Json.Span), StringComparison.Ordinal);
             Assert.Equal(50, (await documents.QueryAsync("hook_event", [])).Count);
             await Assert.ThrowsAsync<DocumentConflictException>(() => documents.CommitAsync(Delivery(7)));
         }

@@ -32,6 +32,7 @@ public sealed class FileDocumentStoreCrashTests : IDisposable
     [InlineData("log")]
     [InlineData("log-held")]
     [InlineData("log-deferred")]
+    [InlineData("log-deferred-slots")]
     public async Task KillDuringWrites_Reopen_AcknowledgedBatchesWholeAndNoPartialBatch(string kind)
     {
         var random = new Random(20261121);
@@ -102,9 +103,9 @@ public sealed class FileDocumentStoreCrashTests : IDisposable
 
     private async Task VerifyAsync(int[] acknowledged, int round, string kind)
     {
-        using var sqlite = kind is "sqlite" or "log" or "log-held" or "log-deferred" ? new SqliteDocumentStore(Path.Combine(directory, "crash.db")) : null;
+        using var sqlite = kind is "sqlite" or "log" or "log-held" or "log-deferred" or "log-deferred-slots" ? new SqliteDocumentStore(Path.Combine(directory, "crash.db")) : null;
         // The log's records beyond SQLite's checkpoint are filled at open: what a held fill left is all replayed here.
-        using var log = kind is "log" or "log-held" or "log-deferred" ? new AppendLogDocumentStore(Path.Combine(directory, "log"), sqlite!) : null;
+        using var log = kind is "log" or "log-held" or "log-deferred" or "log-deferred-slots" ? new AppendLogDocumentStore(Path.Combine(directory, "log"), sqlite!) : null;
         if (kind == "log-held") Assert.True(log!.ReplayedAtStart > 0, $"round {round}: nothing was left to replay");
         using var files = kind == "file" ? new FileDocumentStore(directory) : null;
         var documents = ((AgentFunctions.Storage.IDocumentStore?)log ?? (AgentFunctions.Storage.IDocumentStore?)sqlite ?? files!).For(CrashTenant);
