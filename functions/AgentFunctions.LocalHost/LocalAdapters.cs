@@ -30,7 +30,7 @@ public static class LocalAdapters
         // In front of it, an fsynced append log: a delivery is durable once logged; SQLite is filled from the log after.
         // The dedupe keys (ids that are hashes) wait and are filled in key order, many at a time.
         services.AddSingleton(sp => new AppendLogDocumentStore(Path.Combine(dataDirectory, "documents", "append-heavy-log"), sp.GetRequiredService<SqliteDocumentStore>(),
-            (configuration.GetSection("AgentFunctions:Storage:AppendLog").Get<AppendLogDocumentStoreOptions>() ?? new()) with { DeferredKinds = [TriggerEventKey.Kind] }));
+            (configuration.GetSection("AgentFunctions:Storage:AppendLog").Get<AppendLogDocumentStoreOptions>() ?? new()) with { DeferredKinds = LocalStoreKinds.Deferred }));
         // AgentFunctions:Storage:AppendHeavyInFileStore=true keeps them in the file store instead: faster intake, memory
         // growing with every event (the trade-off is measured in docs/triggers.md).
         services.AddSingleton<IDocumentStore>(sp => configuration.GetValue("AgentFunctions:Storage:AppendHeavyInFileStore", false)
@@ -72,6 +72,9 @@ public static class LocalAdapters
 public static class LocalStoreKinds
 {
     public static readonly IReadOnlyList<string> AppendHeavy = [TriggerEvent.Kind, TriggerEventKey.Kind];
+
+    /// <summary>Of those, the kinds the append log fills later, sorted, many at a time: the dedupe keys, whose ids are hashes.</summary>
+    public static readonly IReadOnlyList<string> Deferred = [TriggerEventKey.Kind];
 }
 
 /// <summary>Where the local host keeps its data (documents, vault, queues, runs, index).</summary>

@@ -12,10 +12,11 @@ namespace AgentFunctions.Benchmarks.Triggers;
 /// <summary>
 /// Records trigger events through <see cref="EventRecorder"/> (event plus dedupe key, one atomic batch each) from
 /// concurrent writers, into the local host's routed store (events in SQLite) or into the file store alone (as before),
-/// or through the append log in front of SQLite (<c>log</c>, the local host's default: the time includes filling SQLite),
+/// or through the append log in front of SQLite (<c>log</c>, the local host's default: the time includes filling SQLite;
+/// <c>log-undeferred</c>: the same with the dedupe keys filled with their events instead of deferred),
 /// and prints events/s, the process's CPU time per event, and the memory the process holds afterwards (managed heap
 /// after a full collection, working set).
-/// <c>dotnet run -c Release --project tests/AgentFunctions.Benchmarks -- event-store [log|sqlite|file] [events=1000000] [writers=32]</c>
+/// <c>dotnet run -c Release --project tests/AgentFunctions.Benchmarks -- event-store [log|log-undeferred|sqlite|file] [events=1000000] [writers=32]</c>
 /// </summary>
 public static class EventStoreLoad
 {
@@ -28,13 +29,14 @@ public static class EventStoreLoad
         var writers = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 32;
         var directory = Path.Combine(Path.GetTempPath(), "af-event-store-" + Guid.NewGuid().ToString("N"));
         var files = new FileDocumentStore(Path.Combine(directory, "documents"));
-        SqliteDocumentStore? sqlite = kind.StartsWith("sqlite", StringComparison.Ordinal) || kind == "log" ? new SqliteDocumentStore(Path.Combine(directory, "documents", "append-heavy.db"), kind switch
+        SqliteDocumentStore? sqlite = kind.StartsWith("sqlite", StringComparison.Ordinal) || kind.StartsWith("log", StringComparison.Ordinal) ? new SqliteDocumentStore(Path.Combine(directory, "documents", "append-heavy.db"), kind switch
             {
                 "sqlite-noindex" => new SqliteDocumentStoreOptions { IndexedFields = new Dictionary<string, IReadOnlyList<string>>() },
                 "sqlite-normal" => new SqliteDocumentStoreOptions { SynchronousFull = false },
                 _ => null,
             }) : null;
-        var log = kind == "log" ? new AppendLogDocumentStore(Path.Combine(directory, "documents", "append-heavy-log"), sqlite!) : null;
+        var log = kind.StartsWith("log", StringComparison.Ordinal) ? new AppendLogDocumentStore(Path.Combine(directory, "documents", "append-heavy-log"), sqlite!,
+            new AppendLogDocumentStoreOptions { DeferredKinds = kind == "log-undeferred" ? [] : LocalStoreKinds.Deferred }) : null;
         IDocumentStore store = sqlite is null ? files : new KindRoutedDocumentStore(files, (IDocumentStore?)log ?? sqlite, LocalStoreKinds.AppendHeavy);
         try
         {
