@@ -59,24 +59,25 @@ run() { # name url path
 }
 
 # The host's own view of the same requests: the hook route's 202s from http.server.request.duration on /metrics,
-# counted under 5 and 10 ms (the histogram's buckets). wrk's percentiles include the client's own delays and its
-# correction for coordinated omission; this does not. Prints "count under5 under10".
+# counted under 5, 10, 25 and 100 ms (the histogram's buckets). wrk's percentiles include the client's own delays and
+# its correction for coordinated omission; this does not. Prints "count under5 under10 under25 under100".
 server_buckets() {
   sleep 1 # the exporter caches a scrape briefly
   curl -sf http://127.0.0.1:7079/metrics | awk '
     /^http_server_request_duration_seconds_(bucket|count)\{/ && /hooks\/\{triggerId\}/ && /http_response_status_code="202"/ {
       if ($0 ~ /_count\{/) n += $NF; else if ($0 ~ /le="0.005"/) a += $NF; else if ($0 ~ /le="0.01"/) b += $NF
+      else if ($0 ~ /le="0.025"/) c += $NF; else if ($0 ~ /le="0.1"/) d += $NF
     }
-    END { printf "%d %d %d\n", n, a, b }'
+    END { printf "%d %d %d %d %d\n", n, a, b, c, d }'
 }
 
 echo "wrk: $threads thread, $connections connections, ${duration}s, loopback, $(nproc) cores shared by client and servers"
 warm "http://127.0.0.1:7077" "/hook"
 run "Node-RED 4 (http in -> 202, nothing else)" "http://127.0.0.1:7077" "/hook" nr_rps
 warm "http://127.0.0.1:7079" "/api/v1/hooks/$trigger_id"
-read -r n0 a0 b0 < <(server_buckets)
+read -r n0 a0 b0 c0 d0 < <(server_buckets)
 run "POST /api/v1/hooks/{id} (signed, deduped, queued)" "http://127.0.0.1:7079" "/api/v1/hooks/$trigger_id" af_rps
-read -r n1 a1 b1 < <(server_buckets)
-awk -v n="$((n1 - n0))" -v a="$((a1 - a0))" -v b="$((b1 - b0))" \
-  'BEGIN { if (n > 0) printf "  the host'"'"'s own histogram: %d requests, %.2f %% under 5 ms, %.2f %% under 10 ms\n", n, 100 * a / n, 100 * b / n }'
+read -r n1 a1 b1 c1 d1 < <(server_buckets)
+awk -v n="$((n1 - n0))" -v a="$((a1 - a0))" -v b="$((b1 - b0))" -v c="$((c1 - c0))" -v d="$((d1 - d0))" \
+  'BEGIN { if (n > 0) printf "  the host'"'"'s own histogram: %d requests, %.2f %% under 5 ms, %.2f %% under 10 ms, %.3f %% under 25 ms, %.3f %% under 100 ms\n", n, 100 * a / n, 100 * b / n, 100 * c / n, 100 * d / n }'
 awk -v a="$af_rps" -v b="$nr_rps" 'BEGIN { printf "ratio webhooks/Node-RED: %.2f\n", a / b }'
