@@ -57,6 +57,9 @@ for run in $(seq 1 "$runs"); do
   # Per thread name, us of CPU per request over the same window: where a change acts, even when the total is noisy.
   { sed 's/^/0 /' <<<"$threads0"; sed 's/^/1 /' <<<"$threads1"; } | awk -v r="$requests" -v hz="$(getconf CLK_TCK)" \
     '$3 != "" { if ($1 == 0) a[$2] += $3; else b[$2] += $3 } END { printf "  per thread (us/request):"; for (k in b) if (b[k] > a[k]) printf "  %s %.1f", k, (b[k] - a[k]) / hz * 1e6 / r; printf "\n" }'
+  # The host's peak resident memory and its garbage collections over its life (warm-up and run).
+  echo "  host peak RSS $(awk '/VmHWM/ {printf "%d MB", $2 / 1024}' "/proc/$pid/status"); $(curl -sf "http://127.0.0.1:$port/metrics" \
+    | awk '/^dotnet_gc_collections_total/ { n += $NF } END { printf "%d collections", n }')"
   kill "$pid" 2>/dev/null || true
   # A stopped host fills SQLite with what it holds before it exits: the next run starts after that, not beside it.
   wait "$pid" 2>/dev/null || true

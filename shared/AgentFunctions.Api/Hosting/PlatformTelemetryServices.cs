@@ -25,7 +25,8 @@ public static class PlatformTelemetryServices
     public const string SamplerSetting = "OTEL_TRACES_SAMPLER";
 
     /// <summary>Meters the platform exports besides its own (ASP.NET Core's request duration by route, Kestrel's connections).</summary>
-    public static readonly string[] FrameworkMeters = ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel"];
+    // System.Runtime: the runtime's own instruments (GC collections and pauses, heap size, thread pool, exceptions), read at scrape time.
+    public static readonly string[] FrameworkMeters = ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime"];
 
     /// <param name="tracesExported">
     /// Whether the host sends spans somewhere besides OTLP (the Functions app to Application Insights). With no exporter

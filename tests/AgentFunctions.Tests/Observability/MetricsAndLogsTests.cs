@@ -32,6 +32,9 @@ public sealed class MetricsAndLogsTests(PlatformFactory factory) : IClassFixture
 
         Assert.True(text.Contains("http_server_request_duration_seconds", StringComparison.Ordinal), text[..Math.Min(text.Length, 3000)]);
         Assert.True(text.Contains("http_route=\"/api/v1/health\"", StringComparison.Ordinal), string.Join("\n", text.Split('\n').Where(l => l.Contains("http_route", StringComparison.Ordinal)).Take(5)));
+        // The runtime's own instruments: heap size and thread-pool queue beside the requests.
+        Assert.Contains("dotnet_gc_heap_total_allocated_bytes", text, StringComparison.Ordinal);
+        Assert.Contains("dotnet_thread_pool_queue_length", text, StringComparison.Ordinal);
     }
 
     [Fact]
