@@ -638,12 +638,14 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
         {
             if (carried.Count == 0 && toFill.IsEmpty)
             {
-                if (DeferredDue())
+                // Read once: a Dispose between the check and the return would otherwise leave waiting puts unfilled.
+                var stopping = fillStopping;
+                if (DeferredDue(stopping))
                 {
                     if (!TryFillDeferred()) return;
                     continue;
                 }
-                if (fillStopping) return;
+                if (stopping) return;
                 if (deferred.OldestSequence == 0) fillWake.Wait();
                 else fillWake.Wait(TimeSpan.FromMilliseconds(Math.Max(1, deferred.OldestAddedAt + (long)options.DeferredFillInterval.TotalMilliseconds - Environment.TickCount64)));
                 continue;
@@ -680,10 +682,12 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
                     Filled(carried.GetRange(0, index), last, checkpoint);
                     carried.RemoveRange(0, index);
                     carriedWrites = carried.Sum(c => c.Entries.Length);
-                    // Under a steady load this loop seldom finds the queue empty: the deferred puts are filled once a
-                    // flush's worth has gathered, not when the load pauses (their memory stays bounded). The batches still
-                    // carried have not been taken, so none of their puts is among the deferred ones.
-                    if (deferred.Count >= options.DeferredFillWrites) FillDeferred();
+                    // Under a steady load this loop seldom finds the queue empty: the deferred puts are filled when due
+                    // (a flush's worth, their longest wait, a query waiting), not when the load pauses, so their memory
+                    // stays bounded. SQLite holds every batch up to filledSequence now, and the waiting puts come from
+                    // batches taken so far, so recording filledSequence after them is right (a put from a batch still
+                    // carried could only be among them after a failed fill; filling it early changes nothing).
+                    if (!fillStopping && DeferredDue(stopping: false)) FillDeferred();
                 }
                 catch (Exception) when (!fillStopping)
                 {
@@ -706,9 +710,15 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
     /// Whether the deferred puts are filled now: a flush's worth has gathered, the oldest has waited its longest, a query
     /// waits for everything durable, the store is closing, or every waiting put was superseded (the checkpoint moves on).
     /// </summary>
-    private bool DeferredDue() => deferred.OldestSequence != 0 && (deferred.Count == 0 || fillStopping || Volatile.Read(ref deferredWaiters) > 0
+    private bool DeferredDue() => DeferredDue(fillStopping);
+
+    private bool DeferredDue(bool stopping) => deferred.OldestSequence != 0 && (deferred.Count == 0 || stopping || Volatile.Read(ref deferredWaiters) > 0
         || deferred.Count >= options.DeferredFillWrites
+        // Superseded puts keep their bytes until the buffer starts over: repeated puts of the same records fill it too.
+        || deferred.BufferedBytes >= MaxDeferredBytes
         || Environment.TickCount64 - deferred.OldestAddedAt >= (long)options.DeferredFillInterval.TotalMilliseconds);
+
+    private const int MaxDeferredBytes = 64 * 1024 * 1024;
 
     /// <summary>Fills the deferred puts; false when SQLite refused while the store closes (the next start fills them from the log).</summary>
     private bool TryFillDeferred()
@@ -809,9 +819,10 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
             {
                 File.Delete(path);
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                // Left for the next start, which skips what SQLite already holds and deletes it.
+                // Left for the next start, which skips what SQLite already holds and deletes it. Never thrown on: the
+                // filler calls this after a commit, and a throw there would fill the same batches again.
             }
         }
     }

@@ -49,7 +49,7 @@ internal sealed class DeferredWrites
             var size = 16 + Sized(tenant) + Sized(kind) + Sized(id) + Sized(etag) + 4 + json.Length;
             if (buffer.Length - used < size)
             {
-                var grown = new byte[Math.Max(buffer.Length * 2, used + size)];
+                var grown = new byte[(int)Math.Min(Array.MaxLength, Math.Max(buffer.Length * 2L, (long)used + size))];
                 buffer.AsSpan(0, used).CopyTo(grown);
                 buffer = grown;
             }
