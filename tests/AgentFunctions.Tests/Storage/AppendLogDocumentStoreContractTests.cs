@@ -1,34 +1,20 @@
-using AgentFunctions.Local.Documents;
 using AgentFunctions.Common;
+using AgentFunctions.Local.Documents;
 using AgentFunctions.Storage;
 
 namespace AgentFunctions.Tests.Storage;
 
 /// <summary>The document store contract against the append log in front of SQLite (the local host's store for trigger events and their dedupe keys).</summary>
-public sealed class AppendLogDocumentStoreContractTests : DocumentStoreContract, IDisposable
+public sealed class AppendLogDocumentStoreContractTests() : AppendLogContract(new AppendLogDocumentStoreOptions
 {
-    private readonly string directory = Path.Combine(Path.GetTempPath(), "af-append-log-contract-" + Guid.NewGuid().ToString("N"));
-    private readonly SqliteDocumentStore sqlite;
-    private readonly AppendLogDocumentStore store;
-
-    public AppendLogDocumentStoreContractTests()
-    {
-        sqlite = new SqliteDocumentStore(Path.Combine(directory, "documents.db"), new SqliteDocumentStoreOptions
-        {
-            IndexedFields = new Dictionary<string, IReadOnlyList<string>> { [ContractWidget.Kind] = ["name", "note", "size", "active"] },
-        });
-        // Tiny fills and segments, so the contract also runs across fill transactions and segment changes.
-        store = new AppendLogDocumentStore(Path.Combine(directory, "log"), sqlite, new AppendLogDocumentStoreOptions { FillBatchWrites = 3, SegmentBytes = 4096, MaxUnfilledWrites = 3, FillInterval = TimeSpan.FromMilliseconds(1) });
-    }
-
-    protected override IDocumentStore Store => store;
-
-    public void Dispose()
-    {
-        store.Dispose();
-        sqlite.Dispose();
-        Directory.Delete(directory, recursive: true);
-    }
+    // Tiny fills and segments, so the contract also runs across fill transactions and segment changes.
+    FillBatchWrites = 3,
+    SegmentBytes = 4096,
+    MaxUnfilledWrites = 3,
+    FillInterval = TimeSpan.FromMilliseconds(1),
+})
+{
+    protected override IDocumentStore Store => Log;
 }
 
 /// <summary>
@@ -37,42 +23,18 @@ public sealed class AppendLogDocumentStoreContractTests : DocumentStoreContract,
 /// Each commit returns once the fill has taken its batch (the deferred puts then wait among the deferred writes, not in
 /// the batch), so what the contract reads next comes from there rather than from the batch still in memory.
 /// </summary>
-public sealed class AppendLogDeferredDocumentStoreContractTests : DocumentStoreContract, IDisposable
+public sealed class AppendLogDeferredDocumentStoreContractTests() : AppendLogContract(new AppendLogDocumentStoreOptions
 {
-    private readonly string directory = Path.Combine(Path.GetTempPath(), "af-append-log-deferred-contract-" + Guid.NewGuid().ToString("N"));
-    private readonly SqliteDocumentStore sqlite;
-    private readonly AppendLogDocumentStore store;
-
-    public AppendLogDeferredDocumentStoreContractTests()
-    {
-        sqlite = new SqliteDocumentStore(Path.Combine(directory, "documents.db"), new SqliteDocumentStoreOptions
-        {
-            IndexedFields = new Dictionary<string, IReadOnlyList<string>> { [ContractWidget.Kind] = ["name", "note", "size", "active"] },
-        });
-        store = new AppendLogDocumentStore(Path.Combine(directory, "log"), sqlite, new AppendLogDocumentStoreOptions
-        {
-            FillBatchWrites = 3,
-            SegmentBytes = 4096,
-            MaxUnfilledWrites = 3,
-            FillInterval = TimeSpan.FromMilliseconds(1),
-            DeferredKinds = [ContractWidget.Kind],
-            DeferredFillWrites = 8,
-            DeferredFillInterval = TimeSpan.FromHours(1),
-        });
-    }
-
-    protected override IDocumentStore Store => new FilledAfterCommit(store);
-
-    /// <summary>Whatever the test left (puts waiting, superseded, filled), the log and SQLite's checkpoint open again.</summary>
-    public void Dispose()
-    {
-        store.Dispose();
-        using (new AppendLogDocumentStore(Path.Combine(directory, "log"), sqlite))
-        {
-        }
-        sqlite.Dispose();
-        Directory.Delete(directory, recursive: true);
-    }
+    FillBatchWrites = 3,
+    SegmentBytes = 4096,
+    MaxUnfilledWrites = 3,
+    FillInterval = TimeSpan.FromMilliseconds(1),
+    DeferredKinds = [ContractWidget.Kind],
+    DeferredFillWrites = 8,
+    DeferredFillInterval = TimeSpan.FromHours(1),
+})
+{
+    protected override IDocumentStore Store => new FilledAfterCommit(Log);
 
     private sealed class FilledAfterCommit(AppendLogDocumentStore store) : IDocumentStore
     {
@@ -100,5 +62,35 @@ public sealed class AppendLogDeferredDocumentStoreContractTests : DocumentStoreC
                 return etags;
             }
         }
+    }
+}
+
+/// <summary>The append log and its SQLite store on a fresh folder; after each test, the log and SQLite's checkpoint must open again.</summary>
+public abstract class AppendLogContract : DocumentStoreContract, IDisposable
+{
+    private readonly string directory = Path.Combine(Path.GetTempPath(), "af-append-log-contract-" + Guid.NewGuid().ToString("N"));
+    private readonly SqliteDocumentStore sqlite;
+
+    protected AppendLogContract(AppendLogDocumentStoreOptions options)
+    {
+        sqlite = new SqliteDocumentStore(Path.Combine(directory, "documents.db"), new SqliteDocumentStoreOptions
+        {
+            IndexedFields = new Dictionary<string, IReadOnlyList<string>> { [ContractWidget.Kind] = ["name", "note", "size", "active"] },
+        });
+        Log = new AppendLogDocumentStore(Path.Combine(directory, "log"), sqlite, options);
+    }
+
+    protected AppendLogDocumentStore Log { get; }
+
+    public void Dispose()
+    {
+        Log.Dispose();
+        // Whatever the test left (puts waiting, superseded, filled), the log opens again over SQLite's checkpoint.
+        using (new AppendLogDocumentStore(Path.Combine(directory, "log"), sqlite))
+        {
+        }
+        sqlite.Dispose();
+        Directory.Delete(directory, recursive: true);
+        GC.SuppressFinalize(this);
     }
 }
