@@ -701,8 +701,6 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
                     return; // stopping: what is left is filled again from the log at the next start
                 }
             }
-            // Under a steady load the queue is seldom empty at the top of the loop: the deferred puts are checked here too.
-            if (carried.Count == 0 && DeferredDue() && !TryFillDeferred()) return;
         }
     }
 
@@ -710,8 +708,6 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
     /// Whether the deferred puts are filled now: a flush's worth has gathered, the oldest has waited its longest, a query
     /// waits for everything durable, the store is closing, or every waiting put was superseded (the checkpoint moves on).
     /// </summary>
-    private bool DeferredDue() => DeferredDue(fillStopping);
-
     private bool DeferredDue(bool stopping) => deferred.OldestSequence != 0 && (deferred.Count == 0 || stopping || Volatile.Read(ref deferredWaiters) > 0
         || deferred.Count >= options.DeferredFillWrites
         // Superseded puts keep their bytes until the buffer starts over: repeated puts of the same records fill it too.
@@ -747,8 +743,7 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
     /// </summary>
     private void FillDeferred()
     {
-        var offsets = deferred.Snapshot();
-        deferred.Sort(offsets);
+        var offsets = deferred.SortedSnapshot();
         var filledUpTo = Interlocked.Read(ref filledSequence);
         // At least one transaction, even with nothing left to fill (every waiting put superseded): SQLite's own checkpoint
         // must move before the segments below it go, or a restart would find the log starting past its checkpoint.
@@ -833,10 +828,10 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
     /// </summary>
     private static void Encode(ArrayBufferWriter<byte> output, LogBatch batch)
     {
-        var size = HeaderSize + 8 + 8 + StringSize(batch.Tenant) + 4;
+        var size = HeaderSize + 8 + 8 + LengthPrefixed.Size(batch.Tenant) + 4;
         foreach (var entry in batch.Entries)
         {
-            size += 1 + StringSize(entry.Kind) + StringSize(entry.Id) + StringSize(entry.ETag ?? string.Empty) + 4 + (entry.Json?.Length ?? 0);
+            size += 1 + LengthPrefixed.Size(entry.Kind) + LengthPrefixed.Size(entry.Id) + LengthPrefixed.Size(entry.ETag ?? string.Empty) + 4 + (entry.Json?.Length ?? 0);
         }
         var span = output.GetSpan(size)[..size];
         BinaryPrimitives.WriteInt32LittleEndian(span, size - HeaderSize);
@@ -845,15 +840,15 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
         at += 8;
         BinaryPrimitives.WriteInt64LittleEndian(span[at..], batch.HighestETag);
         at += 8;
-        at += WriteString(span[at..], batch.Tenant);
+        at += LengthPrefixed.Write(span[at..], batch.Tenant);
         BinaryPrimitives.WriteInt32LittleEndian(span[at..], batch.Entries.Length);
         at += 4;
         foreach (var entry in batch.Entries)
         {
             span[at++] = entry.Json is null ? (byte)0 : (byte)1;
-            at += WriteString(span[at..], entry.Kind);
-            at += WriteString(span[at..], entry.Id);
-            at += WriteString(span[at..], entry.ETag ?? string.Empty);
+            at += LengthPrefixed.Write(span[at..], entry.Kind);
+            at += LengthPrefixed.Write(span[at..], entry.Id);
+            at += LengthPrefixed.Write(span[at..], entry.ETag ?? string.Empty);
             var json = entry.Json ?? [];
             BinaryPrimitives.WriteInt32LittleEndian(span[at..], json.Length);
             at += 4;
@@ -862,15 +857,6 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
         }
         BinaryPrimitives.WriteUInt32LittleEndian(span[4..], Crc32C.Compute(span[HeaderSize..size]));
         output.Advance(size);
-    }
-
-    private static int StringSize(string value) => 4 + Encoding.UTF8.GetByteCount(value);
-
-    private static int WriteString(Span<byte> span, string value)
-    {
-        var length = Encoding.UTF8.GetBytes(value, span[4..]);
-        BinaryPrimitives.WriteInt32LittleEndian(span, length);
-        return 4 + length;
     }
 
     /// <summary>Decodes the record at the start of <paramref name="buffer"/>; false when it is incomplete or corrupt.</summary>
@@ -889,16 +875,16 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
             var sequence = BinaryPrimitives.ReadInt64LittleEndian(body);
             var highest = BinaryPrimitives.ReadInt64LittleEndian(body[8..]);
             at = 16;
-            var tenant = ReadString(body, ref at);
+            var tenant = LengthPrefixed.ReadString(body, ref at);
             var count = BinaryPrimitives.ReadInt32LittleEndian(body[at..]);
             at += 4;
             var entries = new LogEntryData[count];
             for (var i = 0; i < count; i++)
             {
                 var put = body[at++] == 1;
-                var kind = ReadString(body, ref at);
-                var id = ReadString(body, ref at);
-                var etag = ReadString(body, ref at);
+                var kind = LengthPrefixed.ReadString(body, ref at);
+                var id = LengthPrefixed.ReadString(body, ref at);
+                var etag = LengthPrefixed.ReadString(body, ref at);
                 var jsonLength = BinaryPrimitives.ReadInt32LittleEndian(body[at..]);
                 at += 4;
                 var json = body.Slice(at, jsonLength).ToArray();
@@ -913,15 +899,6 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
         {
             return false;
         }
-    }
-
-    private static string ReadString(ReadOnlySpan<byte> body, ref int at)
-    {
-        var length = BinaryPrimitives.ReadInt32LittleEndian(body[at..]);
-        at += 4;
-        var value = Encoding.UTF8.GetString(body.Slice(at, length));
-        at += length;
-        return value;
     }
 
     /// <summary>FNV-1a over the key's characters: a 64-bit fingerprint for the set of ids the store holds or held.</summary>

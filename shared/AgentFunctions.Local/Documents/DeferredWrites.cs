@@ -11,7 +11,7 @@ namespace AgentFunctions.Local.Documents;
 /// promoted and cost more in the garbage collector than the sorted fill saved). Records are kept and read by exact key:
 /// a fingerprint already taken by another key is refused (<see cref="TryAdd"/> false), and that put is filled the usual way.
 /// <para>Added to, flushed and reset by the filler thread only; read by any thread. Every member takes the lock, except
-/// <see cref="Sort"/> and <see cref="Materialize"/>, which only the filler calls and which read entries it alone writes.</para>
+/// the sort in <see cref="SortedSnapshot"/> and <see cref="Materialize"/>, which only the filler calls and which read entries it alone writes.</para>
 /// <para>Entry: <c>[fingerprint:uint64][sequence:int64][tenant][kind][id][etag][json]</c>, each string and the json as
 /// <c>[length:int32][utf-8]</c>.</para>
 /// </summary>
@@ -46,7 +46,7 @@ internal sealed class DeferredWrites
         lock (sync)
         {
             if (newest.TryGetValue(fingerprint, out var existing) && !KeyEquals(existing, tenant, kind, id)) return false;
-            var size = 16 + Sized(tenant) + Sized(kind) + Sized(id) + Sized(etag) + 4 + json.Length;
+            var size = 16 + LengthPrefixed.Size(tenant) + LengthPrefixed.Size(kind) + LengthPrefixed.Size(id) + LengthPrefixed.Size(etag) + 4 + json.Length;
             if (buffer.Length - used < size)
             {
                 var grown = new byte[(int)Math.Min(Array.MaxLength, Math.Max(buffer.Length * 2L, (long)used + size))];
@@ -57,10 +57,10 @@ internal sealed class DeferredWrites
             BinaryPrimitives.WriteUInt64LittleEndian(span, fingerprint);
             BinaryPrimitives.WriteInt64LittleEndian(span[8..], sequence);
             var at = 16;
-            at += Write(span[at..], tenant);
-            at += Write(span[at..], kind);
-            at += Write(span[at..], id);
-            at += Write(span[at..], etag);
+            at += LengthPrefixed.Write(span[at..], tenant);
+            at += LengthPrefixed.Write(span[at..], kind);
+            at += LengthPrefixed.Write(span[at..], id);
+            at += LengthPrefixed.Write(span[at..], etag);
             BinaryPrimitives.WriteInt32LittleEndian(span[at..], json.Length);
             json.CopyTo(span[(at + 4)..]);
             newest[fingerprint] = used;
@@ -95,22 +95,23 @@ internal sealed class DeferredWrites
         {
             document = null;
             if (!newest.TryGetValue(fingerprint, out var offset) || !KeyEquals(offset, tenant, kind, id)) return false;
-            var write = Decode(offset);
+            var write = Materialize(offset);
             document = new StoredDocument(write.Kind, write.Id, write.Json!, write.ETag!);
             return true;
         }
     }
 
-    /// <summary>The offsets of every waiting record's newest put.</summary>
-    public int[] Snapshot()
+    /// <summary>
+    /// The offsets of every waiting record's newest put, ordered as SQLite's key index orders the records (tenant, kind,
+    /// id; bytes of UTF-8), so a fill of them walks the index once.
+    /// </summary>
+    public int[] SortedSnapshot()
     {
-        lock (sync) return [.. newest.Values];
+        int[] offsets;
+        lock (sync) offsets = [.. newest.Values];
+        Array.Sort(offsets, Compare);
+        return offsets;
     }
-
-    /// <summary>Orders offsets as SQLite's key index orders the records (tenant, kind, id; bytes of UTF-8), so a fill of them walks the index once.</summary>
-    public void Sort(int[] offsets) => Array.Sort(offsets, Compare);
-
-    public FilledWrite Materialize(int offset) => Decode(offset);
 
     /// <summary>After SQLite committed them: the records whose newest put is still the one filled wait no more.</summary>
     public void Filled(ReadOnlySpan<int> offsets)
@@ -142,24 +143,13 @@ internal sealed class DeferredWrites
 
     private int Compare(int left, int right)
     {
-        var a = buffer.AsSpan(left + 16);
-        var b = buffer.AsSpan(right + 16);
+        int a = left + 16, b = right + 16;
         for (var field = 0; field < 3; field++)
         {
-            var x = Next(ref a);
-            var y = Next(ref b);
-            var order = x.SequenceCompareTo(y);
+            var order = LengthPrefixed.ReadBytes(buffer, ref a).SequenceCompareTo(LengthPrefixed.ReadBytes(buffer, ref b));
             if (order != 0) return order;
         }
         return 0;
-
-        static ReadOnlySpan<byte> Next(ref Span<byte> span)
-        {
-            var length = BinaryPrimitives.ReadInt32LittleEndian(span);
-            var value = span.Slice(4, length);
-            span = span[(4 + length)..];
-            return value;
-        }
     }
 
     private bool KeyEquals(int offset, string tenant, string kind, string id)
@@ -171,42 +161,23 @@ internal sealed class DeferredWrites
     /// <summary>Compared as UTF-8 bytes, as the log and SQLite see the key (a lone surrogate becomes U+FFFD in both).</summary>
     private bool Matches(ref int at, string value)
     {
-        var length = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(at));
-        var stored = buffer.AsSpan(at + 4, length);
-        at += 4 + length;
+        var stored = LengthPrefixed.ReadBytes(buffer, ref at);
         var size = Encoding.UTF8.GetByteCount(value);
-        if (size != length) return false;
+        if (size != stored.Length) return false;
         Span<byte> bytes = size <= 512 ? stackalloc byte[size] : new byte[size];
         Encoding.UTF8.GetBytes(value, bytes);
         return bytes.SequenceEqual(stored);
     }
 
-    private FilledWrite Decode(int offset)
+    /// <summary>The put at <paramref name="offset"/> as a write to fill (filler only, or under the lock).</summary>
+    public FilledWrite Materialize(int offset)
     {
         var at = offset + 16;
-        var tenant = ReadString(ref at);
-        var kind = ReadString(ref at);
-        var id = ReadString(ref at);
-        var etag = ReadString(ref at);
-        var length = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(at));
-        var json = buffer.AsSpan(at + 4, length).ToArray();
+        var tenant = LengthPrefixed.ReadString(buffer, ref at);
+        var kind = LengthPrefixed.ReadString(buffer, ref at);
+        var id = LengthPrefixed.ReadString(buffer, ref at);
+        var etag = LengthPrefixed.ReadString(buffer, ref at);
+        var json = LengthPrefixed.ReadBytes(buffer, ref at).ToArray();
         return new FilledWrite(tenant, kind, id, etag, json);
-    }
-
-    private string ReadString(ref int at)
-    {
-        var length = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(at));
-        var value = Encoding.UTF8.GetString(buffer, at + 4, length);
-        at += 4 + length;
-        return value;
-    }
-
-    private static int Sized(string value) => 4 + Encoding.UTF8.GetByteCount(value);
-
-    private static int Write(Span<byte> span, string value)
-    {
-        var length = Encoding.UTF8.GetBytes(value, span[4..]);
-        BinaryPrimitives.WriteInt32LittleEndian(span, length);
-        return 4 + length;
     }
 }
