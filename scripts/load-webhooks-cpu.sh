@@ -5,7 +5,8 @@
 # dispatcher paused, wrk 1 thread), after a longer warm-up so the JIT has settled. A second line splits the same CPU by
 # thread name (thread-pool workers, the SQLite writer, the append log's threads, GC, JIT...).
 # Usage: scripts/load-webhooks-cpu.sh [duration-seconds=10] [connections=16] [runs=1]
-#   HOST_BIN=<folder of another LocalHost build> compares a baseline; PERF=<file> also records a perf profile of the run.
+#   HOST_BIN=<folder of another LocalHost build> compares a baseline; PERF=<file> also records a perf profile of the run;
+#   HOST_ENV="NAME=VALUE ..." sets variables for the host alone (a runtime setting tried this way does not reach the build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
@@ -25,7 +26,7 @@ thread_ticks() {
 for run in $(seq 1 "$runs"); do
   port=$((7300 + run))
   start_local_host "$port" AgentFunctions__Triggers__Bus__Consumers=0 AgentFunctions__Triggers__Clock__Enabled=false \
-    ${PERF:+DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0}
+    ${PERF:+DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0} ${HOST_ENV:-}
   pid=${pids[-1]}
   for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/api/v1/health" >/dev/null && break; sleep 0.2; done
   key=$(tenant_key "$port")
@@ -57,6 +58,7 @@ for run in $(seq 1 "$runs"); do
   # Per thread name, us of CPU per request over the same window: where a change acts, even when the total is noisy.
   { sed 's/^/0 /' <<<"$threads0"; sed 's/^/1 /' <<<"$threads1"; } | awk -v r="$requests" -v hz="$(getconf CLK_TCK)" \
     '$3 != "" { if ($1 == 0) a[$2] += $3; else b[$2] += $3 } END { printf "  per thread (us/request):"; for (k in b) if (b[k] > a[k]) printf "  %s %.1f", k, (b[k] - a[k]) / hz * 1e6 / r; printf "\n" }'
+  echo "  pool workers at the end: $(grep -l '^.NET TP Worker' /proc/"$pid"/task/*/comm 2>/dev/null | wc -l)"
   # The host's peak resident memory and its garbage collections over its life (warm-up and run).
   echo "  host peak RSS $(awk '/VmHWM/ {printf "%d MB", $2 / 1024}' "/proc/$pid/status"); $(curl -sf "http://127.0.0.1:$port/metrics" \
     | awk '/^dotnet_gc_collections_total/ { n += $NF } END { printf "%d collections", n }')"

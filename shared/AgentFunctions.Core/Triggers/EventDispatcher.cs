@@ -133,7 +133,8 @@ public sealed class EventDispatcher(IDocumentStore store, RunService runs, ILogg
         }
         await TriggerStates.UpdateAsync(documents, updated.TriggerId, s => s with
         {
-            LastEventAt = updated.Timestamp > (s.LastEventAt ?? DateTimeOffset.MinValue) ? updated.Timestamp : s.LastEventAt,
+            // When the platform took the event, for every system (a polled item's own timestamp can be days old).
+            LastEventAt = updated.RecordedAt > (s.LastEventAt ?? DateTimeOffset.MinValue) ? updated.RecordedAt : s.LastEventAt,
             EventCount = s.EventCount + 1,
             DroppedCount = s.DroppedCount + (dropped ? 1 : 0),
         }, cancellationToken).ConfigureAwait(false);

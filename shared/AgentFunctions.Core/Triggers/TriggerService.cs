@@ -316,13 +316,30 @@ public sealed partial class TriggerService(
         {
             next = schedule.Next(now, 5);
         }
-        double? lag = trigger.System == TriggerSystem.Timer && state?.LastFiredInstant is { } fired && next is { Count: > 0 }
-            ? Math.Max(0, (now - (state.LastEventAt ?? fired)).TotalSeconds)
-            : null;
-        var health = new TriggerHealth(state?.LastEventAt, state?.LastPollAt, lag, state?.LastError, state?.LastErrorAt,
+        var health = new TriggerHealth(state?.LastEventAt, state?.LastPollAt, LagSeconds(trigger, state, now), state?.LastError, state?.LastErrorAt,
             state?.ConsecutiveFailures ?? 0, state?.EventCount ?? 0, state?.DroppedCount ?? 0, state?.DuplicateCount ?? 0);
         return new TriggerView(trigger.Id, trigger.AgentId, trigger.System, trigger.CredentialId, trigger.Options, trigger.Active, trigger.CreatedBy,
             trigger.CreatedAt, trigger.UpdatedAt, trigger.System == TriggerSystem.Webhook ? $"/api/v1/hooks/{trigger.Id}" : null, next, health);
+    }
+
+    /// <summary>
+    /// How far behind its schedule a trigger is: for a timer, how long ago the first instant after the last one it
+    /// fired (or skipped) fell due, when that is past; for a polling trigger, how long ago its next poll fell due. Zero
+    /// while on time, growing while the clock or the listener is stalled; null for webhooks (pushed, never behind) and
+    /// switched-off triggers.
+    /// </summary>
+    private static double? LagSeconds(Trigger trigger, TriggerState? state, DateTimeOffset now)
+    {
+        if (!trigger.Active) return null;
+        DateTimeOffset? due = trigger.System switch
+        {
+            TriggerSystem.Webhook => null,
+            TriggerSystem.Timer => TimerSchedule.TryParse(trigger.Options.Cron, trigger.Options.TimeZone, out _, out _) is { } schedule
+                && schedule.Next(state?.LastFiredInstant ?? trigger.CreatedAt, 1) is [var first] ? first : null,
+            // Never polled: the first poll is due from the trigger's creation.
+            _ => state?.NextPollAt ?? trigger.CreatedAt,
+        };
+        return due is { } at ? Math.Max(0, (now - at).TotalSeconds) : null;
     }
 
     private static TriggerDirectoryEntry Directory(Trigger trigger) =>

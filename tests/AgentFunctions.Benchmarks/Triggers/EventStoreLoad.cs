@@ -46,6 +46,7 @@ public static class EventStoreLoad
             var baseline = Memory();
             var next = -1;
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var threads = ThreadCpu.Snapshot();
             var clock = Stopwatch.StartNew();
             await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
             {
@@ -62,10 +63,16 @@ public static class EventStoreLoad
             if (log is not null) await log.WaitFilledAsync();
             clock.Stop();
             cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            var perThread = ThreadCpu.Since(threads);
             var after = Memory();
             Console.WriteLine($"{kind}: {events:N0} events, {writers} writers, {clock.Elapsed.TotalSeconds:F1} s, {events / clock.Elapsed.TotalSeconds:N0} events/s"
                 + (log is null ? "" : $" (all acknowledged after {acknowledged.TotalSeconds:F1} s, SQLite filled after {clock.Elapsed.TotalSeconds:F1} s)"));
             Console.WriteLine($"  process CPU {cpu.TotalSeconds:F1} s: {cpu.TotalMicroseconds / events:F1} us per event");
+            if (perThread.Count > 0)
+            {
+                Console.WriteLine("  per thread (us per event):" + string.Concat(perThread.OrderByDescending(t => t.Value)
+                    .Where(t => t.Value > TimeSpan.Zero).Select(t => $"  {t.Key} {t.Value.TotalMicroseconds / events:F1}")));
+            }
             Console.WriteLine($"  managed heap {baseline.Heap / 1e6:F0} MB -> {after.Heap / 1e6:F0} MB ({(after.Heap - baseline.Heap) / 1e6 * 1_000_000 / events:F0} MB per million events)");
             Console.WriteLine($"  working set  {baseline.WorkingSet / 1e6:F0} MB -> {after.WorkingSet / 1e6:F0} MB");
             return 0;

@@ -107,6 +107,41 @@ public sealed class PollingListenerTests
         var view = await (await host.Client.GetAsync($"/api/v1/triggers/{triggerId}")).ExpectAsync(HttpStatusCode.OK);
         Assert.NotNull(view["health"]!["last_poll_at"]);
         Assert.Null(view["health"]!["last_error"]);
+        // When the platform took the newest event (this poll), not the item's own time a minute earlier.
+        Assert.Equal(time.GetUtcNow(), view["health"]!["last_event_at"]!.GetValue<DateTimeOffset>());
+    }
+
+    [Fact]
+    public async Task HttpPoll_Health_LagIsZeroWhileOnSchedule_AndGrowsWhileNoPollHappens()
+    {
+        var feed = new Feed();
+        await using var server = await LoopbackServer.StartAsync((c, _) => feed.Handle(c));
+        var time = new ManualTimeProvider(Start);
+        await using var host = await TriggerTestHost.StartAsync(time);
+        var polls = host.Factory.Services.GetRequiredService<PollScheduler>();
+        var credential = await CredentialAsync(host, "feed-token-123456");
+        var trigger = await host.CreateTriggerAsync(new { system = "http_poll", credential_id = credential, options = PollOptions(server.BaseAddress, interval: 60) });
+        var triggerId = trigger["id"]!.GetValue<string>();
+        async Task<double> LagAsync() =>
+            (await (await host.Client.GetAsync($"/api/v1/triggers/{triggerId}")).ExpectAsync(HttpStatusCode.OK))["health"]!["lag_seconds"]!.GetValue<double>();
+
+        // Never polled: the first poll is due from creation.
+        time.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(20, await LagAsync());
+        await polls.TickAsync();
+        Assert.Equal(0, await LagAsync());
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(0, await LagAsync()); // the next poll is not due yet
+        // The listener stalls (no tick) 45 s past the due poll: the lag says so, and a poll brings it back to zero.
+        time.Advance(TimeSpan.FromSeconds(46));
+        Assert.Equal(45, await LagAsync());
+        await polls.TickAsync();
+        Assert.Equal(0, await LagAsync());
+
+        await (await host.Client.SendJsonAsync(HttpMethod.Patch, $"/api/v1/agents/{host.AgentId}/triggers/{triggerId}", new { active = false })).ExpectAsync(HttpStatusCode.OK);
+        time.Advance(TimeSpan.FromMinutes(10));
+        var off = await (await host.Client.GetAsync($"/api/v1/triggers/{triggerId}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Null(off["health"]!["lag_seconds"]); // switched off: nothing is expected of it
     }
 
     [Fact]

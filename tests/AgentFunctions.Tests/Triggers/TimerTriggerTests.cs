@@ -51,6 +51,33 @@ public sealed class TimerTriggerTests
         Assert.Equal(2, (await host.Factory.Store.For(host.Tenant.Tenant).ListAsync<AgentFunctions.Engine.Runs.Run>()).Count);
     }
 
+    [Fact]
+    public async Task Health_LagIsZeroOnTime_GrowsWhileTheClockIsStalled_LastEventIsWhenTheTickTookIt()
+    {
+        var time = new ManualTimeProvider(Start); // 09:00:20
+        var (host, triggerId) = await StartWithTimerAsync(time, new { cron = "* * * * *" });
+        await using var _ = host;
+        var scheduler = host.Factory.Services.GetRequiredService<TimerScheduler>();
+        async Task<System.Text.Json.Nodes.JsonNode> HealthAsync() =>
+            (await (await host.Client.GetAsync($"/api/v1/triggers/{triggerId}")).ExpectAsync(HttpStatusCode.OK))["health"]!;
+
+        Assert.Equal(0, (await HealthAsync())["lag_seconds"]!.GetValue<double>()); // 09:01 is not due yet
+        time.Advance(TimeSpan.FromSeconds(45)); // 09:01:05, no tick yet
+        Assert.Equal(5, (await HealthAsync())["lag_seconds"]!.GetValue<double>());
+
+        await scheduler.TickAsync();
+        await host.DrainAsync();
+        var health = await HealthAsync();
+        Assert.Equal(0, health["lag_seconds"]!.GetValue<double>());
+        Assert.Equal(Start.AddSeconds(45), health["last_event_at"]!.GetValue<DateTimeOffset>()); // the tick, not the instant 09:01:00
+
+        // The clock stops for three minutes: 09:02 fell due 2 min 5 s ago.
+        time.Advance(TimeSpan.FromMinutes(3)); // 09:04:05
+        Assert.Equal(125, (await HealthAsync())["lag_seconds"]!.GetValue<double>());
+        await scheduler.TickAsync();
+        Assert.Equal(0, (await HealthAsync())["lag_seconds"]!.GetValue<double>());
+    }
+
     [Theory]
     [InlineData("skip", 0)]
     [InlineData("fire_once", 1)]

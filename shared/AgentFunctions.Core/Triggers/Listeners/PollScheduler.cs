@@ -89,7 +89,7 @@ public sealed class PollScheduler(
             await SaveAsync(documents, stored, reset.Cursor with { LastPollAt = now, NextPollAt = now + interval, LastError = reset.Message, PollCount = cursor.PollCount + 1 }, cancellationToken).ConfigureAwait(false);
             foreach (var trigger in group)
             {
-                await TriggerStates.UpdateAsync(documents, trigger.Id, s => s with { LastPollAt = now, LastError = reset.Message, LastErrorAt = now }, cancellationToken).ConfigureAwait(false);
+                await TriggerStates.UpdateAsync(documents, trigger.Id, s => s with { LastPollAt = now, LastError = reset.Message, LastErrorAt = now, NextPollAt = now + interval }, cancellationToken).ConfigureAwait(false);
             }
             logger.LogWarning("Listener {ListenerId} cursor reset: {Reason}", listenerId, reset.Message);
             return true;
