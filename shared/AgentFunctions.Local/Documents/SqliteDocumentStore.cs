@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using AgentFunctions.Common;
 using AgentFunctions.Storage;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace AgentFunctions.Local.Documents;
 
@@ -462,27 +463,30 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
     private sealed class WriterStatements : IDisposable
     {
         private readonly SqliteCommand select;
-        private readonly SqliteCommand upsert;
         private readonly SqliteCommand delete;
         private readonly SqliteCommand checkpoint;
 
-        // The upsert's parameters, looked up once: by name each row cost a lookup, and a string for each field's name.
-        private readonly SqliteParameter upsertTenant, upsertKind, upsertId, upsertETag, upsertBody;
-        private readonly SqliteParameter[] upsertValues;
+        // The upsert, every fill's and commit's row, is bound and stepped on SQLite's own statement: through
+        // SqliteCommand each row also paid for the command's statement walk, a reader and a type switch per parameter
+        // (a third of this thread's time in a profile of the webhook load).
+        private readonly sqlite3 db;
+        private readonly sqlite3_stmt upsert;
+        private readonly int upsertTenant, upsertKind, upsertId, upsertETag, upsertBody;
+        private readonly int[] upsertValues;
 
         public WriterStatements(SqliteConnection connection, string[] fields)
         {
             var columns = string.Concat(fields.Select(f => ", " + Column(f)));
             var values = string.Concat(fields.Select((_, i) => $", $v{i}"));
             select = Prepare(connection, "SELECT etag FROM documents WHERE tenant = $tenant AND kind = $kind AND id = $id;");
-            upsert = Prepare(connection, $"INSERT OR REPLACE INTO documents (tenant, kind, id, etag, body{columns}) VALUES ($tenant, $kind, $id, $etag, $body{values});",
-                ["$etag", "$body", .. fields.Select((_, i) => $"$v{i}")]);
-            upsertTenant = upsert.Parameters["$tenant"];
-            upsertKind = upsert.Parameters["$kind"];
-            upsertId = upsert.Parameters["$id"];
-            upsertETag = upsert.Parameters["$etag"];
-            upsertBody = upsert.Parameters["$body"];
-            upsertValues = [.. fields.Select((_, i) => upsert.Parameters[$"$v{i}"])];
+            db = connection.Handle!;
+            Check(raw.sqlite3_prepare_v2(db, $"INSERT OR REPLACE INTO documents (tenant, kind, id, etag, body{columns}) VALUES ($tenant, $kind, $id, $etag, $body{values});", out upsert));
+            upsertTenant = raw.sqlite3_bind_parameter_index(upsert, "$tenant");
+            upsertKind = raw.sqlite3_bind_parameter_index(upsert, "$kind");
+            upsertId = raw.sqlite3_bind_parameter_index(upsert, "$id");
+            upsertETag = raw.sqlite3_bind_parameter_index(upsert, "$etag");
+            upsertBody = raw.sqlite3_bind_parameter_index(upsert, "$body");
+            upsertValues = [.. fields.Select((_, i) => raw.sqlite3_bind_parameter_index(upsert, $"$v{i}"))];
             delete = Prepare(connection, "DELETE FROM documents WHERE tenant = $tenant AND kind = $kind AND id = $id;");
             checkpoint = connection.CreateCommand();
             checkpoint.CommandText = "INSERT OR REPLACE INTO log_checkpoint (id, sequence, etag) VALUES (0, $sequence, $etag);";
@@ -499,20 +503,52 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
 
         public SqliteTransaction? Transaction
         {
-            set => select.Transaction = upsert.Transaction = delete.Transaction = checkpoint.Transaction = value;
+            set => select.Transaction = delete.Transaction = checkpoint.Transaction = value;
         }
 
         public string? CurrentETag(TenantId tenant, string kind, string id) => Bind(select, tenant, kind, id).ExecuteScalar() as string;
 
+        /// <summary>Within the writer's open transaction (SQLite's transactions belong to the connection, not to a command).</summary>
         public void Upsert(TenantId tenant, string kind, string id, string etag, byte[] body, string?[] values)
         {
-            upsertTenant.Value = tenant.Value;
-            upsertKind.Value = kind;
-            upsertId.Value = id;
-            upsertETag.Value = etag;
-            upsertBody.Value = body;
-            for (var i = 0; i < upsertValues.Length; i++) upsertValues[i].Value = (object?)values[i] ?? DBNull.Value;
-            upsert.ExecuteNonQuery();
+            try
+            {
+                BindText(upsertTenant, tenant.Value);
+                BindText(upsertKind, kind);
+                BindText(upsertId, id);
+                BindText(upsertETag, etag);
+                Check(raw.sqlite3_bind_blob(upsert, upsertBody, body));
+                for (var i = 0; i < upsertValues.Length; i++)
+                {
+                    if (values[i] is { } value) BindText(upsertValues[i], value);
+                    else Check(raw.sqlite3_bind_null(upsert, upsertValues[i]));
+                }
+                var step = raw.sqlite3_step(upsert);
+                if (step != raw.SQLITE_DONE) Check(step);
+            }
+            finally
+            {
+                raw.sqlite3_reset(upsert);
+            }
+        }
+
+        /// <summary>UTF-8, as SqliteCommand binds a string (a lone surrogate becomes U+FFFD either way), encoded on the stack.</summary>
+        private void BindText(int index, string value)
+        {
+            if (value.Length == 0)
+            {
+                // An empty span would bind NULL; the string overload binds ''.
+                Check(raw.sqlite3_bind_text(upsert, index, string.Empty));
+                return;
+            }
+            var size = Encoding.UTF8.GetMaxByteCount(value.Length);
+            Span<byte> utf8 = size <= 1024 ? stackalloc byte[size] : new byte[size];
+            Check(raw.sqlite3_bind_text(upsert, index, utf8[..Encoding.UTF8.GetBytes(value, utf8)]));
+        }
+
+        private void Check(int result)
+        {
+            if (result != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(result, db);
         }
 
         public void Delete(TenantId tenant, string kind, string id) => Bind(delete, tenant, kind, id).ExecuteNonQuery();
@@ -520,7 +556,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
         public void Dispose()
         {
             select.Dispose();
-            upsert.Dispose();
+            upsert.Dispose(); // finalizes the statement
             delete.Dispose();
             checkpoint.Dispose();
         }
