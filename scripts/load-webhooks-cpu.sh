@@ -61,7 +61,9 @@ for run in $(seq 1 "$runs"); do
   echo "  pool workers at the end: $(grep -l '^.NET TP Worker' /proc/"$pid"/task/*/comm 2>/dev/null | wc -l)"
   # The host's peak resident memory and its garbage collections over its life (warm-up and run).
   echo "  host peak RSS $(awk '/VmHWM/ {printf "%d MB", $2 / 1024}' "/proc/$pid/status"); $(curl -sf "http://127.0.0.1:$port/metrics" \
-    | awk '/^dotnet_gc_collections_total/ { n += $NF } END { printf "%d collections", n }')"
+    | awk '/^dotnet_gc_collections_total/ { n += $NF; match($0, /gen[0-9]/); g[substr($0, RSTART, RLENGTH)] += $NF }
+           /^dotnet_gc_pause_time_seconds_total/ { p += $NF }
+           END { printf "%d collections (gen0 %d, gen1 %d, gen2 %d), %.0f ms paused in all (%.1f ms each)", n, g["gen0"], g["gen1"], g["gen2"], p * 1000, (n > 0 ? p * 1000 / n : 0) }')"
   kill "$pid" 2>/dev/null || true
   # A stopped host fills SQLite with what it holds before it exits: the next run starts after that, not beside it.
   wait "$pid" 2>/dev/null || true
