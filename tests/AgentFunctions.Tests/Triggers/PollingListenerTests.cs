@@ -61,6 +61,14 @@ public sealed class PollingListenerTests
         interval_seconds = interval,
     };
 
+    /// <summary>An http_poll trigger on the test feed, polling every minute with a bearer credential; its id.</summary>
+    private static async Task<string> FeedTriggerAsync(TriggerTestHost host, Uri feed)
+    {
+        var credential = await CredentialAsync(host, "feed-token-123456");
+        var trigger = await host.CreateTriggerAsync(new { system = "http_poll", credential_id = credential, options = PollOptions(feed) });
+        return trigger["id"]!.GetValue<string>();
+    }
+
     private static async Task<List<TriggerEvent>> EventsAsync(TriggerTestHost host, string triggerId) =>
         (await host.Factory.Store.For(host.Tenant.Tenant).ListAsync<TriggerEvent>(default, new FieldEquals("trigger_id", triggerId))).Select(e => e.Value).ToList();
 
@@ -72,11 +80,9 @@ public sealed class PollingListenerTests
         var time = new ManualTimeProvider(Start);
         await using var host = await TriggerTestHost.StartAsync(time);
         var polls = host.Factory.Services.GetRequiredService<PollScheduler>();
-        var credential = await CredentialAsync(host, "feed-token-123456");
         var t0 = Start.AddMinutes(-5);
         feed.Add("a", t0, "old one");
-        var trigger = await host.CreateTriggerAsync(new { system = "http_poll", credential_id = credential, options = PollOptions(server.BaseAddress) });
-        var triggerId = trigger["id"]!.GetValue<string>();
+        var triggerId = await FeedTriggerAsync(host, server.BaseAddress);
 
         Assert.Equal(1, await polls.TickAsync());
         Assert.Empty(await EventsAsync(host, triggerId)); // the first poll only sets the cursor
@@ -119,9 +125,7 @@ public sealed class PollingListenerTests
         var time = new ManualTimeProvider(Start);
         await using var host = await TriggerTestHost.StartAsync(time);
         var polls = host.Factory.Services.GetRequiredService<PollScheduler>();
-        var credential = await CredentialAsync(host, "feed-token-123456");
-        var trigger = await host.CreateTriggerAsync(new { system = "http_poll", credential_id = credential, options = PollOptions(server.BaseAddress, interval: 60) });
-        var triggerId = trigger["id"]!.GetValue<string>();
+        var triggerId = await FeedTriggerAsync(host, server.BaseAddress);
         async Task<double> LagAsync() =>
             (await (await host.Client.GetAsync($"/api/v1/triggers/{triggerId}")).ExpectAsync(HttpStatusCode.OK))["health"]!["lag_seconds"]!.GetValue<double>();
 
