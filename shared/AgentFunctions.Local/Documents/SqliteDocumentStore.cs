@@ -579,14 +579,14 @@ public sealed class SqliteDocumentStore : IDocumentStore, AgentFunctions.Lifecyc
             return command;
         }
 
-        private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] more)
+        /// <summary>A statement on one record's key (the select and the delete; the upsert is SQLite's own statement).</summary>
+        private static SqliteCommand Prepare(SqliteConnection connection, string sql)
         {
             var command = connection.CreateCommand();
             command.CommandText = sql;
             command.Parameters.Add("$tenant", SqliteType.Text);
             command.Parameters.Add("$kind", SqliteType.Text);
             command.Parameters.Add("$id", SqliteType.Text);
-            foreach (var name in more) command.Parameters.Add(name, name == "$body" ? SqliteType.Blob : SqliteType.Text);
             return command;
         }
     }
