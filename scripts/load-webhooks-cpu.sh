@@ -5,7 +5,8 @@
 # dispatcher paused, wrk 1 thread), after a longer warm-up so the JIT has settled. A second line splits the same CPU by
 # thread name (thread-pool workers, the SQLite writer, the append log's threads, GC, JIT...).
 # Usage: scripts/load-webhooks-cpu.sh [duration-seconds=10] [connections=16] [runs=1]
-#   HOST_BIN=<folder of another LocalHost build> compares a baseline; PERF=<file> also records a perf profile of the run;
+#   HOST_BIN=<folder of another LocalHost build> compares a baseline; PERF=<file> also records a whole-machine perf profile
+#   of PERF_SECONDS (5) inside the run, from PERF_DELAY (7) seconds after wrk starts (its init formats every delivery first);
 #   HOST_ENV="NAME=VALUE ..." sets variables for the host alone (a runtime setting tried this way does not reach the build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,11 @@ thread_ticks() {
   for t in /proc/"$1"/task/*; do
     echo "$(tr ' ' '_' <"$t/comm" 2>/dev/null) $(sed -E 's/^.*\) //' "$t/stat" 2>/dev/null | awk '{print $12 + $13}')"
   done
+}
+
+# Bytes the host has allocated since it started (the runtime's System.Runtime meter on /metrics).
+allocated() {
+  curl -sf "http://127.0.0.1:$1/metrics" | awk '/^dotnet_gc_heap_total_allocated_bytes_total/ { n += $NF } END { printf "%d\n", n }'
 }
 
 for run in $(seq 1 "$runs"); do
@@ -41,14 +47,18 @@ for run in $(seq 1 "$runs"); do
 
   START=$run_count DELIVERIES="$data/deliveries-$run.tsv" HOOK_PATH="/api/v1/hooks/$trigger_id" \
     wrk -t1 -c"$connections" -d"${warmup}s" -s scripts/load/replay.lua "http://127.0.0.1:$port" >/dev/null
-  if [ -n "${PERF:-}" ]; then perf record -e cpu-clock -F 999 -g -p "$pid" -o "$PERF" >/dev/null 2>&1 & perf_pid=$!; sleep 2; fi
+  if [ -n "${PERF:-}" ]; then
+    (sleep "${PERF_DELAY:-7}"; perf record -a -e cpu-clock -F 999 -g -o "$PERF" -- sleep "${PERF_SECONDS:-5}") >/dev/null 2>&1 & perf_pid=$!
+  fi
   threads0=$(thread_ticks "$pid")
+  alloc0=$(allocated "$port")
   cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   out=$(DELIVERIES="$data/deliveries-$run.tsv" HOOK_PATH="/api/v1/hooks/$trigger_id" \
     wrk -t1 -c"$connections" -d"${duration}s" --latency -s scripts/load/replay.lua "http://127.0.0.1:$port")
   cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   threads1=$(thread_ticks "$pid")
-  if [ -n "${PERF:-}" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
+  alloc1=$(allocated "$port")
+  if [ -n "${PERF:-}" ]; then wait "$perf_pid" || true; fi
   requests=$(awk '/requests in/ {print $1}' <<<"$out")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
@@ -58,6 +68,7 @@ for run in $(seq 1 "$runs"); do
   # Per thread name, us of CPU per request over the same window: where a change acts, even when the total is noisy.
   { sed 's/^/0 /' <<<"$threads0"; sed 's/^/1 /' <<<"$threads1"; } | awk -v r="$requests" -v hz="$(getconf CLK_TCK)" \
     '$3 != "" { if ($1 == 0) a[$2] += $3; else b[$2] += $3 } END { printf "  per thread (us/request):"; for (k in b) if (b[k] > a[k]) printf "  %s %.1f", k, (b[k] - a[k]) / hz * 1e6 / r; printf "\n" }'
+  awk -v a="$((alloc1 - alloc0))" -v r="$requests" 'BEGIN { printf "  allocated %.0f bytes/request\n", a / r }'
   echo "  pool workers at the end: $(grep -l '^.NET TP Worker' /proc/"$pid"/task/*/comm 2>/dev/null | wc -l)"
   # The host's peak resident memory and its garbage collections over its life (warm-up and run).
   echo "  host peak RSS $(awk '/VmHWM/ {printf "%d MB", $2 / 1024}' "/proc/$pid/status"); $(curl -sf "http://127.0.0.1:$port/metrics" \

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using AgentFunctions.Common;
@@ -72,6 +73,10 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
     private long segmentOffset;
     // How far the segment is written already (records, then zeros): writes below it allocate nothing and keep the size.
     private long segmentPrepared;
+    // Written and acknowledged, not yet fsynced (AppendLogDurability.ProcessCrash): handed to the filler once synced,
+    // so SQLite, and its checkpoint, never get ahead of what the log has on disk.
+    private List<LogBatch> unsynced = [];
+    private long unsyncedSince;
 
     // Durable, for readers; the filler removes what it filled.
     private readonly ConcurrentDictionary<LogKey, Unfilled> visible = new();
@@ -90,6 +95,7 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
     private long queuedWrites;
     private int fillWaiters;
     private int deferredWaiters;
+    private int syncWaiters;
     private volatile bool fillStopping;
 
     private readonly SemaphoreSlim flushWake = new(0);
@@ -187,10 +193,13 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
         // A reader waiting: the filler fills now rather than at its interval.
         Interlocked.Increment(ref fillWaiters);
         if (includeDeferred) Interlocked.Increment(ref deferredWaiters);
+        // Acknowledged writes reach the filler once synced: the flusher syncs now rather than at its interval.
+        Interlocked.Increment(ref syncWaiters);
         try
         {
             try
             {
+                flushWake.Release();
                 fillWake.Release();
             }
             catch (ObjectDisposedException)
@@ -208,6 +217,7 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
         {
             Interlocked.Decrement(ref fillWaiters);
             if (includeDeferred) Interlocked.Decrement(ref deferredWaiters);
+            Interlocked.Decrement(ref syncWaiters);
         }
 
         long Reached() => Interlocked.Read(ref includeDeferred ? ref checkpointSequence : ref filledSequence);
@@ -420,13 +430,89 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
     {
         while (true)
         {
-            flushWake.Wait();
+            // Nothing waiting for a sync: sleep until a commit arrives. Else until the sync is due, or a commit or a
+            // reader (WaitFilledAsync) comes first.
+            if (unsynced.Count == 0)
+            {
+                flushWake.Wait();
+            }
+            else
+            {
+                var wait = SyncWait();
+                if (wait > TimeSpan.Zero) flushWake.Wait(wait);
+            }
             FlushUntilIdle();
+            bool closing;
+            lock (gate) closing = disposed;
+            if (unsynced.Count > 0 && (closing || SyncWait() <= TimeSpan.Zero)) SyncPending();
             lock (gate)
             {
-                if (disposed && (unflushed.Count == 0 || failure is not null)) return;
+                if (disposed && (failure is not null || (unflushed.Count == 0 && unsynced.Count == 0))) return;
             }
         }
+    }
+
+    /// <summary>How long until the written, unsynced writes are due for their fsync (zero or less: now; a reader waiting: now).</summary>
+    private TimeSpan SyncWait() => Volatile.Read(ref syncWaiters) > 0
+        ? TimeSpan.Zero
+        : options.SyncInterval - Stopwatch.GetElapsedTime(unsyncedSince);
+
+    /// <summary>
+    /// The fsync of everything written since the last one (<see cref="AppendLogDurability.ProcessCrash"/>), then the filler
+    /// takes it. A failed fsync poisons the store as a failed group commit does: the writes acknowledged before it stay
+    /// readable from memory but are not filled (the disk may not have them), and every write after is refused.
+    /// </summary>
+    /// <returns>False when the fsync failed.</returns>
+    private bool SyncPending()
+    {
+        if (unsynced.Count == 0) return true;
+        try
+        {
+            BeforeGroupFsync?.Invoke();
+            DataSync.Flush(segment);
+        }
+        catch (Exception ex)
+        {
+            Poison(ex, completing: null);
+            return false;
+        }
+        HandToFiller(unsynced);
+        unsynced = [];
+        return true;
+    }
+
+    /// <summary>After a failed write or fsync: refuses every write from now on, and fails the commits still waiting.</summary>
+    private void Poison(Exception ex, TaskCompletionSource? completing)
+    {
+        TaskCompletionSource later;
+        lock (gate)
+        {
+            // Part of it may be on disk, or the kernel may have dropped its dirty pages: nothing after it can be
+            // promised durable.
+            failure ??= ex;
+            later = nextFlush;
+            flusherAwake = false;
+        }
+        var refusal = new IOException("The append log could not make its writes durable and now refuses writes.", ex);
+        // Off this thread and outside the gate: the callers' continuations run inline where a group completes.
+        ThreadPool.UnsafeQueueUserWorkItem(static state =>
+        {
+            state.Group?.TrySetException(state.Refusal);
+            state.Later.TrySetException(state.Refusal);
+        }, (Group: completing, Later: later, Refusal: refusal), preferLocal: false);
+    }
+
+    /// <summary>Synced batches go to the filler, which is woken when its first write arrives and when a full fill has gathered, not at every flush.</summary>
+    private void HandToFiller(List<LogBatch> batches)
+    {
+        var added = 0;
+        foreach (var batch in batches)
+        {
+            toFill.Enqueue(batch);
+            added += batch.Entries.Length;
+        }
+        var before = Interlocked.Add(ref queuedWrites, added) - added;
+        if (before <= 0 || (before < options.FillBatchWrites && before + added >= options.FillBatchWrites)) fillWake.Release();
     }
 
     /// <summary>The group commit: one write and one fsync for every record appended since the last one.</summary>
@@ -486,31 +572,20 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
                 target = appendedSequence;
             }
 
+            var syncEach = options.Durability == AppendLogDurability.PowerLoss;
             try
             {
                 Prepare(segmentOffset + buffer.WrittenCount);
                 RandomAccess.Write(segment, buffer.WrittenSpan, segmentOffset);
-                BeforeGroupFsync?.Invoke();
-                DataSync.Flush(segment);
+                if (syncEach)
+                {
+                    BeforeGroupFsync?.Invoke();
+                    DataSync.Flush(segment);
+                }
             }
             catch (Exception ex)
             {
-                TaskCompletionSource later;
-                lock (gate)
-                {
-                    // Part of it may be on disk, or the kernel may have dropped its dirty pages: nothing after it can be
-                    // promised durable.
-                    failure ??= ex;
-                    later = nextFlush;
-                    flusherAwake = false;
-                }
-                var refusal = new IOException("The append log could not make its writes durable and now refuses writes.", ex);
-                // Off this thread and outside the gate: the callers' continuations run inline where a group completes.
-                ThreadPool.UnsafeQueueUserWorkItem(static state =>
-                {
-                    state.Group.TrySetException(state.Refusal);
-                    state.Later.TrySetException(state.Refusal);
-                }, (Group: generation, Later: later, Refusal: refusal), preferLocal: false);
+                Poison(ex, generation);
                 return;
             }
             segmentOffset += buffer.WrittenCount;
@@ -520,7 +595,7 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
                 lock (gate) spare = buffer;
             }
 
-            // Visible to readers in log order, then acknowledged; then the filler takes them.
+            // Visible to readers in log order, then acknowledged; then, once synced, the filler takes them.
             foreach (var batch in batches)
             {
                 for (var i = 0; i < batch.Entries.Length; i++)
@@ -530,16 +605,21 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
                     batch.Visible[i] = state;
                     visible[new LogKey(batch.Tenant, entry.Kind, entry.Id)] = state;
                 }
-                toFill.Enqueue(batch);
             }
             Interlocked.Exchange(ref durableSequence, target);
             // One pool work item runs every caller's continuation in turn, rather than one work item (and possibly one
             // woken, then spinning, pool thread) per caller; never the flusher itself, which goes on to the next group.
             ThreadPool.UnsafeQueueUserWorkItem(static group => group.TrySetResult(), generation, preferLocal: false);
-            // The filler is woken when its first write arrives and when a full fill has gathered, not at every flush.
-            var added = batches.Sum(b => b.Entries.Length);
-            var before = Interlocked.Add(ref queuedWrites, added) - added;
-            if (before <= 0 || (before < options.FillBatchWrites && before + added >= options.FillBatchWrites)) fillWake.Release();
+            if (syncEach)
+            {
+                HandToFiller(batches);
+            }
+            else
+            {
+                if (unsynced.Count == 0) unsyncedSince = Stopwatch.GetTimestamp();
+                unsynced.AddRange(batches);
+                if (SyncWait() <= TimeSpan.Zero && !SyncPending()) return;
+            }
             lock (gate)
             {
                 rotate = rotation;
@@ -579,6 +659,8 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
     /// <summary>Starts a new segment after <paramref name="last"/>; the old one is deleted once filled. A failure keeps the old one in use.</summary>
     private void Rotate(long last)
     {
+        // A closed segment is whole on disk before the next one starts: only the last segment can end torn.
+        if (!SyncPending()) throw new IOException("The append log failed to sync its segment before closing it.", failure);
         var path = SegmentPath(last + 1);
         SafeFileHandle next;
         try
@@ -1039,7 +1121,20 @@ public sealed record AppendLogDocumentStoreOptions
     /// </summary>
     public TimeSpan FillInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>How long the flusher waits for more commits before it writes and fsyncs a group (zero: at once).</summary>
+    /// <summary>
+    /// When a commit is acknowledged: <see cref="AppendLogDurability.ProcessCrash"/> (the default) once its group is
+    /// written to the operating system, fsynced within <see cref="SyncInterval"/>; <see cref="AppendLogDurability.PowerLoss"/>
+    /// once its group is fsynced.
+    /// </summary>
+    public AppendLogDurability Durability { get; init; } = AppendLogDurability.ProcessCrash;
+
+    /// <summary>
+    /// With <see cref="AppendLogDurability.ProcessCrash"/>: the longest an acknowledged write waits for its fsync (a query
+    /// waiting for the fill has it synced at once). What a power cut or a kernel crash can lose; a killed host loses nothing.
+    /// </summary>
+    public TimeSpan SyncInterval { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>How long the flusher waits for more commits before it writes (and with PowerLoss fsyncs) a group (zero: at once).</summary>
     public TimeSpan GroupCommitDelay { get; init; } = TimeSpan.Zero;
 
     /// <summary>After a failed fill, the pause before the next attempt.</summary>
@@ -1068,8 +1163,24 @@ public sealed record AppendLogDocumentStoreOptions
         if (SegmentBytes < 4096) throw new ArgumentOutOfRangeException(nameof(SegmentBytes), "At least 4 KB.");
         if (FillBatchWrites < 1) throw new ArgumentOutOfRangeException(nameof(FillBatchWrites), "At least 1.");
         if (FillInterval < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(FillInterval), "Not negative.");
+        if (SyncInterval < TimeSpan.Zero || SyncInterval > TimeSpan.FromSeconds(10)) throw new ArgumentOutOfRangeException(nameof(SyncInterval), "Zero to 10 s.");
+        if (!Enum.IsDefined(Durability)) throw new ArgumentOutOfRangeException(nameof(Durability), "ProcessCrash or PowerLoss.");
         if (MaxUnfilledWrites < FillBatchWrites) throw new ArgumentOutOfRangeException(nameof(MaxUnfilledWrites), "At least one fill batch.");
         if (DeferredFillWrites < 1) throw new ArgumentOutOfRangeException(nameof(DeferredFillWrites), "At least 1.");
         if (DeferredFillInterval < TimeSpan.Zero || DeferredFillInterval > TimeSpan.FromDays(1)) throw new ArgumentOutOfRangeException(nameof(DeferredFillInterval), "Zero to one day.");
     }
+}
+
+/// <summary>What an acknowledged commit of <see cref="AppendLogDocumentStore"/> survives.</summary>
+public enum AppendLogDurability
+{
+    /// <summary>
+    /// The host's process dying at any instant (kill -9, an out-of-memory kill, a crash): each group is acknowledged once
+    /// written to the operating system, whose page cache outlives the process, and fsynced within
+    /// <see cref="AppendLogDocumentStoreOptions.SyncInterval"/>. A power cut or a kernel crash can lose that interval.
+    /// </summary>
+    ProcessCrash,
+
+    /// <summary>Also a power cut: each group is fsynced before it is acknowledged.</summary>
+    PowerLoss,
 }
