@@ -3,6 +3,8 @@
 # beside Node-RED 4 answering a bare two-node flow (http in -> http response 202: no signature, no storage), in the
 # same run. Loopback only; stops by itself. Installs wrk (Debian) and node-red@4 (npm, into a temp folder) if missing.
 # Usage: scripts/load-webhooks.sh [duration-seconds=10] [connections=16]
+#   HOST_ENV="NAME=VALUE ..." sets variables for the host alone (AgentFunctions__Storage__AppendLog__Durability=PowerLoss:
+#   each delivery fsynced before its 202).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
@@ -21,7 +23,7 @@ cp scripts/load/node-red-flow.json "$data/nr/flows.json"
 pids+=($!)
 
 # The dispatcher is paused (consumers = 0) so the figure is the intake alone; the queue it fills is drained after.
-start_local_host 7079 AgentFunctions__Triggers__Bus__Consumers=0 AgentFunctions__Triggers__Clock__Enabled=false
+start_local_host 7079 AgentFunctions__Triggers__Bus__Consumers=0 AgentFunctions__Triggers__Clock__Enabled=false ${HOST_ENV:-}
 
 for _ in $(seq 1 150); do
   curl -sf http://127.0.0.1:7079/api/v1/health >/dev/null && curl -s -o /dev/null -X POST http://127.0.0.1:7077/hook && break

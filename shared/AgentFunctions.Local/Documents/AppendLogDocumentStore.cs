@@ -1117,9 +1117,11 @@ public sealed record AppendLogDocumentStoreOptions
     /// which then runs at once). Point reads never wait: they read the durable writes not yet filled from memory.
     /// Every write waiting holds a few objects the garbage collector copies at each collection: at 200 ms the webhook
     /// load's collections paused 7.9 - 8.3 ms each, at 50 ms 3.5 - 4.2 ms, which took wrk's p99 from 11 - 14 ms to
-    /// 7.6 - 10.0 ms, for about 2.5 us more SQLite writer CPU per delivery (docs/benchmarks-webhooks.md).
+    /// 7.6 - 10.0 ms, for about 2.5 us more SQLite writer CPU per delivery. Since writes are acknowledged before their
+    /// fsync (about 21,000 a second rather than 17,000), 50 ms paused 5.0 - 6.6 ms and 25 ms 4.5 - 5.0 ms, wrk's p99
+    /// 7.8 - 11.2 against 7.4 - 8.4 ms, with no difference in the writer's CPU (docs/benchmarks-webhooks.md).
     /// </summary>
-    public TimeSpan FillInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan FillInterval { get; init; } = TimeSpan.FromMilliseconds(25);
 
     /// <summary>
     /// When a commit is acknowledged: <see cref="AppendLogDurability.ProcessCrash"/> (the default) once its group is
