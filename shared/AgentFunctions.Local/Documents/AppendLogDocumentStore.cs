@@ -11,18 +11,21 @@ using Microsoft.Win32.SafeHandles;
 namespace AgentFunctions.Local.Documents;
 
 /// <summary>
-/// The document port for the records that only grow (trigger events and their dedupe keys), with an fsynced append-only
-/// log in front of <see cref="SqliteDocumentStore"/>: a commit is durable once its log record is, and SQLite is filled
-/// from the log off the caller's path. SQLite's own commit (page writes, fsync, statements) was the one serial step every
-/// webhook delivery waited for; the log's is one write and one fsync per group of concurrent commits.
+/// The document port for the records that only grow (trigger events and their dedupe keys), with an append-only log in
+/// front of <see cref="SqliteDocumentStore"/>: a commit is durable once its log record is, and SQLite is filled from the
+/// log off the caller's path. SQLite's own commit (page writes, fsync, statements) was the one serial step every webhook
+/// delivery waited for; the log's is one write per group of concurrent commits, and (<see cref="AppendLogDurability"/>)
+/// either an fsync before the group is acknowledged, or one within <see cref="AppendLogDocumentStoreOptions.SyncInterval"/>
+/// after, which a killed process cannot lose (the write is in the operating system's page cache) and only a power cut can.
 /// <list type="bullet">
 /// <item>Writes are checked against the newest state: the writes not yet filled (kept in memory until SQLite has them),
 /// else SQLite. A set of 64-bit hashes of every id the store holds or held tells a create of a new id (a delivery's
 /// dedupe key, almost always new) that SQLite need not be asked: only a hash already in the set costs a point read.
 /// The set is rebuilt from SQLite at start (measured: 83 - 93 MB of heap per million events, two ids each).</item>
 /// <item>Group commit as in <see cref="FileDocumentStore"/>: callers encode their record into a shared buffer; one
-/// flusher thread writes the buffer and fsyncs it, then acknowledges everyone in it. A failed write or fsync poisons
-/// the store (writes are refused until it is reopened), as the file store does.</item>
+/// flusher thread writes the buffer (and with <see cref="AppendLogDurability.PowerLoss"/> fsyncs it), then acknowledges
+/// everyone in it. The filler takes only synced groups, so SQLite's checkpoint never passes what the log has on disk. A
+/// failed write or fsync poisons the store (writes are refused until it is reopened), as the file store does.</item>
 /// <item>Reads see only durable state: a point read looks at the durable writes not yet filled, then SQLite. Queries,
 /// pages and partition scans wait until SQLite is filled up to everything durable when they were called (usually one
 /// fill, a few milliseconds), so a list shows every event acknowledged before it was asked for.</item>
