@@ -98,7 +98,10 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
     private long queuedWrites;
     private int fillWaiters;
     private int deferredWaiters;
-    private int syncWaiters;
+    // The highest sequence a reader waits to see filled: the flusher syncs at once while it is beyond syncedSequence.
+    private long syncRequested;
+    // The last sequence fsynced (flusher-written; readers look at it once the store has failed).
+    private long syncedSequence;
     private volatile bool fillStopping;
 
     private readonly SemaphoreSlim flushWake = new(0);
@@ -122,7 +125,7 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
         try
         {
             var last = Recover();
-            appendedSequence = durableSequence = filledSequence = checkpointSequence = last;
+            appendedSequence = durableSequence = syncedSequence = filledSequence = checkpointSequence = last;
             filledHighestETag = etagCounter;
             foreach (var (tenant, kind, id) in sqlite.ReadAllKeys()) known.Add(Hash(new LogKey(tenant, kind, id)));
             segmentPath = SegmentPath(last + 1);
@@ -196,8 +199,9 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
         // A reader waiting: the filler fills now rather than at its interval.
         Interlocked.Increment(ref fillWaiters);
         if (includeDeferred) Interlocked.Increment(ref deferredWaiters);
-        // Acknowledged writes reach the filler once synced: the flusher syncs now rather than at its interval.
-        Interlocked.Increment(ref syncWaiters);
+        // Acknowledged writes reach the filler once synced: the flusher syncs up to the target now rather than at its interval.
+        var requested = Interlocked.Read(ref syncRequested);
+        while (requested < target && Interlocked.CompareExchange(ref syncRequested, target, requested) is var seen && seen != requested) requested = seen;
         try
         {
             try
@@ -213,6 +217,9 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
             {
                 var signal = Volatile.Read(ref filled).Task;
                 if (Reached() >= target) return;
+                // After a failed fsync the writes acknowledged but not synced never reach SQLite: the reader gets what it
+                // holds up to the last sync, as it would have before they were written.
+                if (Volatile.Read(ref failure) is not null && Reached() >= Math.Min(target, Interlocked.Read(ref syncedSequence))) return;
                 await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -220,7 +227,6 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
         {
             Interlocked.Decrement(ref fillWaiters);
             if (includeDeferred) Interlocked.Decrement(ref deferredWaiters);
-            Interlocked.Decrement(ref syncWaiters);
         }
 
         long Reached() => Interlocked.Read(ref includeDeferred ? ref checkpointSequence : ref filledSequence);
@@ -456,7 +462,7 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
     }
 
     /// <summary>How long until the written, unsynced writes are due for their fsync (zero or less: now; a reader waiting: now).</summary>
-    private TimeSpan SyncWait() => Volatile.Read(ref syncWaiters) > 0
+    private TimeSpan SyncWait() => Interlocked.Read(ref syncRequested) > syncedSequence
         ? TimeSpan.Zero
         : options.SyncInterval - Stopwatch.GetElapsedTime(unsyncedSince);
 
@@ -476,9 +482,12 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
         }
         catch (Exception ex)
         {
+            // Never synced again: a second fsync after a failed one can succeed with the failed pages already dropped.
+            unsynced = [];
             Poison(ex, completing: null);
             return false;
         }
+        Interlocked.Exchange(ref syncedSequence, unsynced[^1].Sequence);
         HandToFiller(unsynced);
         unsynced = [];
         return true;
@@ -503,6 +512,8 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
             state.Group?.TrySetException(state.Refusal);
             state.Later.TrySetException(state.Refusal);
         }, (Group: completing, Later: later, Refusal: refusal), preferLocal: false);
+        // Readers waiting for writes that will now never be filled look again (WaitFilledAsync).
+        Interlocked.Exchange(ref filled, NewSignal()).TrySetResult();
     }
 
     /// <summary>Synced batches go to the filler, which is woken when its first write arrives and when a full fill has gathered, not at every flush.</summary>
@@ -584,6 +595,7 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
                 {
                     BeforeGroupFsync?.Invoke();
                     DataSync.Flush(segment);
+                    Interlocked.Exchange(ref syncedSequence, target);
                 }
             }
             catch (Exception ex)
@@ -1135,7 +1147,7 @@ public sealed record AppendLogDocumentStoreOptions
 
     /// <summary>
     /// With <see cref="AppendLogDurability.ProcessCrash"/>: the longest an acknowledged write waits for its fsync (a query
-    /// waiting for the fill has it synced at once). What a power cut or a kernel crash can lose; a killed host loses nothing.
+    /// waiting for the fill has it synced at once). What a power cut or a kernel crash can lose; a killed process loses nothing.
     /// </summary>
     public TimeSpan SyncInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 
