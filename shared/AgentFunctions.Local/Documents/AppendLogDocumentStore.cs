@@ -24,8 +24,9 @@ namespace AgentFunctions.Local.Documents;
 /// The set is rebuilt from SQLite at start (measured: 83 - 93 MB of heap per million events, two ids each).</item>
 /// <item>Group commit as in <see cref="FileDocumentStore"/>: callers encode their record into a shared buffer; one
 /// flusher thread writes the buffer (and with <see cref="AppendLogDurability.PowerLoss"/> fsyncs it), then acknowledges
-/// everyone in it. The filler takes only synced groups, so SQLite's checkpoint never passes what the log has on disk. A
-/// failed write or fsync poisons the store (writes are refused until it is reopened), as the file store does.</item>
+/// everyone in it; otherwise a sync thread fsyncs what was written, which nobody waits for. The filler takes only synced
+/// groups, so SQLite's checkpoint never passes what the log has on disk. A failed write or fsync poisons the store
+/// (writes are refused until it is reopened), as the file store does.</item>
 /// <item>Reads see only durable state: a point read looks at the durable writes not yet filled, then SQLite. Queries,
 /// pages and partition scans wait until SQLite is filled up to everything durable when they were called (usually one
 /// fill, a few milliseconds), so a list shows every event acknowledged before it was asked for.</item>
