@@ -86,6 +86,8 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
     private bool syncing;
     private bool syncAll;
     private bool syncFailed;
+    // syncFailed for readers outside syncGate: the sync thread has stopped for good, syncedSequence is final.
+    private volatile bool syncGaveUp;
     private bool syncStopping;
 
     // Durable, for readers; the filler removes what it filled.
@@ -105,9 +107,9 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
     private long queuedWrites;
     private int fillWaiters;
     private int deferredWaiters;
-    // The highest sequence a reader waits to see filled: the flusher syncs at once while it is beyond syncedSequence.
+    // The highest sequence a reader waits to see filled: the sync thread syncs at once while it is beyond syncedSequence.
     private long syncRequested;
-    // The last sequence fsynced (flusher-written; readers look at it once the store has failed).
+    // The last sequence fsynced (by the sync thread, or with PowerLoss the flusher; readers look at it once the sync thread gave up).
     private long syncedSequence;
     private volatile bool fillStopping;
 
@@ -165,7 +167,7 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
     /// <summary>The last log sequence that is durable (acknowledged).</summary>
     public long DurableSequence => Interlocked.Read(ref durableSequence);
 
-    /// <summary>Test hook: called on the flush thread just before a group fsync; throwing stands for a failed fsync.</summary>
+    /// <summary>Test hook: called just before an fsync of the log (on the sync thread; with PowerLoss on the flush thread); throwing stands for a failed fsync.</summary>
     internal Action? BeforeGroupFsync { get; set; }
 
     public ITenantDocuments For(TenantId tenant)
@@ -209,7 +211,7 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
         // A reader waiting: the filler fills now rather than at its interval.
         Interlocked.Increment(ref fillWaiters);
         if (includeDeferred) Interlocked.Increment(ref deferredWaiters);
-        // Acknowledged writes reach the filler once synced: the flusher syncs up to the target now rather than at its interval.
+        // Acknowledged writes reach the filler once synced: the sync thread syncs up to the target now rather than at its interval.
         var requested = Interlocked.Read(ref syncRequested);
         while (requested < target && Interlocked.CompareExchange(ref syncRequested, target, requested) is var seen && seen != requested) requested = seen;
         lock (syncGate) Monitor.PulseAll(syncGate);
@@ -228,8 +230,9 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
                 var signal = Volatile.Read(ref filled).Task;
                 if (Reached() >= target) return;
                 // After a failed fsync the writes acknowledged but not synced never reach SQLite: the reader gets what it
-                // holds up to the last sync, as it would have before they were written.
-                if (Volatile.Read(ref failure) is not null && Reached() >= Math.Min(target, Interlocked.Read(ref syncedSequence))) return;
+                // holds up to the last sync, as it would have before they were written. (After a failed write the sync
+                // thread still syncs what was acknowledged, and the reader waits for it as usual.)
+                if (syncGaveUp && Reached() >= Math.Min(target, Interlocked.Read(ref syncedSequence))) return;
                 await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -494,7 +497,8 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
                     }
                     var wait = syncAll || syncStopping ? TimeSpan.Zero : SyncWait();
                     if (wait <= TimeSpan.Zero) break;
-                    Monitor.Wait(syncGate, wait);
+                    // Whole milliseconds, rounded up: a wait rounded down to zero would spin against the flusher.
+                    Monitor.Wait(syncGate, (int)Math.Ceiling(wait.TotalMilliseconds));
                 }
                 batches = unsynced;
                 unsynced = [];
@@ -509,13 +513,16 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
             }
             catch (Exception ex)
             {
+                // The store refuses writes first, then the flusher and readers learn the sync thread is gone.
+                Poison(ex, completing: null);
                 lock (syncGate)
                 {
                     syncing = false;
                     syncFailed = true;
+                    syncGaveUp = true;
                     Monitor.PulseAll(syncGate);
                 }
-                Poison(ex, completing: null);
+                Interlocked.Exchange(ref filled, NewSignal()).TrySetResult();
                 return;
             }
             Interlocked.Exchange(ref syncedSequence, batches[^1].Sequence);
@@ -566,6 +573,7 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
     private void Poison(Exception ex, TaskCompletionSource? completing)
     {
         TaskCompletionSource later;
+        TaskCompletionSource? rotate;
         lock (gate)
         {
             // Part of it may be on disk, or the kernel may have dropped its dirty pages: nothing after it can be
@@ -573,7 +581,11 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
             failure ??= ex;
             later = nextFlush;
             flusherAwake = false;
+            rotate = rotation;
+            rotation = null;
         }
+        // A compaction waiting for its rotation hears of the failure rather than waiting until the store closes.
+        rotate?.TrySetException(new IOException("The append log failed earlier.", ex));
         var refusal = new IOException("The append log could not make its writes durable and now refuses writes.", ex);
         // Off this thread and outside the gate: the callers' continuations run inline where a group completes.
         ThreadPool.UnsafeQueueUserWorkItem(static state =>
@@ -598,7 +610,7 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
         if (before <= 0 || (before < options.FillBatchWrites && before + added >= options.FillBatchWrites)) fillWake.Release();
     }
 
-    /// <summary>The group commit: one write and one fsync for every record appended since the last one.</summary>
+    /// <summary>The group commit: one write for every record appended since the last one (with PowerLoss, and its fsync).</summary>
     private void FlushUntilIdle()
     {
         while (true)
@@ -645,6 +657,12 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
             if (options.GroupCommitDelay > TimeSpan.Zero) Thread.Sleep(options.GroupCommitDelay);
             lock (gate)
             {
+                // A failed background fsync (the sync thread) poisons the store at any moment: no group after it is written.
+                if (failure is not null)
+                {
+                    flusherAwake = false;
+                    return;
+                }
                 buffer = unwritten;
                 unwritten = spare ?? new ArrayBufferWriter<byte>(64 * 1024);
                 spare = null;

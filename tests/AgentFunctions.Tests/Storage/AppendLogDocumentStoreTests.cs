@@ -213,21 +213,29 @@ public sealed class AppendLogDocumentStoreTests : IDisposable
     [Fact]
     public async Task PowerLoss_ACommit_IsAcknowledgedOnlyAfterItsFsync()
     {
+        // Made before the store and set in any case: a failed assertion must not leave the store's close waiting on the hook.
+        using var fsyncMayRun = new ManualResetEventSlim();
         using var sqlite = new SqliteDocumentStore(DatabasePath);
         using var store = new AppendLogDocumentStore(LogDirectory, sqlite, new AppendLogDocumentStoreOptions { Durability = AppendLogDurability.PowerLoss });
-        using var fsyncMayRun = new ManualResetEventSlim();
         store.BeforeGroupFsync = () => fsyncMayRun.Wait();
-
-        var commit = store.For(Tenant).CommitAsync(Delivery(1));
-        Assert.NotSame(commit, await Task.WhenAny(commit, Task.Delay(300)));
-        fsyncMayRun.Set();
-        await commit;
+        try
+        {
+            var commit = store.For(Tenant).CommitAsync(Delivery(1));
+            Assert.NotSame(commit, await Task.WhenAny(commit, Task.Delay(300)));
+            fsyncMayRun.Set();
+            await commit;
+        }
+        finally
+        {
+            fsyncMayRun.Set();
+        }
     }
 
     [Fact]
     public async Task ProcessCrash_ACommit_IsAcknowledgedOnceWritten_ReadableAtOnce_FilledOnlyAfterItsFsync_WhichNoCommitWaitsFor()
     {
-        // Made before the store, so they outlive its disposal.
+        // Made before the store, so they outlive its disposal; fsyncMayRun is set in any case (a failed assertion must not
+        // leave the store's close waiting on the hook).
         using var fsyncMayRun = new ManualResetEventSlim();
         using var fsyncStarted = new ManualResetEventSlim();
         using var sqlite = new SqliteDocumentStore(DatabasePath);
@@ -237,33 +245,40 @@ public sealed class AppendLogDocumentStoreTests : IDisposable
             fsyncStarted.Set();
             fsyncMayRun.Wait();
         };
-        var documents = store.For(Tenant);
-
-        // Acknowledged while its fsync is held: the record is in the segment file (the page cache a killed process leaves).
-        await documents.CommitAsync(Delivery(1)).WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(1, store.DurableSequence);
-        Assert.NotNull(await documents.ReadAsync("hook_event", "evt-0001"));
-        var segment = Assert.Single(Directory.GetFiles(LogDirectory, "*.log"));
-        using (var file = new FileStream(segment, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        try
         {
-            var bytes = new byte[file.Length];
-            file.ReadExactly(bytes);
-            Assert.Contains("evt-0001", Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
-        }
+            var documents = store.For(Tenant);
 
-        // The sync falls due by itself, with no further commit; until it returns, SQLite is not filled with the write.
-        Assert.True(fsyncStarted.Wait(TimeSpan.FromSeconds(30)), "no fsync without a further commit");
-        // The fsync runs on its own thread: while it is held, the flusher still writes and acknowledges commits.
-        await documents.CommitAsync(Delivery(2)).WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.NotNull(await documents.ReadAsync("hook_event", "evt-0002"));
-        await Task.Delay(200);
-        Assert.Equal(0, store.FilledSequence);
-        Assert.Null(await sqlite.For(Tenant).ReadAsync("hook_event", "evt-0001"));
-        fsyncMayRun.Set();
-        await store.WaitFilledAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(2, store.FilledSequence);
-        Assert.NotNull(await sqlite.For(Tenant).ReadAsync("hook_event", "evt-0001"));
-        Assert.NotNull(await sqlite.For(Tenant).ReadAsync("hook_event", "evt-0002"));
+            // Acknowledged while its fsync is held: the record is in the segment file (the page cache a killed process leaves).
+            await documents.CommitAsync(Delivery(1)).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(1, store.DurableSequence);
+            Assert.NotNull(await documents.ReadAsync("hook_event", "evt-0001"));
+            var segment = Assert.Single(Directory.GetFiles(LogDirectory, "*.log"));
+            using (var file = new FileStream(segment, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+            {
+                var bytes = new byte[file.Length];
+                file.ReadExactly(bytes);
+                Assert.Contains("evt-0001", Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
+            }
+
+            // The sync falls due by itself, with no further commit; until it returns, SQLite is not filled with the write.
+            Assert.True(fsyncStarted.Wait(TimeSpan.FromSeconds(30)), "no fsync without a further commit");
+            // The fsync runs on its own thread: while it is held, the flusher still writes and acknowledges commits.
+            await documents.CommitAsync(Delivery(2)).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.NotNull(await documents.ReadAsync("hook_event", "evt-0002"));
+            await Task.Delay(200);
+            Assert.Equal(0, store.FilledSequence);
+            Assert.Null(await sqlite.For(Tenant).ReadAsync("hook_event", "evt-0001"));
+            fsyncMayRun.Set();
+            await store.WaitFilledAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(2, store.FilledSequence);
+            Assert.NotNull(await sqlite.For(Tenant).ReadAsync("hook_event", "evt-0001"));
+            Assert.NotNull(await sqlite.For(Tenant).ReadAsync("hook_event", "evt-0002"));
+        }
+        finally
+        {
+            fsyncMayRun.Set();
+        }
     }
 
     [Fact]
