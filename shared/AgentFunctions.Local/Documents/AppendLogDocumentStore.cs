@@ -85,9 +85,9 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
     private long unsyncedSince;
     private bool syncing;
     private bool syncAll;
-    private bool syncFailed;
-    // syncFailed for readers outside syncGate: the sync thread has stopped for good, syncedSequence is final.
-    private volatile bool syncGaveUp;
+    // Written under syncGate; readers outside it (WaitFilledAsync) learn the sync thread stopped for good and
+    // syncedSequence is final.
+    private volatile bool syncFailed;
     private bool syncStopping;
 
     // Durable, for readers; the filler removes what it filled.
@@ -232,7 +232,7 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
                 // After a failed fsync the writes acknowledged but not synced never reach SQLite: the reader gets what it
                 // holds up to the last sync, as it would have before they were written. (After a failed write the sync
                 // thread still syncs what was acknowledged, and the reader waits for it as usual.)
-                if (syncGaveUp && Reached() >= Math.Min(target, Interlocked.Read(ref syncedSequence))) return;
+                if (syncFailed && Reached() >= Math.Min(target, Interlocked.Read(ref syncedSequence))) return;
                 await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -519,9 +519,9 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
                 {
                     syncing = false;
                     syncFailed = true;
-                    syncGaveUp = true;
                     Monitor.PulseAll(syncGate);
                 }
+                // Readers waiting for writes that will now never be filled look again (WaitFilledAsync).
                 Interlocked.Exchange(ref filled, NewSignal()).TrySetResult();
                 return;
             }
@@ -593,8 +593,6 @@ public sealed class AppendLogDocumentStore : IDocumentStore, AgentFunctions.Life
             state.Group?.TrySetException(state.Refusal);
             state.Later.TrySetException(state.Refusal);
         }, (Group: completing, Later: later, Refusal: refusal), preferLocal: false);
-        // Readers waiting for writes that will now never be filled look again (WaitFilledAsync).
-        Interlocked.Exchange(ref filled, NewSignal()).TrySetResult();
     }
 
     /// <summary>Synced batches go to the filler, which is woken when its first write arrives and when a full fill has gathered, not at every flush.</summary>
